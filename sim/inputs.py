@@ -1,0 +1,199 @@
+"""From a validated scenario to the arrays the model reads each month.
+
+Everything that depends only on the scenario and the month, not on what states have done, is
+computed here once per scenario: the world is cut into epochs at each dated event and at the
+partner tier's arrival, and for each epoch the exogenous utility terms are evaluated for all
+states at once. A model run then only adds the terms that depend on its own history.
+
+Missing indicators are filled by one documented rule (docs/model.md, "Input data"): the mean of
+the same indicator over the scenario's other states that have it, else `NEUTRAL`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import decision as d
+from .scenario.changes import apply_settings
+from .scenario.schema import Indicators, Scenario, month_label, month_number
+
+INDICATORS = tuple(Indicators.model_fields)
+NEUTRAL = 0.0
+"""Fill value for an indicator no state in the scenario has: the mechanism is silent."""
+
+STATUS_CODES = {name: code for code, name in enumerate(d.OPTIONS)}
+
+
+@dataclass(frozen=True)
+class Epoch:
+    """The exogenous world during a span of months: policies, indicators and derived terms."""
+
+    first_step: int
+    partner_tier: bool
+    weights: np.ndarray  # (n_terms,)
+    rationality: float
+    exogenous_terms: np.ndarray  # (n_terms, n_states, n_options), unweighted; zeros where dynamic
+    exogenous_utility: np.ndarray  # (n_states, n_options): the weighted sum of the above
+    exogenous_net: np.ndarray  # (n_states, n_terms): weighted U(member) - U(outside), per term
+    admit_member: np.ndarray  # (n_states,) probability a summit grants membership
+    admit_partner: np.ndarray  # (n_states,) probability a summit grants partnership
+    room_for_manoeuvre: np.ndarray  # (n_states,)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Everything a run needs that does not depend on the run."""
+
+    states: tuple[str, ...]
+    regions: tuple[str, ...]
+    dates: tuple[str, ...]
+    epochs: tuple[Epoch, ...]
+    epoch_of_step: np.ndarray  # (n_steps,) index into epochs
+    summit: np.ndarray  # (n_steps,) bool
+    adjacency: np.ndarray  # (n_states, n_states) peers share a region
+    initial_status: np.ndarray  # (n_states,) option codes
+    initial_seeking: np.ndarray  # (n_states,) bool
+    review_interval: int
+    invitation_memory: int
+    filled: tuple[tuple[str, str, str, float], ...] = field(default=())  # (date, state, indicator, value)
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.dates)
+
+    def epoch_at(self, step: int) -> Epoch:
+        return self.epochs[self.epoch_of_step[step]]
+
+
+def _indicator_matrix(scenario: Scenario) -> tuple[np.ndarray, list[tuple[str, str, float]]]:
+    """(n_states, n_indicators) with missing values filled, and the list of what was filled."""
+    names = list(scenario.states)
+    raw = np.array(
+        [[np.nan if (v := getattr(s.indicators, k).value) is None else v for k in INDICATORS]
+         for s in scenario.states.values()],
+        dtype=float,
+    )
+    filled = []
+    for column, key in enumerate(INDICATORS):
+        known = raw[:, column][~np.isnan(raw[:, column])]
+        fill = float(known.mean()) if known.size else NEUTRAL
+        for row in np.flatnonzero(np.isnan(raw[:, column])):
+            raw[row, column] = fill
+            filled.append((names[row], key, fill))
+    return raw, filled
+
+
+def _epoch(scenario: Scenario, first_step: int, partner_tier: bool) -> tuple[Epoch, list]:
+    values, filled = _indicator_matrix(scenario)
+    x = {key: values[:, i] for i, key in enumerate(INDICATORS)}
+    trade = np.stack([x[k] for k in ("trade_west", "trade_russia", "trade_china", "trade_other_members")], axis=1)
+
+    organizations = list(scenario.organizations)
+    overlaps = np.zeros((len(scenario.states), len(organizations)))
+    for row, state in enumerate(scenario.states.values()):
+        for org in state.memberships:
+            overlap = scenario.organizations[org].overlap.value
+            overlaps[row, organizations.index(org)] = 0.0 if overlap is None else overlap
+
+    consent = np.ones(len(scenario.states))
+    for member in scenario.bloc.members.values():
+        for row, name in enumerate(scenario.states):
+            given = member.toward.get(name, member.consent).value
+            consent[row] *= member.consent.value if given is None else given
+
+    def policy(value: float | None) -> float:
+        return 0.0 if value is None else value
+
+    pressure = d.sanction_pressure(x["sanctions"], x["blockade"])
+    dependence = d.patron_dependence(x["trade_russia"], x["transit_russia"], x["investment_russia"])
+    west, russia, bloc = scenario.powers.west, scenario.powers.russia, scenario.bloc
+    exogenous = {
+        "sanction_relief": d.sanction_relief_term(pressure),
+        "western_exposure": d.western_exposure_term(
+            d.western_stake(x["trade_west"], x["investment_west"], x["western_engagement"]), pressure
+        ),
+        "western_threat": d.western_threat_term(policy(west.threat_against_joiners.value), x["trade_west"], pressure),
+        "patron_pressure": d.patron_pressure_term(policy(russia.pressure_to_join.value), dependence),
+        "refusal_retaliation": d.refusal_retaliation_term(policy(russia.retaliation_for_refusal.value), dependence),
+        "diversification": d.diversification_term(dependence),
+        "bloc_benefits": d.bloc_benefits_term(
+            policy(bloc.benefits.value), x["trade_russia"] + x["trade_china"] + x["trade_other_members"], x["affinity"]
+        ),
+        "substitutes": d.substitutes_term(d.substitute_access(overlaps, x["bilateral_channels"])),
+    }
+    terms = np.zeros((len(d.TERMS), len(scenario.states), len(d.OPTIONS)))
+    for index, name in enumerate(d.TERMS):
+        if name in exogenous:
+            terms[index] = exogenous[name]
+
+    named_weights = scenario.decision.weights.model_dump()
+    named_weights["switching_cost"] = scenario.decision.switching_cost
+    weights = np.array([named_weights[name] for name in d.TERMS])
+    epoch = Epoch(
+        first_step=first_step,
+        partner_tier=partner_tier,
+        weights=weights,
+        rationality=scenario.decision.rationality,
+        exogenous_terms=terms,
+        exogenous_utility=d.utilities(terms, weights),
+        exogenous_net=(weights[:, None] * (terms[:, :, d.MEMBER] - terms[:, :, d.OUTSIDE])).T,
+        admit_member=policy(bloc.appetite.members.value) * consent,
+        admit_partner=(policy(bloc.appetite.partners.value) * consent) if partner_tier else np.zeros_like(consent),
+        room_for_manoeuvre=d.room_for_manoeuvre(pressure, d.trade_concentration(trade)),
+    )
+    return epoch, filled
+
+
+def compile_timeline(scenario: Scenario) -> Timeline:
+    """Cut the calendar into epochs at events and at the partner tier, and evaluate each."""
+    start = month_number(scenario.calendar.start)
+    n_steps = scenario.calendar.n_steps
+    dates = tuple(month_label(start + step) for step in range(n_steps))
+
+    tier = scenario.bloc.partner_tier_from
+    tier_step = None if tier is None else month_number(tier.date) - start
+    events = sorted(scenario.events.values(), key=lambda event: event.date)  # stable: file order within a month
+    boundaries = sorted({0} | {max(0, month_number(e.date) - start) for e in events}
+                        | ({max(0, tier_step)} if tier_step is not None else set()))
+    boundaries = [b for b in boundaries if b < n_steps]
+
+    base = scenario.model_dump(mode="json")
+    base["events"] = {}
+    epochs, filled = [], []
+    for first in boundaries:
+        data = base
+        for event in events:
+            if month_number(event.date) - start <= first:
+                provenance = {"source": event.source} if event.source else {"assumption": event.assumption}
+                data = apply_settings(data, event.set, provenance)
+        world = scenario if data is base else Scenario.model_validate(data)
+        epoch, epoch_filled = _epoch(world, first, tier_step is not None and first >= tier_step)
+        epochs.append(epoch)
+        filled += [(dates[first], *item) for item in epoch_filled]
+
+    epoch_of_step = np.searchsorted(np.array(boundaries), np.arange(n_steps), side="right") - 1
+    summit = np.zeros(n_steps, dtype=bool)
+    for s in scenario.calendar.summits:
+        summit[month_number(s.date) - start] = True
+
+    regions = tuple(state.region for state in scenario.states.values())
+    region_array = np.array(regions, dtype=object)
+    adjacency = (region_array[:, None] == region_array[None, :]).astype(float)
+    np.fill_diagonal(adjacency, 0.0)
+
+    return Timeline(
+        states=tuple(scenario.states),
+        regions=regions,
+        dates=dates,
+        epochs=tuple(epochs),
+        epoch_of_step=epoch_of_step,
+        summit=summit,
+        adjacency=adjacency,
+        initial_status=np.array([STATUS_CODES[s.initial.status] for s in scenario.states.values()], dtype=np.int8),
+        initial_seeking=np.array([s.initial.seeking_membership for s in scenario.states.values()], dtype=bool),
+        review_interval=scenario.decision.review_interval_months,
+        invitation_memory=scenario.bloc.invitation_memory_months,
+        filled=tuple(filled),
+    )

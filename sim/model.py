@@ -1,0 +1,113 @@
+"""The alignment model: wiring and monthly scheduling.
+
+Each step is one month:
+
+1. the epoch in force gives the exogenous world (indicators, policies, bloc rules) as arrays;
+2. every state's options are scored at once by the decision functions, and the states that
+   review their course this month (or hold an invitation) draw a choice by the logit rule;
+3. each such state acts on its choice (sim/agents.py);
+4. if a summit falls this month, the bloc issues invitations;
+5. the month is recorded.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+from mesa import Model
+from mesa.discrete_space import Network
+
+from . import decision as d
+from .agents import Bloc, StateAgent
+from .inputs import Timeline, compile_timeline
+from .record import Recorder
+from .scenario import Scenario
+
+_DYNAMIC = [d.TERMS.index(name) for name in ("accession_friction", "peer_influence", "switching_cost")]
+NEVER = -(10**9)
+
+
+class AlignmentModel(Model):
+    """Small states choosing their alignment toward a bloc, month by month.
+
+    Pass `timeline` to reuse a compiled scenario across many runs (sweeps, replications);
+    `record` limits what is stored to some of `sim.record.FIELDS`.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        rng: np.random.Generator | int | None = None,
+        timeline: Timeline | None = None,
+        record: tuple[str, ...] | None = None,
+    ):
+        super().__init__(rng=rng)
+        self.scenario = scenario
+        self.timeline = timeline if timeline is not None else compile_timeline(scenario)
+        n = len(self.timeline.states)
+
+        self.status = self.timeline.initial_status.copy()
+        self.stance = np.where(self.timeline.initial_seeking, d.MEMBER, self.status).astype(np.int8)
+        self.offer = np.zeros(n, dtype=np.int8)
+        self.declined = np.zeros(n, dtype=bool)
+        self.last_interest = np.where(self.stance >= d.PARTNER, 0, NEVER)
+        self.choice = self.stance.copy()
+        self.reviewing = np.zeros(n, dtype=bool)
+
+        graph = nx.Graph()
+        graph.add_nodes_from(range(n))
+        graph.add_edges_from(zip(*np.nonzero(np.triu(self.timeline.adjacency))))
+        self.network = Network(graph, random=self.random)
+        self.states = [
+            StateAgent(self, index, name, self.network[index]) for index, name in enumerate(self.timeline.states)
+        ]
+        self.bloc = Bloc(self, scenario.bloc.name)
+        self.recorder = Recorder(self.timeline.n_steps, n, record)
+
+    def seeking(self) -> np.ndarray:
+        """States with a membership application pending."""
+        return (self.stance == d.MEMBER) & (self.status != d.MEMBER)
+
+    def step(self) -> None:
+        month = self.steps - 1
+        epoch = self.timeline.epoch_at(month)
+
+        aligned = ((self.status >= d.PARTNER) | (self.stance >= d.PARTNER)).astype(float)
+        dynamic = np.zeros((3, len(self.status), len(d.OPTIONS)))
+        dynamic[0] = d.accession_friction_term(epoch.admit_member, epoch.admit_partner, self.status, self.offer)
+        dynamic[1] = d.peer_influence_term(d.peer_alignment(self.timeline.adjacency, aligned))
+        dynamic[2] = d.switching_cost_term(self.stance)
+        utility = epoch.exogenous_utility + np.tensordot(epoch.weights[_DYNAMIC], dynamic, axes=1)
+        available = np.ones_like(utility, dtype=bool)
+        available[:, d.PARTNER] = epoch.partner_tier | (self.status == d.PARTNER)
+        probabilities = d.choice_probabilities(utility, epoch.rationality, available)
+
+        self.reviewing = (month % self.timeline.review_interval == 0) | (self.offer != d.OUTSIDE)
+        self.choice = d.draw_choices(probabilities, self.rng.random(len(self.status))).astype(np.int8)
+        self.declined[:] = False
+        for state in self.states:
+            state.act()
+        self.last_interest[self.stance >= d.PARTNER] = month
+
+        if self.timeline.summit[month]:
+            self.bloc.convene(epoch.admit_member, epoch.admit_partner)
+
+        values = {
+            "status": self.status,
+            "seeking_membership": self.seeking(),
+            "invited": self.offer,
+            "declined": self.declined,
+            "probabilities": probabilities,
+            "room_for_manoeuvre": epoch.room_for_manoeuvre,
+        }
+        if self.recorder.wants("terms"):
+            net = epoch.exogenous_net.copy()
+            net[:, _DYNAMIC] = (epoch.weights[_DYNAMIC, None] * (dynamic[:, :, d.MEMBER] - dynamic[:, :, d.OUTSIDE])).T
+            values["terms"] = net
+        self.recorder.record(month, values)
+
+    def run(self) -> Recorder:
+        """Run every month of the calendar and return what was recorded."""
+        for _ in range(self.timeline.n_steps):
+            self.step()
+        return self.recorder

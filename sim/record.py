@@ -1,0 +1,41 @@
+"""What a run records each month, declared in one place.
+
+Each field is an array over (steps, states, ...). A caller may ask for a subset (a sweep keeps
+only what it analyses); nothing else is stored.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .decision import OPTIONS, TERMS
+
+FIELDS: dict[str, tuple[type, tuple[int, ...], str]] = {
+    "status": (np.int8, (), "status held: 0 outside, 1 partner, 2 member"),
+    "seeking_membership": (np.bool_, (), "a membership application is pending"),
+    "invited": (np.int8, (), "invitation received at this month's summit: 0 none, 1 partner, 2 member"),
+    "declined": (np.bool_, (), "an invitation was declined this month"),
+    "probabilities": (np.float64, (len(OPTIONS),), "logit probability of each option"),
+    "terms": (np.float64, (len(TERMS),), "each weighted term's contribution to U(member) - U(outside)"),
+    "room_for_manoeuvre": (np.float64, (), "(1 - sanction pressure) x (1 - trade concentration)"),
+}
+
+
+class Recorder:
+    """Preallocated arrays, filled one month at a time."""
+
+    def __init__(self, n_steps: int, n_states: int, fields: tuple[str, ...] | None = None):
+        unknown = set(fields or ()) - set(FIELDS)
+        if unknown:
+            raise ValueError(f"unknown recorded fields {sorted(unknown)}; known: {sorted(FIELDS)}")
+        self.fields = tuple(FIELDS) if fields is None else tuple(fields)
+        self.data = {
+            name: np.zeros((n_steps, n_states, *FIELDS[name][1]), dtype=FIELDS[name][0]) for name in self.fields
+        }
+
+    def wants(self, name: str) -> bool:
+        return name in self.data
+
+    def record(self, step: int, values: dict[str, np.ndarray]) -> None:
+        for name, array in self.data.items():
+            array[step] = values[name]

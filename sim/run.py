@@ -1,0 +1,168 @@
+"""Running a scenario: replications with independent seeded streams, gathered into tidy tables.
+
+Replication r draws from `numpy.random.SeedSequence(seed).spawn(replications)[r]`, so the same
+scenario, seed and replication count give the same tables whatever else runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from mesa import Agent
+
+from .decision import MEMBER, OPTIONS, OUTSIDE, PARTNER, TERMS
+from .inputs import Timeline, compile_timeline
+from .model import AlignmentModel
+from .scenario import Scenario
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class RunResult:
+    """The tables of one `run`, as pandas DataFrames, and what produced them."""
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    timeseries: pd.DataFrame
+    bloc: pd.DataFrame
+    summary: pd.DataFrame
+    filled: list[dict] = field(default_factory=list)
+
+
+def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
+    return np.random.SeedSequence(seed).spawn(replications)
+
+
+def run_once(
+    scenario: Scenario,
+    seed_sequence: np.random.SeedSequence,
+    timeline: Timeline | None = None,
+    record: tuple[str, ...] | None = None,
+) -> dict[str, np.ndarray]:
+    """One replication; returns the recorded arrays."""
+    model = AlignmentModel(scenario, rng=np.random.default_rng(seed_sequence), timeline=timeline, record=record)
+    data = model.run().data
+    # Mesa 3.3 keeps a per-model id counter in a class attribute, which would keep every model
+    # of a long sweep alive; release it.
+    Agent._ids.pop(model, None)
+    return data
+
+
+def run(
+    scenario: Scenario,
+    seed: int | None = None,
+    replications: int | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run `replications` replications of `scenario` (defaults from the scenario's `run`)."""
+    seed = scenario.run.seed if seed is None else seed
+    replications = scenario.run.replications if replications is None else replications
+    if replications < 1:
+        raise ValueError("replications must be at least 1")
+    timeline = compile_timeline(scenario)
+    runs = []
+    for index, seed_sequence in enumerate(replication_seeds(seed, replications)):
+        runs.append(run_once(scenario, seed_sequence, timeline))
+        if progress:
+            progress(index + 1, replications)
+    stacked = {name: np.stack([r[name] for r in runs]) for name in runs[0]}
+    filled = sorted({(state, key, value) for _, state, key, value in timeline.filled})
+    return RunResult(
+        scenario=scenario,
+        seed=seed,
+        replications=replications,
+        timeseries=timeseries_table(stacked, timeline, seed),
+        bloc=bloc_table(stacked, timeline, len(scenario.bloc.members)),
+        summary=summary_table(stacked, timeline),
+        filled=[{"state": s, "indicator": k, "filled_with": v} for s, k, v in filled],
+    )
+
+
+def _index(stacked: dict[str, np.ndarray]) -> tuple[int, int, int]:
+    return stacked["status"].shape  # (replications, steps, states)
+
+
+def timeseries_table(stacked: dict[str, np.ndarray], timeline: Timeline, seed: int) -> pd.DataFrame:
+    """Tidy: one row per replication, step and state."""
+    reps, steps, states = _index(stacked)
+    rows = reps * steps * states
+    labels = np.array(OPTIONS)
+    table = {
+        "replication": np.repeat(np.arange(reps), steps * states),
+        "seed": np.full(rows, seed, dtype=np.uint64),
+        "step": np.tile(np.repeat(np.arange(1, steps + 1), states), reps),
+        "date": np.tile(np.repeat(np.array(timeline.dates), states), reps),
+        "state": np.tile(np.array(timeline.states), reps * steps),
+        "status": labels[stacked["status"].ravel()],
+        "seeking_membership": stacked["seeking_membership"].ravel(),
+        "invited": np.array(["none", "partner", "member"])[stacked["invited"].ravel()],
+        "declined": stacked["declined"].ravel(),
+    }
+    for option, name in enumerate(OPTIONS):
+        table[f"p_{name}"] = stacked["probabilities"][..., option].ravel()
+    for term, name in enumerate(TERMS):
+        table[f"u_{name}"] = stacked["terms"][..., term].ravel()
+    table["room_for_manoeuvre"] = stacked["room_for_manoeuvre"].ravel()
+    return pd.DataFrame(table)
+
+
+def bloc_table(stacked: dict[str, np.ndarray], timeline: Timeline, initial_members: int) -> pd.DataFrame:
+    """Bloc-level counts: one row per replication and step."""
+    reps, steps, _ = _index(stacked)
+    status = stacked["status"]
+    return pd.DataFrame(
+        {
+            "replication": np.repeat(np.arange(reps), steps),
+            "step": np.tile(np.arange(1, steps + 1), reps),
+            "date": np.tile(np.array(timeline.dates), reps),
+            "members": (initial_members + (status == MEMBER).sum(axis=2)).ravel(),
+            "new_members": (status == MEMBER).sum(axis=2).ravel(),
+            "partners": (status == PARTNER).sum(axis=2).ravel(),
+            "applicants": stacked["seeking_membership"].sum(axis=2).ravel(),
+            "invitations": (stacked["invited"] != OUTSIDE).sum(axis=2).ravel(),
+            "declines": stacked["declined"].sum(axis=2).ravel(),
+            "summit": np.tile(timeline.summit, reps),
+        }
+    )
+
+
+def _wilson(successes: np.ndarray, n: int, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def summary_table(stacked: dict[str, np.ndarray], timeline: Timeline) -> pd.DataFrame:
+    """One row per state: shares of replications ending in each status, and more."""
+    reps, steps, _ = _index(stacked)
+    final = stacked["status"][:, -1, :]
+    seeking_final = stacked["seeking_membership"][:, -1, :] | (final == MEMBER)
+    applied = stacked["seeking_membership"].any(axis=1)
+    first_applied = np.where(applied, stacked["seeking_membership"].argmax(axis=1), -1)
+    low, high = _wilson(seeking_final.sum(axis=0), reps)
+    table = {
+        "state": list(timeline.states),
+        "region": list(timeline.regions),
+        "p_outside": (final == OUTSIDE).mean(axis=0),
+        "p_partner": (final == PARTNER).mean(axis=0),
+        "p_member": (final == MEMBER).mean(axis=0),
+        "p_seeking_membership": seeking_final.mean(axis=0),
+        "p_seeking_low95": low,
+        "p_seeking_high95": high,
+        "p_ever_applied": applied.mean(axis=0),
+        "p_declined_invitation": stacked["declined"].any(axis=1).mean(axis=0),
+        "median_first_application": [
+            timeline.dates[int(np.median(col[col >= 0]))] if (col >= 0).any() else ""
+            for col in first_applied.T
+        ],
+        "mean_final_p_member": stacked["probabilities"][:, -1, :, MEMBER].mean(axis=0),
+        "room_for_manoeuvre_final": stacked["room_for_manoeuvre"][0, -1, :],
+        "replications": np.full(len(timeline.states), reps),
+    }
+    return pd.DataFrame(table)

@@ -1,0 +1,68 @@
+"""Changing a scenario by dotted paths: `--set` overrides, dated events, and API edits.
+
+A path such as `states.Belarus.indicators.sanctions` names a key in the scenario's nested
+mappings. Setting a plain number on a sourced value (a mapping with `value`) replaces its value
+and records where the new number came from, so provenance is never lost.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+SOURCED_FIELDS = ("value", "source", "assumption", "missing", "year")
+
+
+def split_path(path: str) -> list[str]:
+    parts = path.strip().split(".")
+    if not path.strip() or any(not part for part in parts):
+        raise ValueError(f"{path!r} is not a dotted path such as decision.rationality")
+    return parts
+
+
+def is_sourced(node: Any) -> bool:
+    return isinstance(node, dict) and "value" in node and set(node) <= set(SOURCED_FIELDS)
+
+
+def set_path(data: dict, path: str, value: Any, provenance: dict[str, str]) -> None:
+    """Set `path` in nested mappings `data` (in place).
+
+    A scalar set on a sourced value keeps the mapping and labels the number with `provenance`,
+    for example `{"assumption": "set on the command line"}` or `{"source": "..."}`.
+    Missing intermediate mappings are created, so that the schema, not this function, reports
+    a key that does not exist (with a suggestion).
+    """
+    parts = split_path(path)
+    node = data
+    for depth, part in enumerate(parts[:-1]):
+        child = node.get(part) if isinstance(node, dict) else None
+        if child is None:
+            if not isinstance(node, dict):
+                raise ValueError(f"{'.'.join(parts[:depth])} is not a mapping, so {path} cannot be set")
+            child = node[part] = {}
+        node = child
+    if not isinstance(node, dict):
+        raise ValueError(f"{'.'.join(parts[:-1])} is not a mapping, so {path} cannot be set")
+    key = parts[-1]
+    target = node.get(key)
+    if is_sourced(target) and not isinstance(value, dict):
+        node[key] = {"value": value, **provenance}
+    else:
+        node[key] = value
+
+
+def get_path(data: dict, path: str) -> Any:
+    node: Any = data
+    for part in split_path(path):
+        if not isinstance(node, dict) or part not in node:
+            raise KeyError(path)
+        node = node[part]
+    return node
+
+
+def apply_settings(data: dict, settings: dict[str, Any], provenance: dict[str, str]) -> dict:
+    """A deep copy of `data` with every dotted path in `settings` set."""
+    result = copy.deepcopy(data)
+    for path, value in settings.items():
+        set_path(result, path, value, provenance)
+    return result

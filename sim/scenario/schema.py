@@ -1,0 +1,372 @@
+"""The scenario schema: what a scenario file may say, with types, ranges, defaults and meaning.
+
+Every field carries a description; `docs/scenarios.md` is generated from them
+(`python -m sim.scenario.reference`), and a test keeps the two in step.
+
+Empirical numbers are `Sourced` values: a value in [0, 1] with either a `source` or an
+`assumption`, or no value at all with the reason it is `missing`. Decision parameters are plain
+numbers: they are the model's own assumptions, documented in `docs/model.md`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    model_validator,
+)
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _parse_month(value: object) -> str:
+    """Accept `2024-10`, `2024-10-23` or a YAML date, and normalise to `YYYY-MM`."""
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) == 10 and text[7] == "-":
+            text = text[:7]
+        match = _MONTH.match(text)
+        if match and 1 <= int(match.group(2)) <= 12:
+            return text
+    raise ValueError(f"expected a month as YYYY-MM (for example 2024-10), got {value!r}")
+
+
+Month = Annotated[str, BeforeValidator(_parse_month)]
+
+
+def month_number(month: str) -> int:
+    """Months since year 0, so that differences of two months count the steps between them."""
+    year, mon = month.split("-")
+    return int(year) * 12 + int(mon) - 1
+
+
+def month_label(number: int) -> str:
+    return f"{number // 12:04d}-{number % 12 + 1:02d}"
+
+
+Name = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=80,
+        pattern=r"^[^.=\s\[\]][^.=\[\]]*$",
+        description="a name without dots, '=' or brackets, so that dotted paths can reach it",
+    ),
+]
+
+
+class Strict(BaseModel):
+    """Base for every part of a scenario: unknown keys are errors, values are not coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Sourced(Strict):
+    """A number in [0, 1] with its provenance: a source, an assumption, or why it is missing."""
+
+    value: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(
+        description="the number, in [0, 1]; null when no figure could be found"
+    )
+    source: str | None = Field(
+        default=None, min_length=1, description="where the number comes from (publisher, date, URL)"
+    )
+    assumption: str | None = Field(
+        default=None, min_length=1, description="why this number was assumed, when no source gives it"
+    )
+    missing: str | None = Field(
+        default=None, min_length=1, description="why no value is given (required when value is null)"
+    )
+    year: int | None = Field(default=None, ge=1900, le=2100, description="the year the figure describes")
+
+    @model_validator(mode="after")
+    def _provenance(self) -> Sourced:
+        if self.value is None:
+            if self.missing is None:
+                raise ValueError("a null value needs 'missing': the reason no figure was found")
+            if self.assumption is not None:
+                raise ValueError("a missing value cannot also be an assumption")
+        else:
+            if (self.source is None) == (self.assumption is None):
+                raise ValueError("give exactly one of 'source' or 'assumption' for a value")
+            if self.missing is not None:
+                raise ValueError("'missing' is only for a null value")
+        return self
+
+
+class Summit(Strict):
+    """A bloc summit: the months at which the bloc admits members and invites partners."""
+
+    date: Month = Field(description="the month of the summit, YYYY-MM")
+    name: str = Field(min_length=1, description="a label, e.g. the host city")
+    source: str | None = Field(default=None, min_length=1, description="where the date comes from")
+    assumption: str | None = Field(default=None, min_length=1, description="why the date is assumed")
+
+    @model_validator(mode="after")
+    def _provenance(self) -> Summit:
+        if (self.source is None) == (self.assumption is None):
+            raise ValueError("give exactly one of 'source' or 'assumption' for a summit")
+        return self
+
+
+class Calendar(Strict):
+    """Monthly steps from `start` to `end` inclusive, and the bloc's summits."""
+
+    start: Month = Field(description="first simulated month, YYYY-MM")
+    end: Month = Field(description="last simulated month, YYYY-MM (inclusive)")
+    summits: list[Summit] = Field(default_factory=list, description="the bloc's summits, in any order")
+
+    @model_validator(mode="after")
+    def _order(self) -> Calendar:
+        span = month_number(self.end) - month_number(self.start)
+        if span < 0:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        if span >= 1200:
+            raise ValueError("a calendar may span at most 1200 months")
+        for summit in self.summits:
+            if not self.start <= summit.date <= self.end:
+                raise ValueError(f"summit {summit.name!r} ({summit.date}) lies outside {self.start}..{self.end}")
+        return self
+
+    @property
+    def n_steps(self) -> int:
+        return month_number(self.end) - month_number(self.start) + 1
+
+
+class Indicators(Strict):
+    """A deciding state's exposure, dependence and affinity; every one a `Sourced` share in [0, 1]."""
+
+    trade_west: Sourced = Field(description="share of goods trade with the EU, US, UK and allies")
+    trade_russia: Sourced = Field(description="share of goods trade with Russia (the patron)")
+    trade_china: Sourced = Field(description="share of goods trade with China")
+    trade_other_members: Sourced = Field(description="share of goods trade with the other bloc members")
+    investment_west: Sourced = Field(description="share of the foreign investment stock from the West")
+    investment_russia: Sourced = Field(description="share of the foreign investment stock from Russia")
+    transit_russia: Sourced = Field(description="share of exports that transit Russia")
+    sanctions: Sourced = Field(description="intensity of Western sanctions on the state: 0 none, 1 comprehensive")
+    blockade: Sourced = Field(description="Western closure of transit and borders: 0 open, 1 closed")
+    western_engagement: Sourced = Field(description="intensity of Western diplomatic and economic engagement")
+    affinity: Sourced = Field(description="ideological affinity with the bloc's 'fairer world order' narrative")
+    bilateral_channels: Sourced = Field(description="access to bloc members already given by bilateral ties")
+
+
+TRADE_KEYS = ("trade_west", "trade_russia", "trade_china", "trade_other_members")
+
+
+class Initial(Strict):
+    """A state's status at the start month."""
+
+    status: Literal["outside", "partner", "member"] = Field(default="outside", description="status held at start")
+    seeking_membership: bool = Field(default=False, description="a membership application is pending at start")
+    source: str | None = Field(default=None, min_length=1, description="where the initial status comes from")
+
+
+class State(Strict):
+    """A deciding state: one Mesa agent."""
+
+    region: str = Field(min_length=1, description="states sharing a region are each other's peers")
+    indicators: Indicators = Field(description="the state's exposure, dependence and affinity")
+    memberships: list[str] = Field(
+        default_factory=list, description="organizations the state belongs to; each must be in `organizations`"
+    )
+    initial: Initial = Field(default_factory=Initial, description="status at the start month")
+
+
+class Organization(Strict):
+    """Another organization whose members already get some of what the bloc offers."""
+
+    overlap: Sourced = Field(description="share of the bloc's benefits that membership here already gives")
+
+
+class Member(Strict):
+    """A bloc member and its say in admissions (the consensus rule)."""
+
+    consent: Sourced = Field(description="probability this member consents to admitting a candidate")
+    toward: dict[Name, Sourced] = Field(
+        default_factory=dict, description="consent toward named deciding states, overriding `consent`"
+    )
+
+
+class Dated(Strict):
+    """A month with its provenance."""
+
+    date: Month = Field(description="the month, YYYY-MM")
+    source: str | None = Field(default=None, min_length=1, description="where the date comes from")
+    assumption: str | None = Field(default=None, min_length=1, description="why the date is assumed")
+
+    @model_validator(mode="after")
+    def _provenance(self) -> Dated:
+        if (self.source is None) == (self.assumption is None):
+            raise ValueError("give exactly one of 'source' or 'assumption' for a date")
+        return self
+
+
+class Appetite(Strict):
+    """How readily the bloc expands, per summit."""
+
+    members: Sourced = Field(description="probability a consented applicant is invited as a member at a summit")
+    partners: Sourced = Field(description="probability a consented candidate is invited as a partner at a summit")
+
+
+class Bloc(Strict):
+    """The bloc: members, consensus admission, the partner tier, appetite and benefits."""
+
+    name: str = Field(default="BRICS", min_length=1, description="the bloc's name, used in output")
+    members: dict[Name, Member] = Field(min_length=1, description="initial members and their consent")
+    partner_tier_from: Dated | None = Field(
+        default=None, description="month the partner tier appears; null if it never does"
+    )
+    appetite: Appetite = Field(description="readiness to invite members and partners")
+    benefits: Sourced = Field(description="scale of market access, development finance and status on offer")
+    invitation_memory_months: int = Field(
+        default=18, ge=0, le=1200, description="months after its last show of interest that a state may be invited"
+    )
+
+
+class West(Strict):
+    """The West's policy toward the bloc's joiners (per-state sanctions are state indicators)."""
+
+    threat_against_joiners: Sourced = Field(description="secondary pressure threatened on states that align")
+
+
+class Russia(Strict):
+    """The patron's policy."""
+
+    pressure_to_join: Sourced = Field(description="pressure on dependent states to align")
+    retaliation_for_refusal: Sourced = Field(description="punishment expected for staying outside")
+
+
+class Powers(Strict):
+    """Outside powers with policies."""
+
+    west: West
+    russia: Russia
+
+
+class Weights(Strict):
+    """One weight per utility term (docs/model.md, section Submodels). Modelling assumptions."""
+
+    sanction_relief: float = Field(default=1.0, ge=0, le=100, description="nothing left to lose: sanctions and blockade")
+    western_exposure: float = Field(default=2.0, ge=0, le=100, description="cost of aligning for Western exposure")
+    western_threat: float = Field(default=1.0, ge=0, le=100, description="secondary threats against joiners")
+    patron_pressure: float = Field(default=1.0, ge=0, le=100, description="the patron's push to align")
+    refusal_retaliation: float = Field(default=1.0, ge=0, le=100, description="the patron's punishment of refusal")
+    diversification: float = Field(default=1.0, ge=0, le=100, description="escape from mono-dependence on the patron")
+    bloc_benefits: float = Field(default=1.0, ge=0, le=100, description="market access, finance and status")
+    accession_friction: float = Field(default=1.0, ge=0, le=100, description="cost of an uncertain, multi-stage accession")
+    substitutes: float = Field(default=1.0, ge=0, le=100, description="access already given by other memberships")
+    peer_influence: float = Field(default=1.0, ge=0, le=100, description="pull of regional peers already aligned")
+
+
+class Decision(Strict):
+    """How states choose: random utility with logit choice."""
+
+    rule: Literal["logit"] = Field(default="logit", description="the choice rule")
+    rationality: float = Field(default=3.0, ge=0, le=100, description="logit precision lambda; 0 chooses at random")
+    switching_cost: float = Field(default=0.5, ge=0, le=100, description="utility lost by changing course")
+    review_interval_months: int = Field(default=1, ge=1, le=120, description="months between a state's reviews")
+    weights: Weights = Field(default_factory=Weights, description="weight of each utility term")
+
+
+SetValue = float | bool
+
+
+class Event(Strict):
+    """A dated change to any value of the scenario."""
+
+    date: Month = Field(description="month from which the change holds, YYYY-MM")
+    description: str = Field(default="", description="what happened")
+    source: str | None = Field(default=None, min_length=1, description="where the event is documented")
+    assumption: str | None = Field(default=None, min_length=1, description="why the event is assumed")
+    set: dict[str, SetValue] = Field(
+        min_length=1, description="dotted paths to new values; a path to a sourced value sets its value"
+    )
+
+    @model_validator(mode="after")
+    def _provenance(self) -> Event:
+        if (self.source is None) == (self.assumption is None):
+            raise ValueError("give exactly one of 'source' or 'assumption' for an event")
+        return self
+
+
+class RunSettings(Strict):
+    """Defaults for `alignsim run`; the command line overrides them."""
+
+    seed: int = Field(default=0, ge=0, le=2**63 - 1, description="master seed of the replications")
+    replications: int = Field(default=100, ge=1, le=100_000, description="independent replications")
+
+
+class Scenario(Strict):
+    """A whole scenario: who decides, under which pressures, on which calendar."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100)] = Field(
+        description="short identifier; names the default output folder"
+    )
+    title: str = Field(default="", description="one line saying what the scenario is")
+    description: str = Field(default="", description="what the scenario represents and why")
+    references: list[str] = Field(default_factory=list, description="the works the scenario draws on")
+    assumptions: list[str] = Field(default_factory=list, description="modelling assumptions, stated")
+    calendar: Calendar = Field(description="the simulated months and the bloc's summits")
+    organizations: dict[Name, Organization] = Field(
+        default_factory=dict, description="other organizations, by name, and what they already give"
+    )
+    states: dict[Name, State] = Field(min_length=1, description="the deciding states, by name")
+    bloc: Bloc = Field(description="the bloc the states may join")
+    powers: Powers = Field(description="the policies of the West and of Russia")
+    decision: Decision = Field(default_factory=Decision, description="decision rule and its parameters")
+    events: dict[Name, Event] = Field(default_factory=dict, description="dated changes, by name")
+    run: RunSettings = Field(default_factory=RunSettings, description="default seed and replications")
+
+    _origin: dict = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        problems = []
+        for state_name, state in self.states.items():
+            for org in state.memberships:
+                if org not in self.organizations:
+                    problems.append(
+                        f"states.{state_name}.memberships: organization {org!r} is not defined under "
+                        f"'organizations' (defined: {', '.join(self.organizations) or 'none'})"
+                    )
+            shares = [getattr(state.indicators, key).value for key in TRADE_KEYS]
+            total = sum(v for v in shares if v is not None)
+            if total > 1.0 + 1e-9:
+                problems.append(
+                    f"states.{state_name}.indicators: trade shares sum to {total:.3f}, above 1 "
+                    f"({', '.join(TRADE_KEYS)})"
+                )
+            if state.initial.status == "member" and state.initial.seeking_membership:
+                problems.append(f"states.{state_name}.initial: a member cannot also be seeking membership")
+            if state.initial.status == "partner" and (
+                self.bloc.partner_tier_from is None or self.bloc.partner_tier_from.date > self.calendar.start
+            ):
+                problems.append(
+                    f"states.{state_name}.initial.status: 'partner' before the partner tier exists "
+                    f"(bloc.partner_tier_from)"
+                )
+            if state_name in self.bloc.members:
+                problems.append(f"states.{state_name}: is also listed in bloc.members; a state is one or the other")
+        for member_name, member in self.bloc.members.items():
+            for target in member.toward:
+                if target not in self.states:
+                    problems.append(
+                        f"bloc.members.{member_name}.toward.{target}: no deciding state named {target!r} "
+                        f"(states: {', '.join(self.states)})"
+                    )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    @property
+    def origin(self) -> dict:
+        """Where the scenario came from: files with their hashes, and overrides applied."""
+        return dict(self._origin)
