@@ -68,10 +68,12 @@ def room_for_manoeuvre(pressure: np.ndarray, concentration: np.ndarray) -> np.nd
 def substitute_access(overlaps: np.ndarray, bilateral_channels: np.ndarray) -> np.ndarray:
     """Share of the bloc's benefits a state already gets elsewhere.
 
-    `overlaps` is (n_states, n_organizations), 0 where the state is not a member. Access through
-    independent channels combines as 1 - product of what each leaves out.
+    `overlaps` is (n_states, n_organizations), 0 where the state is not a member; access through
+    several organizations combines as 1 - product of what each leaves out. Organizational and
+    bilateral access are averaged, so that neither alone saturates the term.
     """
-    return 1.0 - (1.0 - bilateral_channels) * np.prod(1.0 - overlaps, axis=1)
+    organizational = 1.0 - np.prod(1.0 - overlaps, axis=1)
+    return (organizational + bilateral_channels) / 2.0
 
 
 def peer_alignment(adjacency: np.ndarray, aligned: np.ndarray) -> np.ndarray:

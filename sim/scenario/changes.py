@@ -28,7 +28,8 @@ def set_path(data: dict, path: str, value: Any, provenance: dict[str, str]) -> N
     """Set `path` in nested mappings `data` (in place).
 
     A scalar set on a sourced value keeps the mapping and labels the number with `provenance`,
-    for example `{"assumption": "set on the command line"}` or `{"source": "..."}`.
+    for example `{"assumption": "set on the command line"}` or `{"source": "..."}`; null on a
+    sourced value marks it missing. Null elsewhere removes the key, as in `extends`.
     Missing intermediate mappings are created, so that the schema, not this function, reports
     a key that does not exist (with a suggestion).
     """
@@ -45,8 +46,12 @@ def set_path(data: dict, path: str, value: Any, provenance: dict[str, str]) -> N
         raise ValueError(f"{'.'.join(parts[:-1])} is not a mapping, so {path} cannot be set")
     key = parts[-1]
     target = node.get(key)
-    if is_sourced(target) and not isinstance(value, dict):
+    if is_sourced(target) and value is None:
+        node[key] = {"value": None, "missing": "; ".join(provenance.values())}
+    elif is_sourced(target) and not isinstance(value, dict):
         node[key] = {"value": value, **provenance}
+    elif value is None:
+        node.pop(key, None)  # as in `extends`: null removes a key, so its default applies
     else:
         node[key] = value
 

@@ -254,9 +254,9 @@ class Powers(Strict):
 class Weights(Strict):
     """One weight per utility term (docs/model.md, section Submodels). Modelling assumptions."""
 
-    sanction_relief: float = Field(default=1.0, ge=0, le=100, description="nothing left to lose: sanctions and blockade")
+    sanction_relief: float = Field(default=2.0, ge=0, le=100, description="nothing left to lose: sanctions and blockade")
     western_exposure: float = Field(default=2.0, ge=0, le=100, description="cost of aligning for Western exposure")
-    western_threat: float = Field(default=1.0, ge=0, le=100, description="secondary threats against joiners")
+    western_threat: float = Field(default=5.0, ge=0, le=100, description="secondary threats against joiners")
     patron_pressure: float = Field(default=1.0, ge=0, le=100, description="the patron's push to align")
     refusal_retaliation: float = Field(default=1.0, ge=0, le=100, description="the patron's punishment of refusal")
     diversification: float = Field(default=1.0, ge=0, le=100, description="escape from mono-dependence on the patron")
