@@ -116,7 +116,7 @@ def _run(args) -> int:
     replications = args.replications or scenario.run.replications
     with _progress(replications, args.quiet, "replications") as tick:
         result = run(scenario, seed=args.seed, replications=args.replications, progress=tick)
-    write_outputs(result, out, argv=["alignsim", *sys.argv[1:]], overwrite=args.overwrite)
+    write_outputs(result, out, argv=["alignsim", *args.argv], overwrite=args.overwrite)
     if not args.quiet:
         print(summary_text(result))
         print(f"wrote {out}/: timeseries.csv, bloc.csv, summary.csv, manifest.json")
@@ -148,7 +148,9 @@ class _progress:
 def main(argv: list[str] | None = None) -> int:
     from .scenario import InputError
 
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
+    args.argv = argv
     try:
         return {"check": _check, "run": _run}[args.command](args)
     except InputError as exc:

@@ -42,7 +42,8 @@ class AlignmentModel(Model):
         record: tuple[str, ...] | None = None,
     ):
         super().__init__(rng=rng)
-        self.scenario = scenario
+        # Not `self.scenario`: Mesa 3.4+ reserves that name for its experimental Scenario class.
+        self.spec = scenario
         self.timeline = timeline if timeline is not None else compile_timeline(scenario)
         n = len(self.timeline.states)
 
@@ -68,19 +69,22 @@ class AlignmentModel(Model):
         """States with a membership application pending."""
         return (self.stance == d.MEMBER) & (self.status != d.MEMBER)
 
-    def step(self) -> None:
-        month = self.steps - 1
-        epoch = self.timeline.epoch_at(month)
-
+    def evaluate(self, epoch) -> tuple[np.ndarray, np.ndarray]:
+        """Score every state's options now: (choice probabilities, the dynamic terms)."""
         aligned = ((self.status >= d.PARTNER) | (self.stance >= d.PARTNER)).astype(float)
-        dynamic = np.zeros((3, len(self.status), len(d.OPTIONS)))
+        dynamic = np.zeros((len(_DYNAMIC), len(self.status), len(d.OPTIONS)))
         dynamic[0] = d.accession_friction_term(epoch.admit_member, epoch.admit_partner, self.status, self.offer)
         dynamic[1] = d.peer_influence_term(d.peer_alignment(self.timeline.adjacency, aligned))
         dynamic[2] = d.switching_cost_term(self.stance)
         utility = epoch.exogenous_utility + np.tensordot(epoch.weights[_DYNAMIC], dynamic, axes=1)
         available = np.ones_like(utility, dtype=bool)
         available[:, d.PARTNER] = epoch.partner_tier | (self.status == d.PARTNER)
-        probabilities = d.choice_probabilities(utility, epoch.rationality, available)
+        return d.choice_probabilities(utility, epoch.rationality, available), dynamic
+
+    def step(self) -> None:
+        month = self.steps - 1
+        epoch = self.timeline.epoch_at(month)
+        probabilities, dynamic = self.evaluate(epoch)
 
         self.reviewing = (month % self.timeline.review_interval == 0) | (self.offer != d.OUTSIDE)
         self.choice = d.draw_choices(probabilities, self.rng.random(len(self.status))).astype(np.int8)

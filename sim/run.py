@@ -48,8 +48,10 @@ def run_once(
     model = AlignmentModel(scenario, rng=np.random.default_rng(seed_sequence), timeline=timeline, record=record)
     data = model.run().data
     # Mesa 3.3 keeps a per-model id counter in a class attribute, which would keep every model
-    # of a long sweep alive; release it.
-    Agent._ids.pop(model, None)
+    # of a long sweep alive; release it (later releases no longer have it).
+    ids = getattr(Agent, "_ids", None)
+    if ids is not None:
+        ids.pop(model, None)
     return data
 
 

@@ -25,6 +25,7 @@ MAX_NODES = 200_000
 EXTENDS_KEY = "extends"
 
 Lines = dict[tuple, tuple[str, int | None]]
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"}
 
 
 class _Reader:
@@ -40,6 +41,9 @@ class _Reader:
         if self.nodes > MAX_NODES:
             raise InputError(Issue(self.file, "", f"more than {MAX_NODES} YAML nodes (alias expansion?)"))
         self.lines.setdefault(path, (self.file, node.start_mark.line + 1))
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+            raise InputError(Issue(self.file, _dotted(path), f"tag {node.tag!r} is refused (tags that construct "
+                                   "objects are refused)", node.start_mark.line + 1))
         if isinstance(node, yaml.MappingNode):
             loader.flatten_mapping(node)
             result: dict = {}
@@ -202,7 +206,7 @@ def _data_path(data: Any, loc: tuple) -> tuple:
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             path.append(part)
             node = node[part]
-        elif last and isinstance(node, dict) and isinstance(part, str):
+        elif last and isinstance(node, dict) and isinstance(part, str) and part != "[key]":
             path.append(part)
     return tuple(path)
 
@@ -235,7 +239,14 @@ def _message(error: dict, path: tuple) -> str:
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
-    if "input" in error and kind not in ("model_type", "dict_type") and not isinstance(error["input"], (dict, list)):
+    if kind == "string_pattern_mismatch" and path and path[-2:-1] and isinstance(path[-1], str):
+        return "a name may not contain dots, '=' or brackets, nor start with a space"
+    if (
+        "input" in error
+        and kind not in ("model_type", "dict_type")
+        and not isinstance(error["input"], (dict, list))
+        and repr(error["input"]) not in message
+    ):
         message = f"{message} (got {error['input']!r})"
     return message
 
@@ -283,8 +294,9 @@ def validate(data: dict, lines: Lines | None = None, file: str = "<scenario>") -
             except ValueError as exc:  # includes pydantic's ValidationError
                 if isinstance(exc, ValidationError):
                     details = "; ".join(
-                        f"{_dotted(_data_path(changed, tuple(e['loc'])))}: {_message(e, ())}"
+                        f"{_dotted(p)}: {_message(e, p)}"
                         for e in exc.errors(include_url=False)
+                        for p in [_data_path(changed, tuple(e["loc"]))]
                     )
                 else:
                     details = str(exc)

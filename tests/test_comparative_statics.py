@@ -1,0 +1,160 @@
+"""Comparative statics: each mechanism moves the choice the way the brief says, never the other.
+
+Checked exactly on the decision functions (the probability of choosing membership for a state
+outside the bloc, over a grid of randomly drawn states), and on whole runs for the largest
+effects.
+"""
+
+import numpy as np
+import pytest
+
+import sim
+from sim import decision as d
+from sim.inputs import compile_timeline
+from sim.model import AlignmentModel
+
+from pathlib import Path
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+GRID = np.linspace(0.0, 1.0, 6)
+
+
+def _random_states(count: int, seed: int = 7) -> list[dict]:
+    """Valid indicator sets: trade shares drawn so that they sum to at most 1."""
+    rng = np.random.default_rng(seed)
+    states = []
+    for _ in range(count):
+        trade = rng.dirichlet(np.ones(5))[:4]
+        states.append(
+            {
+                "trade_west": trade[0], "trade_russia": trade[1], "trade_china": trade[2],
+                "trade_other_members": trade[3],
+                **{key: rng.uniform() for key in (
+                    "investment_west", "investment_russia", "transit_russia", "sanctions", "blockade",
+                    "western_engagement", "affinity", "bilateral_channels")},
+            }
+        )
+    return states
+
+
+BASE = sim.load_scenario(SCENARIOS / "kazakhstan_multivector.yaml")
+STATE = "Kazakhstan"
+
+
+def p_member(settings: dict, month: str = "2025-08") -> float:
+    """Probability that a state outside, not seeking, with no offer, chooses membership.
+
+    Dated events are removed so that the values set hold at `month`.
+    """
+    scenario = sim.with_overrides(BASE, {"events": None, **settings})
+    model = AlignmentModel(scenario, rng=0)
+    step = model.timeline.dates.index(month)
+    probabilities, _ = model.evaluate(model.timeline.epoch_at(step))
+    return float(probabilities[0, d.MEMBER])
+
+
+def _indicator_settings(state: dict) -> dict:
+    return {f"states.{STATE}.indicators.{key}": float(value) for key, value in state.items()}
+
+
+# (path, direction): +1 the probability of seeking membership never falls as the value rises,
+# -1 it never rises.
+STATE_MECHANISMS = [
+    ("sanctions", +1),
+    ("blockade", +1),
+    ("western_engagement", -1),
+    ("investment_west", -1),
+    ("investment_russia", +1),
+    ("transit_russia", +1),
+    ("affinity", +1),
+    ("bilateral_channels", -1),
+]
+POLICY_MECHANISMS = [
+    ("powers.russia.retaliation_for_refusal", +1),
+    ("powers.russia.pressure_to_join", +1),
+    ("powers.west.threat_against_joiners", -1),
+    ("bloc.benefits", +1),
+    ("bloc.appetite.members", +1),
+    ("organizations.SCO.overlap", -1),
+]
+def _assert_monotone(values: list[float], direction: int, label: str) -> None:
+    steps = np.diff(values) * direction
+    assert (steps >= -1e-12).all(), f"{label}: P(member) moved against the mechanism: {values}"
+
+
+@pytest.mark.parametrize("key,direction", STATE_MECHANISMS, ids=[k for k, _ in STATE_MECHANISMS])
+def test_state_indicator_moves_choice_one_way(key, direction):
+    for state in _random_states(4):
+        base = _indicator_settings(state)
+        values = [p_member({**base, f"states.{STATE}.indicators.{key}": float(v)}) for v in GRID]
+        _assert_monotone(values, direction, key)
+        assert values[0] != values[-1], f"{key} has no effect at all"
+
+
+def test_larger_western_trade_share_never_raises_seeking():
+    for state in _random_states(4, seed=11):
+        base = _indicator_settings(state)
+        room = 1.0 - sum(state[k] for k in ("trade_russia", "trade_china", "trade_other_members"))
+        values = [p_member({**base, f"states.{STATE}.indicators.trade_west": float(v)})
+                  for v in np.linspace(0.0, room, 5)]
+        _assert_monotone(values, -1, "trade_west")
+
+
+@pytest.mark.parametrize("trade_key", ["trade_russia", "trade_china", "trade_other_members"])
+def test_more_trade_with_members_never_lowers_seeking(trade_key):
+    for state in _random_states(4, seed=13):
+        base = _indicator_settings(state)
+        others = sum(state[k] for k in ("trade_west", "trade_russia", "trade_china", "trade_other_members")
+                     if k != trade_key)
+        values = [p_member({**base, f"states.{STATE}.indicators.{trade_key}": float(v)})
+                  for v in np.linspace(0.0, 1.0 - others, 5)]
+        _assert_monotone(values, +1, trade_key)
+
+
+@pytest.mark.parametrize("path,direction", POLICY_MECHANISMS, ids=[p for p, _ in POLICY_MECHANISMS])
+def test_policy_moves_choice_one_way(path, direction):
+    for state in _random_states(3, seed=17):
+        base = _indicator_settings(state)
+        values = [p_member({**base, path: float(v)}) for v in GRID]
+        _assert_monotone(values, direction, path)
+        assert values[0] != values[-1], f"{path} has no effect at all"
+
+
+def test_peer_alignment_pulls_toward_membership():
+    shares = np.linspace(0, 1, 5)
+    values = [d.choice_probabilities(d.peer_influence_term(np.array([s])) - 1.0, 3.0, np.ones((1, 3), bool))[0, d.MEMBER]
+              for s in shares]
+    _assert_monotone(values, +1, "peer share")
+    assert values[-1] > values[0]
+
+
+def test_switching_cost_keeps_states_on_course():
+    for stance in (d.OUTSIDE, d.MEMBER):
+        probabilities = [
+            d.choice_probabilities(c * d.switching_cost_term(np.array([stance])), 3.0, np.ones((1, 3), bool))[0, stance]
+            for c in (0.0, 0.5, 1.0, 2.0)
+        ]
+        _assert_monotone(probabilities, +1, "switching cost")
+
+
+def _p_seeking(scenario, replications=100) -> float:
+    result = sim.run(scenario, seed=5, replications=replications)
+    return float(result.summary.set_index("state").loc[STATE, "p_seeking_membership"])
+
+
+@pytest.mark.parametrize(
+    "path,low,high,direction",
+    [
+        (f"states.{STATE}.indicators.sanctions", 0.0, 0.95, +1),
+        ("powers.russia.retaliation_for_refusal", 0.0, 1.0, +1),
+        (f"states.{STATE}.indicators.western_engagement", 0.0, 1.0, -1),
+    ],
+)
+def test_whole_runs_follow_the_mechanism(path, low, high, direction):
+    """On whole runs with common seeds: the biggest changes move the outcome the right way."""
+    sanctioned = {f"states.{STATE}.indicators.sanctions": 0.6} if "sanctions" not in path else {}
+    base = sim.with_overrides(BASE, {**sanctioned, "events": None})
+    p_low = _p_seeking(sim.with_overrides(base, {path: low}))
+    p_high = _p_seeking(sim.with_overrides(base, {path: high}))
+    assert (p_high - p_low) * direction > 0.05, (p_low, p_high)

@@ -1,0 +1,560 @@
+"""A catalogue of malformed scenarios and the message `alignsim check` must give for each.
+
+Every case starts from VALID, a small valid scenario (scenarios/kazakhstan_multivector.yaml
+flattened, without `extends`), alters one thing, and runs `alignsim check` in-process. The
+contract checked for every case (sim/cli.py, sim/scenario/errors.py):
+
+* exit code 2 (bad input), never 1 (crash);
+* stderr names the file, the dotted key path and, where the loader knows it, the line, on the
+  same line as the expected message;
+* no Python traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+
+VALID = """\
+name: kz_minimal
+title: Kazakhstan's multi-vector policy and BRICS (minimal, flattened)
+calendar:
+  start: 2022-01
+  end: 2026-12
+  summits:
+    - {date: 2023-08, name: Johannesburg, source: "15th summit, 22-24 August 2023"}
+    - {date: 2024-10, name: Kazan, source: "Kazan summit 22-24 October 2024"}
+organizations:
+  EAEU:
+    overlap: {value: 0.2, assumption: "customs union with Russia"}
+  SCO:
+    overlap: {value: 0.25, assumption: "includes four bloc members"}
+states:
+  Kazakhstan:
+    region: Central Asia
+    memberships: [EAEU, SCO]
+    initial:
+      status: outside
+      seeking_membership: false
+    indicators:
+      trade_west: {value: 0.32, year: 2023, source: "EU about 30% of trade plus the US"}
+      trade_russia: {value: 0.186, year: 2023, source: "Bureau of National Statistics"}
+      trade_china: {value: 0.213, year: 2023, source: "Bureau of National Statistics"}
+      trade_other_members: {value: null, missing: "no shares found"}
+      investment_west: {value: 0.40, source: "PM Smailov, Kazinform 2024-01-15"}
+      investment_russia: {value: 0.031, source: "National Bank of Kazakhstan"}
+      transit_russia: {value: 0.80, source: "CPC pipeline"}
+      sanctions: {value: 0.0, source: "no Western sanctions"}
+      blockade: {value: 0.0, source: "no Western restriction"}
+      western_engagement: {value: 0.7, assumption: "coded"}
+      affinity: {value: 0.3, assumption: "coded"}
+      bilateral_channels: {value: 0.8, assumption: "coded"}
+bloc:
+  name: BRICS
+  members:
+    Brazil:
+      consent: {value: 0.97, assumption: "no reported objection"}
+    Russia:
+      consent: {value: 0.97, assumption: "no reported objection"}
+      toward:
+        Kazakhstan: {value: 0.99, assumption: "close ally"}
+  partner_tier_from: {date: 2024-10, source: "Kazan declaration"}
+  appetite:
+    members: {value: 0.0, source: "no new member since 2010"}
+    partners: {value: 0.0, source: "no partner tier before Kazan"}
+  benefits: {value: 0.6, assumption: "not measured"}
+powers:
+  west:
+    threat_against_joiners: {value: 0.0, source: "no threat before July 2025"}
+  russia:
+    pressure_to_join: {value: 0.5, assumption: "strength not measured"}
+    retaliation_for_refusal: {value: 0.5, assumption: "strength not measured"}
+decision:
+  rationality: 3.0
+  weights:
+    bloc_benefits: 1.0
+events:
+  kazan_partner_round:
+    date: 2024-10
+    description: "Kazan creates the partner tier."
+    source: "EDM"
+    set:
+      bloc.appetite.partners: 0.42
+run:
+  seed: 1
+  replications: 10
+"""
+
+SCENARIO = "scenario.yaml"
+DIRECTORY = object()  # a file entry that is created as a folder
+
+
+def edit(old: str, new: str, text: str = VALID) -> str:
+    """VALID with `old` (which must occur exactly once) replaced by `new`."""
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
+    return text.replace(old, new)
+
+
+@dataclass
+class Case:
+    """One malformed input.
+
+    files: name -> text, bytes or DIRECTORY, written into tmp_path.
+    target: the argument given to `alignsim check`.
+    expected: substrings the issue's line must all contain.
+    key: the dotted key path the issue must name (None: a problem with the whole file).
+    line: (file, marker): the issue must give the line of `marker`'s first occurrence in that
+        file; None when the loader cannot know a line.
+    issue_file: the file the issue must name (default: target).
+    """
+
+    id: str
+    files: dict
+    expected: tuple[str, ...]
+    key: str | None
+    line: tuple[str, str] | None
+    target: str = SCENARIO
+    issue_file: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+CASES = [
+    Case(
+        "unknown-top-level-key-suggests",
+        {SCENARIO: edit("\ndecision:\n", "\ndecisions:\n")},
+        ("unknown key", "did you mean 'decision'"),
+        "decisions",
+        (SCENARIO, "decisions:"),
+    ),
+    Case(
+        "unknown-key-without-close-match-lists-valid-keys",
+        {SCENARIO: VALID + "colour: red\n"},
+        ("unknown key", "Valid keys here:", "calendar"),
+        "colour",
+        (SCENARIO, "colour: red"),
+    ),
+    Case(
+        "misspelt-nested-key",
+        {SCENARIO: edit("  rationality: 3.0", "  rationalty: 3.0")},
+        ("unknown key", "did you mean 'rationality'"),
+        "decision.rationalty",
+        (SCENARIO, "rationalty:"),
+    ),
+    Case(
+        "misspelt-indicator-key",
+        {SCENARIO: edit("      affinity: {", "      afinity: {")},
+        ("unknown key", "did you mean 'affinity'"),
+        "states.Kazakhstan.indicators.afinity",
+        (SCENARIO, "afinity:"),
+    ),
+    Case(
+        "string-for-number",
+        {SCENARIO: edit("  rationality: 3.0", "  rationality: high")},
+        ("valid number", "'high'"),
+        "decision.rationality",
+        (SCENARIO, "rationality: high"),
+    ),
+    Case(
+        "quoted-number-not-coerced",
+        {SCENARIO: edit("  seed: 1", '  seed: "1"')},
+        ("valid integer", "'1'"),
+        "run.seed",
+        (SCENARIO, 'seed: "1"'),
+    ),
+    Case(
+        "bool-for-number",
+        {SCENARIO: edit("  rationality: 3.0", "  rationality: true")},
+        ("valid number", "True"),
+        "decision.rationality",
+        (SCENARIO, "rationality: true"),
+    ),
+    Case(
+        "share-above-one",
+        {SCENARIO: edit("sanctions: {value: 0.0,", "sanctions: {value: 1.5,")},
+        ("less than or equal to 1", "1.5"),
+        "states.Kazakhstan.indicators.sanctions.value",
+        (SCENARIO, "sanctions: {value: 1.5"),
+    ),
+    Case(
+        "negative-weight",
+        {SCENARIO: edit("bloc_benefits: 1.0", "bloc_benefits: -1.0")},
+        ("greater than or equal to 0", "-1.0"),
+        "decision.weights.bloc_benefits",
+        (SCENARIO, "bloc_benefits: -1.0"),
+    ),
+    Case(
+        "trade-shares-sum-above-one",
+        {SCENARIO: edit("trade_west: {value: 0.32", "trade_west: {value: 0.7")},
+        ("trade shares sum to 1.099, above 1",),
+        "states.Kazakhstan.indicators",
+        (SCENARIO, "    indicators:"),
+    ),
+    Case(
+        "membership-of-undefined-organization",
+        {SCENARIO: edit("memberships: [EAEU, SCO]", "memberships: [EAEU, SCO, CSTO]")},
+        ("organization 'CSTO' is not defined", "defined: EAEU, SCO"),
+        "states.Kazakhstan.memberships",
+        (SCENARIO, "memberships:"),
+    ),
+    Case(
+        "toward-names-unknown-state",
+        {SCENARIO: edit("        Kazakhstan: {value: 0.99", "        Uzbekistan: {value: 0.99")},
+        ("no deciding state named 'Uzbekistan'",),
+        "bloc.members.Russia.toward.Uzbekistan",
+        (SCENARIO, "Uzbekistan: {value"),
+    ),
+    Case(
+        "sourced-value-with-source-and-assumption",
+        {SCENARIO: edit('sanctions: {value: 0.0, source: "no Western sanctions"}',
+                        'sanctions: {value: 0.0, source: "UN", assumption: "guess"}')},
+        ("exactly one of 'source' or 'assumption'",),
+        "states.Kazakhstan.indicators.sanctions",
+        (SCENARIO, "sanctions: {value: 0.0"),
+    ),
+    Case(
+        "sourced-value-with-neither-source-nor-assumption",
+        {SCENARIO: edit('affinity: {value: 0.3, assumption: "coded"}', "affinity: {value: 0.3}")},
+        ("exactly one of 'source' or 'assumption'",),
+        "states.Kazakhstan.indicators.affinity",
+        (SCENARIO, "affinity: {value: 0.3}"),
+    ),
+    Case(
+        "null-value-without-missing",
+        {SCENARIO: edit('trade_other_members: {value: null, missing: "no shares found"}',
+                        "trade_other_members: {value: null}")},
+        ("a null value needs 'missing'",),
+        "states.Kazakhstan.indicators.trade_other_members",
+        (SCENARIO, "trade_other_members:"),
+    ),
+    Case(
+        "month-13",
+        {SCENARIO: edit("start: 2022-01", "start: 2024-13")},
+        ("expected a month as YYYY-MM", "'2024-13'"),
+        "calendar.start",
+        (SCENARIO, "start: 2024-13"),
+    ),
+    Case(
+        "month-in-words",
+        {SCENARIO: edit("start: 2022-01", "start: Oct 2024")},
+        ("expected a month as YYYY-MM", "'Oct 2024'"),
+        "calendar.start",
+        (SCENARIO, "start: Oct 2024"),
+    ),
+    Case(
+        "calendar-end-before-start",
+        {SCENARIO: edit("end: 2026-12", "end: 2021-12")},
+        ("end 2021-12 is before start 2022-01",),
+        "calendar",
+        (SCENARIO, "calendar:"),
+    ),
+    Case(
+        "summit-outside-calendar",
+        {SCENARIO: edit("date: 2024-10, name: Kazan", "date: 2027-03, name: Kazan")},
+        ("summit 'Kazan' (2027-03) lies outside 2022-01..2026-12",),
+        "calendar",
+        (SCENARIO, "calendar:"),
+    ),
+    Case(
+        "event-sets-path-that-does-not-exist",
+        {SCENARIO: edit("      bloc.appetite.partners: 0.42", "      bloc.apetite.partners: 0.42")},
+        ("this change is invalid", "apetite", "unknown key"),
+        "events.kazan_partner_round.set.bloc.apetite.partners",
+        (SCENARIO, "bloc.apetite.partners:"),
+    ),
+    Case(
+        "event-sets-out-of-range-value",
+        {SCENARIO: edit("      bloc.appetite.partners: 0.42", "      bloc.appetite.partners: 1.42")},
+        ("this change is invalid", "less than or equal to 1", "1.42"),
+        "events.kazan_partner_round.set.bloc.appetite.partners",
+        (SCENARIO, "bloc.appetite.partners: 1.42"),
+    ),
+    Case(
+        "python-object-tag-on-a-string-key",
+        {SCENARIO: edit("title: Kazakhstan's multi-vector policy and BRICS (minimal, flattened)",
+                        'title: !!python/object/apply:os.system ["echo hi"]')},
+        ("tags that construct objects are refused",),
+        None,
+        (SCENARIO, "!!python/object/apply"),
+    ),
+    Case(
+        # The same tag on a key whose type is a list: the tag must still be refused, not
+        # silently dropped (leaving ["echo hi"] as a valid list of references).
+        "python-object-tag-on-a-list-key",
+        {SCENARIO: VALID + 'references: !!python/object/apply:os.system ["echo hi"]\n'},
+        ("tags that construct objects are refused",),
+        None,
+        (SCENARIO, "!!python/object/apply"),
+    ),
+    Case(
+        "python-name-tag-on-a-scalar",
+        {SCENARIO: edit("title: Kazakhstan's multi-vector policy and BRICS (minimal, flattened)",
+                        'title: !!python/name:os.system ""')},
+        ("tags that construct objects are refused",),
+        None,
+        (SCENARIO, "!!python/name"),
+    ),
+    Case(
+        "invalid-yaml-syntax",
+        {SCENARIO: edit("title: Kazakhstan's multi-vector policy and BRICS (minimal, flattened)",
+                        "title: Kazakhstan: multi-vector")},
+        ("mapping values are not allowed here",),
+        None,
+        (SCENARIO, "title: Kazakhstan: multi-vector"),
+    ),
+    Case(
+        "empty-file",
+        {SCENARIO: ""},
+        ("must be a mapping of keys", "the file is empty"),
+        None,
+        None,  # the loader reports line 1; checked below only when a marker is given
+    ),
+    Case(
+        "top-level-list",
+        {SCENARIO: "- name: a\n- name: b\n"},
+        ("must be a mapping of keys", "the file is a list"),
+        None,
+        (SCENARIO, "- name: a"),
+    ),
+    Case(
+        "duplicate-key",
+        {SCENARIO: VALID + "name: kz_again\n"},
+        ("duplicate key",),
+        "name",
+        (SCENARIO, "name: kz_again"),
+    ),
+    Case(
+        "duplicate-nested-key",
+        {SCENARIO: edit("  rationality: 3.0\n", "  rationality: 3.0\n  rationality: 2.0\n")},
+        ("duplicate key",),
+        "decision.rationality",
+        (SCENARIO, "rationality: 2.0"),
+    ),
+    Case(
+        "extends-missing-file",
+        {SCENARIO: "extends: nothere.yaml\n" + VALID},
+        ("nothere.yaml does not exist",),
+        "extends",
+        (SCENARIO, "extends: nothere.yaml"),
+    ),
+    Case(
+        "extends-cycle",
+        {SCENARIO: "extends: other.yaml\nname: a\n", "other.yaml": "extends: scenario.yaml\nname: b\n"},
+        ("extends itself in a cycle", "other.yaml"),
+        "extends",
+        None,
+    ),
+    Case(
+        "error-inside-an-extended-file-names-that-file",
+        {SCENARIO: "extends: parent.yaml\nname: child\n",
+         "parent.yaml": edit("  rationality: 3.0", "  rationality: high")},
+        ("valid number", "'high'"),
+        "decision.rationality",
+        ("parent.yaml", "rationality: high"),
+        issue_file="parent.yaml",
+    ),
+    Case(
+        "missing-file-on-command-line",
+        {},
+        ("file not found",),
+        None,
+        None,
+        target="absent.yaml",
+    ),
+    Case(
+        "directory-instead-of-file",
+        {"folder": DIRECTORY},
+        ("is a directory, not a scenario file",),
+        None,
+        None,
+        target="folder",
+    ),
+    Case(
+        "non-utf8-bytes",
+        {SCENARIO: VALID.replace("Kazakhstan's", "Kazakhstan\xe9s").encode("latin-1")},
+        ("is not UTF-8 text",),
+        None,
+        None,
+    ),
+    Case(
+        "partner-before-tier-exists",
+        {SCENARIO: edit("      status: outside", "      status: partner")},
+        ("'partner' before the partner tier exists",),
+        "states.Kazakhstan.initial.status",
+        (SCENARIO, "status: partner"),
+    ),
+    Case(
+        "partner-with-no-tier-at-all",
+        {SCENARIO: edit('  partner_tier_from: {date: 2024-10, source: "Kazan declaration"}\n', "",
+                        edit("      status: outside", "      status: partner"))},
+        ("'partner' before the partner tier exists",),
+        "states.Kazakhstan.initial.status",
+        (SCENARIO, "status: partner"),
+    ),
+    Case(
+        "initial-member-also-seeking",
+        {SCENARIO: edit("seeking_membership: false", "seeking_membership: true",
+                        edit("      status: outside", "      status: member"))},
+        ("a member cannot also be seeking membership",),
+        "states.Kazakhstan.initial",
+        (SCENARIO, "    initial:"),
+    ),
+    Case(
+        "state-name-with-a-dot",
+        {SCENARIO: edit("\n  Kazakhstan:\n    region", "\n  Kazakh.stan:\n    region")},
+        ("may not contain dots",),
+        "states.Kazakh.stan",
+        (SCENARIO, "Kazakh.stan:"),
+    ),
+    Case(
+        "state-also-a-bloc-member",
+        {SCENARIO: edit("    Brazil:\n", "    Kazakhstan:\n")},
+        ("is also listed in bloc.members",),
+        "states.Kazakhstan",
+        (SCENARIO, "  Kazakhstan:\n    region"),
+    ),
+    Case(
+        "unknown-initial-status",
+        {SCENARIO: edit("      status: outside", "      status: observer")},
+        ("'outside', 'partner' or 'member'", "'observer'"),
+        "states.Kazakhstan.initial.status",
+        (SCENARIO, "status: observer"),
+    ),
+    Case(
+        "required-key-missing",
+        {SCENARIO: edit("    region: Central Asia\n", "")},
+        ("required key is missing",),
+        "states.Kazakhstan.region",
+        (SCENARIO, "  Kazakhstan:\n    memberships"),
+    ),
+]
+
+
+def _write(tmp_path: Path, files: dict) -> None:
+    for name, content in files.items():
+        path = tmp_path / name
+        if content is DIRECTORY:
+            path.mkdir()
+        elif isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+
+
+def _line_of(text: str, marker: str) -> int:
+    """1-based line on which `marker` starts (markers may span lines)."""
+    index = text.index(marker)
+    return text.count("\n", 0, index) + 1
+
+
+def _check(capsys, args: list[str]) -> tuple[int, str, str]:
+    code = main(["check", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_valid_scenario_is_valid(tmp_path, capsys):
+    """The base of every case is itself valid, so each case fails for its one alteration."""
+    _write(tmp_path, {SCENARIO: VALID})
+    code, out, err = _check(capsys, [str(tmp_path / SCENARIO)])
+    assert code == 0, err
+    assert "OK" in out
+
+
+def test_the_catalogue_is_large_and_distinct():
+    assert len(CASES) >= 18
+    assert len({case.id for case in CASES}) == len(CASES)
+    texts = [repr(sorted(case.files.items(), key=lambda kv: kv[0])) + case.target for case in CASES]
+    assert len(set(texts)) == len(texts)
+
+
+@pytest.mark.parametrize("case", [pytest.param(case, id=case.id) for case in CASES])
+def test_malformed_scenario_is_reported(case: Case, tmp_path, capsys):
+    _write(tmp_path, case.files)
+    target = str(tmp_path / case.target)
+    code, out, err = _check(capsys, [target])
+
+    assert "Traceback" not in err, err
+    assert code == 2, f"exit code {code}; stderr:\n{err}"
+    assert "OK" not in out
+
+    issue_file = str(tmp_path / (case.issue_file or case.target))
+    assert issue_file in err, err
+    # The line that reports the problem carries the file, the line, the key path and the message.
+    lines = [line for line in err.splitlines() if all(text in line for text in case.expected)]
+    assert lines, f"no line of stderr contains all of {case.expected}:\n{err}"
+    if case.line is not None:
+        file, marker = case.line
+        number = _line_of(case.files[file], marker)
+        where = f"{tmp_path / file}:{number}:"
+        assert any(where in line for line in lines), f"expected {where!r} on the issue's line:\n{err}"
+    else:
+        assert any(issue_file in line for line in lines), err
+    if case.key is not None:
+        assert any(f" {case.key}: " in line for line in lines), f"expected key path {case.key!r}:\n{err}"
+
+
+def test_empty_file_reports_line_one(tmp_path, capsys):
+    _write(tmp_path, {SCENARIO: ""})
+    code, _, err = _check(capsys, [str(tmp_path / SCENARIO)])
+    assert code == 2
+    assert f"{tmp_path / SCENARIO}:1:" in err
+
+
+def test_every_problem_is_listed_together(tmp_path, capsys):
+    text = edit("bloc_benefits: 1.0", "bloc_benefits: -1.0", edit("  rationality: 3.0", "  rationality: high"))
+    _write(tmp_path, {SCENARIO: text})
+    code, _, err = _check(capsys, [str(tmp_path / SCENARIO)])
+    assert code == 2
+    assert "(2 problems)" in err
+    assert "decision.rationality:" in err and "decision.weights.bloc_benefits:" in err
+
+
+def test_checking_several_files_reports_each(tmp_path, capsys):
+    _write(tmp_path, {SCENARIO: VALID, "bad.yaml": edit("  rationality: 3.0", "  rationality: high")})
+    code, out, err = _check(capsys, [str(tmp_path / SCENARIO), str(tmp_path / "bad.yaml")])
+    assert code == 2
+    assert f"{tmp_path / SCENARIO}: OK" in out
+    assert f"{tmp_path / 'bad.yaml'}: INVALID" in err
+
+
+# --- `--set` -----------------------------------------------------------------------------------
+
+SET_CASES = [
+    pytest.param(["--set", "nonsense"], ("expected PATH=VALUE",), "nonsense", id="no-equals-sign"),
+    pytest.param(["--set", "decision.rationalty=2"], ("unknown key", "did you mean 'rationality'"),
+                 "decision.rationalty", id="misspelt-key-suggests"),
+    pytest.param(["--set", "decision.rationality=abc"], ("valid number", "'abc'"),
+                 "decision.rationality", id="not-a-number"),
+    pytest.param(["--set", "decision.rationality=-1"], ("greater than or equal to 0",),
+                 "decision.rationality", id="out-of-range"),
+    pytest.param(["--set", "decision..rationality=1"], ("not a dotted path",),
+                 None, id="empty-path-segment"),
+    pytest.param(["--set", "states.Kazakhstan.region.x=1"], ("is not a mapping",),
+                 "states.Kazakhstan.region.x", id="path-through-a-scalar"),
+]
+
+
+@pytest.mark.parametrize("options, expected, key", SET_CASES)
+def test_set_errors(options, expected, key, tmp_path, capsys):
+    _write(tmp_path, {SCENARIO: VALID})
+    target = str(tmp_path / SCENARIO)
+    code, out, err = _check(capsys, [target, *options])
+    assert "Traceback" not in err, err
+    assert code == 2, f"exit code {code}; stderr:\n{err}"
+    assert target in err
+    lines = [line for line in err.splitlines() if all(text in line for text in expected)]
+    assert lines, f"no line of stderr contains all of {expected}:\n{err}"
+    assert any("--set" in line for line in lines), err
+    if key is not None:
+        assert any(key in line for line in lines), err
+
+
+def test_valid_set_is_accepted(tmp_path, capsys):
+    _write(tmp_path, {SCENARIO: VALID})
+    code, out, err = _check(capsys, [str(tmp_path / SCENARIO), "--set", "decision.rationality=2",
+                                     "--set", "states.Kazakhstan.indicators.sanctions=0.5"])
+    assert code == 0, err
