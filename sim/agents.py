@@ -41,14 +41,15 @@ class StateAgent(FixedAgent):
     def act(self) -> None:
         """Act on this month's choice, if the state reviews its course or holds an invitation.
 
-        Statuses are granted by the bloc, never taken: accepting an offer raises the status to at
-        most what was offered; choosing a lower alignment than the status held leaves it.
+        Statuses are granted by the bloc, never taken: a state accepts an offer up to the
+        alignment it chose, and the only status change it makes alone is leaving (choosing
+        outside). Choosing outside while invited declines the invitation.
         """
         model, i = self.model, self.index
         if not model.reviewing[i]:
             return
         choice, offer, status = model.choice[i], model.offer[i], model.status[i]
-        model.status[i] = max(min(status, choice), min(offer, choice))
+        model.status[i] = OUTSIDE if choice == OUTSIDE else max(status, min(offer, choice))
         model.declined[i] = offer != OUTSIDE and choice == OUTSIDE
         model.stance[i] = choice
         model.offer[i] = OUTSIDE

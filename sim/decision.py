@@ -77,7 +77,8 @@ def substitute_access(overlaps: np.ndarray, bilateral_channels: np.ndarray) -> n
 
 
 def peer_alignment(adjacency: np.ndarray, aligned: np.ndarray) -> np.ndarray:
-    """Share of a state's peers that are partners, members or applicants (0 without peers)."""
+    """Share of a state's peers that are aligned: holding or seeking partnership or membership
+    (0 without peers)."""
     degree = adjacency.sum(axis=1)
     return np.divide(adjacency @ aligned, degree, out=np.zeros(len(degree)), where=degree > 0)
 

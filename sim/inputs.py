@@ -17,7 +17,7 @@ import numpy as np
 
 from . import decision as d
 from .scenario.changes import apply_settings
-from .scenario.schema import Indicators, Scenario, month_label, month_number
+from .scenario.schema import TRADE_KEYS, Indicators, Scenario, month_label, month_number
 
 INDICATORS = tuple(Indicators.model_fields)
 NEUTRAL = 0.0
@@ -68,21 +68,32 @@ class Timeline:
 
 
 def _indicator_matrix(scenario: Scenario) -> tuple[np.ndarray, list[tuple[str, str, float]]]:
-    """(n_states, n_indicators) with missing values filled, and the list of what was filled."""
+    """(n_states, n_indicators) with missing values filled, and the list of what was filled.
+
+    A missing value takes the mean of the same indicator over the states that have it, else
+    `NEUTRAL`. Filled trade shares are then scaled down, if need be, to fit in what the state's
+    given shares leave of 1.
+    """
     names = list(scenario.states)
     raw = np.array(
         [[np.nan if (v := getattr(s.indicators, k).value) is None else v for k in INDICATORS]
          for s in scenario.states.values()],
         dtype=float,
     )
-    filled = []
-    for column, key in enumerate(INDICATORS):
-        known = raw[:, column][~np.isnan(raw[:, column])]
-        fill = float(known.mean()) if known.size else NEUTRAL
-        for row in np.flatnonzero(np.isnan(raw[:, column])):
-            raw[row, column] = fill
-            filled.append((names[row], key, fill))
-    return raw, filled
+    missing = np.isnan(raw)
+    counts = (~missing).sum(axis=0)
+    means = np.divide(np.nansum(raw, axis=0), counts, out=np.full(len(INDICATORS), NEUTRAL), where=counts > 0)
+    values = np.where(missing, means, raw)
+
+    trade = [INDICATORS.index(k) for k in TRADE_KEYS]
+    given = np.where(missing[:, trade], 0.0, values[:, trade]).sum(axis=1)
+    filled_trade = np.where(missing[:, trade], values[:, trade], 0.0)
+    room = np.clip(1.0 - given, 0.0, None)
+    scale = np.divide(room, filled_trade.sum(axis=1), out=np.ones(len(names)), where=filled_trade.sum(axis=1) > room)
+    values[:, trade] = np.where(missing[:, trade], values[:, trade] * scale[:, None], values[:, trade])
+
+    filled = [(names[row], INDICATORS[col], float(values[row, col])) for row, col in zip(*np.nonzero(missing))]
+    return values, filled
 
 
 def _epoch(scenario: Scenario, first_step: int, partner_tier: bool) -> tuple[Epoch, list]:
@@ -94,17 +105,12 @@ def _epoch(scenario: Scenario, first_step: int, partner_tier: bool) -> tuple[Epo
     overlaps = np.zeros((len(scenario.states), len(organizations)))
     for row, state in enumerate(scenario.states.values()):
         for org in state.memberships:
-            overlap = scenario.organizations[org].overlap.value
-            overlaps[row, organizations.index(org)] = 0.0 if overlap is None else overlap
+            overlaps[row, organizations.index(org)] = scenario.organizations[org].overlap.value
 
     consent = np.ones(len(scenario.states))
     for member in scenario.bloc.members.values():
         for row, name in enumerate(scenario.states):
-            given = member.toward.get(name, member.consent).value
-            consent[row] *= member.consent.value if given is None else given
-
-    def policy(value: float | None) -> float:
-        return 0.0 if value is None else value
+            consent[row] *= member.toward.get(name, member.consent).value
 
     pressure = d.sanction_pressure(x["sanctions"], x["blockade"])
     dependence = d.patron_dependence(x["trade_russia"], x["transit_russia"], x["investment_russia"])
@@ -114,12 +120,12 @@ def _epoch(scenario: Scenario, first_step: int, partner_tier: bool) -> tuple[Epo
         "western_exposure": d.western_exposure_term(
             d.western_stake(x["trade_west"], x["investment_west"], x["western_engagement"]), pressure
         ),
-        "western_threat": d.western_threat_term(policy(west.threat_against_joiners.value), x["trade_west"], pressure),
-        "patron_pressure": d.patron_pressure_term(policy(russia.pressure_to_join.value), dependence),
-        "refusal_retaliation": d.refusal_retaliation_term(policy(russia.retaliation_for_refusal.value), dependence),
+        "western_threat": d.western_threat_term(west.threat_against_joiners.value, x["trade_west"], pressure),
+        "patron_pressure": d.patron_pressure_term(russia.pressure_to_join.value, dependence),
+        "refusal_retaliation": d.refusal_retaliation_term(russia.retaliation_for_refusal.value, dependence),
         "diversification": d.diversification_term(dependence),
         "bloc_benefits": d.bloc_benefits_term(
-            policy(bloc.benefits.value), x["trade_russia"] + x["trade_china"] + x["trade_other_members"], x["affinity"]
+            bloc.benefits.value, x["trade_russia"] + x["trade_china"] + x["trade_other_members"], x["affinity"]
         ),
         "substitutes": d.substitutes_term(d.substitute_access(overlaps, x["bilateral_channels"])),
     }
@@ -139,8 +145,8 @@ def _epoch(scenario: Scenario, first_step: int, partner_tier: bool) -> tuple[Epo
         exogenous_terms=terms,
         exogenous_utility=d.utilities(terms, weights),
         exogenous_net=(weights[:, None] * (terms[:, :, d.MEMBER] - terms[:, :, d.OUTSIDE])).T,
-        admit_member=policy(bloc.appetite.members.value) * consent,
-        admit_partner=(policy(bloc.appetite.partners.value) * consent) if partner_tier else np.zeros_like(consent),
+        admit_member=bloc.appetite.members.value * consent,
+        admit_partner=(bloc.appetite.partners.value * consent) if partner_tier else np.zeros_like(consent),
         room_for_manoeuvre=d.room_for_manoeuvre(pressure, d.trade_concentration(trade)),
     )
     return epoch, filled

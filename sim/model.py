@@ -99,6 +99,7 @@ class AlignmentModel(Model):
         values = {
             "status": self.status,
             "seeking_membership": self.seeking(),
+            "course": self.stance,
             "invited": self.offer,
             "declined": self.declined,
             "probabilities": probabilities,

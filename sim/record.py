@@ -13,6 +13,7 @@ from .decision import OPTIONS, TERMS
 FIELDS: dict[str, tuple[type, tuple[int, ...], str]] = {
     "status": (np.int8, (), "status held: 0 outside, 1 partner, 2 member"),
     "seeking_membership": (np.bool_, (), "a membership application is pending"),
+    "course": (np.int8, (), "the option last chosen: 0 outside, 1 partner, 2 member"),
     "invited": (np.int8, (), "invitation received at this month's summit: 0 none, 1 partner, 2 member"),
     "declined": (np.bool_, (), "an invitation was declined this month"),
     "probabilities": (np.float64, (len(OPTIONS),), "logit probability of each option"),

@@ -73,7 +73,9 @@ def run(
         if progress:
             progress(index + 1, replications)
     stacked = {name: np.stack([r[name] for r in runs]) for name in runs[0]}
-    filled = sorted({(state, key, value) for _, state, key, value in timeline.filled})
+    filled = {}
+    for date, state, key, value in timeline.filled:  # the first epoch's fill, per state and indicator
+        filled.setdefault((state, key), (date, value))
     return RunResult(
         scenario=scenario,
         seed=seed,
@@ -81,7 +83,7 @@ def run(
         timeseries=timeseries_table(stacked, timeline, seed),
         bloc=bloc_table(stacked, timeline, len(scenario.bloc.members)),
         summary=summary_table(stacked, timeline),
-        filled=[{"state": s, "indicator": k, "filled_with": v} for s, k, v in filled],
+        filled=[{"state": s, "indicator": k, "from": date, "filled_with": v} for (s, k), (date, v) in filled.items()],
     )
 
 
@@ -102,6 +104,7 @@ def timeseries_table(stacked: dict[str, np.ndarray], timeline: Timeline, seed: i
         "state": np.tile(np.array(timeline.states), reps * steps),
         "status": labels[stacked["status"].ravel()],
         "seeking_membership": stacked["seeking_membership"].ravel(),
+        "course": labels[stacked["course"].ravel()],
         "invited": np.array(["none", "partner", "member"])[stacked["invited"].ravel()],
         "declined": stacked["declined"].ravel(),
     }
@@ -160,7 +163,7 @@ def summary_table(stacked: dict[str, np.ndarray], timeline: Timeline) -> pd.Data
         "p_ever_applied": applied.mean(axis=0),
         "p_declined_invitation": stacked["declined"].any(axis=1).mean(axis=0),
         "median_first_application": [
-            timeline.dates[int(np.median(col[col >= 0]))] if (col >= 0).any() else ""
+            timeline.dates[int(np.quantile(col[col >= 0], 0.5, method="lower"))] if (col >= 0).any() else ""
             for col in first_applied.T
         ],
         "mean_final_p_member": stacked["probabilities"][:, -1, :, MEMBER].mean(axis=0),

@@ -261,7 +261,7 @@ CASES = [
     Case(
         "event-sets-path-that-does-not-exist",
         {SCENARIO: edit("      bloc.appetite.partners: 0.42", "      bloc.apetite.partners: 0.42")},
-        ("this change is invalid", "apetite", "unknown key"),
+        ("no such value that an event can change", "did you mean 'bloc.appetite.partners'"),
         "events.kazan_partner_round.set.bloc.apetite.partners",
         (SCENARIO, "bloc.apetite.partners:"),
     ),

@@ -59,7 +59,19 @@ def test_missing_values_are_filled_with_the_mean_of_other_states():
              if s.indicators.investment_west.value is not None]
     assert np.isclose(filled[("Belarus", "investment_west")], np.mean(known))
     result = sim.run(eurasia, seed=1, replications=2)
-    assert {"state": "Belarus", "indicator": "investment_west", "filled_with": filled[("Belarus", "investment_west")]} in result.filled
+    assert {"state": "Belarus", "indicator": "investment_west", "from": "2022-01",
+            "filled_with": filled[("Belarus", "investment_west")]} in result.filled
+    assert len(result.filled) == len({(e["state"], e["indicator"]) for e in result.filled})
+
+
+def test_filled_trade_shares_fit_in_what_given_shares_leave():
+    eurasia = sim.load_scenario(SCENARIOS / "eurasia_2024.yaml")
+    scenario = sim.with_overrides(eurasia, {"states.Belarus.indicators.trade_russia": 0.83})
+    timeline = compile_timeline(scenario)
+    filled = {(s, k): v for date, s, k, v in timeline.filled if date == "2022-01"}
+    belarus = scenario.states["Belarus"].indicators
+    given = belarus.trade_west.value + belarus.trade_russia.value + belarus.trade_china.value
+    assert given + filled[("Belarus", "trade_other_members")] <= 1.0 + 1e-12
 
 
 def test_terms_explain_the_utility_difference():

@@ -8,9 +8,46 @@ and records where the new number came from, so provenance is never lost.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 SOURCED_FIELDS = ("value", "source", "assumption", "missing", "year")
+
+
+EVENT_PATHS = (
+    r"states\.[^.]+\.indicators\.[^.]+",
+    r"organizations\.[^.]+\.overlap",
+    r"bloc\.members\.[^.]+\.consent",
+    r"bloc\.members\.[^.]+\.toward\.[^.]+",
+    r"bloc\.appetite\.(members|partners)",
+    r"bloc\.benefits",
+    r"powers\.[^.]+\.[^.]+",
+    r"decision\.(rationality|switching_cost)",
+    r"decision\.weights\.[^.]+",
+)
+EVENT_PATHS_HELP = (
+    "an event may change a state's indicators, an organization's overlap, a member's consent, the "
+    "bloc's appetite or benefits, the powers' policies, and decision.rationality, "
+    "decision.switching_cost or decision.weights.*"
+)
+
+
+def event_may_set(path: str) -> bool:
+    """Whether a dated event may change `path`: values that act month by month, not the
+    calendar, initial statuses or the structure of the scenario."""
+    return any(re.fullmatch(pattern, path) for pattern in EVENT_PATHS)
+
+
+def settable_paths(data: dict, prefix: str = "") -> list[str]:
+    """Every path in `data` that an event may set, for suggesting the nearest to a misspelt one."""
+    paths = []
+    for key, node in data.items():
+        path = f"{prefix}{key}"
+        if event_may_set(path):
+            paths.append(path)
+        elif isinstance(node, dict) and not is_sourced(node):
+            paths += settable_paths(node, f"{path}.")
+    return paths
 
 
 def split_path(path: str) -> list[str]:

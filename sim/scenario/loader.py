@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .changes import apply_settings, set_path, split_path
+from .changes import EVENT_PATHS_HELP, apply_settings, event_may_set, get_path, set_path, settable_paths, split_path
 from .errors import InputError, Issue
 from .schema import Scenario
 
@@ -275,6 +275,14 @@ def _issues(exc: ValidationError, data: dict, lines: Lines, file: str) -> list[I
     return issues
 
 
+def _exists(data: dict, path: str) -> bool:
+    try:
+        get_path(data, path)
+    except KeyError:
+        return False
+    return True
+
+
 def validate(data: dict, lines: Lines | None = None, file: str = "<scenario>") -> Scenario:
     """Validate plain data as a scenario, events included; raise InputError listing every issue."""
     lines = lines or {}
@@ -287,6 +295,12 @@ def validate(data: dict, lines: Lines | None = None, file: str = "<scenario>") -
         provenance = {"source": event.source} if event.source else {"assumption": event.assumption}
         for path, value in event.set.items():
             where, line = _line(lines, ("events", name, "set", path), file)
+            if not event_may_set(path) or not _exists(data, path):
+                close = difflib.get_close_matches(path, settable_paths(data), n=1, cutoff=0.6)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                problems.append(Issue(where, f"events.{name}.set.{path}",
+                                      f"no such value that an event can change; {hint}({EVENT_PATHS_HELP})", line))
+                continue
             try:
                 changed = apply_settings(data, {path: value}, provenance)
                 changed["events"] = {}

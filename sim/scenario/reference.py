@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from .schema import Scenario, Sourced, _parse_month
+from .schema import Given, Scenario, Sourced, _parse_month
 
 _PLACEHOLDERS = {"states": "<state>", "organizations": "<organization>", "members": "<member>",
                  "toward": "<state>", "events": "<event>", "set": "<dotted.path>"}
@@ -55,6 +55,8 @@ def _type_name(annotation: typing.Any, metadata: list = ()) -> str:
     origin = typing.get_origin(annotation)
     if is_month:
         name = "month (YYYY-MM)"
+    elif annotation is Given:
+        name = "sourced (value required)"
     elif annotation is Sourced:
         name = "sourced"
     elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -115,7 +117,7 @@ def _rows(model: type[BaseModel], prefix: str) -> list[tuple[str, str, str, str,
         elif typing.get_origin(annotation) is list:
             annotation = _strip(typing.get_args(annotation)[0])[0]
             path = f"{path}[]"
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and annotation is not Sourced:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and not issubclass(annotation, Sourced):
             rows += _rows(annotation, f"{path}.")
     return rows
 

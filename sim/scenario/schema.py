@@ -102,6 +102,19 @@ class Sourced(Strict):
         return self
 
 
+class Given(Sourced):
+    """A sourced value that must be given: a policy or rule the model cannot run without.
+
+    Only a state's indicators may be missing (they have a documented fill rule).
+    """
+
+    @model_validator(mode="after")
+    def _given(self) -> Given:
+        if self.value is None:
+            raise ValueError("this value cannot be missing; give a number with a source or an assumption")
+        return self
+
+
 class Summit(Strict):
     """A bloc summit: the months at which the bloc admits members and invites partners."""
 
@@ -183,14 +196,14 @@ class State(Strict):
 class Organization(Strict):
     """Another organization whose members already get some of what the bloc offers."""
 
-    overlap: Sourced = Field(description="share of the bloc's benefits that membership here already gives")
+    overlap: Given = Field(description="share of the bloc's benefits that membership here already gives")
 
 
 class Member(Strict):
     """A bloc member and its say in admissions (the consensus rule)."""
 
-    consent: Sourced = Field(description="probability this member consents to admitting a candidate")
-    toward: dict[Name, Sourced] = Field(
+    consent: Given = Field(description="probability this member consents to admitting a candidate")
+    toward: dict[Name, Given] = Field(
         default_factory=dict, description="consent toward named deciding states, overriding `consent`"
     )
 
@@ -212,8 +225,8 @@ class Dated(Strict):
 class Appetite(Strict):
     """How readily the bloc expands, per summit."""
 
-    members: Sourced = Field(description="probability a consented applicant is invited as a member at a summit")
-    partners: Sourced = Field(description="probability a consented candidate is invited as a partner at a summit")
+    members: Given = Field(description="probability a consented applicant is invited as a member at a summit")
+    partners: Given = Field(description="probability a consented candidate is invited as a partner at a summit")
 
 
 class Bloc(Strict):
@@ -225,7 +238,7 @@ class Bloc(Strict):
         default=None, description="month the partner tier appears; null if it never does"
     )
     appetite: Appetite = Field(description="readiness to invite members and partners")
-    benefits: Sourced = Field(description="scale of market access, development finance and status on offer")
+    benefits: Given = Field(description="scale of market access, development finance and status on offer")
     invitation_memory_months: int = Field(
         default=18, ge=0, le=1200, description="months after its last show of interest that a state may be invited"
     )
@@ -234,14 +247,14 @@ class Bloc(Strict):
 class West(Strict):
     """The West's policy toward the bloc's joiners (per-state sanctions are state indicators)."""
 
-    threat_against_joiners: Sourced = Field(description="secondary pressure threatened on states that align")
+    threat_against_joiners: Given = Field(description="secondary pressure threatened on states that align")
 
 
 class Russia(Strict):
     """The patron's policy."""
 
-    pressure_to_join: Sourced = Field(description="pressure on dependent states to align")
-    retaliation_for_refusal: Sourced = Field(description="punishment expected for staying outside")
+    pressure_to_join: Given = Field(description="pressure on dependent states to align")
+    retaliation_for_refusal: Given = Field(description="punishment expected for staying outside")
 
 
 class Powers(Strict):
