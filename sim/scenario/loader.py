@@ -181,9 +181,9 @@ def _field_type(annotation: Any, key: Any) -> Any:
     return None
 
 
-def _model_at(path: tuple) -> type[BaseModel] | None:
+def _model_at(path: tuple, root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
     """The schema model whose keys are valid at `path`, for suggesting a misspelt key."""
-    annotation: Any = Scenario
+    annotation: Any = root
     for key in path:
         annotation = _field_type(annotation, key)
         if annotation is None:
@@ -225,10 +225,10 @@ def _line(lines: Lines, path: tuple, default_file: str) -> tuple[str, int | None
     return default_file, None
 
 
-def _message(error: dict, path: tuple) -> str:
+def _message(error: dict, path: tuple, root: type[BaseModel] = Scenario) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
-        model = _model_at(path[:-1])
+        model = _model_at(path[:-1], root)
         allowed = list(model.model_fields) if model else []
         close = difflib.get_close_matches(str(path[-1]), allowed, n=1, cutoff=0.5)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -251,15 +251,18 @@ def _message(error: dict, path: tuple) -> str:
     return message
 
 
-def _issues(exc: ValidationError, data: dict, lines: Lines, file: str) -> list[Issue]:
+def issues_from(
+    exc: ValidationError, data: dict, lines: Lines, file: str, root: type[BaseModel] = Scenario
+) -> list[Issue]:
+    """Pydantic's errors as issues naming the file, the key path and the line."""
     issues = []
     seen = set()
     for error in exc.errors(include_url=False):
         path = _data_path(data, tuple(error["loc"]))
-        messages = [_message(error, path)]
+        messages = [_message(error, path, root)]
         # A cross-reference check reports several "path: message" lines at once.
         if not path and error["type"] == "value_error":
-            messages = _message(error, path).split("\n")
+            messages = _message(error, path, root).split("\n")
         for message in messages:
             here = path
             if not path and ": " in message:
@@ -289,7 +292,7 @@ def validate(data: dict, lines: Lines | None = None, file: str = "<scenario>") -
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise InputError(_issues(exc, data, lines, file)) from None
+        raise InputError(issues_from(exc, data, lines, file)) from None
     problems: list[Issue] = []
     for name, event in scenario.events.items():
         provenance = {"source": event.source} if event.source else {"assumption": event.assumption}

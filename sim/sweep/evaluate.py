@@ -1,0 +1,110 @@
+"""Evaluating runs: one design point's replications, reduced to the outputs a sweep keeps.
+
+A `Job` carries everything a worker needs (the base scenario as plain data, not a file), so the
+same function runs in this process, in a process pool or on a remote Dask worker. Replication r
+of point p draws from `SeedSequence(seed, spawn_key=(p, r))`: the same whichever worker runs it.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..decision import MEMBER, OPTIONS
+from ..inputs import compile_timeline
+from ..run import run_once
+from ..scenario.changes import set_path
+from ..scenario.schema import Scenario
+
+NEEDS = {
+    "final_status": ("status",),
+    "seeking_membership": ("status", "seeking_membership"),
+    "ever_applied": ("seeking_membership",),
+    "first_application": ("seeking_membership",),
+    "p_member_final": ("probabilities",),
+}
+
+
+@dataclass(frozen=True)
+class Job:
+    """Some replications of one design point."""
+
+    sweep: str
+    base_json: str
+    paths: tuple[str, ...]
+    integer_paths: frozenset
+    point: int
+    values: tuple[float, ...]
+    replications: tuple[int, ...]
+    seed: int
+    states: tuple[str, ...] | None
+    outputs: tuple[str, ...]
+
+
+def seed_for(seed: int, point: int, replication: int) -> np.random.SeedSequence:
+    return np.random.SeedSequence(seed, spawn_key=(point, replication))
+
+
+def point_scenario(job: Job) -> Scenario:
+    data = json.loads(job.base_json)
+    for path, value in zip(job.paths, job.values):
+        value = int(round(value)) if path in job.integer_paths else float(value)
+        set_path(data, path, value, {"assumption": f"sweep {job.sweep}: {path}"})
+    return Scenario.model_validate(data)
+
+
+def evaluate(job: Job) -> dict:
+    """Run a job: {"rows": columns of kept outputs, "failures": [...]} — a failing run is recorded,
+    never raised, so that the others go on."""
+    rows: dict[str, list] = {"point": [], "replication": [], "state": [],
+                             **{p: [] for p in job.paths}, **{o: [] for o in job.outputs}}
+    failures = []
+    try:
+        scenario = point_scenario(job)
+        timeline = compile_timeline(scenario)
+    except Exception as exc:  # noqa: BLE001 - an invalid point fails its runs, not the sweep
+        return {"rows": rows, "failures": [_failure(job, r, exc) for r in job.replications]}
+    names = list(timeline.states)
+    keep = [names.index(s) for s in (job.states or names)]
+    record = tuple(sorted({field for output in job.outputs for field in NEEDS[output]}))
+    for replication in job.replications:
+        try:
+            data = run_once(scenario, seed_for(job.seed, job.point, replication), timeline, record)
+        except Exception as exc:  # noqa: BLE001
+            failures.append(_failure(job, replication, exc))
+            continue
+        for index in keep:
+            rows["point"].append(job.point)
+            rows["replication"].append(replication)
+            rows["state"].append(names[index])
+            for path, value in zip(job.paths, job.values):
+                rows[path].append(float(value))
+            for output in job.outputs:
+                rows[output].append(_output(output, data, index, timeline.dates))
+    return {"rows": rows, "failures": failures}
+
+
+def _output(name: str, data: dict, index: int, dates: tuple[str, ...]):
+    if name == "final_status":
+        return OPTIONS[data["status"][-1, index]]
+    if name == "seeking_membership":
+        return bool(data["seeking_membership"][-1, index] or data["status"][-1, index] == MEMBER)
+    if name == "ever_applied":
+        return bool(data["seeking_membership"][:, index].any())
+    if name == "first_application":
+        seeking = data["seeking_membership"][:, index]
+        return dates[int(seeking.argmax())] if seeking.any() else ""
+    return float(data["probabilities"][-1, index, MEMBER])
+
+
+def _failure(job: Job, replication: int, exc: BaseException) -> dict:
+    return {
+        "point": job.point,
+        "replication": replication,
+        "parameters": json.dumps(dict(zip(job.paths, job.values))),
+        "error": f"{type(exc).__name__}: {exc}".strip()[:2000],
+        "where": "".join(traceback.format_exception(exc, limit=-2))[-2000:],
+    }

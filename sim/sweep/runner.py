@@ -1,0 +1,127 @@
+"""Running a sweep: design -> jobs (point x replications, seeded) -> executor -> store."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..results import versions
+from .design import points as design_points
+from .evaluate import Job
+from .executors import run_jobs
+from .spec import LoadedSweep, load_sweep
+from .store import Store
+
+CHUNK = 25
+"""Replications per job: small enough that a kill loses little, large enough to amortise setup."""
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class SweepReport:
+    """What a finished (or resumed) sweep did."""
+
+    folder: Path
+    total_runs: int
+    ran: int
+    skipped: int
+    failures: pd.DataFrame
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+
+def default_folder(sweep: LoadedSweep) -> Path:
+    return Path("results") / "sweeps" / sweep.spec.name
+
+
+def _jobs(sweep: LoadedSweep, matrix: np.ndarray, done: set[tuple[int, int]]) -> Iterator[Job]:
+    spec = sweep.spec
+    base_json = json.dumps(sweep.base_data, sort_keys=True)
+    for point, values in enumerate(matrix):
+        todo = [r for r in range(spec.replications) if (point, r) not in done]
+        for start in range(0, len(todo), CHUNK):
+            yield Job(
+                sweep=spec.name,
+                base_json=base_json,
+                paths=tuple(spec.parameters),
+                integer_paths=frozenset(sweep.integer_paths),
+                point=point,
+                values=tuple(float(v) for v in values),
+                replications=tuple(todo[start:start + CHUNK]),
+                seed=spec.seed,
+                states=tuple(spec.states) if spec.states else None,
+                outputs=tuple(spec.outputs),
+            )
+
+
+def run_sweep(
+    sweep: LoadedSweep | str | Path,
+    out: str | Path | None = None,
+    executor: str = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: Progress | None = None,
+) -> SweepReport:
+    """Run (or, with `resume`, finish) a sweep into `out`; results stream to disk as runs finish."""
+    if not isinstance(sweep, LoadedSweep):
+        sweep = load_sweep(sweep)
+    folder = Path(out) if out is not None else default_folder(sweep)
+    matrix = design_points(sweep)
+    total = len(matrix) * sweep.spec.replications
+    fingerprint = sweep.fingerprint()
+    if resume and (folder / "sweep.json").exists():
+        store = Store.open(folder, fingerprint)
+    else:
+        manifest = {
+            "name": sweep.spec.name,
+            "fingerprint": fingerprint,
+            "sweep_file": str(sweep.path),
+            "sweep": sweep.spec.model_dump(mode="json"),
+            "base_scenario_files": sweep.base.origin.get("files", []),
+            "states": list(sweep.spec.states or sweep.base.states),
+            "parameters": list(sweep.spec.parameters),
+            "points": len(matrix),
+            "replications": sweep.spec.replications,
+            "total_runs": total,
+            "seeds": "replication r of point p: numpy.random.SeedSequence(seed, spawn_key=(p, r))",
+            "versions": versions(),
+        }
+        store = Store.create(folder, manifest, matrix, list(sweep.spec.parameters))
+    done = store.done()
+    finished = len(done)
+    if progress:
+        progress(finished, total)
+    for result in run_jobs(_jobs(sweep, matrix, done), executor, workers, scheduler):
+        store.write(result)
+        finished += len(set(result["rows"]["replication"]) | {f["replication"] for f in result["failures"]})
+        if progress:
+            progress(finished, total)
+    return SweepReport(folder=folder, total_runs=total, ran=finished - len(done), skipped=len(done),
+                       failures=store.failures())
+
+
+def read_results(folder: str | Path) -> pd.DataFrame:
+    """A sweep's results table, as a DataFrame (the same whichever executor produced it)."""
+    return Store.open(Path(folder)).results()
+
+
+def export_csv(folder: str | Path, target: str | Path | None = None) -> Path:
+    """Write a sweep's results table as CSV (default DIR/results.csv), for those without Parquet tools."""
+    from ..results import FLOAT_FORMAT
+
+    folder = Path(folder)
+    target = Path(target) if target is not None else folder / "results.csv"
+    table = read_results(folder)
+    temporary = target.with_name(f".{target.name}.tmp")
+    table.to_csv(temporary, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    temporary.replace(target)
+    return target

@@ -1,0 +1,186 @@
+"""Sweep files: what is varied, how it is sampled, how often each point is replicated, and
+which outputs are kept. Checked like scenarios: every problem names the file, key and line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from ..scenario import InputError, Issue, Scenario, load_scenario
+from ..scenario.changes import get_path, set_path
+from ..scenario.loader import issues_from, read_yaml, validate
+from ..scenario.schema import Strict
+
+OUTPUTS = {
+    "final_status": "status held at the last month: outside, partner or member",
+    "seeking_membership": "membership held or applied for at the last month",
+    "ever_applied": "a membership application was pending at some month",
+    "first_application": "the first month with a pending application (empty if none)",
+    "p_member_final": "the logit probability of choosing membership at the last month",
+}
+Output = Literal["final_status", "seeking_membership", "ever_applied", "first_application", "p_member_final"]
+
+
+class Parameter(Strict):
+    """One varied value: a list of values (grid) or a range (any design)."""
+
+    values: list[float] | None = Field(default=None, min_length=1, description="the values a grid takes")
+    range: Annotated[list[float], Field(min_length=2, max_length=2)] | None = Field(
+        default=None, description="[low, high]"
+    )
+    steps: int | None = Field(default=None, ge=2, le=10_000, description="grid points across `range`")
+    distribution: Literal["uniform", "normal"] = Field(
+        default="uniform", description="for lhs and sobol: uniform over range, or normal truncated to it"
+    )
+    mean: float | None = Field(default=None, description="mean of the normal distribution")
+    sd: float | None = Field(default=None, gt=0, description="standard deviation of the normal distribution")
+
+    @model_validator(mode="after")
+    def _shape(self) -> Parameter:
+        if (self.values is None) == (self.range is None):
+            raise ValueError("give either 'values' or 'range'")
+        if self.range is not None and self.range[0] >= self.range[1]:
+            raise ValueError(f"range {self.range} must be [low, high] with low < high")
+        if self.distribution == "normal" and (self.mean is None or self.sd is None):
+            raise ValueError("a normal distribution needs 'mean' and 'sd'")
+        if self.steps is not None and self.range is None:
+            raise ValueError("'steps' goes with 'range'")
+        return self
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        if self.range is not None:
+            return self.range[0], self.range[1]
+        return min(self.values), max(self.values)
+
+
+class Sweep(Strict):
+    """A sweep over a base scenario."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100)] = Field(
+        description="identifier; names the default output folder"
+    )
+    description: str = Field(default="", description="what the sweep explores")
+    base: str = Field(min_length=1, description="the scenario file, relative to the sweep file")
+    set: dict[str, Any] = Field(default_factory=dict, description="fixed overrides applied to the base first")
+    parameters: dict[str, Parameter] = Field(min_length=1, description="dotted paths into the scenario, varied")
+    design: Literal["grid", "lhs", "sobol", "morris"] = Field(description="how points are sampled")
+    samples: int | None = Field(
+        default=None, ge=1, le=1_000_000,
+        description="lhs: points; sobol: base sample N (N x (D + 2) points); morris: trajectories",
+    )
+    levels: int = Field(default=4, ge=2, le=100, description="morris: grid levels")
+    replications: int = Field(default=10, ge=1, le=100_000, description="replications per point")
+    seed: int = Field(default=0, ge=0, le=2**63 - 1, description="master seed of the whole sweep")
+    states: list[str] | None = Field(default=None, description="states whose outputs are kept (default: all)")
+    outputs: list[Output] = Field(default_factory=lambda: list(OUTPUTS), min_length=1, description="outputs kept per run")
+
+    @model_validator(mode="after")
+    def _design(self) -> Sweep:
+        if self.design == "grid":
+            for path, p in self.parameters.items():
+                if p.values is None and p.steps is None:
+                    raise ValueError(f"parameters.{path}: a grid needs 'values', or 'range' with 'steps'")
+        else:
+            if self.samples is None:
+                raise ValueError(f"samples: the {self.design} design needs 'samples'")
+            for path, p in self.parameters.items():
+                if p.range is None:
+                    raise ValueError(f"parameters.{path}: the {self.design} design needs a 'range'")
+        if self.design == "sobol" and self.samples & (self.samples - 1):
+            raise ValueError(f"samples: Sobol' sampling needs a power of 2, got {self.samples}")
+        if self.design in ("sobol", "morris") and len(self.parameters) < 2:
+            raise ValueError(f"parameters: the {self.design} design needs at least two parameters")
+        return self
+
+
+class LoadedSweep:
+    """A validated sweep with its base scenario resolved."""
+
+    def __init__(self, spec: Sweep, base: Scenario, path: Path):
+        self.spec = spec
+        self.base = base
+        self.path = path
+        self.base_data = base.model_dump(mode="json")
+
+    @property
+    def parameter_paths(self) -> list[str]:
+        return list(self.spec.parameters)
+
+    def scenario_data(self, values: dict[str, Any]) -> dict:
+        """The base scenario's data with one point's values set."""
+        data = json.loads(json.dumps(self.base_data))
+        for path, value in values.items():
+            set_path(data, path, value, {"assumption": f"sweep {self.spec.name}: {path}"})
+        return data
+
+    def fingerprint(self) -> str:
+        """Hash of everything that determines the results: a resumed sweep must match it."""
+        payload = json.dumps({"sweep": self.spec.model_dump(mode="json"), "base": self.base_data}, sort_keys=True)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _integer_paths(data: dict, paths: list[str]) -> set[str]:
+    found = set()
+    for path in paths:
+        try:
+            if isinstance(get_path(data, path), int) and not isinstance(get_path(data, path), bool):
+                found.add(path)
+        except KeyError:
+            pass
+    return found
+
+
+def load_sweep(path: str | Path) -> LoadedSweep:
+    """Read and check a sweep file, its base scenario, and every parameter at its bounds."""
+    path = Path(path)
+    data, lines = read_yaml(path)
+    file = str(path)
+    try:
+        spec = Sweep.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(issues_from(exc, data, lines, file, root=Sweep)) from None
+    base_path = path.parent / spec.base
+    if not base_path.is_file():
+        raise InputError(Issue(file, "base", f"scenario {base_path} does not exist", lines.get(("base",), (file, None))[1]))
+    base = load_scenario(base_path)
+    if spec.set:
+        data_with_set = base.model_dump(mode="json")
+        for key, value in spec.set.items():
+            set_path(data_with_set, key, value, {"assumption": f"sweep {spec.name}: fixed {key}"})
+        try:
+            base = validate(data_with_set, file=f"{file} (set)")
+        except InputError as exc:
+            raise InputError([Issue(file, f"set.{i.path}", i.message, lines.get(("set",), (file, None))[1])
+                              for i in exc.issues]) from None
+        base._origin.update(load_scenario(base_path).origin)
+    loaded = LoadedSweep(spec, base, path)
+
+    problems = []
+    integers = _integer_paths(loaded.base_data, loaded.parameter_paths)
+    for name, parameter in spec.parameters.items():
+        line = lines.get(("parameters", name), (file, None))[1]
+        if name in integers and parameter.values is not None and any(v != int(v) for v in parameter.values):
+            problems.append(Issue(file, f"parameters.{name}", "takes whole numbers only", line))
+            continue
+        for bound in parameter.bounds:
+            value = int(round(bound)) if name in integers else bound
+            try:
+                validate(loaded.scenario_data({name: value}), file=file)
+            except InputError as exc:
+                problems.append(Issue(file, f"parameters.{name}", f"at {bound}: " + "; ".join(
+                    f"{i.path}: {i.message}" if i.path else i.message for i in exc.issues), line))
+                break
+    for state in spec.states or []:
+        if state not in base.states:
+            problems.append(Issue(file, "states", f"no state {state!r} in the base scenario "
+                                  f"(states: {', '.join(base.states)})", lines.get(("states",), (file, None))[1]))
+    if problems:
+        raise InputError(problems)
+    loaded.integer_paths = integers
+    return loaded

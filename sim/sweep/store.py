@@ -1,0 +1,118 @@
+"""The sweep store: a folder of Parquet parts plus a manifest, written so that a sweep killed at
+any moment (SIGKILL included) loses at most the runs in flight.
+
+    DIR/sweep.json                  what the sweep is (its fingerprint guards --resume)
+    DIR/points.parquet              the design: one row per point
+    DIR/parts/results-*.parquet     finished runs, one part per finished job
+    DIR/parts/failures-*.parquet    runs that raised, with their parameters and error
+
+Every file appears whole or not at all: it is written under a temporary name and renamed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..scenario import InputError, Issue
+
+MANIFEST = "sweep.json"
+POINTS = "points.parquet"
+PARTS = "parts"
+
+
+def _atomic_write(path: Path, write) -> None:
+    temporary = path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+class Store:
+    """Read and write one sweep's folder."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.parts = self.root / PARTS
+
+    @property
+    def manifest(self) -> dict:
+        return json.loads((self.root / MANIFEST).read_text(encoding="utf-8"))
+
+    @classmethod
+    def create(cls, root: Path, manifest: dict, points: np.ndarray, names: list[str]) -> Store:
+        root = Path(root)
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            raise InputError(Issue(str(root), "--out", "exists and is not empty; pass --resume to finish the sweep "
+                                   "in it, or choose another --out"))
+        store = cls(root)
+        store.parts.mkdir(parents=True, exist_ok=True)
+        frame = pd.DataFrame(points, columns=names)
+        frame.insert(0, "point", np.arange(len(frame)))
+        _atomic_write(root / POINTS, lambda p: frame.to_parquet(p, index=False))
+        _atomic_write(root / MANIFEST, lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8"))
+        return store
+
+    @classmethod
+    def open(cls, root: Path, fingerprint: str | None = None) -> Store:
+        store = cls(root)
+        if not (store.root / MANIFEST).is_file() or not (store.root / POINTS).is_file():
+            raise InputError(Issue(str(root), "", "is not a sweep folder (no sweep.json and points.parquet)"))
+        if fingerprint is not None and store.manifest.get("fingerprint") != fingerprint:
+            raise InputError(Issue(str(root), "--resume", "holds a different sweep (its sweep file, base scenario "
+                                   "or alignsim's inputs changed); choose another --out"))
+        store.parts.mkdir(exist_ok=True)
+        return store
+
+    def write(self, result: dict) -> None:
+        """Store one finished job: its rows and its failures, each as a whole part."""
+        stem = uuid.uuid4().hex
+        if result["rows"]["point"]:
+            table = pa.Table.from_pydict(result["rows"])
+            _atomic_write(self.parts / f"results-{stem}.parquet", lambda p: pq.write_table(table, p))
+        if result["failures"]:
+            table = pa.Table.from_pylist(result["failures"])
+            _atomic_write(self.parts / f"failures-{stem}.parquet", lambda p: pq.write_table(table, p))
+
+    def _read(self, kind: str, columns: list[str] | None = None) -> pd.DataFrame:
+        files = sorted(self.parts.glob(f"{kind}-*.parquet"))
+        if not files:
+            return pd.DataFrame(columns=columns or [])
+        return pd.concat([pq.read_table(f, columns=columns).to_pandas() for f in files], ignore_index=True)
+
+    def done(self) -> set[tuple[int, int]]:
+        """(point, replication) of every run already finished or failed."""
+        finished = set()
+        for kind in ("results", "failures"):
+            frame = self._read(kind, ["point", "replication"])
+            finished |= set(zip(frame["point"].astype(int), frame["replication"].astype(int)))
+        return finished
+
+    def points(self) -> pd.DataFrame:
+        return pd.read_parquet(self.root / POINTS)
+
+    def results(self) -> pd.DataFrame:
+        """The results table: one row per point, replication and kept state, in a fixed order."""
+        frame = self._read("results")
+        if frame.empty:
+            return frame
+        order = {name: i for i, name in enumerate(self.manifest["states"])}
+        frame = frame.drop_duplicates(subset=["point", "replication", "state"])
+        frame = frame.assign(_order=frame["state"].map(order)).sort_values(["point", "replication", "_order"])
+        return frame.drop(columns="_order").reset_index(drop=True)
+
+    def failures(self) -> pd.DataFrame:
+        frame = self._read("failures")
+        if frame.empty:
+            return frame
+        return frame.drop_duplicates(subset=["point", "replication"]).sort_values(["point", "replication"]).reset_index(drop=True)
