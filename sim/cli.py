@@ -1,6 +1,7 @@
 """The command line: parses, calls the library, maps errors to exit codes.
 
-Exit codes: 0 success; 2 bad input (file, key, value, option); 1 unexpected failure.
+Exit codes: 0 success; 2 bad input (file, key, value, option); 3 a sweep finished but some of
+its runs failed; 1 unexpected failure.
 """
 
 from __future__ import annotations
@@ -18,8 +19,13 @@ examples:
   alignsim run scenarios/belarus_semi_blockade.yaml --replications 200 --seed 1
   alignsim run scenarios/kazakhstan_multivector.yaml --set decision.rationality=1.5 --out results/kz_low_lambda
   alignsim run scenarios/eurasia_2024.yaml --set states.Kazakhstan.indicators.sanctions=0.9
+  alignsim sweep sweeps/sanctions_vs_western_trade.yaml --executor processes --workers 2
+  alignsim sweep sweeps/kazakhstan_sobol.yaml --resume        # finish an interrupted sweep
+  alignsim sensitivity results/sweeps/kazakhstan_sobol --output seeking_membership
+  alignsim export results/sweeps/sanctions_vs_western_trade   # results.csv for non-Parquet tools
 
-documentation: docs/scenarios.md (every scenario key), docs/model.md (the model, ODD protocol)
+documentation: docs/scenarios.md (every scenario key), docs/sweeps.md (sweep files, clusters),
+docs/model.md (the model, ODD protocol)
 """
 
 
@@ -64,6 +70,40 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="output folder (default: results/<scenario name>/)")
     run.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    sweep = commands.add_parser(
+        "sweep",
+        help="run a parameter sweep; results stream to Parquet, resumable",
+        description="Run every point x replication of a sweep file (docs/sweeps.md). Results stream to "
+        "DIR/parts/ as runs finish; a killed sweep loses at most the runs in flight, and --resume "
+        "finishes it. The results table is the same whichever executor and however many workers.",
+    )
+    sweep.add_argument("sweep", metavar="SWEEP", help="sweep YAML file")
+    sweep.add_argument("--out", type=Path, help="output folder (default: results/sweeps/<sweep name>/)")
+    sweep.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes",
+                       help="where runs execute (default: processes, all cores)")
+    sweep.add_argument("--workers", type=_positive, help="worker processes (default: all cores)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS",
+                       help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask)")
+    sweep.add_argument("--resume", action="store_true", help="finish the sweep already in --out")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+
+    export = commands.add_parser(
+        "export", help="write a sweep's results table as CSV",
+        description="Write a sweep's results table (and its failures, if any) as CSV.")
+    export.add_argument("folder", metavar="DIR", type=Path, help="a sweep's output folder")
+    export.add_argument("--out", type=Path, help="CSV file (default: DIR/results.csv)")
+
+    sensitivity = commands.add_parser(
+        "sensitivity", help="Sobol' or Morris indices of a finished sweep (SALib)",
+        description="Sobol' first-order and total indices with 95%% confidence intervals (or Morris mu* "
+        "and sigma) of one output, averaged over replications at each point. Writes "
+        "sensitivity_<output>_<state>.csv and .png.")
+    sensitivity.add_argument("folder", metavar="DIR", type=Path, help="a finished sobol or morris sweep's folder")
+    sensitivity.add_argument("--output", required=True, metavar="METRIC",
+                             help="a kept output: seeking_membership, ever_applied, final_status (0/0.5/1), p_member_final")
+    sensitivity.add_argument("--state", help="the state to analyse (needed when the sweep kept several)")
+    sensitivity.add_argument("--out", type=Path, help="folder for the CSV and chart (default: DIR)")
     return parser
 
 
@@ -123,6 +163,49 @@ def _run(args) -> int:
     return 0
 
 
+def _sweep(args) -> int:
+    from .sweep import load_sweep, run_sweep
+    from .sweep.runner import default_folder
+
+    sweep = load_sweep(args.sweep)
+    out = args.out if args.out is not None else default_folder(sweep)
+    total = sweep.spec.replications  # refined by the first progress call
+    with _progress(total, args.quiet, "runs") as tick:
+        report = run_sweep(sweep, out, args.executor, args.workers, args.scheduler, args.resume, tick)
+    if not args.quiet:
+        print(f"{sweep.spec.name}: {report.total_runs} runs ({report.skipped} already done, {report.ran} run now) "
+              f"in {report.folder}/")
+    if report.failed:
+        print(f"{report.failed} run(s) failed; the first:", file=sys.stderr)
+        for row in report.failures.head(5).itertuples(index=False):
+            print(f"  point {row.point} replication {row.replication} {row.parameters}: {row.error}", file=sys.stderr)
+        print(f"all failures: alignsim export {report.folder} (writes failures.csv)", file=sys.stderr)
+        return 3
+    return 0
+
+
+def _export(args) -> int:
+    from .sweep import export_csv
+    from .sweep.store import Store
+
+    target = export_csv(args.folder, args.out)
+    print(f"wrote {target}")
+    failures = Store.open(args.folder).failures()
+    if len(failures):
+        path = target.with_name("failures.csv")
+        failures.to_csv(path, index=False, lineterminator="\n")
+        print(f"wrote {path} ({len(failures)} failed runs)")
+    return 0
+
+
+def _sensitivity(args) -> int:
+    from .sweep.sensitivity import write
+
+    for path in write(args.folder, args.output, args.state, args.out):
+        print(f"wrote {path}")
+    return 0
+
+
 class _progress:
     """A progress bar on a terminal; nothing when quiet or when output is not a terminal."""
 
@@ -137,6 +220,8 @@ class _progress:
         return self.tick if self.bar else None
 
     def tick(self, done: int, total: int) -> None:
+        if self.bar.total != total:
+            self.bar.reset(total=total)
         self.bar.update(done - self.bar.n)
 
     def __exit__(self, *exc):
@@ -152,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     args.argv = argv
     try:
-        return {"check": _check, "run": _run}[args.command](args)
+        commands = {"check": _check, "run": _run, "sweep": _sweep, "export": _export, "sensitivity": _sensitivity}
+        return commands[args.command](args)
     except InputError as exc:
         for issue in exc.issues:
             print(f"error: {str(issue).lstrip(': ')}", file=sys.stderr)

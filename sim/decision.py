@@ -165,7 +165,11 @@ def switching_cost_term(stance: np.ndarray) -> np.ndarray:
 
 def utilities(terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Weighted sum over terms: (n_terms, n_states, n_options) x (n_terms,) -> (n_states, n_options)."""
-    return np.tensordot(weights, terms, axes=1)
+    # A plain loop over the few terms: np.tensordot's set-up costs more than the sum on arrays this small.
+    total = weights[0] * terms[0]
+    for weight, term in zip(weights[1:], terms[1:]):
+        total = total + weight * term
+    return total
 
 
 def choice_probabilities(utility: np.ndarray, rationality: float, available: np.ndarray) -> np.ndarray:

@@ -76,7 +76,7 @@ class AlignmentModel(Model):
         dynamic[0] = d.accession_friction_term(epoch.admit_member, epoch.admit_partner, self.status, self.offer)
         dynamic[1] = d.peer_influence_term(d.peer_alignment(self.timeline.adjacency, aligned))
         dynamic[2] = d.switching_cost_term(self.stance)
-        utility = epoch.exogenous_utility + np.tensordot(epoch.weights[_DYNAMIC], dynamic, axes=1)
+        utility = epoch.exogenous_utility + d.utilities(dynamic, epoch.weights[_DYNAMIC])
         available = np.ones_like(utility, dtype=bool)
         available[:, d.PARTNER] = epoch.partner_tier | (self.status == d.PARTNER)
         return d.choice_probabilities(utility, epoch.rationality, available), dynamic

@@ -6,13 +6,13 @@ import itertools
 
 import numpy as np
 
-from .spec import LoadedSweep
+from .spec import LoadedSweep, Parameter
 
 
-def salib_problem(sweep: LoadedSweep) -> dict:
+def salib_problem(parameters: dict[str, Parameter]) -> dict:
     """The SALib problem definition: names, bounds and distributions of the parameters."""
     names, bounds, dists = [], [], []
-    for name, p in sweep.spec.parameters.items():
+    for name, p in parameters.items():
         names.append(name)
         if p.distribution == "normal":
             low, high = p.bounds
@@ -38,7 +38,7 @@ def points(sweep: LoadedSweep) -> np.ndarray:
         axes = [_grid_axis(p) for p in spec.parameters.values()]
         matrix = np.array(list(itertools.product(*axes)), dtype=float)
     else:
-        problem = salib_problem(sweep)
+        problem = salib_problem(spec.parameters)
         seed = spec.seed % (2**32)
         if spec.design == "lhs":
             from SALib.sample import latin

@@ -72,6 +72,8 @@ class Store:
             raise InputError(Issue(str(root), "--resume", "holds a different sweep (its sweep file, base scenario "
                                    "or alignsim's inputs changed); choose another --out"))
         store.parts.mkdir(exist_ok=True)
+        for leftover in store.parts.glob(".tmp-*"):  # a part being written when the sweep was killed
+            leftover.unlink()
         return store
 
     def write(self, result: dict) -> None:

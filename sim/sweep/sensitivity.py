@@ -1,0 +1,120 @@
+"""Sensitivity analysis of a finished sweep with SALib: Sobol' first-order and total indices with
+confidence intervals, or Morris mu* and sigma. The analysis mirrors the sampling in design.py.
+
+The output analysed is the mean over replications, at each design point, of one kept output
+(booleans as shares) for one state.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..scenario import InputError, Issue
+from .design import salib_problem
+from .spec import Sweep
+from .store import Store
+
+NUMERIC_STATUS = {"outside": 0.0, "partner": 0.5, "member": 1.0}
+
+
+def point_means(store: Store, output: str, state: str | None) -> tuple[np.ndarray, str]:
+    """The output's mean over replications at every design point, for one state."""
+    manifest = store.manifest
+    states = manifest["states"]
+    if state is None:
+        if len(states) > 1:
+            raise InputError(Issue(str(store.root), "--state", f"the sweep kept several states; choose one of {', '.join(states)}"))
+        state = states[0]
+    elif state not in states:
+        raise InputError(Issue(str(store.root), "--state", f"no state {state!r} in this sweep (kept: {', '.join(states)})"))
+    numeric = [o for o in manifest["sweep"]["outputs"] if o != "first_application"]
+    if output not in numeric:
+        raise InputError(Issue(str(store.root), "--output", f"{output!r} is not a numeric output this sweep kept; "
+                               f"choose one of {', '.join(numeric)}"))
+    results = store.results()
+    failures = store.failures()
+    expected = manifest["total_runs"]
+    got = results[results.state == state][["point", "replication"]].drop_duplicates().shape[0] if len(results) else 0
+    if got < expected:
+        raise InputError(Issue(str(store.root), "", f"the sweep is incomplete: {got} of {expected} runs finished"
+                               f" ({len(failures)} failed); finish it with --resume before analysing"))
+    values = results.loc[results.state == state, ["point", output]]
+    if output == "final_status":
+        values = values.assign(final_status=values.final_status.map(NUMERIC_STATUS))
+    means = values.groupby("point")[output].mean().astype(float)
+    return means.reindex(range(manifest["points"])).to_numpy(), state
+
+
+def analyse(folder: str | Path, output: str, state: str | None = None, seed: int = 0) -> pd.DataFrame:
+    """One row per parameter: Sobol' S1, S1_conf, ST, ST_conf, or Morris mu, mu_star,
+    mu_star_conf, sigma."""
+    store = Store.open(Path(folder))
+    manifest = store.manifest
+    design = manifest["sweep"]["design"]
+    if design not in ("sobol", "morris"):
+        raise InputError(Issue(str(folder), "design", f"sensitivity indices need a sobol or morris design; this sweep is {design}"))
+    y, state = point_means(store, output, state)
+    problem = salib_problem(Sweep.model_validate(manifest["sweep"]).parameters)
+    if design == "sobol":
+        from SALib.analyze import sobol
+
+        indices = sobol.analyze(problem, y, calc_second_order=False, conf_level=0.95, seed=seed % 2**32)
+        table = pd.DataFrame({
+            "parameter": problem["names"],
+            "S1": indices["S1"], "S1_conf": indices["S1_conf"],
+            "ST": indices["ST"], "ST_conf": indices["ST_conf"],
+        })
+    else:
+        from SALib.analyze import morris
+
+        x = store.points()[problem["names"]].to_numpy()
+        indices = morris.analyze(problem, x, y, conf_level=0.95, num_levels=manifest["sweep"]["levels"], seed=seed % 2**32)
+        table = pd.DataFrame({
+            "parameter": problem["names"],
+            "mu": indices["mu"], "mu_star": indices["mu_star"],
+            "mu_star_conf": indices["mu_star_conf"], "sigma": indices["sigma"],
+        })
+    table.insert(0, "state", state)
+    table.insert(1, "output", output)
+    return table
+
+
+def bar_chart(table: pd.DataFrame, path: Path) -> None:
+    """Indices with their 95% confidence intervals, one bar group per parameter."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sobol = "S1" in table
+    pairs = [("S1", "S1_conf", "first order"), ("ST", "ST_conf", "total")] if sobol else [("mu_star", "mu_star_conf", "mu*")]
+    names = table["parameter"].str.replace(r"^.*\.", "", regex=True).tolist()
+    y = np.arange(len(names))
+    height = 0.8 / len(pairs)
+    fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(names) + 1.5))
+    for i, (value, conf, label) in enumerate(pairs):
+        ax.barh(y + i * height, table[value], height, xerr=table[conf], label=label, capsize=2)
+    ax.set_yticks(y + height * (len(pairs) - 1) / 2, names)
+    ax.invert_yaxis()
+    ax.set_xlabel("Sobol' index (share of output variance)" if sobol else "Morris mu* (mean absolute elementary effect)")
+    ax.set_title(f"{table['state'].iloc[0]}: sensitivity of {table['output'].iloc[0]}")
+    ax.legend(loc="lower right")
+    ax.axvline(0, color="black", linewidth=0.6)
+    fig.tight_layout()
+    fig.savefig(path, dpi=150, metadata={"Software": None})
+    plt.close(fig)
+
+
+def write(folder: str | Path, output: str, state: str | None = None, out: str | Path | None = None) -> list[Path]:
+    """Analyse and write `sensitivity_<output>_<state>.csv` and `.png` into `out` (default: the sweep folder)."""
+    table = analyse(folder, output, state)
+    target = Path(out) if out is not None else Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    stem = f"sensitivity_{output}_{table['state'].iloc[0].replace(' ', '_')}"
+    csv, png = target / f"{stem}.csv", target / f"{stem}.png"
+    table.to_csv(csv, index=False, float_format="%.6g", lineterminator="\n")
+    bar_chart(table, png)
+    return [csv, png]
