@@ -37,6 +37,10 @@ class SweepReport:
     def failed(self) -> int:
         return len(self.failures)
 
+    def results(self) -> pd.DataFrame:
+        """The results table as a DataFrame: one row per point, replication and kept state."""
+        return read_results(self.folder)
+
 
 def default_folder(sweep: LoadedSweep) -> Path:
     return Path("results") / "sweeps" / sweep.spec.name

@@ -1,0 +1,282 @@
+"""Sweeps: designs, executor equivalence, streaming and resume after a real kill, failures,
+sensitivity, and clear errors for bad sweep files."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.sweep import load_sweep, read_results, run_sweep
+from sim.sweep.design import points
+from sim.sweep.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+KAZAKHSTAN = ROOT / "scenarios" / "kazakhstan_multivector.yaml"
+
+
+def write_sweep(tmp_path: Path, body: str, name: str = "sweep.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(f"base: {KAZAKHSTAN}\n" + body, encoding="utf-8")
+    return path
+
+
+GRID = """
+name: tiny_grid
+parameters:
+  states.Kazakhstan.indicators.sanctions: {values: [0.0, 0.5, 0.9]}
+  states.Kazakhstan.indicators.trade_west: {range: [0.1, 0.3], steps: 3}
+design: grid
+replications: 4
+seed: 3
+"""
+
+
+@pytest.mark.parametrize(
+    "design,extra,expected",
+    [
+        ("grid", "", 3 * 3),
+        ("lhs", "samples: 7\n", 7),
+        ("sobol", "samples: 8\n", 8 * (2 + 2)),
+        ("morris", "samples: 5\nlevels: 4\n", 5 * (2 + 1)),
+    ],
+)
+def test_each_design_yields_its_number_of_points(tmp_path, design, extra, expected):
+    ranges = "" if design == "grid" else (
+        "parameters:\n  states.Kazakhstan.indicators.sanctions: {range: [0.0, 1.0]}\n"
+        "  decision.rationality: {range: [1.0, 5.0]}\n")
+    body = GRID if design == "grid" else f"name: d\n{ranges}design: {design}\n{extra}replications: 1\n"
+    sweep = load_sweep(write_sweep(tmp_path, body))
+    matrix = points(sweep)
+    assert matrix.shape == (expected, 2)
+    assert (matrix[:, 0] >= 0).all() and (matrix[:, 0] <= 1).all()
+
+
+def test_grid_values_are_the_product_of_the_axes(tmp_path):
+    matrix = points(load_sweep(write_sweep(tmp_path, GRID)))
+    assert sorted(set(matrix[:, 0])) == [0.0, 0.5, 0.9]
+    assert sorted(set(matrix[:, 1])) == [0.1, 0.2, 0.3]
+
+
+def test_executors_give_the_same_table(tmp_path):
+    path = write_sweep(tmp_path, GRID)
+    tables = {}
+    for executor in ("serial", "processes", "dask"):
+        report = run_sweep(path, tmp_path / executor, executor=executor, workers=2)
+        assert report.failed == 0 and report.ran == 36
+        tables[executor] = read_results(tmp_path / executor)
+    assert len(tables["serial"]) == 36
+    pd.testing.assert_frame_equal(tables["serial"], tables["processes"])
+    pd.testing.assert_frame_equal(tables["serial"], tables["dask"])
+    assert set(tables["serial"].columns) >= {"point", "replication", "state", "final_status", "seeking_membership",
+                                             "states.Kazakhstan.indicators.sanctions"}
+
+
+def test_sanctions_raise_seeking_across_the_grid(tmp_path):
+    """The Python API: run a sweep from a notebook, get a DataFrame."""
+    table = run_sweep(write_sweep(tmp_path, GRID), tmp_path / "out", executor="serial").results()
+    by_sanctions = table.groupby("states.Kazakhstan.indicators.sanctions")["seeking_membership"].mean()
+    assert by_sanctions.loc[0.9] > by_sanctions.loc[0.0]
+
+
+KILLABLE = """
+name: killable
+parameters:
+  states.Kazakhstan.indicators.sanctions: {range: [0.0, 1.0], steps: 12}
+  decision.rationality: {values: [1.0, 3.0, 5.0]}
+design: grid
+replications: 30
+seed: 8
+outputs: [final_status, seeking_membership]
+"""
+
+
+def test_killed_sweep_resumes_to_the_same_table(tmp_path):
+    """SIGKILL a sweep (and its workers) midway, resume it, and compare with an uninterrupted run."""
+    path = write_sweep(tmp_path, KILLABLE)
+    killed = tmp_path / "killed"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(killed), "--executor", "processes",
+         "--workers", "2", "--quiet"],
+        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if len(list((killed / "parts").glob("results-*.parquet"))) >= 8:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the sweep finished before it could be killed: " + process.stderr.read().decode()
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    store = Store.open(killed)
+    done_at_kill = len(store.done())
+    assert 0 < done_at_kill < 36 * 30
+
+    assert main(["sweep", str(path), "--out", str(killed), "--executor", "serial", "--resume", "--quiet"]) == 0
+    parts = [pd.read_parquet(p) for p in (killed / "parts").glob("results-*.parquet")]
+    rows = pd.concat(parts)
+    assert len(rows) == 36 * 30, "a run was counted twice or lost"
+    assert not rows.duplicated(subset=["point", "replication", "state"]).any()
+
+    run_sweep(path, tmp_path / "whole", executor="serial")
+    pd.testing.assert_frame_equal(read_results(killed), read_results(tmp_path / "whole"))
+
+
+def test_resume_of_a_finished_sweep_runs_nothing(tmp_path):
+    path = write_sweep(tmp_path, GRID)
+    run_sweep(path, tmp_path / "out", executor="serial")
+    report = run_sweep(path, tmp_path / "out", executor="serial", resume=True)
+    assert report.ran == 0 and report.skipped == 36
+
+
+def test_resume_refuses_a_different_sweep(tmp_path, capsys):
+    run_sweep(write_sweep(tmp_path, GRID), tmp_path / "out", executor="serial")
+    other = write_sweep(tmp_path, GRID.replace("seed: 3", "seed: 4"), "other.yaml")
+    assert main(["sweep", str(other), "--out", str(tmp_path / "out"), "--resume", "--quiet"]) == 2
+    assert "holds a different sweep" in capsys.readouterr().err
+
+
+def test_existing_results_are_not_overwritten(tmp_path, capsys):
+    path = write_sweep(tmp_path, GRID)
+    run_sweep(path, tmp_path / "out", executor="serial")
+    before = sorted(p.name for p in (tmp_path / "out" / "parts").iterdir())
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial", "--quiet"]) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "out" / "parts").iterdir()) == before
+
+
+def test_failing_runs_are_recorded_and_the_rest_go_on(tmp_path, capsys):
+    """Each value is valid alone, but Western trade 0.5 with Russian trade 0.4 sums above 1."""
+    body = """
+name: partly_invalid
+parameters:
+  states.Kazakhstan.indicators.trade_west: {values: [0.1, 0.5]}
+  states.Kazakhstan.indicators.trade_russia: {values: [0.186, 0.4]}
+design: grid
+replications: 3
+"""
+    path = write_sweep(tmp_path, body)
+    code = main(["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "3 run(s) failed" in err and "trade shares sum to" in err
+    failures = Store.open(tmp_path / "out").failures()
+    assert len(failures) == 3 and set(failures.point) == {3}
+    assert '"states.Kazakhstan.indicators.trade_west": 0.5' in failures.parameters.iloc[0]
+    assert len(read_results(tmp_path / "out")) == 9
+    assert main(["export", str(tmp_path / "out")]) == 0
+    assert len(pd.read_csv(tmp_path / "out" / "results.csv")) == 9
+    assert len(pd.read_csv(tmp_path / "out" / "failures.csv")) == 3
+
+
+def test_export_writes_the_results_table_as_csv(tmp_path):
+    path = write_sweep(tmp_path, GRID)
+    run_sweep(path, tmp_path / "out", executor="serial")
+    assert main(["export", str(tmp_path / "out"), "--out", str(tmp_path / "table.csv")]) == 0
+    exported = pd.read_csv(tmp_path / "table.csv")
+    expected = read_results(tmp_path / "out")
+    assert list(exported.columns) == list(expected.columns) and len(exported) == len(expected)
+
+
+SOBOL = """
+name: small_sobol
+parameters:
+  states.Kazakhstan.indicators.sanctions: {range: [0.0, 1.0]}
+  decision.weights.sanction_relief: {range: [0.0, 4.0]}
+  decision.rationality: {range: [1.0, 5.0]}
+design: sobol
+samples: 16
+replications: 2
+seed: 2
+outputs: [seeking_membership, p_member_final]
+"""
+
+
+def test_sensitivity_writes_sobol_indices_with_intervals(tmp_path):
+    path = write_sweep(tmp_path, SOBOL)
+    run_sweep(path, tmp_path / "out", executor="serial")
+    assert main(["sensitivity", str(tmp_path / "out"), "--output", "p_member_final"]) == 0
+    table = pd.read_csv(tmp_path / "out" / "sensitivity_p_member_final_Kazakhstan.csv")
+    assert list(table.columns) == ["state", "output", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    assert len(table) == 3 and (table.ST_conf > 0).all()
+    sanctions = table.set_index("parameter").loc["states.Kazakhstan.indicators.sanctions"]
+    assert sanctions.ST > 0.05
+    assert (tmp_path / "out" / "sensitivity_p_member_final_Kazakhstan.png").stat().st_size > 1000
+
+
+def test_sensitivity_morris(tmp_path):
+    body = SOBOL.replace("design: sobol\nsamples: 16", "design: morris\nsamples: 6")
+    run_sweep(write_sweep(tmp_path, body), tmp_path / "out", executor="serial")
+    assert main(["sensitivity", str(tmp_path / "out"), "--output", "seeking_membership"]) == 0
+    table = pd.read_csv(tmp_path / "out" / "sensitivity_seeking_membership_Kazakhstan.csv")
+    assert {"mu_star", "mu_star_conf", "sigma"} <= set(table.columns)
+
+
+def test_sensitivity_needs_a_sobol_or_morris_sweep(tmp_path, capsys):
+    run_sweep(write_sweep(tmp_path, GRID), tmp_path / "out", executor="serial")
+    assert main(["sensitivity", str(tmp_path / "out"), "--output", "seeking_membership"]) == 2
+    assert "sobol or morris" in capsys.readouterr().err
+
+
+def test_sensitivity_refuses_an_incomplete_sweep(tmp_path, capsys):
+    path = write_sweep(tmp_path, SOBOL)
+    run_sweep(path, tmp_path / "out", executor="serial")
+    victim = next((tmp_path / "out" / "parts").glob("results-*.parquet"))
+    victim.unlink()
+    assert main(["sensitivity", str(tmp_path / "out"), "--output", "seeking_membership"]) == 2
+    assert "incomplete" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        (GRID.replace("design: grid", "design: grdi"), "Input should be"),
+        (GRID.replace("replications: 4", "replicatons: 4"), "did you mean 'replications'"),
+        (GRID.replace("{values: [0.0, 0.5, 0.9]}", "{range: [0.0, 1.0]}"), "a grid needs 'values'"),
+        (SOBOL.replace("samples: 16", "samples: 12"), "power of 2"),
+        (SOBOL.replace("samples: 16\n", ""), "needs 'samples'"),
+        (GRID.replace("states.Kazakhstan.indicators.sanctions", "states.Kazakhstan.indicators.sanction"), "did you mean 'sanctions'"),
+        (GRID.replace("[0.0, 0.5, 0.9]", "[0.0, 0.5, 1.9]"), "at 1.9"),
+        (GRID.replace("{range: [0.1, 0.3], steps: 3}", "{range: [0.3, 0.1], steps: 3}"), "low < high"),
+        (GRID + "states: [Atlantis]\n", "no state 'Atlantis'"),
+        (GRID + "outputs: [happiness]\n", "Input should be"),
+    ],
+    ids=["bad-design", "misspelt-key", "grid-without-values", "sobol-not-power-of-2", "missing-samples",
+         "unknown-parameter-path", "value-out-of-range", "reversed-range", "unknown-state", "unknown-output"],
+)
+def test_bad_sweep_files_get_clear_messages(tmp_path, capsys, body, message):
+    path = write_sweep(tmp_path, body)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and str(path) in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_base_scenario(tmp_path, capsys):
+    path = tmp_path / "s.yaml"
+    path.write_text("base: nowhere.yaml\n" + GRID, encoding="utf-8")
+    assert main(["sweep", str(path), "--quiet"]) == 2
+    assert "nowhere.yaml" in capsys.readouterr().err
+
+
+def test_bundled_sweeps_are_valid():
+    for path in (ROOT / "sweeps").glob("*.yaml"):
+        sweep = load_sweep(path)
+        assert len(points(sweep)) > 0
+    sobol = load_sweep(ROOT / "sweeps" / "kazakhstan_sobol.yaml")
+    assert len(sobol.spec.parameters) >= 8 and sobol.spec.design == "sobol"
+    grid = load_sweep(ROOT / "sweeps" / "sanctions_vs_western_trade.yaml")
+    assert grid.spec.design == "grid"
+
+
+def test_quiet_and_non_terminal_runs_print_no_progress(tmp_path, capsys):
+    path = write_sweep(tmp_path, GRID)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial"]) == 0
+    captured = capsys.readouterr()
+    assert "it/s" not in captured.err and "runs/s" not in captured.err
+    assert "36 runs" in captured.out
