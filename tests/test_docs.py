@@ -5,16 +5,27 @@ from pathlib import Path
 
 import sim
 from sim.cli import main
-from sim.scenario.reference import MARKER, reference
+from sim.reference import DOCUMENTS, MARKER, reference
+from sim.sweep import load_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "scenarios.md"
 
 
-def test_key_reference_matches_schema():
-    text = GUIDE.read_text(encoding="utf-8")
-    generated = MARKER + text.split(MARKER, 1)[1]
-    assert generated == reference(), "run: python -m sim.scenario.reference --update docs/scenarios.md"
+def test_key_references_match_schemas():
+    for name, model in DOCUMENTS.items():
+        text = (ROOT / name).read_text(encoding="utf-8")
+        generated = MARKER + text.split(MARKER, 1)[1]
+        assert generated == reference(model), "run: python -m sim.reference --update"
+
+
+def test_the_sweep_guide_example_is_a_valid_sweep(tmp_path):
+    example = re.search(r"```yaml\n(.*?)```", (ROOT / "docs" / "sweeps.md").read_text(encoding="utf-8"),
+                        flags=re.S).group(1)
+    path = tmp_path / "example.yaml"
+    path.write_text(example.replace("../scenarios/", f"{ROOT}/scenarios/"), encoding="utf-8")
+    sweep = load_sweep(path)
+    assert sweep.spec.design == "grid" and sweep.base.decision.rationality == 2.0
 
 
 def test_every_schema_key_is_documented():
