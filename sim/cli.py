@@ -214,7 +214,7 @@ class _progress:
         if not quiet and sys.stderr.isatty():
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, unit=f" {unit}", file=sys.stderr, leave=False)
+            self.bar = tqdm(total=total, unit=f" {unit}", file=sys.stderr)
 
     def __enter__(self):
         return self.tick if self.bar else None

@@ -280,3 +280,47 @@ def test_quiet_and_non_terminal_runs_print_no_progress(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "it/s" not in captured.err and "runs/s" not in captured.err
     assert "36 runs" in captured.out
+
+
+def test_progress_bar_on_a_terminal(tmp_path):
+    """On a terminal the sweep shows a progress bar with its rate and the time left."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    path = write_sweep(tmp_path, GRID)
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "serial"],
+        stdout=subprocess.DEVNULL, stderr=follower, close_fds=True,
+    )
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    process.wait()
+    os.close(leader)
+    text = output.decode(errors="replace")
+    assert process.returncode == 0
+    assert "runs/s" in text and "36/36" in text and "<" in text  # rate, count, time left
+
+
+def test_bundled_grid_sweep_is_the_same_on_every_executor(tmp_path):
+    """The issue's acceptance check, on the bundled sweep (1,540 runs per executor)."""
+    path = ROOT / "sweeps" / "sanctions_vs_western_trade.yaml"
+    tables = []
+    for executor in ("serial", "processes", "dask"):
+        assert main(["sweep", str(path), "--out", str(tmp_path / executor), "--executor", executor,
+                     "--workers", "2", "--quiet"]) == 0
+        tables.append(read_results(tmp_path / executor))
+    assert len(tables[0]) == 11 * 7 * 20
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    pd.testing.assert_frame_equal(tables[0], tables[2])
