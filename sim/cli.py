@@ -23,6 +23,7 @@ examples:
   alignsim sweep sweeps/kazakhstan_sobol.yaml --resume        # finish an interrupted sweep
   alignsim sensitivity results/sweeps/kazakhstan_sobol --output seeking_membership
   alignsim export results/sweeps/sanctions_vs_western_trade   # results.csv for non-Parquet tools
+  alignsim figures figures/paper.yaml --out figures/out       # every figure of the paper
 
 documentation: docs/scenarios.md (every scenario key), docs/sweeps.md (sweep files, clusters),
 docs/model.md (the model, ODD protocol)
@@ -55,8 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run",
         help="run a scenario's replications and write tidy tables",
-        description="Run a scenario and write timeseries.csv, bloc.csv, summary.csv and manifest.json "
-        "into --out (default results/<scenario name>/). An existing non-empty folder is never "
+        description="Run a scenario and write timeseries.csv, bloc.csv, summary.csv, manifest.json and "
+        "the timeline figure (timeline.png, .pdf, .svg) into --out (default results/<scenario name>/). An existing non-empty folder is never "
         "overwritten unless --overwrite is given.",
         epilog="--set examples: decision.rationality=2, bloc.appetite.members=0.3, "
         "states.Belarus.indicators.sanctions=0 (a plain number on a sourced value replaces the value "
@@ -87,6 +88,18 @@ def _parser() -> argparse.ArgumentParser:
                        help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask)")
     sweep.add_argument("--resume", action="store_true", help="finish the sweep already in --out")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+
+    figures = commands.add_parser(
+        "figures", help="build every figure of a figures file (PNG, PDF, SVG + provenance)",
+        description="Build the figures listed in a figures file (see figures/paper.yaml) in the house "
+        "style, each as PNG, PDF and SVG with a JSON sidecar of provenance. Byte-identical when rebuilt. "
+        "Sweep results already in --sweeps are reused; the command says whether it reused or computed them.")
+    figures.add_argument("figures", metavar="FIGURES", help="figures YAML file")
+    figures.add_argument("--out", type=Path, default=Path("figures") / "out", help="output folder (default: figures/out)")
+    figures.add_argument("--sweeps", type=Path, default=Path("results") / "sweeps",
+                         help="where sweep results are kept and reused (default: results/sweeps)")
+    figures.add_argument("--workers", type=_positive, help="worker processes for sweeps (default: all cores)")
+    figures.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     export = commands.add_parser(
         "export", help="write a sweep's results table as CSV",
@@ -156,10 +169,13 @@ def _run(args) -> int:
     replications = args.replications or scenario.run.replications
     with _progress(replications, args.quiet, "replications") as tick:
         result = run(scenario, seed=args.seed, replications=args.replications, progress=tick)
-    write_outputs(result, out, argv=["alignsim", *args.argv], overwrite=args.overwrite)
+    from .figures.build import timeline_files
+
+    written = write_outputs(result, out, argv=["alignsim", *args.argv], overwrite=args.overwrite,
+                            extra=timeline_files(result))
     if not args.quiet:
         print(summary_text(result))
-        print(f"wrote {out}/: timeseries.csv, bloc.csv, summary.csv, manifest.json")
+        print(f"wrote {out}/: {', '.join(path.name for path in written)}")
     return 0
 
 
@@ -181,6 +197,17 @@ def _sweep(args) -> int:
             print(f"  point {row.point} replication {row.replication} {row.parameters}: {row.error}", file=sys.stderr)
         print(f"all failures: alignsim export {report.folder} (writes failures.csv)", file=sys.stderr)
         return 3
+    return 0
+
+
+def _figures(args) -> int:
+    from .figures import build
+
+    log = (lambda message: None) if args.quiet else (lambda message: print(message, flush=True))
+    written = build(args.figures, args.out, args.sweeps, log, args.workers,
+                    progress=lambda: _progress(1, args.quiet, "runs"))
+    if not args.quiet:
+        print(f"wrote {len(written)} files into {args.out}/")
     return 0
 
 
@@ -237,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     args.argv = argv
     try:
-        commands = {"check": _check, "run": _run, "sweep": _sweep, "export": _export, "sensitivity": _sensitivity}
+        commands = {"check": _check, "run": _run, "sweep": _sweep, "figures": _figures, "export": _export, "sensitivity": _sensitivity}
         return commands[args.command](args)
     except InputError as exc:
         for issue in exc.issues:

@@ -152,6 +152,21 @@ def _epoch(scenario: Scenario, first_step: int, partner_tier: bool) -> tuple[Epo
     return epoch, filled
 
 
+def scenario_at(scenario: Scenario, month: str) -> Scenario:
+    """The scenario as it stands in `month`: every event dated up to then applied, in date order
+    (file order within a month)."""
+    events = sorted(scenario.events.values(), key=lambda event: event.date)
+    due = [event for event in events if event.date <= month]
+    if not due:
+        return scenario
+    data = scenario.model_dump(mode="json")
+    data["events"] = {}
+    for event in due:
+        provenance = {"source": event.source} if event.source else {"assumption": event.assumption}
+        data = apply_settings(data, event.set, provenance)
+    return Scenario.model_validate(data)
+
+
 def compile_timeline(scenario: Scenario) -> Timeline:
     """Cut the calendar into epochs at events and at the partner tier, and evaluate each."""
     start = month_number(scenario.calendar.start)
@@ -165,16 +180,9 @@ def compile_timeline(scenario: Scenario) -> Timeline:
                         | ({max(0, tier_step)} if tier_step is not None else set()))
     boundaries = [b for b in boundaries if b < n_steps]
 
-    base = scenario.model_dump(mode="json")
-    base["events"] = {}
     epochs, filled = [], []
     for first in boundaries:
-        data = base
-        for event in events:
-            if month_number(event.date) - start <= first:
-                provenance = {"source": event.source} if event.source else {"assumption": event.assumption}
-                data = apply_settings(data, event.set, provenance)
-        world = scenario if data is base else Scenario.model_validate(data)
+        world = scenario_at(scenario, dates[first])
         epoch, epoch_filled = _epoch(world, first, tier_step is not None and first >= tier_step)
         epochs.append(epoch)
         filled += [(dates[first], *item) for item in epoch_filled]

@@ -79,8 +79,10 @@ def check_destination(out_dir: Path, overwrite: bool) -> None:
         )
 
 
-def write_outputs(result: RunResult, out_dir: str | Path, argv: list[str] | None = None, overwrite: bool = False) -> list[Path]:
-    """Write timeseries.csv, bloc.csv, summary.csv and manifest.json into `out_dir` atomically."""
+def write_outputs(result: RunResult, out_dir: str | Path, argv: list[str] | None = None, overwrite: bool = False,
+                  extra: dict[str, bytes] | None = None) -> list[Path]:
+    """Write timeseries.csv, bloc.csv, summary.csv, manifest.json (and `extra` files, such as
+    figures) into `out_dir` atomically."""
     out_dir = Path(out_dir)
     check_destination(out_dir, overwrite)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -88,6 +90,7 @@ def write_outputs(result: RunResult, out_dir: str | Path, argv: list[str] | None
         "timeseries.csv": table_bytes(result.timeseries),
         "bloc.csv": table_bytes(result.bloc),
         "summary.csv": table_bytes(result.summary),
+        **(extra or {}),
     }
     files["manifest.json"] = (
         json.dumps(

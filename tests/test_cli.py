@@ -26,7 +26,8 @@ SCENARIOS = ROOT / "scenarios"
 RUNNABLE = sorted(SCENARIOS.glob("*.yaml"))
 KAZAKHSTAN = SCENARIOS / "kazakhstan_multivector.yaml"
 KAZAKHSTAN_FILES = [KAZAKHSTAN, SCENARIOS / "base" / "brics_world.yaml", SCENARIOS / "states" / "kazakhstan.yaml"]
-OUTPUTS = ("timeseries.csv", "bloc.csv", "summary.csv", "manifest.json")
+OUTPUTS = ("timeseries.csv", "bloc.csv", "summary.csv", "manifest.json", "timeline.png", "timeline.pdf",
+           "timeline.svg")
 REPLICATIONS, SEED, MONTHS = 5, 3, 60  # the calendar runs 2022-01 to 2026-12
 
 
@@ -78,7 +79,7 @@ def test_check_accepts_all_bundled_scenarios_at_once(capsys):
 # --- run: the outputs ------------------------------------------------------------------------
 
 
-def test_run_writes_the_four_outputs_and_nothing_else(run_dir):
+def test_run_writes_its_outputs_and_nothing_else(run_dir):
     assert sorted(p.name for p in run_dir.iterdir()) == sorted(OUTPUTS)
     # No staging or backup folders left beside the output folder.
     assert [p.name for p in run_dir.parent.iterdir()] == [run_dir.name]

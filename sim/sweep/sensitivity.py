@@ -48,20 +48,22 @@ def point_means(store: Store, output: str, state: str | None) -> tuple[np.ndarra
     return means.reindex(range(manifest["points"])).to_numpy(), state
 
 
-def analyse(folder: str | Path, output: str, state: str | None = None, seed: int = 0) -> pd.DataFrame:
+def analyse(folder: str | Path, output: str, state: str | None = None) -> pd.DataFrame:
     """One row per parameter: Sobol' S1, S1_conf, ST, ST_conf, or Morris mu, mu_star,
-    mu_star_conf, sigma."""
+    mu_star_conf, sigma. The bootstrap of the confidence intervals is seeded from the sweep's
+    seed, so the same sweep always gives the same table."""
     store = Store.open(Path(folder))
     manifest = store.manifest
     design = manifest["sweep"]["design"]
     if design not in ("sobol", "morris"):
         raise InputError(Issue(str(folder), "design", f"sensitivity indices need a sobol or morris design; this sweep is {design}"))
     y, state = point_means(store, output, state)
+    seed = manifest["sweep"]["seed"] % (2**32 - 1) + 1  # SALib ignores a seed of 0
     problem = salib_problem(Sweep.model_validate(manifest["sweep"]).parameters)
     if design == "sobol":
         from SALib.analyze import sobol
 
-        indices = sobol.analyze(problem, y, calc_second_order=False, conf_level=0.95, seed=seed % 2**32)
+        indices = sobol.analyze(problem, y, calc_second_order=False, conf_level=0.95, seed=seed)
         table = pd.DataFrame({
             "parameter": problem["names"],
             "S1": indices["S1"], "S1_conf": indices["S1_conf"],
@@ -71,7 +73,7 @@ def analyse(folder: str | Path, output: str, state: str | None = None, seed: int
         from SALib.analyze import morris
 
         x = store.points()[problem["names"]].to_numpy()
-        indices = morris.analyze(problem, x, y, conf_level=0.95, num_levels=manifest["sweep"]["levels"], seed=seed % 2**32)
+        indices = morris.analyze(problem, x, y, conf_level=0.95, num_levels=manifest["sweep"]["levels"], seed=seed)
         table = pd.DataFrame({
             "parameter": problem["names"],
             "mu": indices["mu"], "mu_star": indices["mu_star"],
@@ -82,32 +84,6 @@ def analyse(folder: str | Path, output: str, state: str | None = None, seed: int
     return table
 
 
-def bar_chart(table: pd.DataFrame, path: Path) -> None:
-    """Indices with their 95% confidence intervals, one bar group per parameter."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    sobol = "S1" in table
-    pairs = [("S1", "S1_conf", "first order"), ("ST", "ST_conf", "total")] if sobol else [("mu_star", "mu_star_conf", "mu*")]
-    names = table["parameter"].str.replace(r"^.*\.", "", regex=True).tolist()
-    y = np.arange(len(names))
-    height = 0.8 / len(pairs)
-    fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(names) + 1.5))
-    for i, (value, conf, label) in enumerate(pairs):
-        ax.barh(y + i * height, table[value], height, xerr=table[conf], label=label, capsize=2)
-    ax.set_yticks(y + height * (len(pairs) - 1) / 2, names)
-    ax.invert_yaxis()
-    ax.set_xlabel("Sobol' index (share of output variance)" if sobol else "Morris mu* (mean absolute elementary effect)")
-    ax.set_title(f"{table['state'].iloc[0]}: sensitivity of {table['output'].iloc[0]}")
-    ax.legend(loc="lower right")
-    ax.axvline(0, color="black", linewidth=0.6)
-    fig.tight_layout()
-    fig.savefig(path, dpi=150, metadata={"Software": None})
-    plt.close(fig)
-
-
 def write(folder: str | Path, output: str, state: str | None = None, out: str | Path | None = None) -> list[Path]:
     """Analyse and write `sensitivity_<output>_<state>.csv` and `.png` into `out` (default: the sweep folder)."""
     table = analyse(folder, output, state)
@@ -116,5 +92,10 @@ def write(folder: str | Path, output: str, state: str | None = None, out: str | 
     stem = f"sensitivity_{output}_{table['state'].iloc[0].replace(' ', '_')}"
     csv, png = target / f"{stem}.csv", target / f"{stem}.png"
     table.to_csv(csv, index=False, float_format="%.6g", lineterminator="\n")
-    bar_chart(table, png)
+    from ..figures import figure_bytes
+    from ..figures.kinds import plt, sobol_indices
+
+    figure = sobol_indices(table)
+    png.write_bytes(figure_bytes(figure, "png"))
+    plt.close(figure)
     return [csv, png]

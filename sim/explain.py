@@ -1,0 +1,39 @@
+"""Why a state chooses as it does: every option's utility, term by term, at a given month.
+
+The terms that depend on a state's own history (accession friction, peers, switching cost) are
+evaluated on the history of one replication (replication 0 of `seed`) up to that month.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import decision as d
+from .model import _DYNAMIC, AlignmentModel
+from .run import replication_seeds
+from .scenario import InputError, Issue, Scenario
+
+
+def explain(scenario: Scenario, date: str, seed: int | None = None) -> pd.DataFrame:
+    """Tidy table: state, option, term, weighted utility contribution, and the option's
+    probability, at the start of month `date` (YYYY-MM)."""
+    seed = scenario.run.seed if seed is None else seed
+    model = AlignmentModel(scenario, rng=np.random.default_rng(replication_seeds(seed, 1)[0]))
+    dates = model.timeline.dates
+    if date not in dates:
+        raise InputError(Issue("<explain>", "date", f"{date} is not a simulated month ({dates[0]} to {dates[-1]})"))
+    step = dates.index(date)
+    for _ in range(step):
+        model.step()
+    epoch = model.timeline.epoch_at(step)
+    probabilities, dynamic = model.evaluate(epoch)
+    terms = epoch.exogenous_terms.copy()
+    terms[_DYNAMIC] = dynamic
+    weighted = epoch.weights[:, None, None] * terms  # (terms, states, options)
+    rows = []
+    for s, state in enumerate(model.timeline.states):
+        for o, option in enumerate(d.OPTIONS):
+            for t, term in enumerate(d.TERMS):
+                rows.append((state, option, term, float(weighted[t, s, o]), float(probabilities[s, o])))
+    return pd.DataFrame(rows, columns=["state", "option", "term", "utility", "probability"])

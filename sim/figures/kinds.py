@@ -1,0 +1,220 @@
+"""One function per figure kind. Each takes tables (pandas) and returns a matplotlib Figure in
+the house style; none reads files or runs the model (sim/figures/build.py does that)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from ..decision import OPTIONS, TERMS  # noqa: E402
+
+STYLE = Path(__file__).with_name("alignsim.mplstyle")
+STATUS_COLOURS = {"outside": "#999999", "partner": "#88CCEE", "member": "#332288", "seeking": "#CC6677"}
+TERM_COLOURS = dict(zip(TERMS, ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677",
+                                "#882255", "#AA4499", "#777777", "#000000"]))
+TERM_LABELS = {name: name.replace("_", " ") for name in TERMS}
+SINGLE_COLUMN = 3.5  # inches
+OUTPUT_LABELS = {
+    "seeking_membership": "P(seeking membership) at the end",
+    "p_member_final": "P(choosing membership) at the end",
+    "ever_applied": "P(ever applied)",
+    "final_status": "final status (0 outside, 1 member)",
+}
+
+
+def parameter_label(path: str) -> str:
+    """A short, readable label for a dotted parameter path."""
+    parts = path.split(".")
+    last = parts[-1].replace("_", " ")
+    if parts[0] == "states" and len(parts) == 4:
+        return f"{last} ({parts[1]})"
+    if parts[:2] == ["decision", "weights"]:
+        return f"weight: {last}"
+    if parts[0] == "powers":
+        return f"{parts[1].capitalize()}: {last}"
+    if parts[0] == "bloc":
+        return f"bloc {last}" if parts[1] != "appetite" else f"appetite for {last}"
+    return last
+
+
+@contextmanager
+def house_style():
+    with plt.style.context(str(STYLE)):
+        yield
+
+
+def _decimal_year(dates) -> np.ndarray:
+    parts = pd.Series(list(dates)).str.split("-", expand=True).astype(int)
+    return (parts[0] + (parts[1] - 1) / 12).to_numpy()
+
+
+def _wilson(p: np.ndarray, n: int, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def timeline(timeseries: pd.DataFrame, states: list[str], marks: list[tuple[str, str]], title: str = "") -> plt.Figure:
+    """Share of replications in each status over time, with 95% bands, and key events marked.
+
+    `marks` is a list of (month, label)."""
+    grouped: list[tuple[str, str]] = []  # marks falling in the same month share a number
+    for month, label in sorted(marks):
+        if grouped and grouped[-1][0] == month:
+            grouped[-1] = (month, f"{grouped[-1][1]}, {label}")
+        else:
+            grouped.append((month, label))
+    with house_style():
+        fig, axes = plt.subplots(len(states), 1, figsize=(SINGLE_COLUMN, 1.7 * len(states) + 0.9),
+                                 sharex=True, squeeze=False)
+        replications = timeseries["replication"].nunique()
+        for ax, state in zip(axes[:, 0], states):
+            rows = timeseries[timeseries.state == state]
+            by_month = rows.groupby("date")
+            dates = sorted(by_month.groups)
+            x = _decimal_year(dates)
+            series = {option: by_month["status"].apply(lambda s, o=option: (s == o).mean()).reindex(dates).to_numpy()
+                      for option in OPTIONS}
+            series["seeking"] = by_month.apply(
+                lambda g: (g.seeking_membership | (g.status == "member")).mean(), include_groups=False
+            ).reindex(dates).to_numpy()
+            for name, share in series.items():
+                low, high = _wilson(share, replications)
+                style = "--" if name == "seeking" else "-"
+                label = "seeking membership" if name == "seeking" else name
+                ax.fill_between(x, low, high, color=STATUS_COLOURS[name], alpha=0.25, linewidth=0)
+                ax.plot(x, share, style, color=STATUS_COLOURS[name], label=label)
+            for number, (month, _) in enumerate(grouped, start=1):
+                position = _decimal_year([month])[0]
+                ax.axvline(position, color="black", linewidth=0.5, linestyle=":")
+                ax.text(position, 1.03, str(number), ha="center", va="bottom", fontsize=6,
+                        transform=ax.get_xaxis_transform())
+            ax.set_ylim(0, 1)
+            ax.set_ylabel(f"{state}\nshare of replications")
+        axes[-1, 0].set_xlabel("year")
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=2, bbox_to_anchor=(0.5, 0.055), columnspacing=1.0,
+                   handlelength=1.6)
+        key = "   ".join(f"{number} {label}" for number, (_, label) in enumerate(grouped, start=1))
+        fig.text(0.5, 0.01, f"{key}\nshaded: 95% interval over {replications} replications", ha="center",
+                 va="bottom", fontsize=6)
+        if title:
+            fig.suptitle(title, y=1.0)
+        fig.tight_layout(rect=(0, 0.2, 1, 0.95 if title else 1))
+    return fig
+
+
+def why(explained: pd.DataFrame, states: list[str], date: str) -> plt.Figure:
+    """Each state's utility for each option, split by mechanism (stacked bars, utility units),
+    with the total marked."""
+    with house_style():
+        fig, axes = plt.subplots(len(states), 1, figsize=(SINGLE_COLUMN, 1.25 * len(states) + 1.6),
+                                 sharex=True, squeeze=False)
+        for ax, state in zip(axes[:, 0], states):
+            rows = explained[explained.state == state]
+            for y, option in enumerate(OPTIONS):
+                values = rows[rows.option == option].set_index("term")["utility"].reindex(TERMS).to_numpy()
+                positive, negative = 0.0, 0.0
+                for term, value in zip(TERMS, values):
+                    if value >= 0:
+                        ax.barh(y, value, left=positive, color=TERM_COLOURS[term], height=0.7, label=TERM_LABELS[term])
+                        positive += value
+                    else:
+                        ax.barh(y, value, left=negative, color=TERM_COLOURS[term], height=0.7, label=TERM_LABELS[term])
+                        negative += value
+                ax.plot(values.sum(), y, "o", color="white", markeredgecolor="black", markersize=4, zorder=3)
+                probability = rows[rows.option == option]["probability"].iloc[0]
+                ax.text(1.02, y, f"P={probability:.2f}", transform=ax.get_yaxis_transform(), va="center", fontsize=6)
+            ax.axvline(0, color="black", linewidth=0.6)
+            ax.set_yticks(range(len(OPTIONS)), OPTIONS)
+            ax.invert_yaxis()
+            ax.set_title(f"{state}, {date}", loc="left")
+        axes[-1, 0].set_xlabel("utility contribution (weighted; o = total)")
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        unique = dict(zip(labels, handles))
+        fig.legend(unique.values(), unique.keys(), loc="lower center", ncol=3, bbox_to_anchor=(0.5, 0.0),
+                   handlelength=1.0, columnspacing=0.8)
+        rows_of_legend = int(np.ceil(len(unique) / 3))
+        fig.tight_layout(rect=(0, 0.045 * rows_of_legend + 0.02, 0.93, 1))
+    return fig
+
+
+def phase_diagram(grid: pd.DataFrame, x: str, y: str, value: str, x_label: str, y_label: str,
+                  markers: list[tuple[str, float, float]]) -> plt.Figure:
+    """Mean of `value` over a grid of (x, y), with states placed at their data."""
+    with house_style():
+        table = grid.pivot_table(index=y, columns=x, values=value, aggfunc="mean").sort_index().sort_index(axis=1)
+        fig, ax = plt.subplots(figsize=(SINGLE_COLUMN, 2.9))
+        xs, ys = table.columns.to_numpy(float), table.index.to_numpy(float)
+        mesh = ax.pcolormesh(_edges(xs), _edges(ys), table.to_numpy(float), cmap="cividis", vmin=0, vmax=1,
+                             shading="flat")
+        colourbar = fig.colorbar(mesh, ax=ax)
+        colourbar.set_label("P(seeking membership)")
+        for label, mx, my in markers:
+            ax.plot(mx, my, "o", color="white", markeredgecolor="black", markersize=5)
+            ax.annotate(label, (mx, my), xytext=(4, 4), textcoords="offset points", fontsize=7, color="black",
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label)
+        fig.tight_layout()
+    return fig
+
+
+def _edges(centres: np.ndarray) -> np.ndarray:
+    if len(centres) == 1:
+        return np.array([centres[0] - 0.5, centres[0] + 0.5])
+    middle = (centres[:-1] + centres[1:]) / 2
+    return np.concatenate([[centres[0] - (middle[0] - centres[0])], middle, [centres[-1] + (centres[-1] - middle[-1])]])
+
+
+def sobol_indices(table: pd.DataFrame) -> plt.Figure:
+    """Sobol' first-order and total indices (or Morris mu*) with 95% confidence intervals."""
+    with house_style():
+        sobol = "S1" in table
+        pairs = [("S1", "S1_conf", "first order"), ("ST", "ST_conf", "total")] if sobol else [
+            ("mu_star", "mu_star_conf", "mu*")]
+        names = [parameter_label(p) for p in table["parameter"]]
+        positions = np.arange(len(names))
+        height = 0.8 / len(pairs)
+        fig, ax = plt.subplots(figsize=(SINGLE_COLUMN, 0.28 * len(names) + 1.0))
+        colours = ["#332288", "#88CCEE"]
+        for i, (value, conf, label) in enumerate(pairs):
+            ax.barh(positions + i * height, table[value], height, xerr=table[conf], label=label, color=colours[i],
+                    error_kw={"elinewidth": 0.6, "capsize": 1.5})
+        ax.set_yticks(positions + height * (len(pairs) - 1) / 2, names)
+        ax.invert_yaxis()
+        ax.axvline(0, color="black", linewidth=0.6)
+        ax.set_xlabel("Sobol' index (share of variance)" if sobol else "Morris mu* (output units)")
+        ax.set_title(f"{table['state'].iloc[0]}: {OUTPUT_LABELS.get(table['output'].iloc[0], table['output'].iloc[0])}",
+                     loc="left")
+        ax.legend(loc="upper right")
+        fig.tight_layout()
+    return fig
+
+
+def network(summary: pd.DataFrame, edges: list[tuple[str, str]], positions: dict[str, tuple[float, float]]) -> plt.Figure:
+    """The states as a network (peers linked), each coloured by its probability of seeking membership."""
+    with house_style():
+        fig, ax = plt.subplots(figsize=(SINGLE_COLUMN, 2.8))
+        for a, b in edges:
+            ax.plot([positions[a][0], positions[b][0]], [positions[a][1], positions[b][1]], color="#777777",
+                    linewidth=0.8, zorder=1)
+        cmap = plt.get_cmap("cividis")
+        for row in summary.itertuples(index=False):
+            px, py = positions[row.state]
+            ax.scatter([px], [py], s=260, color=cmap(row.p_seeking_membership), edgecolor="black", linewidth=0.6, zorder=2)
+            ax.annotate(f"{row.state}\n{row.p_seeking_membership:.2f}", (px, py), xytext=(0, -15),
+                        textcoords="offset points", ha="center", va="top", fontsize=6.5)
+        mappable = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, 1))
+        fig.colorbar(mappable, ax=ax, label="P(seeking membership)")
+        ax.set_axis_off()
+        ax.margins(0.18)
+        fig.tight_layout()
+    return fig
