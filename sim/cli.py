@@ -24,6 +24,8 @@ examples:
   alignsim sensitivity results/sweeps/kazakhstan_sobol --output seeking_membership
   alignsim export results/sweeps/sanctions_vs_western_trade   # results.csv for non-Parquet tools
   alignsim figures figures/paper.yaml --out figures/out       # every figure of the paper
+  alignsim validate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
+  alignsim calibrate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
 
 documentation: docs/scenarios.md (every scenario key), docs/sweeps.md (sweep files, clusters),
 docs/model.md (the model, ODD protocol)
@@ -100,6 +102,28 @@ def _parser() -> argparse.ArgumentParser:
                          help="where sweep results are kept and reused (default: results/sweeps)")
     figures.add_argument("--workers", type=_positive, help="worker processes for sweeps (default: all cores)")
     figures.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    validate = commands.add_parser(
+        "validate", help="score the model against observed decisions, next to baselines",
+        description="Predict each observed decision of the scenario's states (data/brics_decisions.csv) "
+        "with the model's decision rule, and score accuracy, log-loss and Brier score next to two "
+        "baselines (the base rate; every invitee accepts). Writes predictions.csv, scores.csv, "
+        "disputed.csv and a reliability figure into --out.")
+    validate.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    validate.add_argument("--observed", required=True, type=Path, metavar="CSV", help="observed decisions")
+    validate.add_argument("--out", type=Path, help="output folder (default: results/validation/<scenario name>/)")
+
+    calibrate = commands.add_parser(
+        "calibrate", help="estimate the decision weights from observed decisions",
+        description="Maximum-likelihood decision weights (scipy.optimize, ridge-penalised toward the "
+        "scenario's) with leave-one-out cross-validation. Reports in-sample and out-of-sample log-loss "
+        "next to the baselines and writes a calibrated scenario that extends the original.")
+    calibrate.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    calibrate.add_argument("--observed", required=True, type=Path, metavar="CSV", help="observed decisions")
+    calibrate.add_argument("--out", type=Path, help="calibrated scenario file (default: SCENARIO's folder, "
+                           "<name>_calibrated.yaml)")
+    calibrate.add_argument("--ridge", type=float, default=0.01, help="penalty toward the scenario's weights (default 0.01)")
+    calibrate.add_argument("--overwrite", action="store_true", help="replace an existing calibrated scenario file")
 
     export = commands.add_parser(
         "export", help="write a sweep's results table as CSV",
@@ -211,6 +235,54 @@ def _figures(args) -> int:
     return 0
 
 
+def _validate(args) -> int:
+    from .figures import figure_bytes
+    from .figures.kinds import plt, reliability
+    from .results import FLOAT_FORMAT
+    from .scenario import load_scenario
+    from .validate import validate
+
+    scenario = load_scenario(args.scenario)
+    result = validate(scenario, args.observed)
+    out = args.out if args.out is not None else Path("results") / "validation" / scenario.name
+    out.mkdir(parents=True, exist_ok=True)
+    for name, table in (("predictions", result.predictions), ("scores", result.scores),
+                        ("disputed", result.disputed), ("skipped", result.skipped)):
+        table.to_csv(out / f"{name}.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    figure = reliability(result.predictions)
+    for fmt in ("png", "pdf", "svg"):
+        (out / f"reliability.{fmt}").write_bytes(figure_bytes(figure, fmt))
+    plt.close(figure)
+    states = result.predictions.state.nunique()
+    print(f"{scenario.name}: {len(result.predictions)} observed decisions of {states} states "
+          f"({len(result.disputed)} disputed readings and {len(result.skipped)} bloc or out-of-scenario rows not scored)")
+    print(result.scores.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"wrote {out}/: predictions.csv, scores.csv, disputed.csv, skipped.csv, reliability.png/.pdf/.svg")
+    return 0
+
+
+def _calibrate(args) -> int:
+    from .scenario import InputError, Issue, load_scenario
+    from .validate import calibrate, calibrated_scenario_text
+
+    scenario_path = Path(args.scenario)
+    scenario = load_scenario(scenario_path)
+    target = args.out if args.out is not None else scenario_path.with_name(f"{scenario.name}_calibrated.yaml")
+    if target.exists() and not args.overwrite:
+        raise InputError(Issue(str(target), "--out", "exists; pass --overwrite to replace it"))
+    if args.ridge < 0:
+        raise InputError(Issue("--ridge", str(args.ridge), "must be at least 0"))
+    result = calibrate(scenario, args.observed, ridge=args.ridge)
+    print(result.scores.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print("calibrated weights: " + ", ".join(f"{k} {v:.3f}" for k, v in result.weights.items()))
+    text = calibrated_scenario_text(scenario_path, target, result, scenario)
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(target)
+    print(f"wrote {target}")
+    return 0
+
+
 def _export(args) -> int:
     from .sweep import export_csv
     from .sweep.store import Store
@@ -264,7 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     args.argv = argv
     try:
-        commands = {"check": _check, "run": _run, "sweep": _sweep, "figures": _figures, "export": _export, "sensitivity": _sensitivity}
+        commands = {"check": _check, "run": _run, "sweep": _sweep, "figures": _figures, "validate": _validate,
+                    "calibrate": _calibrate, "export": _export, "sensitivity": _sensitivity}
         return commands[args.command](args)
     except InputError as exc:
         for issue in exc.issues:

@@ -218,3 +218,30 @@ def network(summary: pd.DataFrame, edges: list[tuple[str, str]], positions: dict
         ax.margins(0.18)
         fig.tight_layout()
     return fig
+
+
+def reliability(predictions: pd.DataFrame, bins: int = 5) -> plt.Figure:
+    """Reliability diagram: observed frequency against predicted probability, in equal-width bins,
+    with the number of decisions in each bin."""
+    with house_style():
+        fig, ax = plt.subplots(figsize=(SINGLE_COLUMN, SINGLE_COLUMN))
+        edges = np.linspace(0, 1, bins + 1)
+        index = np.clip(np.digitize(predictions["p_model"], edges[1:-1]), 0, bins - 1)
+        ax.plot([0, 1], [0, 1], ":", color="#777777", label="perfectly calibrated")
+        xs, ys, counts = [], [], []
+        for b in range(bins):
+            chosen = predictions[index == b]
+            if len(chosen):
+                xs.append(chosen["p_model"].mean())
+                ys.append(chosen["observed"].mean())
+                counts.append(len(chosen))
+        ax.plot(xs, ys, "o-", color="#332288", label="model")
+        for x, y, n in zip(xs, ys, counts):
+            ax.annotate(f"n={n}", (x, y), xytext=(4, -10), textcoords="offset points", fontsize=6)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("predicted probability of the observed kind of response")
+        ax.set_ylabel("observed frequency (accepted or applied)")
+        ax.legend(loc="upper left")
+        fig.tight_layout()
+    return fig
