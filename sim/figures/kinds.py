@@ -240,8 +240,8 @@ def reliability(predictions: pd.DataFrame, bins: int = 5) -> plt.Figure:
             ax.annotate(f"n={n}", (x, y), xytext=(4, -10), textcoords="offset points", fontsize=6)
         ax.set_xlim(0, 1)
         ax.set_ylim(-0.02, 1.02)
-        ax.set_xlabel("predicted probability of the observed kind of response")
-        ax.set_ylabel("observed frequency (accepted or applied)")
-        ax.legend(loc="upper left")
+        ax.set_xlabel("predicted probability of accepting or applying")
+        ax.set_ylabel("observed share that accepted or applied")
+        ax.legend(loc="lower right")
         fig.tight_layout()
     return fig
