@@ -109,8 +109,7 @@ def _parser() -> argparse.ArgumentParser:
         "with the model's decision rule, and score accuracy, log-loss and Brier score next to two "
         "baselines (the base rate; every invitee accepts). Writes predictions.csv, scores.csv, "
         "disputed.csv and a reliability figure into --out.")
-    validate.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
-    validate.add_argument("--observed", required=True, type=Path, metavar="CSV", help="observed decisions")
+    _observed_arguments(validate)
     validate.add_argument("--out", type=Path, help="output folder (default: results/validation/<scenario name>/)")
 
     calibrate = commands.add_parser(
@@ -118,8 +117,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Maximum-likelihood decision weights (scipy.optimize, ridge-penalised toward the "
         "scenario's) with leave-one-out cross-validation. Reports in-sample and out-of-sample log-loss "
         "next to the baselines and writes a calibrated scenario that extends the original.")
-    calibrate.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
-    calibrate.add_argument("--observed", required=True, type=Path, metavar="CSV", help="observed decisions")
+    _observed_arguments(calibrate)
     calibrate.add_argument("--out", type=Path, help="calibrated scenario file (default: SCENARIO's folder, "
                            "<name>_calibrated.yaml)")
     calibrate.add_argument("--ridge", type=float, default=0.01, help="penalty toward the scenario's weights (default 0.01)")
@@ -142,6 +140,12 @@ def _parser() -> argparse.ArgumentParser:
     sensitivity.add_argument("--state", help="the state to analyse (needed when the sweep kept several)")
     sensitivity.add_argument("--out", type=Path, help="folder for the CSV and chart (default: DIR)")
     return parser
+
+
+def _observed_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    parser.add_argument("--observed", required=True, type=Path, metavar="CSV",
+                        help="observed decisions (columns as in data/brics_decisions.csv; see data/SOURCES.md)")
 
 
 def _positive(text: str) -> int:

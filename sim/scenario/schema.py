@@ -115,19 +115,27 @@ class Given(Sourced):
         return self
 
 
-class Summit(Strict):
-    """A bloc summit: the months at which the bloc admits members and invites partners."""
+class Dated(Strict):
+    """A month with its provenance."""
 
-    date: Month = Field(description="the month of the summit, YYYY-MM")
-    name: str = Field(min_length=1, description="a label, e.g. the host city")
+    date: Month = Field(description="the month, YYYY-MM")
     source: str | None = Field(default=None, min_length=1, description="where the date comes from")
     assumption: str | None = Field(default=None, min_length=1, description="why the date is assumed")
 
     @model_validator(mode="after")
-    def _provenance(self) -> Summit:
+    def _provenance(self) -> Dated:
         if (self.source is None) == (self.assumption is None):
-            raise ValueError("give exactly one of 'source' or 'assumption' for a summit")
+            raise ValueError(f"give exactly one of 'source' or 'assumption' for {self._what}")
         return self
+
+    _what = "a date"
+
+
+class Summit(Dated):
+    """A bloc summit: the months at which the bloc admits members and invites partners."""
+
+    name: str = Field(min_length=1, description="a label, e.g. the host city")
+    _what = "a summit"
 
 
 class Calendar(Strict):
@@ -208,20 +216,6 @@ class Member(Strict):
     )
 
 
-class Dated(Strict):
-    """A month with its provenance."""
-
-    date: Month = Field(description="the month, YYYY-MM")
-    source: str | None = Field(default=None, min_length=1, description="where the date comes from")
-    assumption: str | None = Field(default=None, min_length=1, description="why the date is assumed")
-
-    @model_validator(mode="after")
-    def _provenance(self) -> Dated:
-        if (self.source is None) == (self.assumption is None):
-            raise ValueError("give exactly one of 'source' or 'assumption' for a date")
-        return self
-
-
 class Appetite(Strict):
     """How readily the bloc expands, per summit."""
 
@@ -292,22 +286,14 @@ class Decision(Strict):
 SetValue = float | bool
 
 
-class Event(Strict):
-    """A dated change to any value of the scenario."""
+class Event(Dated):
+    """A dated change to any value of the scenario that acts month by month."""
 
-    date: Month = Field(description="month from which the change holds, YYYY-MM")
     description: str = Field(default="", description="what happened")
-    source: str | None = Field(default=None, min_length=1, description="where the event is documented")
-    assumption: str | None = Field(default=None, min_length=1, description="why the event is assumed")
     set: dict[str, SetValue] = Field(
         min_length=1, description="dotted paths to new values; a path to a sourced value sets its value"
     )
-
-    @model_validator(mode="after")
-    def _provenance(self) -> Event:
-        if (self.source is None) == (self.assumption is None):
-            raise ValueError("give exactly one of 'source' or 'assumption' for an event")
-        return self
+    _what = "an event"
 
 
 class RunSettings(Strict):
