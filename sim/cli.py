@@ -241,7 +241,7 @@ def _figures(args) -> int:
 
 def _validate(args) -> int:
     from .figures import figure_bytes
-    from .figures.kinds import plt, reliability
+    from .figures.kinds import reliability
     from .results import FLOAT_FORMAT
     from .scenario import load_scenario
     from .validate import validate
@@ -256,7 +256,6 @@ def _validate(args) -> int:
     figure = reliability(result.predictions)
     for fmt in ("png", "pdf", "svg"):
         (out / f"reliability.{fmt}").write_bytes(figure_bytes(figure, fmt))
-    plt.close(figure)
     states = result.predictions.state.nunique()
     print(f"{scenario.name}: {len(result.predictions)} observed decisions of {states} states "
           f"({len(result.disputed)} disputed readings and {len(result.skipped)} bloc or out-of-scenario rows not scored)")

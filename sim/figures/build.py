@@ -273,7 +273,6 @@ def timeline_files(result: RunResult) -> dict[str, bytes]:
     """The timeline of a run in every format, for `alignsim run`."""
     fig = kinds.timeline(result.timeseries, list(result.scenario.states), scenario_marks(result.scenario))
     files = {f"timeline.{fmt}": figure_bytes(fig, fmt) for fmt in FORMATS}
-    kinds.plt.close(fig)
     return files
 
 
@@ -307,7 +306,6 @@ def build(path: str | Path, out: str | Path, sweeps_dir: str | Path = Path("resu
             _write(target, data)
             files[target.name] = hashlib.sha256(data).hexdigest()
             written.append(target)
-        kinds.plt.close(fig)
         provenance["files"] = files
         sidecar = out / f"{figure.id}.json"
         _write(sidecar, (json.dumps(provenance, indent=2, sort_keys=True) + "\n").encode("utf-8"))

@@ -1,19 +1,24 @@
 """One function per figure kind. Each takes tables (pandas) and returns a matplotlib Figure in
-the house style; none reads files or runs the model (sim/figures/build.py does that)."""
+the house style; none reads files or runs the model (sim/figures/build.py does that).
+
+Figures are made without pyplot, so drawing one opens no window, needs no backend and leaves no
+global state behind (a notebook shows a returned Figure as it is).
+"""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
 
-import matplotlib
+import matplotlib.style
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from ..decision import OPTIONS, TERMS  # noqa: E402
+from ..decision import OPTIONS, TERMS
 
 STYLE = Path(__file__).with_name("alignsim.mplstyle")
 STATUS_COLOURS = {"outside": "#999999", "partner": "#88CCEE", "member": "#332288", "seeking": "#CC6677"}
@@ -46,7 +51,7 @@ def parameter_label(path: str) -> str:
 
 @contextmanager
 def house_style():
-    with plt.style.context(str(STYLE)):
+    with matplotlib.style.context(str(STYLE)):
         yield
 
 
@@ -61,7 +66,7 @@ def _wilson(p: np.ndarray, n: int, z: float = 1.96) -> tuple[np.ndarray, np.ndar
     return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
-def timeline(timeseries: pd.DataFrame, states: list[str], marks: list[tuple[str, str]], title: str = "") -> plt.Figure:
+def timeline(timeseries: pd.DataFrame, states: list[str], marks: list[tuple[str, str]], title: str = "") -> Figure:
     """Share of replications in each status over time, with 95% bands, and key events marked.
 
     `marks` is a list of (month, label)."""
@@ -72,8 +77,8 @@ def timeline(timeseries: pd.DataFrame, states: list[str], marks: list[tuple[str,
         else:
             grouped.append((month, label))
     with house_style():
-        fig, axes = plt.subplots(len(states), 1, figsize=(SINGLE_COLUMN, 1.7 * len(states) + 0.9),
-                                 sharex=True, squeeze=False)
+        fig = Figure(figsize=(SINGLE_COLUMN, 1.7 * len(states) + 0.9))
+        axes = fig.subplots(len(states), 1, sharex=True, squeeze=False)
         replications = timeseries["replication"].nunique()
         for ax, state in zip(axes[:, 0], states):
             rows = timeseries[timeseries.state == state]
@@ -111,12 +116,12 @@ def timeline(timeseries: pd.DataFrame, states: list[str], marks: list[tuple[str,
     return fig
 
 
-def why(explained: pd.DataFrame, states: list[str], date: str) -> plt.Figure:
+def why(explained: pd.DataFrame, states: list[str], date: str) -> Figure:
     """Each state's utility for each option, split by mechanism (stacked bars, utility units),
     with the total marked."""
     with house_style():
-        fig, axes = plt.subplots(len(states), 1, figsize=(SINGLE_COLUMN, 1.25 * len(states) + 1.6),
-                                 sharex=True, squeeze=False)
+        fig = Figure(figsize=(SINGLE_COLUMN, 1.25 * len(states) + 1.6))
+        axes = fig.subplots(len(states), 1, sharex=True, squeeze=False)
         for ax, state in zip(axes[:, 0], states):
             rows = explained[explained.state == state]
             for y, option in enumerate(OPTIONS):
@@ -147,11 +152,12 @@ def why(explained: pd.DataFrame, states: list[str], date: str) -> plt.Figure:
 
 
 def phase_diagram(grid: pd.DataFrame, x: str, y: str, value: str, x_label: str, y_label: str,
-                  markers: list[tuple[str, float, float]]) -> plt.Figure:
+                  markers: list[tuple[str, float, float]]) -> Figure:
     """Mean of `value` over a grid of (x, y), with states placed at their data."""
     with house_style():
         table = grid.pivot_table(index=y, columns=x, values=value, aggfunc="mean").sort_index().sort_index(axis=1)
-        fig, ax = plt.subplots(figsize=(SINGLE_COLUMN, 2.9))
+        fig = Figure(figsize=(SINGLE_COLUMN, 2.9))
+        ax = fig.subplots()
         xs, ys = table.columns.to_numpy(float), table.index.to_numpy(float)
         mesh = ax.pcolormesh(_edges(xs), _edges(ys), table.to_numpy(float), cmap="cividis", vmin=0, vmax=1,
                              shading="flat")
@@ -174,7 +180,7 @@ def _edges(centres: np.ndarray) -> np.ndarray:
     return np.concatenate([[centres[0] - (middle[0] - centres[0])], middle, [centres[-1] + (centres[-1] - middle[-1])]])
 
 
-def sobol_indices(table: pd.DataFrame) -> plt.Figure:
+def sobol_indices(table: pd.DataFrame) -> Figure:
     """Sobol' first-order and total indices (or Morris mu*) with 95% confidence intervals."""
     with house_style():
         sobol = "S1" in table
@@ -183,7 +189,8 @@ def sobol_indices(table: pd.DataFrame) -> plt.Figure:
         names = [parameter_label(p) for p in table["parameter"]]
         positions = np.arange(len(names))
         height = 0.8 / len(pairs)
-        fig, ax = plt.subplots(figsize=(SINGLE_COLUMN, 0.28 * len(names) + 1.0))
+        fig = Figure(figsize=(SINGLE_COLUMN, 0.28 * len(names) + 1.0))
+        ax = fig.subplots()
         colours = ["#332288", "#88CCEE"]
         for i, (value, conf, label) in enumerate(pairs):
             ax.barh(positions + i * height, table[value], height, xerr=table[conf], label=label, color=colours[i],
@@ -199,20 +206,21 @@ def sobol_indices(table: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def network(summary: pd.DataFrame, edges: list[tuple[str, str]], positions: dict[str, tuple[float, float]]) -> plt.Figure:
+def network(summary: pd.DataFrame, edges: list[tuple[str, str]], positions: dict[str, tuple[float, float]]) -> Figure:
     """The states as a network (peers linked), each coloured by its probability of seeking membership."""
     with house_style():
-        fig, ax = plt.subplots(figsize=(SINGLE_COLUMN, 2.8))
+        fig = Figure(figsize=(SINGLE_COLUMN, 2.8))
+        ax = fig.subplots()
         for a, b in edges:
             ax.plot([positions[a][0], positions[b][0]], [positions[a][1], positions[b][1]], color="#777777",
                     linewidth=0.8, zorder=1)
-        cmap = plt.get_cmap("cividis")
+        cmap = colormaps["cividis"]
         for row in summary.itertuples(index=False):
             px, py = positions[row.state]
             ax.scatter([px], [py], s=260, color=cmap(row.p_seeking_membership), edgecolor="black", linewidth=0.6, zorder=2)
             ax.annotate(f"{row.state}\n{row.p_seeking_membership:.2f}", (px, py), xytext=(0, -15),
                         textcoords="offset points", ha="center", va="top", fontsize=6.5)
-        mappable = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, 1))
+        mappable = ScalarMappable(cmap=cmap, norm=Normalize(0, 1))
         fig.colorbar(mappable, ax=ax, label="P(seeking membership)")
         ax.set_axis_off()
         ax.margins(0.18)
@@ -220,11 +228,12 @@ def network(summary: pd.DataFrame, edges: list[tuple[str, str]], positions: dict
     return fig
 
 
-def reliability(predictions: pd.DataFrame, bins: int = 5) -> plt.Figure:
+def reliability(predictions: pd.DataFrame, bins: int = 5) -> Figure:
     """Reliability diagram: observed frequency against predicted probability, in equal-width bins,
     with the number of decisions in each bin."""
     with house_style():
-        fig, ax = plt.subplots(figsize=(SINGLE_COLUMN, SINGLE_COLUMN))
+        fig = Figure(figsize=(SINGLE_COLUMN, SINGLE_COLUMN))
+        ax = fig.subplots()
         edges = np.linspace(0, 1, bins + 1)
         index = np.clip(np.digitize(predictions["p_model"], edges[1:-1]), 0, bins - 1)
         ax.plot([0, 1], [0, 1], ":", color="#777777", label="perfectly calibrated")

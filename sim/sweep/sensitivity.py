@@ -93,9 +93,8 @@ def write(folder: str | Path, output: str, state: str | None = None, out: str | 
     csv, png = target / f"{stem}.csv", target / f"{stem}.png"
     table.to_csv(csv, index=False, float_format="%.6g", lineterminator="\n")
     from ..figures import figure_bytes
-    from ..figures.kinds import plt, sobol_indices
+    from ..figures.kinds import sobol_indices
 
     figure = sobol_indices(table)
     png.write_bytes(figure_bytes(figure, "png"))
-    plt.close(figure)
     return [csv, png]
