@@ -26,6 +26,7 @@ examples:
   alignsim figures figures/paper.yaml --out figures/out       # every figure of the paper
   alignsim validate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
   alignsim calibrate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
+  alignsim viz scenarios/eurasia_2024.yaml --port 8765           # the dashboard, on 127.0.0.1
 
 documentation: docs/scenarios.md (every scenario key), docs/sweeps.md (sweep files, clusters),
 docs/model.md (the model, ODD protocol)
@@ -122,6 +123,16 @@ def _parser() -> argparse.ArgumentParser:
                            "<name>_calibrated.yaml)")
     calibrate.add_argument("--ridge", type=float, default=0.01, help="penalty toward the scenario's weights (default 0.01)")
     calibrate.add_argument("--overwrite", action="store_true", help="replace an existing calibrated scenario file")
+
+    viz = commands.add_parser(
+        "viz", help="open the browser dashboard (Mesa SolaraViz): sliders, steps, the reasons",
+        description="Serve the dashboard at http://HOST:PORT/ until Ctrl-C: pick a scenario, move the "
+        "pressures, step or play, and see each state's choice explained by mechanism. Listens on "
+        "127.0.0.1 only unless --host says otherwise.")
+    viz.add_argument("scenario", nargs="?", metavar="SCENARIO",
+                     help="scenario to open first (default: scenarios/eurasia_2024.yaml)")
+    viz.add_argument("--port", type=_non_negative, default=8765, help="port (default 8765; 0 picks a free one)")
+    viz.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
 
     export = commands.add_parser(
         "export", help="write a sweep's results table as CSV",
@@ -286,6 +297,13 @@ def _calibrate(args) -> int:
     return 0
 
 
+def _viz(args) -> int:
+    from .viz import serve
+
+    serve(args.scenario, port=args.port, host=args.host)
+    return 0
+
+
 def _export(args) -> int:
     from .sweep import export_csv
     from .sweep.store import Store
@@ -340,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     try:
         commands = {"check": _check, "run": _run, "sweep": _sweep, "figures": _figures, "validate": _validate,
-                    "calibrate": _calibrate, "export": _export, "sensitivity": _sensitivity}
+                    "calibrate": _calibrate, "viz": _viz, "export": _export, "sensitivity": _sensitivity}
         return commands[args.command](args)
     except InputError as exc:
         for issue in exc.issues:

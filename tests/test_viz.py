@@ -1,0 +1,282 @@
+"""The dashboard (`alignsim viz`): the model it drives, and its page rendered headless.
+
+The page tests render the Solara app without a browser (`solara.render`, as Solara's testing
+guide recommends) and press its buttons through the widgets; tests/test_browser.py does the same
+in a real browser.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+from sim.viz.model import ALL_STATES, SCENARIO_VALUES, DashboardModel, bundled_scenarios, load, scenario_overrides
+
+ROOT = Path(__file__).resolve().parents[1]
+EURASIA = str(ROOT / "scenarios" / "eurasia_2024.yaml")
+
+
+# --- The model the dashboard drives ---------------------------------------------------------------
+
+
+def test_runs_the_calendar_then_stops():
+    model = DashboardModel(scenario_path=EURASIA)
+    assert model.issues == () and model.running and model.months_run == 0 and model.date is None
+    for _ in range(model.n_months):
+        assert model.running
+        model.step()
+    assert not model.running and model.steps == model.n_months == 60
+    assert model.date == "2026-12"
+    recorded = {name: array.copy() for name, array in model.recorder.data.items()}
+    model.step()  # SolaraViz may call step past the end (its render interval): nothing happens
+    assert model.steps == 60 and not model.running
+    for name, array in model.recorder.data.items():
+        np.testing.assert_array_equal(array, recorded[name])
+
+
+def test_same_run_as_the_library_for_the_same_seed():
+    scenario = sim.load_scenario(EURASIA)
+    reference = sim.AlignmentModel(scenario, rng=7).run().data
+    model = DashboardModel(scenario_path=EURASIA, seed=7)
+    while model.running:
+        model.step()
+    for name in ("status", "probabilities", "terms"):
+        np.testing.assert_array_equal(model.recorder.data[name], reference[name])
+
+
+def test_sliders_at_the_scenario_values_change_nothing():
+    scenario = sim.load_scenario(EURASIA)
+    assert scenario_overrides(scenario) == {}
+    assert scenario_overrides(
+        scenario,
+        sanctions_target=SCENARIO_VALUES, sanctions=0.7, engagement=0.1,  # no target: not applied
+        retaliation=scenario.powers.russia.retaliation_for_refusal.value,
+        benefits=scenario.bloc.benefits.value,
+        rationality=scenario.decision.rationality,
+    ) == {}
+
+
+def test_a_slider_holds_for_the_whole_run_over_dated_events():
+    model = DashboardModel(scenario_path=EURASIA, sanctions_target="Belarus", sanctions=0.2, engagement=0.9)
+    spec = model.spec
+    assert spec.states["Belarus"].indicators.sanctions.value == 0.2
+    assert spec.states["Belarus"].indicators.western_engagement.value == 0.9
+    assert spec.states["Kazakhstan"].indicators.sanctions.value == 0.0  # untouched
+    for event in spec.events.values():
+        assert "states.Belarus.indicators.sanctions" not in event.set
+    # the 2022 sanctions event keeps its other change (the blockade)
+    assert spec.events["belarus_sanctions_2022"].set == {"states.Belarus.indicators.blockade": 0.6}
+    # Serbia's own sanctions event is untouched
+    assert "states.Serbia.indicators.sanctions" in spec.events["serbia_nis_sanctions"].set
+
+
+def test_all_states_and_the_world_pressures():
+    model = DashboardModel(scenario_path=EURASIA, sanctions_target=ALL_STATES, sanctions=0.5,
+                           retaliation=0.9, benefits=0.1, rationality=1.5)
+    assert {s.indicators.sanctions.value for s in model.spec.states.values()} == {0.5}
+    assert not any("indicators.sanctions" in path for e in model.spec.events.values() for path in e.set)
+    assert model.spec.powers.russia.retaliation_for_refusal.value == 0.9
+    assert model.spec.bloc.benefits.value == 0.1
+    assert model.spec.decision.rationality == 1.5
+    assert model.timeline.epoch_at(59).rationality == 1.5
+
+
+def test_the_sliders_change_the_explanation():
+    base, _ = DashboardModel(scenario_path=EURASIA).current_terms()
+    more, _ = DashboardModel(scenario_path=EURASIA, benefits=1.0).current_terms()
+    column = sim.decision.TERMS.index("bloc_benefits")
+    assert np.all(more[:, column] > base[:, column])
+    others = [i for i in range(len(sim.decision.TERMS)) if i != column]
+    np.testing.assert_allclose(more[:, others], base[:, others])
+
+
+def test_current_terms_are_the_recorded_month():
+    model = DashboardModel(scenario_path=EURASIA)
+    before, probabilities_before = model.current_terms()
+    model.step()
+    terms, probabilities = model.current_terms()
+    # before the first step, the terms the states face in the first month: what month 1 records
+    np.testing.assert_allclose(before, model.recorder.data["terms"][0])
+    np.testing.assert_allclose(probabilities_before, model.recorder.data["probabilities"][0])
+    np.testing.assert_array_equal(terms, model.recorder.data["terms"][0])
+
+
+@pytest.mark.parametrize("target", ["Narnia"])
+def test_unknown_target_is_an_issue_not_a_crash(target):
+    model = DashboardModel(scenario_path=EURASIA, sanctions_target=target, sanctions=0.5)
+    assert len(model.issues) == 1 and "Narnia" in model.issues[0]
+    assert not model.running
+    model.step()
+    assert model.steps == 0
+
+
+def test_a_scenario_that_fails_its_check_is_kept_as_issues(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {EURASIA}\nname: bad one\ndecision:\n  rationality: -3\n  ratonality: 2\n")
+    expected = load(str(bad)).issues
+    assert len(expected) == 3
+    model = DashboardModel(scenario_path=str(bad))
+    assert model.issues == expected
+    assert any(":5: decision.ratonality: unknown key; did you mean 'rationality'?" in line for line in expected)
+    assert model.spec is None and not model.running
+    model.step()
+    assert model.steps == 0
+    assert DashboardModel(scenario_path=str(tmp_path / "missing.yaml")).issues == (
+        f"{tmp_path / 'missing.yaml'}: file not found",)
+
+
+def test_bundled_scenarios_are_the_runnable_files():
+    bundled = bundled_scenarios()
+    assert "eurasia_2024.yaml" in bundled and "belarus_semi_blockade.yaml" in bundled
+    assert not any(name.startswith(("base", "states")) for name in bundled)
+    for path in bundled.values():
+        assert load(path).issues == ()
+
+
+# --- The page, rendered without a browser ---------------------------------------------------------
+
+@pytest.fixture
+def page():
+    """The app's page rendered headless for the bundled eurasia scenario: (render context, app)."""
+    import solara  # the viz extra, installed by the test extra
+
+    with warnings.catch_warnings():
+        # Mesa's SolaraViz trips Solara's rules-of-hooks lint (in Mesa, not here).
+        warnings.filterwarnings("ignore", message=".*use_state.*found despite early return", category=UserWarning)
+        from sim.viz import app
+
+    app.scenario_path.set(EURASIA)
+    app.reloads.set(0)
+    app.focus_state.set("")
+    box, rc = solara.render(app.Page(), handle_error=False)
+    yield rc, app
+    rc.close()
+
+
+def _text(rc, css_class: str) -> str:
+    import ipyvuetify as v
+
+    return rc.find(v.Html, class_=css_class).widget.children[0]
+
+
+def _image(rc, css_class: str) -> bytes:
+    import ipyvuetify as v
+    import ipywidgets
+
+    return bytes(rc.find(v.Html, class_=css_class).find(ipywidgets.Image).widget.value)
+
+
+def _statuses(rc) -> dict[str, str]:
+    import ipyvuetify as v
+
+    return {row.attributes["data-state"]: row.attributes["data-status"]
+            for row in rc.find(v.Html, tag="tr").widgets if "data-state" in row.attributes}
+
+
+def _button(rc, label: str):
+    import ipyvuetify as v
+
+    return rc.find(v.Btn, children=[label]).widget
+
+
+def test_page_renders_the_panels(page):
+    import ipyvuetify as v
+
+    rc, app = page
+    assert _text(rc, "alignsim-month") == "Before the first month (2022-01); 0 of 60 months run"
+    assert _statuses(rc) == dict.fromkeys(
+        ["Belarus", "Kazakhstan", "Uzbekistan", "Armenia", "Azerbaijan", "Serbia"], "outside")
+    for plot in ("alignsim-network", "alignsim-status-plot", "alignsim-probability-plot", "alignsim-terms-plot"):
+        assert _image(rc, plot).startswith(b"\x89PNG")
+    # SolaraViz's controls and the pressures' sliders, starting at the scenario's values
+    for label in ("Reset", "Step"):
+        _button(rc, label)
+    sliders = {s.label: s.v_model for s in rc.find(v.Slider).widgets}
+    assert sliders["Bloc benefits"] == 0.6
+    assert sliders["Retaliation for refusal (Russia)"] == 0.5
+    assert sliders["Rationality (logit λ)"] == 3.0
+    assert sliders["Seed"] == 1
+    for label in ("Western sanctions", "Western engagement"):
+        assert label in sliders
+    assert rc.find(v.Html, class_="alignsim-issue").widgets == []
+
+
+def test_step_moves_the_month_plots_and_explanation(page):
+    rc, app = page
+    before = {name: _image(rc, name) for name in ("alignsim-status-plot", "alignsim-terms-plot")}
+    _button(rc, "Step").click()
+    assert _text(rc, "alignsim-month") == "Month 2022-01: 1 of 60 months run"
+    assert rc.find(children=["Step: 1"]).widgets
+    for name, image in before.items():
+        assert _image(rc, name) != image, f"{name} did not change when the model stepped"
+
+
+def test_a_slider_takes_effect_on_reset(page):
+    import ipyvuetify as v
+
+    rc, app = page
+    assert _text(rc, "alignsim-overrides").endswith("none (the scenario as written)")
+    terms_before = _image(rc, "alignsim-terms-plot")
+    rc.find(v.Slider, label="Bloc benefits").widget.v_model = 1.0
+    _button(rc, "Reset").click()
+    assert _text(rc, "alignsim-overrides") == "Pressures set on the sliders: bloc.benefits=1.0"
+    assert _image(rc, "alignsim-terms-plot") != terms_before
+
+
+def test_steps_change_a_status_and_stop_at_the_end(page):
+    import ipyvuetify as v
+
+    rc, app = page
+    # SolaraViz's render interval: one press of Step runs that many months (here past the end)
+    rc.find(v.Slider, label="Render Interval (steps)").widget.v_model = 61
+    _button(rc, "Step").click()
+    expected = DashboardModel(scenario_path=EURASIA)
+    while expected.running:
+        expected.step()
+    statuses = _statuses(rc)
+    assert statuses == {s.name: s.status for s in expected.states}
+    assert set(statuses.values()) != {"outside"}  # a state's status changed along the way
+    assert _text(rc, "alignsim-month") == "Month 2026-12: 60 of 60 months run (end of the calendar)"
+    assert _button(rc, "Step").disabled
+
+
+def test_focus_state_switches_the_explanation(page):
+    import ipyvuetify as v
+
+    rc, app = page
+    before = _image(rc, "alignsim-terms-plot")
+    select = rc.find(v.Select, label="State in focus").widget
+    select.v_model = "Kazakhstan"
+    assert app.focus_state.value == "Kazakhstan"
+    assert _image(rc, "alignsim-terms-plot") != before
+    rc.find(v.CardTitle, children=["Focus: Kazakhstan"]).assert_single()
+
+
+def test_a_failing_scenario_shows_its_problems_one_per_line(page, tmp_path):
+    import ipyvuetify as v
+
+    rc, app = page
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {EURASIA}\nname: bad one\ndecision:\n  rationality: -3\n  ratonality: 2\n")
+    box = rc.find(v.TextField, label="Or open a file (path, then Enter)").widget
+    box.v_model = str(bad)
+    _button(rc, "Open").click()
+    lines = [w.children[0] for w in rc.find(v.Html, class_="alignsim-issue").widgets]
+    assert lines == list(load(str(bad)).issues) and len(lines) == 3
+    _button(rc, "Step").click()  # nothing to run: no crash, the problems stay, Step is then disabled
+    assert len(rc.find(v.Html, class_="alignsim-issue").widgets) == 3
+    assert rc.find(children=["Step: 0"]).widgets and _button(rc, "Step").disabled
+    # and another scenario opens again in the same page
+    rc.find(v.Select, label="Bundled scenario").widget.v_model = "kazakhstan_multivector.yaml"
+    assert rc.find(v.Html, class_="alignsim-issue").widgets == []
+    assert list(_statuses(rc)) == ["Kazakhstan"]
+    # SolaraViz's controls and parameters start afresh for the new scenario
+    assert not _button(rc, "Step").disabled
+    _button(rc, "Reset").click()
+    assert list(_statuses(rc)) == ["Kazakhstan"]
+    _button(rc, "Step").click()
+    assert _text(rc, "alignsim-month") == "Month 2022-01: 1 of 60 months run"
