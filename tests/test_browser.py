@@ -110,7 +110,6 @@ def _open(browser, url):
 
     page = browser.new_page()
     page.goto(url)
-    expect(page.get_by_text("Step: 0", exact=True)).to_be_visible()
     expect(page.locator(".alignsim-month")).to_have_text("Before the first month (2022-01); 0 of 60 months run")
     return page
 
@@ -177,7 +176,6 @@ def test_slider_reset_and_step_change_the_plots_and_statuses(server, browser):
         page.keyboard.press("ArrowRight")
     expect(interval).to_have_attribute("aria-valuenow", "59")
     page.get_by_role("button", name="Step").click()
-    expect(page.get_by_text("Step: 59", exact=True)).to_be_visible()
     expect(page.locator(".alignsim-month")).to_have_text("Month 2026-11: 59 of 60 months run")
 
     # The page shows the run the same parameters give in-process, and the slider mattered.

@@ -210,7 +210,6 @@ def test_step_moves_the_month_plots_and_explanation(page):
     before = {name: _image(rc, name) for name in ("alignsim-status-plot", "alignsim-terms-plot")}
     _button(rc, "Step").click()
     assert _text(rc, "alignsim-month") == "Month 2022-01: 1 of 60 months run"
-    assert rc.find(children=["Step: 1"]).widgets
     for name, image in before.items():
         assert _image(rc, name) != image, f"{name} did not change when the model stepped"
 
@@ -269,7 +268,7 @@ def test_a_failing_scenario_shows_its_problems_one_per_line(page, tmp_path):
     assert lines == list(load(str(bad)).issues) and len(lines) == 3
     _button(rc, "Step").click()  # nothing to run: no crash, the problems stay, Step is then disabled
     assert len(rc.find(v.Html, class_="alignsim-issue").widgets) == 3
-    assert rc.find(children=["Step: 0"]).widgets and _button(rc, "Step").disabled
+    assert _button(rc, "Step").disabled
     # and another scenario opens again in the same page
     rc.find(v.Select, label="Bundled scenario").widget.v_model = "kazakhstan_multivector.yaml"
     assert rc.find(v.Html, class_="alignsim-issue").widgets == []
