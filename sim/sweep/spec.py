@@ -107,6 +107,8 @@ class LoadedSweep:
         self.base = base
         self.path = path
         self.base_data = base.model_dump(mode="json")
+        # Parameters that are whole numbers in the scenario: sampled values are rounded.
+        self.integer_paths = _integer_paths(self.base_data, list(spec.parameters))
 
     @property
     def parameter_paths(self) -> list[str]:
@@ -162,7 +164,7 @@ def load_sweep(path: str | Path) -> LoadedSweep:
     loaded = LoadedSweep(spec, base, path)
 
     problems = []
-    integers = _integer_paths(loaded.base_data, loaded.parameter_paths)
+    integers = loaded.integer_paths
     for name, parameter in spec.parameters.items():
         line = lines.get(("parameters", name), (file, None))[1]
         if name in integers and parameter.values is not None and any(v != int(v) for v in parameter.values):
@@ -182,5 +184,4 @@ def load_sweep(path: str | Path) -> LoadedSweep:
                                   f"(states: {', '.join(base.states)})", lines.get(("states",), (file, None))[1]))
     if problems:
         raise InputError(problems)
-    loaded.integer_paths = integers
     return loaded
