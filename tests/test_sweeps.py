@@ -324,3 +324,23 @@ def test_bundled_grid_sweep_is_the_same_on_every_executor(tmp_path):
     assert len(tables[0]) == 11 * 7 * 20
     pd.testing.assert_frame_equal(tables[0], tables[1])
     pd.testing.assert_frame_equal(tables[0], tables[2])
+
+
+def test_whole_number_parameters_are_rounded_or_refused(tmp_path, capsys):
+    body = """
+name: reviews
+parameters:
+  decision.review_interval_months: {range: [1, 6]}
+  states.Kazakhstan.indicators.sanctions: {range: [0.0, 1.0]}
+design: lhs
+samples: 5
+replications: 1
+"""
+    report = run_sweep(write_sweep(tmp_path, body), tmp_path / "out", executor="serial")
+    assert report.failed == 0
+    months = read_results(tmp_path / "out")["decision.review_interval_months"]
+    assert (months == months.round()).all() and months.between(1, 6).all()
+    bad = write_sweep(tmp_path, GRID.replace("states.Kazakhstan.indicators.trade_west: {range: [0.1, 0.3], steps: 3}",
+                                              "decision.review_interval_months: {values: [1, 2.5]}"), "bad.yaml")
+    assert main(["sweep", str(bad), "--out", str(tmp_path / "bad"), "--quiet"]) == 2
+    assert "whole numbers" in capsys.readouterr().err
