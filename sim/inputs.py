@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import decision as d
-from .scenario.changes import apply_settings
+from .scenario.changes import set_path
 from .scenario.schema import TRADE_KEYS, Indicators, Scenario, month_label, month_number
 
 INDICATORS = tuple(Indicators.model_fields)
@@ -159,11 +159,12 @@ def scenario_at(scenario: Scenario, month: str) -> Scenario:
     due = [event for event in events if event.date <= month]
     if not due:
         return scenario
-    data = scenario.model_dump(mode="json")
+    data = scenario.model_dump(mode="json")  # a fresh copy: the events may change it in place
     data["events"] = {}
     for event in due:
         provenance = {"source": event.source} if event.source else {"assumption": event.assumption}
-        data = apply_settings(data, event.set, provenance)
+        for path, value in event.set.items():
+            set_path(data, path, value, provenance)
     return Scenario.model_validate(data)
 
 
