@@ -139,9 +139,10 @@ def accession_friction_term(
     `admit_*` are the probabilities a summit grants each status (appetite times consensus);
     nothing is lost for a status already held or on offer.
     """
+    held = np.maximum(status, offer)  # the status held, or on offer
     friction = np.zeros((len(status), len(OPTIONS)))
-    friction[:, PARTNER] = np.where((status >= PARTNER) | (offer >= PARTNER), 0.0, -(1.0 - admit_partner))
-    friction[:, MEMBER] = np.where((status == MEMBER) | (offer == MEMBER), 0.0, -(1.0 - admit_member))
+    friction[:, PARTNER] = (held < PARTNER) * (admit_partner - 1.0)
+    friction[:, MEMBER] = (held < MEMBER) * (admit_member - 1.0)
     return friction
 
 
@@ -157,7 +158,10 @@ def peer_influence_term(peer_share: np.ndarray) -> np.ndarray:
 
 def switching_cost_term(stance: np.ndarray) -> np.ndarray:
     """Mechanism 8: changing course costs; the current stance is free."""
-    return -(np.arange(len(OPTIONS))[None, :] != stance[:, None]).astype(float)
+    return _SWITCHING[stance]
+
+
+_SWITCHING = np.eye(len(OPTIONS)) - 1.0  # row c: what each option costs a state whose course is c
 
 
 # --- Choice ------------------------------------------------------------------------------------

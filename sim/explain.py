@@ -29,7 +29,7 @@ def explain(scenario: Scenario, date: str, seed: int | None = None) -> pd.DataFr
     epoch = model.timeline.epoch_at(step)
     probabilities, dynamic = model.evaluate(epoch)
     terms = epoch.exogenous_terms.copy()
-    terms[_DYNAMIC] = dynamic
+    terms[_DYNAMIC] = np.stack(dynamic)
     weighted = epoch.weights[:, None, None] * terms  # (terms, states, options)
     rows = []
     for s, state in enumerate(model.timeline.states):

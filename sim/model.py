@@ -25,6 +25,7 @@ from .scenario import Scenario
 
 _DYNAMIC = [d.TERMS.index(name) for name in ("accession_friction", "peer_influence", "switching_cost")]
 NEVER = -(10**9)
+_ALL_AVAILABLE = np.ones((1, len(d.OPTIONS)), dtype=bool)
 
 
 class AlignmentModel(Model):
@@ -69,17 +70,30 @@ class AlignmentModel(Model):
         """States with a membership application pending."""
         return (self.stance == d.MEMBER) & (self.status != d.MEMBER)
 
-    def evaluate(self, epoch) -> tuple[np.ndarray, np.ndarray]:
-        """Score every state's options now: (choice probabilities, the dynamic terms)."""
+    def evaluate(self, epoch) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Score every state's options now: (choice probabilities, the dynamic terms unweighted)."""
         aligned = ((self.status >= d.PARTNER) | (self.stance >= d.PARTNER)).astype(float)
-        dynamic = np.zeros((len(_DYNAMIC), len(self.status), len(d.OPTIONS)))
-        dynamic[0] = d.accession_friction_term(epoch.admit_member, epoch.admit_partner, self.status, self.offer)
-        dynamic[1] = d.peer_influence_term(d.peer_alignment(self.timeline.adjacency, aligned))
-        dynamic[2] = d.switching_cost_term(self.stance)
-        utility = epoch.exogenous_utility + d.utilities(dynamic, epoch.weights[_DYNAMIC])
-        available = np.ones_like(utility, dtype=bool)
-        available[:, d.PARTNER] = epoch.partner_tier | (self.status == d.PARTNER)
+        dynamic = [
+            d.accession_friction_term(epoch.admit_member, epoch.admit_partner, self.status, self.offer),
+            d.peer_influence_term(d.peer_alignment(self.timeline.adjacency, aligned)),
+            d.switching_cost_term(self.stance),
+        ]
+        weights = epoch.weights[_DYNAMIC]
+        utility = epoch.exogenous_utility + weights[0] * dynamic[0] + weights[1] * dynamic[1] + weights[2] * dynamic[2]
+        if epoch.partner_tier:
+            available = _ALL_AVAILABLE
+        else:
+            available = np.ones_like(utility, dtype=bool)
+            available[:, d.PARTNER] = self.status == d.PARTNER
         return d.choice_probabilities(utility, epoch.rationality, available), dynamic
+
+    @staticmethod
+    def net_terms(epoch, dynamic: list[np.ndarray]) -> np.ndarray:
+        """Each weighted term's contribution to U(member) - U(outside): (n_states, n_terms)."""
+        net = epoch.exogenous_net.copy()
+        for column, weight, term in zip(_DYNAMIC, epoch.weights[_DYNAMIC], dynamic):
+            net[:, column] = weight * (term[:, d.MEMBER] - term[:, d.OUTSIDE])
+        return net
 
     def step(self) -> None:
         month = self.steps - 1
@@ -106,9 +120,7 @@ class AlignmentModel(Model):
             "room_for_manoeuvre": epoch.room_for_manoeuvre,
         }
         if self.recorder.wants("terms"):
-            net = epoch.exogenous_net.copy()
-            net[:, _DYNAMIC] = (epoch.weights[_DYNAMIC, None] * (dynamic[:, :, d.MEMBER] - dynamic[:, :, d.OUTSIDE])).T
-            values["terms"] = net
+            values["terms"] = self.net_terms(epoch, dynamic)
         self.recorder.record(month, values)
 
     def run(self) -> Recorder:

@@ -10,7 +10,6 @@ import pytest
 
 import sim
 from sim import decision as d
-from sim.inputs import compile_timeline
 from sim.model import AlignmentModel
 
 from pathlib import Path

@@ -1,7 +1,8 @@
 """Evaluating runs: one design point's replications, reduced to the outputs a sweep keeps.
 
 A `Job` carries everything a worker needs (the base scenario as plain data, not a file), so the
-same function runs in this process, in a process pool or on a remote Dask worker. Replication r
+same function runs in this process, in a process pool or on a remote Dask worker. A job holds
+about `CHUNK` runs, over one or several points, and its results are stored as one part. Replication r
 of point p draws from `SeedSequence(seed, spawn_key=(p, r))`: the same whichever worker runs it.
 """
 
@@ -30,15 +31,13 @@ NEEDS = {
 
 @dataclass(frozen=True)
 class Job:
-    """Some replications of one design point."""
+    """Some replications of some design points: (point, values, replications) each."""
 
     sweep: str
     base_json: str
     paths: tuple[str, ...]
     integer_paths: frozenset
-    point: int
-    values: tuple[float, ...]
-    replications: tuple[int, ...]
+    points: tuple[tuple[int, tuple[float, ...], tuple[int, ...]], ...]
     seed: int
     states: tuple[str, ...] | None
     outputs: tuple[str, ...]
@@ -48,9 +47,9 @@ def seed_for(seed: int, point: int, replication: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed, spawn_key=(point, replication))
 
 
-def point_scenario(job: Job) -> Scenario:
-    data = json.loads(job.base_json)
-    for path, value in zip(job.paths, job.values):
+def point_scenario(job: Job, base: dict, values: tuple[float, ...]) -> Scenario:
+    data = json.loads(json.dumps(base))
+    for path, value in zip(job.paths, values):
         value = int(round(value)) if path in job.integer_paths else float(value)
         set_path(data, path, value, {"assumption": f"sweep {job.sweep}: {path}"})
     return Scenario.model_validate(data)
@@ -62,28 +61,31 @@ def evaluate(job: Job) -> dict:
     rows: dict[str, list] = {"point": [], "replication": [], "state": [],
                              **{p: [] for p in job.paths}, **{o: [] for o in job.outputs}}
     failures = []
-    try:
-        scenario = point_scenario(job)
-        timeline = compile_timeline(scenario)
-    except Exception as exc:  # noqa: BLE001 - an invalid point fails its runs, not the sweep
-        return {"rows": rows, "failures": [_failure(job, r, exc) for r in job.replications]}
-    names = list(timeline.states)
-    keep = [names.index(s) for s in (job.states or names)]
+    base = json.loads(job.base_json)
     record = tuple(sorted({field for output in job.outputs for field in NEEDS[output]}))
-    for replication in job.replications:
+    for point, values, replications in job.points:
         try:
-            data = run_once(scenario, seed_for(job.seed, job.point, replication), timeline, record)
-        except Exception as exc:  # noqa: BLE001
-            failures.append(_failure(job, replication, exc))
+            scenario = point_scenario(job, base, values)
+            timeline = compile_timeline(scenario)
+        except Exception as exc:  # noqa: BLE001 - an invalid point fails its runs, not the sweep
+            failures += [_failure(job, point, values, r, exc) for r in replications]
             continue
-        for index in keep:
-            rows["point"].append(job.point)
-            rows["replication"].append(replication)
-            rows["state"].append(names[index])
-            for path, value in zip(job.paths, job.values):
-                rows[path].append(float(value))
-            for output in job.outputs:
-                rows[output].append(_output(output, data, index, timeline.dates))
+        names = list(timeline.states)
+        keep = [names.index(s) for s in (job.states or names)]
+        for replication in replications:
+            try:
+                data = run_once(scenario, seed_for(job.seed, point, replication), timeline, record)
+            except Exception as exc:  # noqa: BLE001
+                failures.append(_failure(job, point, values, replication, exc))
+                continue
+            for index in keep:
+                rows["point"].append(point)
+                rows["replication"].append(replication)
+                rows["state"].append(names[index])
+                for path, value in zip(job.paths, values):
+                    rows[path].append(float(value))
+                for output in job.outputs:
+                    rows[output].append(_output(output, data, index, timeline.dates))
     return {"rows": rows, "failures": failures}
 
 
@@ -100,11 +102,11 @@ def _output(name: str, data: dict, index: int, dates: tuple[str, ...]):
     return float(data["probabilities"][-1, index, MEMBER])
 
 
-def _failure(job: Job, replication: int, exc: BaseException) -> dict:
+def _failure(job: Job, point: int, values: tuple[float, ...], replication: int, exc: BaseException) -> dict:
     return {
-        "point": job.point,
+        "point": point,
         "replication": replication,
-        "parameters": json.dumps(dict(zip(job.paths, job.values))),
+        "parameters": json.dumps(dict(zip(job.paths, values))),
         "error": f"{type(exc).__name__}: {exc}".strip()[:2000],
         "where": "".join(traceback.format_exception(exc, limit=-2))[-2000:],
     }

@@ -18,7 +18,8 @@ from .spec import LoadedSweep, load_sweep
 from .store import Store
 
 CHUNK = 25
-"""Replications per job: small enough that a kill loses little, large enough to amortise setup."""
+"""Runs per job (and per stored part): small enough that a kill loses little, large enough to
+amortise a worker's set-up and keep the number of files small."""
 
 Progress = Callable[[int, int], None]
 
@@ -47,23 +48,27 @@ def default_folder(sweep: LoadedSweep) -> Path:
 
 
 def _jobs(sweep: LoadedSweep, matrix: np.ndarray, done: set[tuple[int, int]]) -> Iterator[Job]:
+    """Jobs of about CHUNK runs each: a point's missing replications, split or grouped."""
     spec = sweep.spec
     base_json = json.dumps(sweep.base_data, sort_keys=True)
+
+    def job(points: list) -> Job:
+        return Job(sweep=spec.name, base_json=base_json, paths=tuple(spec.parameters),
+                   integer_paths=frozenset(sweep.integer_paths), points=tuple(points), seed=spec.seed,
+                   states=tuple(spec.states) if spec.states else None, outputs=tuple(spec.outputs))
+
+    pending, size = [], 0
     for point, values in enumerate(matrix):
         todo = [r for r in range(spec.replications) if (point, r) not in done]
         for start in range(0, len(todo), CHUNK):
-            yield Job(
-                sweep=spec.name,
-                base_json=base_json,
-                paths=tuple(spec.parameters),
-                integer_paths=frozenset(sweep.integer_paths),
-                point=point,
-                values=tuple(float(v) for v in values),
-                replications=tuple(todo[start:start + CHUNK]),
-                seed=spec.seed,
-                states=tuple(spec.states) if spec.states else None,
-                outputs=tuple(spec.outputs),
-            )
+            replications = tuple(todo[start:start + CHUNK])
+            pending.append((point, tuple(float(v) for v in values), replications))
+            size += len(replications)
+            if size >= CHUNK:
+                yield job(pending)
+                pending, size = [], 0
+    if pending:
+        yield job(pending)
 
 
 def run_sweep(
@@ -106,7 +111,8 @@ def run_sweep(
         progress(finished, total)
     for result in run_jobs(_jobs(sweep, matrix, done), executor, workers, scheduler):
         store.write(result)
-        finished += len(set(result["rows"]["replication"]) | {f["replication"] for f in result["failures"]})
+        finished += len(set(zip(result["rows"]["point"], result["rows"]["replication"]))
+                        | {(f["point"], f["replication"]) for f in result["failures"]})
         if progress:
             progress(finished, total)
     return SweepReport(folder=folder, total_runs=total, ran=finished - len(done), skipped=len(done),

@@ -20,8 +20,7 @@ from pathlib import Path
 import numpy as np
 from mesa import Model
 
-from .. import decision as d
-from ..model import _DYNAMIC, AlignmentModel
+from ..model import AlignmentModel
 from ..scenario import InputError, Scenario, load_scenario, with_overrides
 
 SCENARIO_VALUES = "as in the scenario"
@@ -227,6 +226,4 @@ class DashboardModel(AlignmentModel):
             return self.recorder.data["terms"][month], self.recorder.data["probabilities"][month]
         epoch = self.timeline.epoch_at(0)
         probabilities, dynamic = self.evaluate(epoch)
-        net = epoch.exogenous_net.copy()
-        net[:, _DYNAMIC] = (epoch.weights[_DYNAMIC, None] * (dynamic[:, :, d.MEMBER] - dynamic[:, :, d.OUTSIDE])).T
-        return net, probabilities
+        return self.net_terms(epoch, dynamic), probabilities
