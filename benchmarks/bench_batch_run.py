@@ -38,15 +38,15 @@ from __future__ import annotations
 
 import argparse
 import gc
+import shutil
 import tempfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import clean_timed, print_machine, read_sweep_file, summary, write_results, write_sweep_file
 from mesa import Agent, DataCollector
-
-from _common import print_machine, read_sweep_file, summary, timed, write_results, write_sweep_file
 
 import sim
 from sim.decision import MEMBER, OPTIONS
@@ -89,7 +89,7 @@ def _design() -> dict:
     return _DESIGN
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cached_timeline(sanctions: float, trade_west: float):
     scenario = sim.with_overrides(_design()["base"], {SANCTIONS: sanctions, TRADE_WEST: trade_west})
     return scenario, compile_timeline(scenario)
@@ -136,7 +136,7 @@ class CachedBatchAlignmentModel(BatchAlignmentModel):
 
 
 def run_ours(sweep_file: Path, executor: str, workers: int, scratch: Path, tag: str) -> pd.DataFrame:
-    out = scratch / f"ours-{tag}"
+    out = Path(tempfile.mkdtemp(prefix=f"ours-{tag}-", dir=scratch))  # fresh: a sample may be measured again
     report = run_sweep(sweep_file, out, executor=executor, workers=workers)
     assert report.failed == 0 and report.ran == report.total_runs, report
     return read_results(out)
@@ -145,6 +145,7 @@ def run_ours(sweep_file: Path, executor: str, workers: int, scratch: Path, tag: 
 def run_batch(model_cls, processes: int, replications: int) -> pd.DataFrame:
     from mesa.batchrunner import batch_run
 
+    _cached_timeline.cache_clear()  # the cached variant starts cold in every measurement, like a new batch
     design = _design()
     axes = sorted({s for s, _ in design["point_of"]}), sorted({t for _, t in design["point_of"]})
     rows = batch_run(model_cls, parameters={"sanctions": axes[0], "trade_west": axes[1],
@@ -197,9 +198,8 @@ def main() -> None:
     tables = {}
     for repeat in range(args.repeats):
         for label, kind, processes, function in configs:
-            _cached_timeline.cache_clear()  # each repeat of the cached variant starts cold, like a new batch
             gc.collect()
-            elapsed, table = timed(function, f"{kind}-{processes}-{repeat}")
+            elapsed, table = clean_timed(function, f"{kind}-{processes}-{repeat}", label=f"{label}, repeat {repeat + 1}")
             seconds[label].append(elapsed)
             tables.setdefault(kind, table)
             print(f"  repeat {repeat + 1}/{args.repeats}: {label}: {elapsed:.2f} s, {runs / elapsed:.1f} runs/s")
@@ -244,6 +244,7 @@ def main() -> None:
         "target_met": target_met,
     }
     print(f"results: {write_results('bench_batch_run', results)}")
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

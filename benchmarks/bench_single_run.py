@@ -10,7 +10,9 @@ drift in the machine's speed affects all alike):
 - model construction alone (`AlignmentModel.__init__`: network, agents, recorder);
 - the limit: a plain loop over the 60 months doing exactly the numpy work of
   `AlignmentModel.evaluate` and `sim.decision.draw_choices` on the same compiled `Epoch` arrays,
-  with the same decision functions, and no Mesa Model/Agent objects and no recorder.
+  with the same decision functions, and no Mesa Model/Agent objects and no recorder. It calls
+  `AlignmentModel.evaluate` itself as a plain function on a namespace holding the model's
+  initial arrays, so it stays exactly the model's decision code as that code changes.
 
 Target: full run time / limit time within 3x.
 
@@ -21,56 +23,57 @@ from __future__ import annotations
 
 import argparse
 import gc
+from types import SimpleNamespace
 
 import numpy as np
+from _common import ROOT, clean_timed, print_machine, summary, timed, write_results
 from mesa import Agent
-
-from _common import ROOT, print_machine, summary, timed, write_results
 
 import sim
 from sim import decision as d
 from sim.inputs import Timeline, compile_timeline
-from sim.model import _DYNAMIC as MODEL_DYNAMIC
 from sim.model import AlignmentModel
 from sim.run import replication_seeds, run_once
 
 SCENARIO = "scenarios/eurasia_2024.yaml"
 SWEEP_RECORD = ("seeking_membership", "status")
 TARGET_RATIO = 3.0
+CONSTRUCT_LOOPS = 10
+"""Construction is timed 10 times per seed, so that its samples are long enough to time well."""
 
-DYNAMIC = [d.TERMS.index(name) for name in ("accession_friction", "peer_influence", "switching_cost")]
-assert DYNAMIC == MODEL_DYNAMIC, "the model's dynamic terms changed; update the limit loop"
+
+class _Arrays(SimpleNamespace):
+    """The model's numpy state and its timeline, with no Mesa Model or Agent around them."""
 
 
-def limit_run(timeline: Timeline, rng: np.random.Generator) -> np.ndarray:
+def model_arrays(scenario, timeline: Timeline) -> _Arrays:
+    """What AlignmentModel.evaluate reads (the arrays the model holds, and its timeline), taken
+    from a freshly constructed model, so that the limit follows whatever evaluate needs."""
+    model = AlignmentModel(scenario, rng=np.random.default_rng(0), timeline=timeline)
+    arrays = {name: value.copy() for name, value in vars(model).items() if isinstance(value, np.ndarray)}
+    ids = getattr(Agent, "_ids", None)
+    if ids is not None:
+        ids.pop(model, None)
+    return _Arrays(timeline=timeline, **arrays)
+
+
+def limit_run(arrays: _Arrays, rng: np.random.Generator) -> np.ndarray:
     """The numpy work of AlignmentModel.evaluate + draw_choices for every month, nothing else.
 
-    Mirrors sim/model.py (evaluate, and the draw in step) line for line on the model's initial
-    arrays; returns month 0's probabilities so that the caller can check they are the model's.
+    Calls the model's own `evaluate` (as a plain function, on the arrays of a model's initial
+    state, so the limit is always the model's current decision code) and the draw of
+    `AlignmentModel.step`; no Mesa object, no agents acting, no recorder. Returns month 0's
+    probabilities so that the caller can check they are the model's.
     """
+    timeline = arrays.timeline
     n = len(timeline.states)
-    status = timeline.initial_status.copy()
-    stance = np.where(timeline.initial_seeking, d.MEMBER, status).astype(np.int8)
-    offer = np.zeros(n, dtype=np.int8)
-    adjacency = timeline.adjacency
     first = None
     for month in range(timeline.n_steps):
         epoch = timeline.epoch_at(month)
-        # --- AlignmentModel.evaluate
-        aligned = ((status >= d.PARTNER) | (stance >= d.PARTNER)).astype(float)
-        dynamic = np.zeros((len(DYNAMIC), n, len(d.OPTIONS)))
-        dynamic[0] = d.accession_friction_term(epoch.admit_member, epoch.admit_partner, status, offer)
-        dynamic[1] = d.peer_influence_term(d.peer_alignment(adjacency, aligned))
-        dynamic[2] = d.switching_cost_term(stance)
-        utility = epoch.exogenous_utility + d.utilities(dynamic, epoch.weights[DYNAMIC])
-        available = np.ones_like(utility, dtype=bool)
-        available[:, d.PARTNER] = epoch.partner_tier | (status == d.PARTNER)
-        probabilities = d.choice_probabilities(utility, epoch.rationality, available)
-        # --- the draw in AlignmentModel.step
-        choice = d.draw_choices(probabilities, rng.random(n)).astype(np.int8)
+        probabilities = AlignmentModel.evaluate(arrays, epoch)[0]
+        d.draw_choices(probabilities, rng.random(n)).astype(np.int8)
         if first is None:
             first = probabilities
-    del choice
     return first
 
 
@@ -97,14 +100,15 @@ def main() -> None:
 
     # The limit mirrors the model: month 0's probabilities are a function of the initial state only.
     model_p0 = run_once(scenario, seeds[0], timeline)["probabilities"][0]
-    limit_p0 = limit_run(timeline, np.random.default_rng(seeds[0]))
+    arrays = model_arrays(scenario, timeline)
+    limit_p0 = limit_run(arrays, np.random.default_rng(seeds[0]))
     assert np.allclose(model_p0, limit_p0), "the limit loop no longer computes what the model does"
 
     cases = {
         "full_run": lambda s: run_once(scenario, s, timeline),
         "sweep_path": lambda s: run_once(scenario, s, timeline, SWEEP_RECORD),
-        "construction_only": lambda s: construct(scenario, s, timeline),
-        "limit": lambda s: limit_run(timeline, np.random.default_rng(s)),
+        "construction_only": lambda s: [construct(scenario, s, timeline) for _ in range(CONSTRUCT_LOOPS)],
+        "limit": lambda s: limit_run(arrays, np.random.default_rng(s)),
     }
     for case in cases.values():  # warm up
         for s in seeds[:10]:
@@ -113,8 +117,8 @@ def main() -> None:
     for repeat in range(args.repeats):
         for name, case in cases.items():
             gc.collect()
-            elapsed, _ = timed(lambda: [case(s) for s in seeds])
-            seconds[name].append(elapsed / args.runs)
+            elapsed, _ = clean_timed(lambda case=case: [case(s) for s in seeds], label=f"{name} repeat {repeat + 1}")
+            seconds[name].append(elapsed / args.runs / (CONSTRUCT_LOOPS if name == "construction_only" else 1))
         print(f"  repeat {repeat + 1}/{args.repeats}: " + ", ".join(
             f"{name} {1 / seconds[name][-1]:.0f}/s" for name in cases))
 

@@ -245,9 +245,12 @@ def test_sensitivity_refuses_an_incomplete_sweep(tmp_path, capsys):
         (GRID.replace("{range: [0.1, 0.3], steps: 3}", "{range: [0.3, 0.1], steps: 3}"), "low < high"),
         (GRID + "states: [Atlantis]\n", "no state 'Atlantis'"),
         (GRID + "outputs: [happiness]\n", "Input should be"),
+        (GRID.replace(f"base: {KAZAKHSTAN}", "").replace("states.Kazakhstan.indicators.sanctions",
+                                                       "powers.west.threat_against_joiners"),
+         "is set again by the base scenario's event 'us_tariff_threat'"),
     ],
     ids=["bad-design", "misspelt-key", "grid-without-values", "sobol-not-power-of-2", "missing-samples",
-         "unknown-parameter-path", "value-out-of-range", "reversed-range", "unknown-state", "unknown-output"],
+         "unknown-parameter-path", "value-out-of-range", "reversed-range", "unknown-state", "unknown-output", "parameter-overwritten-by-an-event"],
 )
 def test_bad_sweep_files_get_clear_messages(tmp_path, capsys, body, message):
     path = write_sweep(tmp_path, body)
