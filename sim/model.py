@@ -78,8 +78,7 @@ class AlignmentModel(Model):
             d.peer_influence_term(d.peer_alignment(self.timeline.adjacency, aligned)),
             d.switching_cost_term(self.stance),
         ]
-        weights = epoch.weights[_DYNAMIC]
-        utility = epoch.exogenous_utility + weights[0] * dynamic[0] + weights[1] * dynamic[1] + weights[2] * dynamic[2]
+        utility = epoch.exogenous_utility + d.utilities(dynamic, epoch.weights[_DYNAMIC])
         if epoch.partner_tier:
             available = _ALL_AVAILABLE
         else:

@@ -90,6 +90,8 @@ def read_observed(path: str | Path, scenario: Scenario) -> tuple[list[Observatio
         if row["certainty"] == "disputed":
             readings = [1, 0] if response not in POSITIVE | NEGATIVE else [1 if response in POSITIVE else 0]
             for value in readings:
+                if any(o.state == row["state"] and o.event == row["event"] and o.observed == value for o in disputed):
+                    continue  # a reading another row of the same dispute already gives
                 disputed.append(Observation(row["state"], row["event"], row["decision"], CODES[row["offer"]], month,
                                             value, response, "disputed"))
             continue

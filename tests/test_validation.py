@@ -45,6 +45,8 @@ def test_disputed_and_bloc_decisions_are_not_scored_as_facts():
     scenario = sim.load_scenario(ROUND)
     scored, disputed, skipped = read_observed(OBSERVED, scenario)
     assert {o.state for o in disputed} == {"Kazakhstan", "Saudi Arabia"}
+    readings = [(o.state, o.event, o.observed) for o in disputed]
+    assert len(readings) == len(set(readings)), "a disputed reading counted twice"
     assert not any(o.state == "Saudi Arabia" for o in scored)
     assert any(s["reason"].startswith("the bloc") for s in skipped)
     kazakhstan = [o for o in scored if o.state == "Kazakhstan"]
