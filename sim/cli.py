@@ -7,6 +7,7 @@ its runs failed; 1 unexpected failure.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -367,6 +368,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`alignsim ... | head`): stop quietly, as Unix tools do.
+        try:  # so that the interpreter's final flush does not fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 141
     except Exception:  # noqa: BLE001 - the last line of defence: a message, not a traceback
         print(
             "alignsim failed unexpectedly. Please report this, with the command and the details below, at\n"

@@ -362,3 +362,15 @@ def test_unexpected_exception_exits_1_and_asks_for_a_report(tmp_path, monkeypatc
     assert "the project's issue tracker" in err
     assert "RuntimeError: simulated failure inside the run" in err
     assert not out_dir.exists()
+
+
+def test_a_closed_pipe_ends_quietly(monkeypatch, capsys):
+    """`alignsim ... | head` must not report an unexpected failure when head stops reading."""
+    import sim.cli
+
+    def closed(args):
+        raise BrokenPipeError
+
+    monkeypatch.setattr(sim.cli, "_check", closed)
+    assert sim.cli.main(["check", "x.yaml"]) == 141
+    assert "unexpectedly" not in capsys.readouterr().err
