@@ -38,6 +38,17 @@ def event_may_set(path: str) -> bool:
     return any(re.fullmatch(pattern, path) for pattern in EVENT_PATHS)
 
 
+def events_overwriting(events: dict, path: str) -> list[tuple[str, str]]:
+    """The dated events (name, month) that set `path` again, so that a value given for it holds
+    only until the first of them: `events` maps names to `Event`s or to their dumped mappings."""
+    found = []
+    for name, event in events.items():
+        changes = event["set"] if isinstance(event, dict) else event.set
+        if path in changes:
+            found.append((name, str(event["date"] if isinstance(event, dict) else event.date)))
+    return found
+
+
 def settable_paths(data: dict, prefix: str = "") -> list[str]:
     """Every path in `data` that an event may set, for suggesting the nearest to a misspelt one."""
     paths = []

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from ..scenario import InputError, Issue, Scenario, load_scenario
-from ..scenario.changes import get_path, set_path
+from ..scenario.changes import events_overwriting, get_path, set_path
 from ..scenario.loader import issues_from, read_yaml, validate
 from ..scenario.schema import Strict
 
@@ -178,13 +178,12 @@ def load_sweep(path: str | Path) -> LoadedSweep:
                 problems.append(Issue(file, f"parameters.{name}", f"at {bound}: " + "; ".join(
                     f"{i.path}: {i.message}" if i.path else i.message for i in exc.issues), line))
                 break
-    for name, event in base.events.items():
-        for path in event.set:
-            if path in spec.parameters:
-                line = lines.get(("parameters", path), (file, None))[1]
-                problems.append(Issue(file, f"parameters.{path}", f"is set again by the base scenario's event "
-                                      f"{name!r} from {event.date}, so varying it would change only the months "
-                                      f"before; remove the event with set: {{events.{name}: null}}", line))
+    for path in spec.parameters:
+        for name, date in events_overwriting(base.events, path):
+            line = lines.get(("parameters", path), (file, None))[1]
+            problems.append(Issue(file, f"parameters.{path}", f"is set again by the base scenario's event "
+                                  f"{name!r} from {date}, so varying it would change only the months "
+                                  f"before; remove the event with set: {{events.{name}: null}}", line))
     for state in spec.states or []:
         if state not in base.states:
             problems.append(Issue(file, "states", f"no state {state!r} in the base scenario "
