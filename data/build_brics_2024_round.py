@@ -5,7 +5,8 @@
 
 The six states bundled in scenarios/states/ come in through `extends` (with their dated events);
 every other state of the decisions file is written from indicators.csv: a sourced value keeps its
-source, a coded value its assumption, and a value that was not found stays missing.
+source, a coded value its assumption, a lower bound is marked `bound: lower`, and a value that was
+not found stays missing.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def _sourced(row: dict) -> dict:
     entry: dict = {"value": float(value)}
     if row["year"].strip():
         entry["year"] = int(float(row["year"]))
+    if row["bound"]:
+        entry["bound"] = row["bound"]
     entry["source" if row["kind"] == "source" else "assumption"] = row["source"].strip()
     return entry
 

@@ -11,7 +11,7 @@ import copy
 import re
 from typing import Any
 
-SOURCED_FIELDS = ("value", "source", "assumption", "missing", "year")
+SOURCED_FIELDS = ("value", "source", "assumption", "missing", "year", "bound")
 
 
 EVENT_PATHS = (

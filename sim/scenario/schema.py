@@ -86,6 +86,14 @@ class Sourced(Strict):
         default=None, min_length=1, description="why no value is given (required when value is null)"
     )
     year: int | None = Field(default=None, ge=1900, le=2100, description="the year the figure describes")
+    bound: Literal["lower"] | None = Field(
+        default=None,
+        description=(
+            "'lower' when the figure counts only part of what the indicator measures (the partners a "
+            "report listed), so the true value is at least this; a fill or an estimation may treat it "
+            "as a bound rather than a point"
+        ),
+    )
 
     @model_validator(mode="after")
     def _provenance(self) -> Sourced:
@@ -94,6 +102,8 @@ class Sourced(Strict):
                 raise ValueError("a null value needs 'missing': the reason no figure was found")
             if self.assumption is not None:
                 raise ValueError("a missing value cannot also be an assumption")
+            if self.bound is not None:
+                raise ValueError("a missing value cannot be a bound; give the figure as 'value'")
         else:
             if (self.source is None) == (self.assumption is None):
                 raise ValueError("give exactly one of 'source' or 'assumption' for a value")
