@@ -1,0 +1,97 @@
+"""The data files: lower bounds carried into the scenarios, the six states copied unchanged, and
+the counts data/SOURCES.md states."""
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+import sim
+from sim.scenario.schema import Indicators, Sourced
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+ROUND = ROOT / "scenarios" / "brics_2024_round.yaml"
+KEYS = tuple(Indicators.model_fields)
+
+
+def _rows(name: str) -> list[dict]:
+    with (DATA / name).open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+INDICATORS = [row for row in _rows("indicators.csv") if row["indicator"] in KEYS]
+
+
+def test_lower_bounds_in_the_data_file_are_the_bounds_of_the_round_scenario():
+    scenario = sim.load_scenario(ROUND)
+    in_file = {(row["state"], row["indicator"]) for row in INDICATORS if row["bound"] == "lower"}
+    in_scenario = {(state, key) for state, spec in scenario.states.items() for key in KEYS
+                   if getattr(spec.indicators, key).bound == "lower"}
+    assert in_file == in_scenario
+    assert {"Iran", "Nigeria", "Algeria", "Saudi Arabia"} <= {state for state, _ in in_file}
+
+
+def test_the_six_bundled_states_are_copied_unchanged_into_the_data_file():
+    by_key = {(row["state"], row["indicator"]): row for row in INDICATORS}
+    for path in sorted((ROOT / "scenarios" / "states").glob("*.yaml")):
+        state = path.stem.capitalize()
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))["states"][state]["indicators"]
+        for key in KEYS:
+            entry, row = spec[key], by_key[(state, key)]
+            text = entry.get("source") or entry.get("assumption") or entry.get("missing")
+            assert row["source"] == text, (state, key)
+            assert (float(row["value"]) if row["value"] else None) == entry["value"], (state, key)
+            assert row["year"] == str(entry.get("year") or ""), (state, key)
+            assert row["bound"] == (entry.get("bound") or ""), (state, key)
+            assert (row["kind"] == "missing") == (entry["value"] is None), (state, key)
+
+
+def test_a_bound_is_a_lower_bound_of_a_given_value():
+    assert Sourced(value=0.2, source="a report", bound="lower").bound == "lower"
+    with pytest.raises(ValidationError, match="cannot be a bound"):
+        Sourced(value=None, missing="not found", bound="lower")
+    with pytest.raises(ValidationError):
+        Sourced(value=0.2, source="a report", bound="upper")
+
+
+def test_a_value_set_over_a_lower_bound_is_a_point_value():
+    scenario = sim.load_scenario(ROUND)
+    assert scenario.states["Iran"].indicators.trade_west.bound == "lower"
+    changed = sim.with_overrides(scenario, {"states.Iran.indicators.trade_west": 0.3})
+    assert changed.states["Iran"].indicators.trade_west.value == 0.3
+    assert changed.states["Iran"].indicators.trade_west.bound is None
+
+
+def test_every_observed_decision_cites_a_source_and_a_certainty():
+    for row in _rows("brics_decisions.csv"):
+        assert row["source"].strip(), row["state"]
+        assert row["certainty"] in ("certain", "reported", "disputed"), row["state"]
+
+
+def test_sources_md_states_the_counts_of_the_data_files():
+    text = " ".join((DATA / "SOURCES.md").read_text(encoding="utf-8").split())
+    decisions, indicators = _rows("brics_decisions.csv"), _rows("indicators.csv")
+    states = {row["state"] for row in indicators}
+    assert {row["state"] for row in decisions} == states
+    kinds = [row["kind"] for row in INDICATORS]
+    cells, found = len(INDICATORS), len(INDICATORS) - kinds.count("missing")
+    bounds = sum(row["bound"] == "lower" for row in INDICATORS)
+    departing = sum("Departs from the definition:" in row["source"] for row in INDICATORS)
+    expected = [
+        f"observed decisions ({len(decisions)} rows, {len(states)} states)",
+        f"model indicators ({len(indicators)} rows, {len(states)} states × 14)",
+        f"({len(states)} × 12 = {cells} cells)",
+        f"{found} have a value ({100 * found / cells:.1f}%): {kinds.count('source')} `source`, "
+        f"{kinds.count('assumption')} `assumption`; {bounds} of them are lower bounds.",
+        f"{kinds.count('missing')} are missing ({100 * kinds.count('missing') / cells:.1f}%)",
+        f"begins **\"Departs from the definition:\"** ({departing} values)",
+        f"lower bound (`bound=lower`, {bounds} values)",
+        f"**Lower bounds** have `bound=lower` ({bounds} values)",
+    ]
+    for sentence in expected:
+        assert sentence in text, sentence
+    assert re.search(r"the filled share falls from [\d.]+% to " + re.escape(f"{100 * found / cells:.1f}%"), text)
