@@ -28,9 +28,10 @@ examples:
   alignsim validate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
   alignsim calibrate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
   alignsim viz scenarios/eurasia_2024.yaml --port 8765           # the dashboard, on 127.0.0.1
+  alignsim landscape tests/data/docking/landscape-syria2016/actors.csv tests/data/docking/landscape-syria2016/propensities_feb20.csv
 
 documentation: docs/scenarios.md (every scenario key), docs/sweeps.md (sweep files, clusters),
-docs/model.md (the model, ODD protocol)
+docs/model.md (the model, ODD protocol), docs/landscape.md (landscape theory of aggregation)
 """
 
 
@@ -151,6 +152,8 @@ def _parser() -> argparse.ArgumentParser:
                              help="a kept output: seeking_membership, ever_applied, final_status (0/0.5/1), p_member_final")
     sensitivity.add_argument("--state", help="the state to analyse (needed when the sweep kept several)")
     sensitivity.add_argument("--out", type=Path, help="folder for the CSV and chart (default: DIR)")
+
+    _landscape_arguments(commands)
     return parser
 
 
@@ -327,6 +330,76 @@ def _sensitivity(args) -> int:
     return 0
 
 
+# --- alignsim landscape ---------------------------------------------------------------------------
+
+
+def _landscape_arguments(commands) -> None:
+    landscape = commands.add_parser(
+        "landscape", help="landscape theory of aggregation: energies, local minima, frustration",
+        description="Axelrod & Bennett's (1993) landscape theory: split the actors into two coalitions and "
+        "list the local minima of the energy with their basins (docs/landscape.md). Up to 20 actors every "
+        "configuration is enumerated; beyond, a seeded local search with restarts finds minima and says so. "
+        "With --json, stdout is one JSON document with every configuration.")
+    landscape.add_argument("actors", metavar="ACTORS.csv", help="columns actor,size (size > 0)")
+    landscape.add_argument("propensities", metavar="PROPENSITIES.csv",
+                           help="columns a,b,propensity, one row per unordered pair (a missing pair is 0)")
+    landscape.add_argument("--json", action="store_true", help="print every configuration as JSON")
+    landscape.add_argument("--frustration", action="store_true",
+                           help="add each actor's frustration F_i to every configuration (JSON) or minimum (table)")
+    landscape.add_argument("--restarts", type=_positive, default=1000,
+                           help="restarts of the search beyond 20 actors (default 1000)")
+    landscape.add_argument("--seed", type=_non_negative, default=0, help="seed of the search beyond 20 actors (default 0)")
+
+
+def _landscape(args) -> int:
+    import json
+
+    from .landscape import analyse, read_landscape
+
+    result = analyse(read_landscape(args.actors, args.propensities), args.frustration, args.restarts, args.seed)
+    if args.json:
+        # streamed: 2^19 configurations at 20 actors would be a large string held at once
+        write = sys.stdout.write
+        write(f'{{"actors": {json.dumps(list(result.landscape.actors))}, "configurations": [')
+        for number, record in enumerate(result.records()):
+            write((", " if number else "") + json.dumps(record))
+        write(f'], "local_minima": {json.dumps(result.minima_records())}')
+        search = result.search_record()
+        write(f', "search": {json.dumps(search)}}}\n' if search else "}\n")
+        return 0
+    actors = len(result.landscape.actors)
+    minima = result.minima()
+    if result.method == "search":
+        print(f"{actors} actors: local search, not an enumeration ({result.restarts} restarts from random "
+              f"configurations, seed {result.seed}, of {result.total_configurations:,} configurations); "
+              f"{len(minima)} local minim{'um' if len(minima) == 1 else 'a'} found")
+        basin = "restarts"
+    else:
+        print(f"{actors} actors, {result.total_configurations:,} configurations (every one evaluated); "
+              f"{len(minima)} local minim{'um' if len(minima) == 1 else 'a'}")
+        basin = "basin"
+    print()
+    print(f"{'rank':>4}  {'energy':>14}  {basin:>9}  {'share':>6}  coalitions")
+    total = result.basin.sum()
+    for rank, c in enumerate(minima, start=1):
+        first, second = result.coalitions(c)
+        print(f"{rank:>4}  {_plain(result.energy[c]):>14}  {result.basin[c]:>9,}  {result.basin[c] / total:>6.1%}  "
+              f"{' '.join(first)}  |  {' '.join(second) or '(none)'}")
+        if result.frustration is not None:
+            print("      frustration: " + ", ".join(f"{a} {_plain(v)}" for a, v in
+                                                   zip(result.landscape.actors, result.frustration[c])))
+    print()
+    print(f"energy: E = sum over ordered pairs of s_i s_j p_ij d_ij; {basin}: "
+          + ("configurations whose steepest descent ends in the minimum" if basin == "basin" else
+             "restarts that ended in the minimum"))
+    return 0
+
+
+def _plain(value: float) -> str:
+    """A number as written: whole numbers without a decimal point, others to six significant digits."""
+    return f"{value:.0f}" if float(value).is_integer() and abs(value) < 1e15 else f"{value:.6g}"
+
+
 class _progress:
     """A progress bar on a terminal; nothing when quiet or when output is not a terminal."""
 
@@ -359,7 +432,8 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     try:
         commands = {"check": _check, "run": _run, "sweep": _sweep, "figures": _figures, "validate": _validate,
-                    "calibrate": _calibrate, "viz": _viz, "export": _export, "sensitivity": _sensitivity}
+                    "calibrate": _calibrate, "viz": _viz, "export": _export, "sensitivity": _sensitivity,
+                    "landscape": _landscape}
         return commands[args.command](args)
     except InputError as exc:
         for issue in exc.issues:
