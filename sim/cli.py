@@ -334,21 +334,24 @@ def _sensitivity(args) -> int:
 
 
 def _landscape_arguments(commands) -> None:
+    from .landscape import EXACT_LIMIT, RESTARTS, SEED
+
     landscape = commands.add_parser(
         "landscape", help="landscape theory of aggregation: energies, local minima, frustration",
         description="Axelrod & Bennett's (1993) landscape theory: split the actors into two coalitions and "
-        "list the local minima of the energy with their basins (docs/landscape.md). Up to 20 actors every "
-        "configuration is enumerated; beyond, a seeded local search with restarts finds minima and says so. "
-        "With --json, stdout is one JSON document with every configuration.")
+        f"list the local minima of the energy with their basins (docs/landscape.md). Up to {EXACT_LIMIT} actors "
+        "every configuration is enumerated; beyond, a seeded local search with restarts finds minima and says so. "
+        "With --json, stdout is one JSON document and nothing else.")
     landscape.add_argument("actors", metavar="ACTORS.csv", help="columns actor,size (size > 0)")
     landscape.add_argument("propensities", metavar="PROPENSITIES.csv",
                            help="columns a,b,propensity, one row per unordered pair (a missing pair is 0)")
-    landscape.add_argument("--json", action="store_true", help="print every configuration as JSON")
+    landscape.add_argument("--json", action="store_true", help="print the configurations as JSON (every one; beyond the limit, the minima found)")
     landscape.add_argument("--frustration", action="store_true",
                            help="add each actor's frustration F_i to every configuration (JSON) or minimum (table)")
-    landscape.add_argument("--restarts", type=_positive, default=1000,
-                           help="restarts of the search beyond 20 actors (default 1000)")
-    landscape.add_argument("--seed", type=_non_negative, default=0, help="seed of the search beyond 20 actors (default 0)")
+    landscape.add_argument("--restarts", type=_positive, default=RESTARTS,
+                           help=f"restarts of the search beyond {EXACT_LIMIT} actors (default {RESTARTS})")
+    landscape.add_argument("--seed", type=_non_negative, default=SEED,
+                           help=f"seed of the search beyond {EXACT_LIMIT} actors (default {SEED})")
 
 
 def _landscape(args) -> int:

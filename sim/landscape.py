@@ -247,6 +247,7 @@ def read_actors(path: str | Path) -> tuple[tuple[str, ...], np.ndarray]:
     file = str(path)
     names: dict[str, int] = {}
     sizes = []
+    line = 1
     for line, row in _rows(path, ("actor", "size")):
         name = row["actor"]
         if not name:
@@ -261,7 +262,7 @@ def read_actors(path: str | Path) -> tuple[tuple[str, ...], np.ndarray]:
         if len(names) > MAX_ACTORS:
             raise InputError(Issue(file, "", f"more than {MAX_ACTORS} actors", line))
     if len(names) < 2:
-        raise InputError(Issue(file, "", f"needs at least 2 actors, found {len(names)}"))
+        raise InputError(Issue(file, "", f"needs at least 2 actors, found {len(names)}", line))
     return tuple(names), np.array(sizes)
 
 
@@ -307,11 +308,11 @@ def _rows(path: str | Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dic
         raise InputError(Issue(file, "", "is not UTF-8 text", line)) from None
     if "\x00" in text:
         raise InputError(Issue(file, "", "contains NUL bytes (a binary file?)", text[:text.index("\x00")].count("\n") + 1))
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next((row for row in reader if any(cell.strip() for cell in row)), None)
         if header is None:
-            raise InputError(Issue(file, "", f"is empty; expected a header {','.join(columns)}"))
+            raise InputError(Issue(file, "", f"is empty; expected a header {','.join(columns)}", 1))
         header = [cell.strip() for cell in header]
         missing = [c for c in columns if c not in header]
         if missing:
