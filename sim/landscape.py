@@ -270,7 +270,7 @@ def read_propensities(path: str | Path, actors: tuple[str, ...]) -> np.ndarray:
     file = str(path)
     index = {name: i for i, name in enumerate(actors)}
     matrix = np.zeros((len(actors), len(actors)))
-    given: dict[tuple[int, int], int] = {}
+    given: dict[tuple[int, int], tuple[int, str]] = {}  # pair -> (line, text) of its first row
     for line, row in _rows(path, ("a", "b", "propensity")):
         for column in ("a", "b"):
             if row[column] not in index:
@@ -281,9 +281,10 @@ def read_propensities(path: str | Path, actors: tuple[str, ...]) -> np.ndarray:
         value = _number(file, "propensity", row["propensity"], line)
         pair = (min(i, j), max(i, j))
         if pair in given and matrix[i, j] != value:
-            raise InputError(Issue(file, "propensity", f"the pair {row['a']}-{row['b']} is given {matrix[i, j]:g} "
-                                   f"on line {given[pair]} and {value:g} here", line))
-        given.setdefault(pair, line)
+            first_line, first_text = given[pair]
+            raise InputError(Issue(file, "propensity", f"the pair {row['a']}-{row['b']} is given {first_text} "
+                                   f"on line {first_line} and {row['propensity']} here", line))
+        given.setdefault(pair, (line, row["propensity"]))
         matrix[i, j] = matrix[j, i] = value
     return matrix
 

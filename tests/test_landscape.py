@@ -5,6 +5,7 @@ enumeration limit, and bad input through the command line."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -286,7 +287,8 @@ GOOD_PAIRS = "a,b,propensity\nA,B,1\nB,C,-1\n"
     (GOOD_ACTORS, "a,b,propensity\nA,A,1\n", "propensities.csv:2", "with itself"),
     (GOOD_ACTORS, "a,b,propensity\nA,B,1\nC,A,x\n", "propensities.csv:3", "expected a number"),
     (GOOD_ACTORS, "a,b,propensity\nA,B,nan\n", "propensities.csv:2", "finite number"),
-    (GOOD_ACTORS, "a,b,propensity\nA,B,1\nB,C,0\nB,A,2\n", "propensities.csv:4", "given 1 on line 2 and 2 here"),
+    (GOOD_ACTORS, "a,b,propensity\nA,B,0.1234567\nB,C,0\nB,A,0.1234568\n", "propensities.csv:4",
+     "given 0.1234567 on line 2 and 0.1234568 here"),
     (b"actor,size\nA,1\n\x00\x01\x02\n", GOOD_PAIRS, "actors.csv:3", "NUL bytes"),
     (b"actor,size\nA,1\nB,\xff\xfe\n", GOOD_PAIRS, "actors.csv:3", "not UTF-8"),
     (GOOD_ACTORS, 'a,b,propensity\nA,B,"1\n', "propensities.csv:", "cannot be read as CSV"),
@@ -330,3 +332,25 @@ def test_bad_options_exit_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["landscape", str(actors), str(propensities), "--restarts", "0"])
     assert exit_.value.code == 2 and "--restarts" in capsys.readouterr().err
+
+
+# --- the documentation ---------------------------------------------------------------------------
+
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "landscape.md"
+
+
+def test_the_guide_commands_run_and_its_example_output_is_what_they_print(capsys, monkeypatch):
+    monkeypatch.chdir(GUIDE.parents[1])  # the guide's paths are relative to the repository's root
+    text = GUIDE.read_text(encoding="utf-8")
+    commands = [line.split()[1:] for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S)
+                for line in block.splitlines() if line.startswith("alignsim ")]
+    assert len(commands) == 2
+    for command in commands:
+        assert main(command) == 0
+        out = capsys.readouterr().out
+        if "--json" in command:
+            assert json.loads(out)["local_minima"][0]["energy"] == -65600.0
+        else:
+            example = re.search(r"```text\n(.*?)```", text, flags=re.S).group(1)
+            assert out == example
+    exec(re.search(r"```python\n(.*?)```", text, flags=re.S).group(1), {})
