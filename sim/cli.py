@@ -345,7 +345,8 @@ def _landscape_arguments(commands) -> None:
     landscape.add_argument("actors", metavar="ACTORS.csv", help="columns actor,size (size > 0)")
     landscape.add_argument("propensities", metavar="PROPENSITIES.csv",
                            help="columns a,b,propensity, one row per unordered pair (a missing pair is 0)")
-    landscape.add_argument("--json", action="store_true", help="print the configurations as JSON (every one; beyond the limit, the minima found)")
+    landscape.add_argument("--json", action="store_true",
+                           help="print the configurations as JSON (every one; beyond the limit, the minima found)")
     landscape.add_argument("--frustration", action="store_true",
                            help="add each actor's frustration F_i to every configuration (JSON) or minimum (table)")
     landscape.add_argument("--restarts", type=_positive, default=RESTARTS,

@@ -293,7 +293,8 @@ def _rows(path: str | Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dic
     """(line, row) of a small UTF-8 CSV file with the given columns, cells stripped, blank lines skipped."""
     file = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as handle:  # no more than the limit is read, whatever the file's size
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise InputError(Issue(file, "", "file not found")) from None
     except IsADirectoryError:
@@ -308,7 +309,8 @@ def _rows(path: str | Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dic
         line = raw[:exc.start].count(b"\n") + 1
         raise InputError(Issue(file, "", "is not UTF-8 text", line)) from None
     if "\x00" in text:
-        raise InputError(Issue(file, "", "contains NUL bytes (a binary file?)", text[:text.index("\x00")].count("\n") + 1))
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise InputError(Issue(file, "", "contains NUL bytes (a binary file?)", line))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next((row for row in reader if any(cell.strip() for cell in row)), None)
