@@ -388,7 +388,7 @@ def _landscape(args) -> int:
     for rank, c in enumerate(minima, start=1):
         first, second = result.coalitions(c)
         print(f"{rank:>4}  {_plain(result.energy[c]):>14}  {result.basin[c]:>9,}  {result.basin[c] / total:>6.1%}  "
-              f"{' '.join(first)}  |  {' '.join(second) or '(none)'}")
+              f"{', '.join(first)}  |  {', '.join(second) or '(none)'}")
         if result.frustration is not None:
             print("      frustration: " + ", ".join(f"{a} {_plain(v)}" for a, v in
                                                    zip(result.landscape.actors, result.frustration[c])))

@@ -254,7 +254,7 @@ def test_the_table_lists_the_minima_and_their_basins(capsys):
     assert "11 actors, 1,024 configurations (every one evaluated); 1 local minimum" in out
     row = next(line for line in out.splitlines() if line.strip().startswith("1 "))
     assert row.split()[1:4] == ["-65600", "1,024", "100.0%"]
-    assert row.endswith("ISIS Nursa")
+    assert row.endswith("Iraqi_Kurds, Baghdad  |  ISIS, Nursa")
     assert "frustration: US " in out
 
 
