@@ -34,7 +34,7 @@ import numpy as np
 from .scenario import InputError, Issue
 from .scenario.loader import MAX_FILE_BYTES
 
-EXACT_LIMIT = 20  # actors: 2^19 configurations, enumerated in about a second (docs/landscape.md)
+EXACT_LIMIT = 20  # actors: 2^19 configurations, enumerated in seconds (tests/test_landscape.py); 2^(n-1) grows fast
 MAX_ACTORS = 1000  # the propensity matrix and the search stay small in memory and time
 RESTARTS = 1000
 SEED = 0
@@ -158,8 +158,8 @@ def configuration_sides(n: int, numbers: np.ndarray) -> np.ndarray:
 def enumerate_configurations(landscape: Landscape, frustration: bool = False) -> Analysis:
     """All 2^(n-1) configurations, in chunks; basins by steepest descent (first actor on ties)."""
     n = len(landscape.actors)
-    if n > 62:
-        raise InputError(f"{n} actors are too many to enumerate; use analyse(), which searches")
+    if n > EXACT_LIMIT:  # memory and time double with every actor
+        raise ValueError(f"{n} actors are more than {EXACT_LIMIT} to enumerate; search() or analyse() find minima")
     total = 2 ** (n - 1)
     q_matrix, q, tolerance = _weights(landscape)
     # switching actor 0 is the mirror of switching all the others

@@ -233,6 +233,8 @@ def test_twenty_actors_enumerate_in_seconds_and_the_search_agrees():
 
 def test_beyond_the_limit_the_output_says_it_is_a_search(tmp_path, capsys):
     landscape = random_landscape(EXACT_LIMIT + 1, seed=2)
+    with pytest.raises(ValueError, match="search"):
+        enumerate_configurations(landscape)
     names = landscape.actors
     pairs = {(names[i], names[j]): landscape.propensities[i, j]
              for i in range(len(names)) for j in range(i + 1, len(names))}
