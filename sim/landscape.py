@@ -37,6 +37,7 @@ from .scenario.loader import MAX_FILE_BYTES
 EXACT_LIMIT = 20  # actors: 2^19 configurations, enumerated in seconds (tests/test_landscape.py); 2^(n-1) grows fast
 MAX_ACTORS = 1000  # the propensity matrix and the search stay small in memory and time
 RESTARTS = 1000
+MAX_RESTARTS = 100_000  # restarts x actors booleans and floats stay within a few GB at 1,000 actors
 SEED = 0
 CHUNK = 1 << 15  # configurations evaluated at once: memory stays near CHUNK * n * 8 bytes per array
 TIE = 1e-12  # a switch lowers E only by more than TIE * sum |s_i s_j p_ij|: rounding is not a descent
@@ -200,8 +201,8 @@ def search(landscape: Landscape, frustration: bool = False, restarts: int = REST
     returned in the order of their first restart; ``basin`` counts the restarts ending in each.
     A search can miss minima with small basins: it is not an enumeration.
     """
-    if restarts < 1:
-        raise InputError(Issue("restarts", "", f"must be at least 1, got {restarts}"))
+    if not 1 <= restarts <= MAX_RESTARTS:
+        raise InputError(Issue("--restarts", "", f"must be between 1 and {MAX_RESTARTS}, got {restarts}"))
     n = len(landscape.actors)
     q_matrix, q, tolerance = _weights(landscape)
     rng = np.random.default_rng(seed)

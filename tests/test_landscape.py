@@ -334,6 +334,9 @@ def test_bad_options_exit_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["landscape", str(actors), str(propensities), "--restarts", "0"])
     assert exit_.value.code == 2 and "--restarts" in capsys.readouterr().err
+    many = {f"a{i}": 1 for i in range(EXACT_LIMIT + 1)}
+    assert main(["landscape", *map(str, write_case(tmp_path, many, {("a0", "a1"): 1})), "--restarts", "100001"]) == 2
+    assert "--restarts: must be between 1 and 100000, got 100001" in capsys.readouterr().err
 
 
 # --- the documentation ---------------------------------------------------------------------------
