@@ -34,7 +34,7 @@ import numpy as np
 from .scenario import InputError, Issue
 from .scenario.loader import MAX_FILE_BYTES
 
-EXACT_LIMIT = 20  # actors: 2^19 configurations, enumerated in seconds (tests/test_landscape.py); 2^(n-1) grows fast
+EXACT_LIMIT = 20  # actors: 2^19 configurations, enumerated in seconds (benchmarks/bench_landscape.py); 2^(n-1) grows fast
 MAX_ACTORS = 1000  # the propensity matrix and the search stay small in memory and time
 RESTARTS = 1000
 MAX_RESTARTS = 100_000  # restarts x actors booleans and floats stay within a few GB at 1,000 actors

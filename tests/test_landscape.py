@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -210,13 +209,11 @@ def test_renaming_and_reordering_actors_changes_nothing_but_names(tmp_path, caps
 # --- beyond the enumeration limit ----------------------------------------------------------------
 
 
-def test_twenty_actors_enumerate_in_seconds_and_the_search_agrees():
+def test_twenty_actors_are_enumerated_and_the_search_agrees():
+    # How long the enumeration takes is measured by benchmarks/bench_landscape.py, not asserted here.
     landscape = random_landscape(EXACT_LIMIT, seed=1)
-    started = time.perf_counter()
     exact = analyse(landscape)
-    elapsed = time.perf_counter() - started
     assert exact.method == "enumeration" and len(exact.energy) == 2 ** (EXACT_LIMIT - 1)
-    assert elapsed < 30, f"{elapsed:.1f} s to enumerate {EXACT_LIMIT} actors"  # docs/landscape.md: seconds
     assert exact.basin.sum() == len(exact.energy)
     assert exact.local_minimum.sum() > 3, "a landscape with several minima, for the search to find"
     minima = {tuple(exact.sides[c]): exact.energy[c] for c in exact.minima()}
