@@ -24,7 +24,7 @@ examples:
   alignsim sweep sweeps/kazakhstan_sobol.yaml --resume        # finish an interrupted sweep
   alignsim sensitivity results/sweeps/kazakhstan_sobol --output p_member_final
   alignsim export results/sweeps/sanctions_vs_western_trade   # results.csv for non-Parquet tools
-  alignsim figures figures/paper.yaml --out figures/out       # every figure of the paper
+  alignsim figures figures/paper.yaml                         # every figure of the paper
   alignsim validate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
   alignsim calibrate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
   alignsim viz scenarios/eurasia_2024.yaml --port 8765           # the dashboard, on 127.0.0.1
