@@ -4,8 +4,8 @@ Each claim below is a sentence or table row of a document, with a {placeholder} 
 The test runs what the sentence describes (with the seed and replications it states), formats
 each figure as the command prints it, and checks that the document holds the sentence with
 exactly those figures; a failure prints the sentence as the document has it and as the run gives
-it. Benchmarks (docs/performance.md) are measurements of a machine, not of the model, and are not
-claims here; counts of the data files' rows are checked where the data are built.
+it. The counts of the data files these runs read are checked the same way. Benchmarks
+(docs/performance.md) are measurements of a machine, not of the model, and are not claims here.
 
 When the model changes, rewrite the figures in place and review the diff (the prose around a
 figure may need rewording too):
@@ -216,6 +216,19 @@ def investment_west_fills():
             "eurasia": f"{first_fill('eurasia_2024', 'Belarus', 'investment_west'):.4f}"}
 
 
+def data_counts():
+    import pandas as pd
+
+    from sim.inputs import INDICATORS
+
+    decisions = pd.read_csv(OBSERVED, dtype=str)
+    indicators = pd.read_csv(ROOT / "data" / "indicators.csv", dtype=str)
+    kinds = indicators[indicators.indicator.isin(INDICATORS)].kind.value_counts()
+    return {"decisions": str(len(decisions)), "decision_states": str(decisions.state.nunique()),
+            "cells": str(int(kinds.sum())), "sourced": str(kinds.get("source", 0)),
+            "coded": str(kinds.get("assumption", 0)), "missing": str(kinds.get("missing", 0))}
+
+
 @dataclass(frozen=True)
 class Claim:
     document: str
@@ -244,6 +257,11 @@ CLAIMS = {
                              "brings it to {lifted}, sanctioning Kazakhstan raises it to {sanctioned}.", headline),
     "readme_validation": Claim("README.md", "scores the model on the 2023-2025 BRICS decisions of {states} states",
                                lambda: {"states": scored_counts()["states"]}),
+    "validation_decisions": Claim(VALIDATION, "`data/brics_decisions.csv`: {decisions} observed decisions of "
+                                  "{decision_states} states", data_counts),
+    "validation_indicators": Claim(VALIDATION, "Of {cells} values, {sourced} are sourced, {coded} coded (sanctions, "
+                                   "transit and the six bundled states' coded intensities) and {missing} missing.",
+                                   data_counts),
     "validation_filled": Claim(VALIDATION, "`alignsim run` and the manifest report how many ({filled} here)",
                                filled_in_round),
     "validation_not_scored": Claim(VALIDATION, "are not the state's decision and are not scored ({skipped} rows); "
@@ -339,6 +357,18 @@ def test_the_document_states_what_the_run_gives(name):
                     f"document: {' '.join(match.group(0).split())}\n"
                     f"run:      {' '.join(claim.text.format(**expected).split())}\n"
                     f"update with: PYTHONPATH=. python tests/{Path(__file__).name} --update")
+
+
+def test_the_readme_comparisons_hold():
+    """README.md: with its default weights the model does worse than the base rate; calibrated, it
+    does better out of sample."""
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert ("with its default weights the model does worse than the base rate; calibrated, it does better out of "
+            "sample") in readme
+    scores = validation().scores.set_index("predictor").log_loss
+    assert scores["model"] > scores["base rate"]
+    loo = calibration().scores.query("sample == 'leave-one-out'").set_index("predictor").log_loss
+    assert loo["model, calibrated"] < loo["base rate"]
 
 
 def test_a_changed_figure_is_caught():
