@@ -120,7 +120,8 @@ def _indicator_matrix(scenario: Scenario) -> tuple[np.ndarray, list[tuple[str, s
     scale = np.divide(room, filled_trade.sum(axis=1), out=np.ones(len(names)), where=filled_trade.sum(axis=1) > room)
     values[:, trade] = np.where(missing[:, trade], values[:, trade] * scale[:, None], values[:, trade])
 
-    filled = [(names[row], INDICATORS[col], float(values[row, col]), rules[col]) for row, col in zip(*np.nonzero(missing))]
+    filled = [(names[row], INDICATORS[col], float(values[row, col]), rules[col])
+              for row, col in zip(*np.nonzero(missing))]
     return values, filled
 
 

@@ -149,8 +149,8 @@ def test_a_command_refuses_to_replace_its_output_without_overwrite(tmp_path, arg
     existing = tmp_path / output
     existing.parent.mkdir(parents=True)
     existing.write_text("someone's results\n", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "sim", *argv], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sys.executable, "-m", "sim", *argv], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=600)
     assert done.returncode == 2 and "--overwrite" in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert existing.read_text(encoding="utf-8") == "someone's results\n"
     assert [p for p in (tmp_path / "results").rglob("*") if p.is_file()] == [existing]

@@ -252,8 +252,8 @@ class Claim:
 
 VALIDATION, MODEL = "docs/validation.md", "docs/model.md"
 CLAIMS = {
-    "readme_headline": Claim("README.md", "applied for (`p_seeking_membership`) is {belarus} for Belarus ({belarus_held} "
-                             "end as partner or member) and {kazakhstan} for Kazakhstan; lifting Belarus's sanctions "
+    "readme_headline": Claim("README.md", "applied for (`p_seeking_membership`) is {belarus} for Belarus "
+                             "({belarus_held} end as partner or member) and {kazakhstan} for Kazakhstan; lifting Belarus's sanctions "
                              "brings it to {lifted}, sanctioning Kazakhstan raises it to {sanctioned}.", headline),
     "readme_validation": Claim("README.md", "scores the model on the 2023-2025 BRICS decisions of {states} states",
                                lambda: {"states": scored_counts()["states"]}),
@@ -303,9 +303,10 @@ CLAIMS = {
                                             "lifted {lifted}; Kazakhstan sanctioned {sanctioned}).",
                                             calibrated_outcomes),
     "validation_worst": Claim(VALIDATION, "Argentina's refusal of membership (predicted {argentina} to accept",
-                              lambda: worst_out_of_sample()),
-    "validation_worst_rest": Claim(VALIDATION, "Armenia's non-application ({armenia} to apply), Algeria's withdrawal "
-                                   "and silence ({algeria_1}, {algeria_2}), and Azerbaijan's application ({azerbaijan}:",
+                              worst_out_of_sample),
+    "validation_worst_rest": Claim(VALIDATION, "Armenia's non-application ({armenia} to apply), Algeria's "
+                                   "withdrawal and silence ({algeria_1}, {algeria_2}), and Azerbaijan's application "
+                                   "({azerbaijan}:",
                                    worst_out_of_sample),
     "validation_equal_weights": Claim(VALIDATION, "are estimated as equal ({patron} each)",
                                       lambda: {"patron": three(calibration().weights["patron_pressure"])}),
@@ -335,7 +336,8 @@ CLAIMS = {
                                   "time in only {applied} of replications,", finer_patterns),
     "model_fills": Claim(MODEL, "Belarus's missing `investment_west` is {alone} in `belarus_semi_blockade`",
                          investment_west_fills),
-    "model_fills_eurasia": Claim(MODEL, "and {eurasia} in `eurasia_2024` (the mean over Kazakhstan", investment_west_fills),
+    "model_fills_eurasia": Claim(MODEL, "and {eurasia} in `eurasia_2024` (the mean over Kazakhstan",
+                                 investment_west_fills),
 }
 
 
@@ -352,7 +354,8 @@ def test_the_document_states_what_the_run_gives(name):
     claim = CLAIMS[name]
     expected, found, match, _ = expected_and_found(claim)
     if expected != found:
-        differences = ", ".join(f"{k}: document {found[k]}, run {expected[k]}" for k in expected if expected[k] != found[k])
+        differences = ", ".join(f"{k}: document {found[k]}, run {expected[k]}"
+                                for k in expected if expected[k] != found[k])
         pytest.fail(f"{claim.document} disagrees with the run ({differences}).\n"
                     f"document: {' '.join(match.group(0).split())}\n"
                     f"run:      {' '.join(claim.text.format(**expected).split())}\n"
