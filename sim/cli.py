@@ -22,9 +22,9 @@ examples:
   alignsim run scenarios/eurasia_2024.yaml --set states.Kazakhstan.indicators.sanctions=0.9
   alignsim sweep sweeps/sanctions_vs_western_trade.yaml --executor processes --workers 2
   alignsim sweep sweeps/kazakhstan_sobol.yaml --resume        # finish an interrupted sweep
-  alignsim sensitivity results/sweeps/kazakhstan_sobol --output seeking_membership
+  alignsim sensitivity results/sweeps/kazakhstan_sobol --output p_member_final
   alignsim export results/sweeps/sanctions_vs_western_trade   # results.csv for non-Parquet tools
-  alignsim figures figures/paper.yaml --out figures/out       # every figure of the paper
+  alignsim figures figures/paper.yaml                         # every figure of the paper
   alignsim validate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
   alignsim calibrate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
   alignsim viz scenarios/eurasia_2024.yaml --port 8765           # the dashboard, on 127.0.0.1
@@ -91,7 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--workers", type=_positive, help="worker processes (default: all cores)")
     sweep.add_argument("--scheduler", metavar="ADDRESS",
                        help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask)")
-    sweep.add_argument("--resume", action="store_true", help="finish the sweep already in --out")
+    again = sweep.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true", help="finish the sweep already in --out")
+    again.add_argument("--overwrite", action="store_true", help="discard the sweep already in --out and start again")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
     figures = commands.add_parser(
@@ -100,7 +102,9 @@ def _parser() -> argparse.ArgumentParser:
         "style, each as PNG, PDF and SVG with a JSON sidecar of provenance. Byte-identical when rebuilt. "
         "Sweep results already in --sweeps are reused; the command says whether it reused or computed them.")
     figures.add_argument("figures", metavar="FIGURES", help="figures YAML file")
-    figures.add_argument("--out", type=Path, default=Path("figures") / "out", help="output folder (default: figures/out)")
+    figures.add_argument("--out", type=Path, default=Path("results") / "figures",
+                         help="output folder (default: results/figures)")
+    figures.add_argument("--overwrite", action="store_true", help="replace the figures in a non-empty output folder")
     figures.add_argument("--sweeps", type=Path, default=Path("results") / "sweeps",
                          help="where sweep results are kept and reused (default: results/sweeps)")
     figures.add_argument("--workers", type=_positive, help="worker processes for sweeps (default: all cores)")
@@ -111,9 +115,11 @@ def _parser() -> argparse.ArgumentParser:
         description="Predict each observed decision of the scenario's states (data/brics_decisions.csv) "
         "with the model's decision rule, and score accuracy, log-loss and Brier score next to two "
         "baselines (the base rate; every invitee accepts). Writes predictions.csv, scores.csv, "
-        "disputed.csv and a reliability figure into --out.")
+        "disputed.csv (readings not scored), skipped.csv (rows not scored: the bloc's choices, states not in "
+        "the scenario) and a reliability figure (reliability.png, .pdf, .svg) into --out, all at once.")
     _observed_arguments(validate)
     validate.add_argument("--out", type=Path, help="output folder (default: results/validation/<scenario name>/)")
+    validate.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
 
     calibrate = commands.add_parser(
         "calibrate", help="estimate the decision weights from observed decisions",
@@ -121,8 +127,8 @@ def _parser() -> argparse.ArgumentParser:
         "scenario's) with leave-one-out cross-validation. Reports in-sample and out-of-sample log-loss "
         "next to the baselines and writes a calibrated scenario that extends the original.")
     _observed_arguments(calibrate)
-    calibrate.add_argument("--out", type=Path, help="calibrated scenario file (default: SCENARIO's folder, "
-                           "<name>_calibrated.yaml)")
+    calibrate.add_argument("--out", type=Path, help="calibrated scenario file (default: "
+                           "results/calibration/<scenario name>_calibrated.yaml)")
     calibrate.add_argument("--ridge", type=float, default=0.01, help="penalty toward the scenario's weights (default 0.01)")
     calibrate.add_argument("--overwrite", action="store_true", help="replace an existing calibrated scenario file")
 
@@ -141,17 +147,21 @@ def _parser() -> argparse.ArgumentParser:
         description="Write a sweep's results table (and its failures, if any) as CSV.")
     export.add_argument("folder", metavar="DIR", type=Path, help="a sweep's output folder")
     export.add_argument("--out", type=Path, help="CSV file (default: DIR/results.csv)")
+    export.add_argument("--overwrite", action="store_true", help="replace an existing CSV file")
 
     sensitivity = commands.add_parser(
         "sensitivity", help="Sobol' or Morris indices of a finished sweep (SALib)",
-        description="Sobol' first-order and total indices with 95%% confidence intervals (or Morris mu* "
-        "and sigma) of one output, averaged over replications at each point. Writes "
-        "sensitivity_<output>_<state>.csv and .png.")
+        description="Sobol' first-order and total indices with 95% confidence intervals (or Morris mu* "
+        "and sigma) of one output, averaged over replications at each point. Prints the indices and writes "
+        "sensitivity_<output>_<state>.csv and .png. Warns when a yes/no output is averaged over too few "
+        "replications for its indices to rise above noise.")
     sensitivity.add_argument("folder", metavar="DIR", type=Path, help="a finished sobol or morris sweep's folder")
     sensitivity.add_argument("--output", required=True, metavar="METRIC",
-                             help="a kept output: seeking_membership, ever_applied, final_status (0/0.5/1), p_member_final")
+                             help="a kept output: p_member_final (smooth: the best for indices), seeking_membership, "
+                             "ever_applied, final_status (0/0.5/1)")
     sensitivity.add_argument("--state", help="the state to analyse (needed when the sweep kept several)")
     sensitivity.add_argument("--out", type=Path, help="folder for the CSV and chart (default: DIR)")
+    sensitivity.add_argument("--overwrite", action="store_true", help="replace an existing CSV and chart")
 
     _landscape_arguments(commands)
     return parser
@@ -228,6 +238,10 @@ def _sweep(args) -> int:
 
     sweep = load_sweep(args.sweep)
     out = args.out if args.out is not None else default_folder(sweep)
+    if args.overwrite:
+        from .results import discard
+
+        discard(out)
     total = sweep.spec.replications  # refined by the first progress call
     with _progress(total, args.quiet, "runs") as tick:
         report = run_sweep(sweep, out, args.executor, args.workers, args.scheduler, args.resume, tick)
@@ -245,7 +259,9 @@ def _sweep(args) -> int:
 
 def _figures(args) -> int:
     from .figures import build
+    from .results import check_destination
 
+    check_destination(args.out, args.overwrite)
     log = (lambda message: None) if args.quiet else (lambda message: print(message, flush=True))
     written = build(args.figures, args.out, args.sweeps, log, args.workers,
                     progress=lambda: _progress(1, args.quiet, "runs"))
@@ -257,20 +273,20 @@ def _figures(args) -> int:
 def _validate(args) -> int:
     from .figures import figure_bytes
     from .figures.kinds import reliability
-    from .results import FLOAT_FORMAT
+    from .results import check_destination, table_bytes, write_folder
     from .scenario import load_scenario
     from .validate import validate
 
     scenario = load_scenario(args.scenario)
-    result = validate(scenario, args.observed)
     out = args.out if args.out is not None else Path("results") / "validation" / scenario.name
-    out.mkdir(parents=True, exist_ok=True)
-    for name, table in (("predictions", result.predictions), ("scores", result.scores),
-                        ("disputed", result.disputed), ("skipped", result.skipped)):
-        table.to_csv(out / f"{name}.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    check_destination(out, args.overwrite)
+    result = validate(scenario, args.observed)
+    files = {f"{name}.csv": table_bytes(table) for name, table in (
+        ("predictions", result.predictions), ("scores", result.scores),
+        ("disputed", result.disputed), ("skipped", result.skipped))}
     figure = reliability(result.predictions)
-    for fmt in ("png", "pdf", "svg"):
-        (out / f"reliability.{fmt}").write_bytes(figure_bytes(figure, fmt))
+    files.update({f"reliability.{fmt}": figure_bytes(figure, fmt) for fmt in ("png", "pdf", "svg")})
+    write_folder(out, files, args.overwrite)
     states = result.predictions.state.nunique()
     print(f"{scenario.name}: {len(result.predictions)} observed decisions of {states} states "
           f"({len(result.disputed)} disputed readings and {len(result.skipped)} bloc or out-of-scenario rows not scored)")
@@ -280,23 +296,21 @@ def _validate(args) -> int:
 
 
 def _calibrate(args) -> int:
+    from .results import check_file_destination, write_file
     from .scenario import InputError, Issue, load_scenario
     from .validate import calibrate, calibrated_scenario_text
 
     scenario_path = Path(args.scenario)
     scenario = load_scenario(scenario_path)
-    target = args.out if args.out is not None else scenario_path.with_name(f"{scenario.name}_calibrated.yaml")
-    if target.exists() and not args.overwrite:
-        raise InputError(Issue(str(target), "--out", "exists; pass --overwrite to replace it"))
+    target = (args.out if args.out is not None
+              else Path("results") / "calibration" / f"{scenario.name}_calibrated.yaml")
+    check_file_destination(target, args.overwrite)
     if args.ridge < 0:
         raise InputError(Issue("--ridge", str(args.ridge), "must be at least 0"))
     result = calibrate(scenario, args.observed, ridge=args.ridge)
     print(result.scores.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print("calibrated weights: " + ", ".join(f"{k} {v:.3f}" for k, v in result.weights.items()))
-    text = calibrated_scenario_text(scenario_path, target, result, scenario)
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(target)
+    write_file(target, calibrated_scenario_text(scenario_path, target, result, scenario).encode("utf-8"))
     print(f"wrote {target}")
     return 0
 
@@ -309,23 +323,33 @@ def _viz(args) -> int:
 
 
 def _export(args) -> int:
+    from .results import check_file_destination, table_bytes, write_file
     from .sweep import export_csv
     from .sweep.store import Store
 
-    target = export_csv(args.folder, args.out)
-    print(f"wrote {target}")
     failures = Store.open(args.folder).failures()
+    path = (args.out or args.folder / "results.csv").with_name("failures.csv")
     if len(failures):
-        path = target.with_name("failures.csv")
-        failures.to_csv(path, index=False, lineterminator="\n")
+        check_file_destination(path, args.overwrite)
+    target = export_csv(args.folder, args.out, args.overwrite)
+    print(f"wrote {target}")
+    if len(failures):
+        write_file(path, table_bytes(failures))
         print(f"wrote {path} ({len(failures)} failed runs)")
     return 0
 
 
 def _sensitivity(args) -> int:
-    from .sweep.sensitivity import write
+    from .sweep.sensitivity import NOISY, noise_share, write
 
-    for path in write(args.folder, args.output, args.state, args.out):
+    table, written = write(args.folder, args.output, args.state, args.out, args.overwrite)
+    print(table.drop(columns=["state", "output"]).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    noise = noise_share(args.folder, args.output, args.state)
+    if noise > NOISY:
+        print(f"warning: replication noise makes up {noise:.0%} of the variance of {args.output} across the design "
+              f"points, so these indices partly measure noise (a yes/no output needs many replications): analyse "
+              f"a smooth output such as p_member_final, or run the sweep with more replications", file=sys.stderr)
+    for path in written:
         print(f"wrote {path}")
     return 0
 

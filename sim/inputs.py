@@ -6,12 +6,17 @@ partner tier's arrival, and for each epoch the exogenous utility terms are evalu
 states at once. A model run then only adds the terms that depend on its own history.
 
 Missing indicators are filled by one documented rule (docs/model.md, "Input data"): the mean of
-the same indicator over the scenario's other states that have it, else `NEUTRAL`.
+the same indicator over the scenario's other states that have it; when none has it (a one-state
+scenario, say), the mean over the states of `data/indicators.csv` that have it, else `NEUTRAL`.
 """
 
 from __future__ import annotations
 
+import csv
+import hashlib
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 
@@ -21,7 +26,10 @@ from .scenario.schema import TRADE_KEYS, Indicators, Scenario, month_label, mont
 
 INDICATORS = tuple(Indicators.model_fields)
 NEUTRAL = 0.0
-"""Fill value for an indicator no state in the scenario has: the mechanism is silent."""
+"""Fill value for an indicator neither the scenario nor `REFERENCE` has: the mechanism is silent."""
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "indicators.csv"
+"""The indicators of data/indicators.csv's states (data/SOURCES.md): the fallback for an indicator no state of a scenario has."""
+OTHER_STATES = "mean over the scenario's other states"
 
 STATUS_CODES = {name: code for code, name in enumerate(d.OPTIONS)}
 
@@ -57,7 +65,7 @@ class Timeline:
     initial_seeking: np.ndarray  # (n_states,) bool
     review_interval: int
     invitation_memory: int
-    filled: tuple[tuple[str, str, str, float], ...] = field(default=())  # (date, state, indicator, value)
+    filled: tuple[tuple[str, str, str, float, str], ...] = field(default=())  # (date, state, indicator, value, rule)
 
     @property
     def n_steps(self) -> int:
@@ -67,12 +75,28 @@ class Timeline:
         return self.epochs[self.epoch_of_step[step]]
 
 
-def _indicator_matrix(scenario: Scenario) -> tuple[np.ndarray, list[tuple[str, str, float]]]:
-    """(n_states, n_indicators) with missing values filled, and the list of what was filled.
+@cache
+def reference_means() -> tuple[dict[str, float], str]:
+    """Each indicator's mean over the states of `REFERENCE` that have it, and how it was obtained
+    (the file and its SHA-256, so a manifest says which version was used)."""
+    if not REFERENCE.is_file():  # installed without the repository's data/
+        return {}, f"{NEUTRAL} (data/indicators.csv not found)"
+    data = REFERENCE.read_bytes()
+    values: dict[str, list[float]] = {}
+    for row in csv.DictReader(data.decode("utf-8").splitlines()):
+        if row["indicator"] in INDICATORS and row["kind"] != "missing":
+            values.setdefault(row["indicator"], []).append(float(row["value"]))
+    rule = f"mean over the states of data/indicators.csv (sha256 {hashlib.sha256(data).hexdigest()[:12]})"
+    return {key: sum(v) / len(v) for key, v in values.items()}, rule
 
-    A missing value takes the mean of the same indicator over the states that have it, else
-    `NEUTRAL`. Filled trade shares are then scaled down, if need be, to fit in what the state's
-    given shares leave of 1.
+
+def _indicator_matrix(scenario: Scenario) -> tuple[np.ndarray, list[tuple[str, str, float, str]]]:
+    """(n_states, n_indicators) with missing values filled, and the list of what was filled, with
+    the rule that gave each value.
+
+    A missing value takes the mean of the same indicator over the states that have it, else its
+    mean in `REFERENCE`, else `NEUTRAL`. Filled trade shares are then scaled down, if need be, to
+    fit in what the state's given shares leave of 1.
     """
     names = list(scenario.states)
     raw = np.array(
@@ -82,7 +106,11 @@ def _indicator_matrix(scenario: Scenario) -> tuple[np.ndarray, list[tuple[str, s
     )
     missing = np.isnan(raw)
     counts = (~missing).sum(axis=0)
-    means = np.divide(np.nansum(raw, axis=0), counts, out=np.full(len(INDICATORS), NEUTRAL), where=counts > 0)
+    reference, reference_rule = reference_means()
+    fallback = np.array([reference.get(k, NEUTRAL) for k in INDICATORS])
+    means = np.divide(np.nansum(raw, axis=0), counts, out=fallback, where=counts > 0)
+    rules = [OTHER_STATES if n > 0 else reference_rule if k in reference else f"{NEUTRAL} (no state has it)"
+             for n, k in zip(counts, INDICATORS)]
     values = np.where(missing, means, raw)
 
     trade = [INDICATORS.index(k) for k in TRADE_KEYS]
@@ -92,7 +120,8 @@ def _indicator_matrix(scenario: Scenario) -> tuple[np.ndarray, list[tuple[str, s
     scale = np.divide(room, filled_trade.sum(axis=1), out=np.ones(len(names)), where=filled_trade.sum(axis=1) > room)
     values[:, trade] = np.where(missing[:, trade], values[:, trade] * scale[:, None], values[:, trade])
 
-    filled = [(names[row], INDICATORS[col], float(values[row, col])) for row, col in zip(*np.nonzero(missing))]
+    filled = [(names[row], INDICATORS[col], float(values[row, col]), rules[col])
+              for row, col in zip(*np.nonzero(missing))]
     return values, filled
 
 

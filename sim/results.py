@@ -70,6 +70,7 @@ def table_bytes(frame) -> bytes:
 
 
 def check_destination(out_dir: Path, overwrite: bool) -> None:
+    """The one overwrite rule of every command: existing output is replaced only with --overwrite."""
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(Issue(str(out_dir), "--out", "exists and is not a folder"))
     if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
@@ -78,27 +79,27 @@ def check_destination(out_dir: Path, overwrite: bool) -> None:
         )
 
 
-def write_outputs(result: RunResult, out_dir: str | Path, argv: list[str] | None = None, overwrite: bool = False,
-                  extra: dict[str, bytes] | None = None) -> list[Path]:
-    """Write timeseries.csv, bloc.csv, summary.csv, manifest.json (and `extra` files, such as
-    figures) into `out_dir` atomically."""
+def check_file_destination(path: Path, overwrite: bool) -> None:
+    """The same rule for a command whose output is a single file."""
+    if path.is_dir():
+        raise InputError(Issue(str(path), "--out", "is a folder; give a file name"))
+    if path.exists() and not overwrite:
+        raise InputError(Issue(str(path), "--out", "exists; choose another --out, or pass --overwrite to replace it"))
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write under a temporary name and rename, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(data)
+    temporary.replace(path)
+
+
+def write_folder(out_dir: str | Path, files: dict[str, bytes], overwrite: bool = False) -> list[Path]:
+    """Write `files` (name to bytes) as the folder `out_dir`, all at once or not at all."""
     out_dir = Path(out_dir)
     check_destination(out_dir, overwrite)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    files = {
-        "timeseries.csv": table_bytes(result.timeseries),
-        "bloc.csv": table_bytes(result.bloc),
-        "summary.csv": table_bytes(result.summary),
-        **(extra or {}),
-    }
-    files["manifest.json"] = (
-        json.dumps(
-            {**manifest(result, argv), "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}},
-            indent=2,
-            sort_keys=False,
-        )
-        + "\n"
-    ).encode("utf-8")
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         for name, data in files.items():
@@ -118,6 +119,36 @@ def write_outputs(result: RunResult, out_dir: str | Path, argv: list[str] | None
     return [out_dir / name for name in files]
 
 
+def discard(out_dir: Path) -> None:
+    """Remove a folder a command was told to replace (--overwrite) before it starts writing anew."""
+    if out_dir.is_dir():
+        aside = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+        os.rename(out_dir, aside)  # one step, so an interruption never leaves a half-deleted folder in place
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+def write_outputs(result: RunResult, out_dir: str | Path, argv: list[str] | None = None, overwrite: bool = False,
+                  extra: dict[str, bytes] | None = None) -> list[Path]:
+    """Write timeseries.csv, bloc.csv, summary.csv, manifest.json (and `extra` files, such as
+    figures) into `out_dir` atomically."""
+    check_destination(Path(out_dir), overwrite)
+    files = {
+        "timeseries.csv": table_bytes(result.timeseries),
+        "bloc.csv": table_bytes(result.bloc),
+        "summary.csv": table_bytes(result.summary),
+        **(extra or {}),
+    }
+    files["manifest.json"] = (
+        json.dumps(
+            {**manifest(result, argv), "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}},
+            indent=2,
+            sort_keys=False,
+        )
+        + "\n"
+    ).encode("utf-8")
+    return write_folder(out_dir, files, overwrite)
+
+
 def summary_text(result: RunResult) -> str:
     """A short readable summary for the terminal."""
     s = result.summary
@@ -134,7 +165,7 @@ def summary_text(result: RunResult) -> str:
         )
     if result.filled:
         lines.append(
-            f"{len(result.filled)} missing indicator value(s) filled by the documented rule "
-            f"(mean over the scenario's other states); see manifest.json"
+            f"{len(result.filled)} missing indicator value(s) filled by the documented rule (the mean over "
+            f"the scenario's other states, or over data/indicators.csv when none has it); see manifest.json"
         )
     return "\n".join(lines)

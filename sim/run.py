@@ -74,8 +74,8 @@ def run(
             progress(index + 1, replications)
     stacked = {name: np.stack([r[name] for r in runs]) for name in runs[0]}
     filled = {}
-    for date, state, key, value in timeline.filled:  # the first epoch's fill, per state and indicator
-        filled.setdefault((state, key), (date, value))
+    for date, state, key, value, rule in timeline.filled:  # the first epoch's fill, per state and indicator
+        filled.setdefault((state, key), (date, value, rule))
     return RunResult(
         scenario=scenario,
         seed=seed,
@@ -83,7 +83,8 @@ def run(
         timeseries=timeseries_table(stacked, timeline, seed),
         bloc=bloc_table(stacked, timeline, len(scenario.bloc.members)),
         summary=summary_table(stacked, timeline),
-        filled=[{"state": s, "indicator": k, "from": date, "filled_with": v} for (s, k), (date, v) in filled.items()],
+        filled=[{"state": s, "indicator": k, "from": date, "filled_with": v, "rule": rule}
+                for (s, k), (date, v, rule) in filled.items()],
     )
 
 
@@ -103,7 +104,8 @@ def timeseries_table(stacked: dict[str, np.ndarray], timeline: Timeline, seed: i
         "date": np.tile(np.repeat(np.array(timeline.dates), states), reps),
         "state": np.tile(np.array(timeline.states), reps * steps),
         "status": labels[stacked["status"].ravel()],
-        "seeking_membership": stacked["seeking_membership"].ravel(),
+        # As in summary.csv and sweeps: membership held or applied for (the recorder's field is the application).
+        "seeking_membership": (stacked["seeking_membership"] | (stacked["status"] == MEMBER)).ravel(),
         "course": labels[stacked["course"].ravel()],
         "invited": np.array(["none", "partner", "member"])[stacked["invited"].ravel()],
         "declined": stacked["declined"].ravel(),

@@ -102,7 +102,9 @@ def test_sweeps_are_reused_and_the_command_says_so(tmp_path, capsys):
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "computing sweep small_grid" in out and "computing sweep small_sobol" in out
-    assert main(args) == 0
+    assert main(args) == 2  # the figures are there: replaced only with --overwrite
+    assert "--overwrite" in capsys.readouterr().err
+    assert main([*args, "--overwrite"]) == 0
     out = capsys.readouterr().out
     assert "reused sweep results" in out and "computing" not in out
 

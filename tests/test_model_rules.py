@@ -54,13 +54,14 @@ def test_invitations_come_only_at_summits_and_are_answered():
 def test_missing_values_are_filled_with_the_mean_of_other_states():
     eurasia = sim.load_scenario(SCENARIOS / "eurasia_2024.yaml")
     timeline = compile_timeline(eurasia)
-    filled = {(state, key): value for date, state, key, value in timeline.filled if date == timeline.dates[0]}
+    filled = {(state, key): value for date, state, key, value, _ in timeline.filled if date == timeline.dates[0]}
     known = [s.indicators.investment_west.value for s in eurasia.states.values()
              if s.indicators.investment_west.value is not None]
     assert np.isclose(filled[("Belarus", "investment_west")], np.mean(known))
     result = sim.run(eurasia, seed=1, replications=2)
     assert {"state": "Belarus", "indicator": "investment_west", "from": "2022-01",
-            "filled_with": filled[("Belarus", "investment_west")]} in result.filled
+            "filled_with": filled[("Belarus", "investment_west")],
+            "rule": "mean over the scenario's other states"} in result.filled
     assert len(result.filled) == len({(e["state"], e["indicator"]) for e in result.filled})
 
 
@@ -71,7 +72,7 @@ def test_filled_trade_shares_fit_in_what_given_shares_leave():
     nearly_full = 0.99 - given.trade_west.value - given.trade_china.value
     scenario = sim.with_overrides(eurasia, {"states.Belarus.indicators.trade_russia": nearly_full})
     timeline = compile_timeline(scenario)
-    filled = {(s, k): v for date, s, k, v in timeline.filled if date == "2022-01"}
+    filled = {(s, k): v for date, s, k, v, _ in timeline.filled if date == "2022-01"}
     belarus = scenario.states["Belarus"].indicators
     given = belarus.trade_west.value + belarus.trade_russia.value + belarus.trade_china.value
     assert given + filled[("Belarus", "trade_other_members")] <= 1.0 + 1e-12

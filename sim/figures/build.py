@@ -22,6 +22,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from ..explain import explain
 from ..inputs import scenario_at
+from ..results import write_file
 from ..run import RunResult, run
 from ..scenario import InputError, Issue, Scenario, load_scenario
 from ..scenario.changes import get_path
@@ -112,12 +113,6 @@ def figure_bytes(fig, fmt: Format) -> bytes:
     with kinds.house_style():
         fig.savefig(buffer, format=fmt, metadata=stamp)
     return buffer.getvalue()
-
-
-def _write(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(data)
-    temporary.replace(path)
 
 
 class Builder:
@@ -303,11 +298,11 @@ def build(path: str | Path, out: str | Path, sweeps_dir: str | Path = Path("resu
         for fmt in figure.formats or spec.formats:
             data = figure_bytes(fig, fmt)
             target = out / f"{figure.id}.{fmt}"
-            _write(target, data)
+            write_file(target, data)
             files[target.name] = hashlib.sha256(data).hexdigest()
             written.append(target)
         provenance["files"] = files
         sidecar = out / f"{figure.id}.json"
-        _write(sidecar, (json.dumps(provenance, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+        write_file(sidecar, (json.dumps(provenance, indent=2, sort_keys=True) + "\n").encode("utf-8"))
         written.append(sidecar)
     return written

@@ -87,9 +87,7 @@ def timeline(timeseries: pd.DataFrame, states: list[str], marks: list[tuple[str,
             x = _decimal_year(dates)
             series = {option: by_month["status"].apply(lambda s, o=option: (s == o).mean()).reindex(dates).to_numpy()
                       for option in OPTIONS}
-            series["seeking"] = by_month.apply(
-                lambda g: (g.seeking_membership | (g.status == "member")).mean(), include_groups=False
-            ).reindex(dates).to_numpy()
+            series["seeking"] = by_month["seeking_membership"].mean().reindex(dates).to_numpy()
             for name, share in series.items():
                 low, high = _wilson(share, replications)
                 style = "--" if name == "seeking" else "-"

@@ -124,14 +124,13 @@ def read_results(folder: str | Path) -> pd.DataFrame:
     return Store.open(Path(folder)).results()
 
 
-def export_csv(folder: str | Path, target: str | Path | None = None) -> Path:
-    """Write a sweep's results table as CSV (default DIR/results.csv), for those without Parquet tools."""
-    from ..results import FLOAT_FORMAT
+def export_csv(folder: str | Path, target: str | Path | None = None, overwrite: bool = False) -> Path:
+    """Write a sweep's results table as CSV (default DIR/results.csv), for those without Parquet tools;
+    an existing file is replaced only with `overwrite`."""
+    from ..results import check_file_destination, table_bytes, write_file
 
     folder = Path(folder)
     target = Path(target) if target is not None else folder / "results.csv"
-    table = read_results(folder)
-    temporary = target.with_name(f".{target.name}.tmp")
-    table.to_csv(temporary, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-    temporary.replace(target)
+    check_file_destination(target, overwrite)
+    write_file(target, table_bytes(read_results(folder)))
     return target

@@ -20,8 +20,12 @@ from .store import Store
 NUMERIC_STATUS = {"outside": 0.0, "partner": 0.5, "member": 1.0}
 
 
-def point_means(store: Store, output: str, state: str | None) -> tuple[np.ndarray, str]:
-    """The output's mean over replications at every design point, for one state."""
+NOISY = 0.2
+"""Above this share of replication noise in the variance of the point means, indices mostly measure noise."""
+
+
+def _values(store: Store, output: str, state: str | None) -> tuple[pd.DataFrame, str]:
+    """The output of every finished run (columns point, output) for one state, as numbers."""
     manifest = store.manifest
     states = manifest["states"]
     if state is None:
@@ -44,8 +48,29 @@ def point_means(store: Store, output: str, state: str | None) -> tuple[np.ndarra
     values = results.loc[results.state == state, ["point", output]]
     if output == "final_status":
         values = values.assign(final_status=values.final_status.map(NUMERIC_STATUS))
-    means = values.groupby("point")[output].mean().astype(float)
-    return means.reindex(range(manifest["points"])).to_numpy(), state
+    return values.astype({output: float}), state
+
+
+def point_means(store: Store, output: str, state: str | None) -> tuple[np.ndarray, str]:
+    """The output's mean over replications at every design point, for one state."""
+    values, state = _values(store, output, state)
+    means = values.groupby("point")[output].mean()
+    return means.reindex(range(store.manifest["points"])).to_numpy(), state
+
+
+def noise_share(folder: str | Path, output: str, state: str | None = None) -> float:
+    """The share of the variance of the point means that is replication noise (the mean
+    within-point variance over the replications, divided by the variance of the point means);
+    1.0 when there is one replication per point, since the noise cannot then be told apart."""
+    store = Store.open(Path(folder))
+    values, _ = _values(store, output, state)
+    replications = store.manifest["replications"]
+    if replications < 2:
+        return 1.0
+    grouped = values.groupby("point")[output]
+    spread = grouped.mean().var()
+    noise = grouped.var().mean() / replications
+    return 1.0 if spread == 0 else float(min(1.0, noise / spread))
 
 
 def analyse(folder: str | Path, output: str, state: str | None = None) -> pd.DataFrame:
@@ -84,17 +109,20 @@ def analyse(folder: str | Path, output: str, state: str | None = None) -> pd.Dat
     return table
 
 
-def write(folder: str | Path, output: str, state: str | None = None, out: str | Path | None = None) -> list[Path]:
-    """Analyse and write `sensitivity_<output>_<state>.csv` and `.png` into `out` (default: the sweep folder)."""
-    table = analyse(folder, output, state)
-    target = Path(out) if out is not None else Path(folder)
-    target.mkdir(parents=True, exist_ok=True)
-    stem = f"sensitivity_{output}_{table['state'].iloc[0].replace(' ', '_')}"
-    csv, png = target / f"{stem}.csv", target / f"{stem}.png"
-    table.to_csv(csv, index=False, float_format="%.6g", lineterminator="\n")
+def write(folder: str | Path, output: str, state: str | None = None, out: str | Path | None = None,
+          overwrite: bool = False) -> tuple[pd.DataFrame, list[Path]]:
+    """Analyse and write `sensitivity_<output>_<state>.csv` and `.png` into `out` (default: the
+    sweep folder); existing files are replaced only with `overwrite`. Returns the table and the files."""
     from ..figures import figure_bytes
     from ..figures.kinds import sobol_indices
+    from ..results import check_file_destination, write_file
 
-    figure = sobol_indices(table)
-    png.write_bytes(figure_bytes(figure, "png"))
-    return [csv, png]
+    table = analyse(folder, output, state)
+    target = Path(out) if out is not None else Path(folder)
+    stem = f"sensitivity_{output}_{table['state'].iloc[0].replace(' ', '_')}"
+    csv, png = target / f"{stem}.csv", target / f"{stem}.png"
+    for path in (csv, png):
+        check_file_destination(path, overwrite)
+    write_file(csv, table.to_csv(index=False, float_format="%.6g", lineterminator="\n").encode("utf-8"))
+    write_file(png, figure_bytes(sobol_indices(table), "png"))
+    return table, [csv, png]

@@ -55,7 +55,7 @@ class Store:
         root = Path(root)
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             raise InputError(Issue(str(root), "--out", "exists and is not empty; pass --resume to finish the sweep "
-                                   "in it, or choose another --out"))
+                                   "in it, --overwrite to discard it and start again, or choose another --out"))
         store = cls(root)
         store.parts.mkdir(parents=True, exist_ok=True)
         frame = pd.DataFrame(points, columns=names)
