@@ -34,7 +34,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-COPIED = ("scenarios", "data", "sweeps", "figures")
+COPIED = ("scenarios", "data", "sweeps", "figures", "tests/data")
 
 NOT_RUN = {
     "python3 -m venv .venv": "creates the environment this test already runs in",
@@ -55,6 +55,7 @@ SMALL = [  # (files in the copy, pattern, replacement)
     ("sweeps/*.yaml", r"steps: \d+", "steps: 3"),
     ("figures/*.yaml", r"replications: \d+", "replications: 2"),
 ]
+PYTHON = ("import sim", "from sim")  # a Python block of the docs, run as a script
 COMMAND = re.compile(r"^(?:\.venv/bin/)?alignsim(?=\s|$)")
 
 
@@ -87,7 +88,7 @@ def test_every_documented_command_is_run_or_listed_with_a_reason():
     commands = documented()
     assert len(commands) > 20
     for document, command in commands:
-        assert COMMAND.match(command) or command.startswith("import sim") or reason_not_run(command), (
+        assert COMMAND.match(command) or command.startswith(PYTHON) or reason_not_run(command), (
             f"{document}: {command!r} is neither an alignsim command nor listed in NOT_RUN with a reason")
     for prefix in NOT_RUN:
         assert any(command.lstrip().startswith(prefix) for _, command in commands), (
@@ -106,7 +107,7 @@ def walk(folder: Path, commands: list[tuple[str, str]]) -> None:
     """Run each command in `folder`; each must exit 0 without a traceback."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for document, command in commands:
-        if command.startswith("import sim"):
+        if command.startswith(PYTHON):
             argv = [sys.executable, "-c", command]
         else:
             shell = COMMAND.sub(f'"{sys.executable}" -m sim', command)
