@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from ..scenario import InputError, Issue, Scenario, load_scenario
-from ..scenario.changes import events_overwriting, get_path, set_path
-from ..scenario.loader import issues_from, read_yaml, validate
+from ..scenario.changes import events_overwriting, get_path, overwritten_note, set_path
+from ..scenario.loader import issues_from, missing_name, read_yaml, validate
 from ..scenario.schema import Strict
 
 OUTPUTS = {
@@ -138,11 +138,22 @@ def _integer_paths(data: dict, paths: list[str]) -> set[str]:
     return found
 
 
+def _path_problem(data: dict, path: str, value: Any) -> str | None:
+    try:
+        return missing_name(data, path, value)
+    except ValueError as exc:  # not a dotted path
+        return str(exc)
+
+
 def load_sweep(path: str | Path) -> LoadedSweep:
     """Read and check a sweep file, its base scenario, and every parameter at its bounds."""
     path = Path(path)
     data, lines = read_yaml(path)
     file = str(path)
+    if "base" not in data and {"calendar", "states", "extends"} & set(data):
+        raise InputError(Issue(file, "", "is a scenario file, not a sweep file: a sweep names its scenario with "
+                               "'base' and the 'parameters' it varies (docs/sweeps.md); to run this scenario: "
+                               f"alignsim run {file}", 1))
     try:
         spec = Sweep.model_validate(data)
     except ValidationError as exc:
@@ -151,6 +162,12 @@ def load_sweep(path: str | Path) -> LoadedSweep:
     if not base_path.is_file():
         raise InputError(Issue(file, "base", f"scenario {base_path} does not exist", lines.get(("base",), (file, None))[1]))
     base = load_scenario(base_path)
+    unknown = [Issue(file, f"{section}.{key}", problem, lines.get((section, key), (file, None))[1])
+               for section, values in (("set", spec.set), ("parameters", spec.parameters))
+               for key, value in values.items()
+               for problem in [_path_problem(base.model_dump(mode="json"), key, value)] if problem]
+    if unknown:
+        raise InputError(unknown)
     if spec.set:
         data_with_set = base.model_dump(mode="json")
         for key, value in spec.set.items():
@@ -179,11 +196,11 @@ def load_sweep(path: str | Path) -> LoadedSweep:
                     f"{i.path}: {i.message}" if i.path else i.message for i in exc.issues), line))
                 break
     for path in spec.parameters:
-        for name, date in events_overwriting(base.events, path):
+        found = events_overwriting(base.events, path)
+        if found:
             line = lines.get(("parameters", path), (file, None))[1]
-            problems.append(Issue(file, f"parameters.{path}", f"is set again by the base scenario's event "
-                                  f"{name!r} from {date}, so varying it would change only the months "
-                                  f"before; remove the event with set: {{events.{name}: null}}", line))
+            problems.append(Issue(file, f"parameters.{path}", overwritten_note(
+                found, "set: {{events.{name}: null}}", whose="the base scenario's"), line))
     for state in spec.states or []:
         if state not in base.states:
             problems.append(Issue(file, "states", f"no state {state!r} in the base scenario "
