@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -207,12 +208,15 @@ def _run(args) -> int:
     out = args.out if args.out is not None else Path("results") / scenario.name
     check_destination(out, args.overwrite)
     replications = args.replications or scenario.run.replications
-    with _progress(replications, args.quiet, "replications") as tick:
-        result = run(scenario, seed=args.seed, replications=args.replications, progress=tick)
-    from .figures.build import timeline_files
+    try:
+        with _progress(replications, args.quiet, "replications") as tick:
+            result = run(scenario, seed=args.seed, replications=args.replications, progress=tick)
+        from .figures.build import timeline_files
 
-    written = write_outputs(result, out, argv=["alignsim", *args.argv], overwrite=args.overwrite,
-                            extra=timeline_files(result))
+        written = write_outputs(result, out, argv=["alignsim", *args.argv], overwrite=args.overwrite,
+                                extra=timeline_files(result))
+    except KeyboardInterrupt:
+        raise _Interrupted(f"nothing written to {out}/ (a run writes its outputs only once complete)") from None
     if not args.quiet:
         print(summary_text(result))
         print(f"wrote {out}/: {', '.join(path.name for path in written)}")
@@ -226,8 +230,12 @@ def _sweep(args) -> int:
     sweep = load_sweep(args.sweep)
     out = args.out if args.out is not None else default_folder(sweep)
     total = sweep.spec.replications  # refined by the first progress call
-    with _progress(total, args.quiet, "runs") as tick:
-        report = run_sweep(sweep, out, args.executor, args.workers, args.scheduler, args.resume, tick)
+    try:
+        with _progress(total, args.quiet, "runs") as tick:
+            report = run_sweep(sweep, out, args.executor, args.workers, args.scheduler, args.resume, tick)
+    except KeyboardInterrupt:
+        raise _Interrupted(f"the runs finished so far are kept in {out}/; finish the sweep with: "
+                           f"alignsim sweep {args.sweep} --out {out} --resume") from None
     if not args.quiet:
         print(f"{sweep.spec.name}: {report.total_runs} runs ({report.skipped} already done, {report.ran} run now) "
               f"in {report.folder}/")
@@ -244,8 +252,12 @@ def _figures(args) -> int:
     from .figures import build
 
     log = (lambda message: None) if args.quiet else (lambda message: print(message, flush=True))
-    written = build(args.figures, args.out, args.sweeps, log, args.workers,
-                    progress=lambda: _progress(1, args.quiet, "runs"))
+    try:
+        written = build(args.figures, args.out, args.sweeps, log, args.workers,
+                        progress=lambda: _progress(1, args.quiet, "runs"))
+    except KeyboardInterrupt:
+        raise _Interrupted(f"the figures written so far are in {args.out}/ and the sweep runs in {args.sweeps}/; "
+                           "the same command again reuses those runs") from None
     if not args.quiet:
         print(f"wrote {len(written)} files into {args.out}/")
     return 0
@@ -301,7 +313,14 @@ def _calibrate(args) -> int:
 def _viz(args) -> int:
     from .viz import serve
 
-    serve(args.scenario, port=args.port, host=args.host)
+    try:
+        from click.exceptions import Abort  # how Solara's server reports Ctrl-C
+    except ImportError:  # without the viz extra, serve says what to install
+        Abort = KeyboardInterrupt
+    try:
+        serve(args.scenario, port=args.port, host=args.host)
+    except (KeyboardInterrupt, Abort):
+        raise _Interrupted("the dashboard is stopped") from None
     return 0
 
 
@@ -325,6 +344,10 @@ def _sensitivity(args) -> int:
     for path in write(args.folder, args.output, args.state, args.out):
         print(f"wrote {path}")
     return 0
+
+
+class _Interrupted(Exception):
+    """Ctrl-C during a command: says what was kept and how to go on."""
 
 
 class _progress:
@@ -365,8 +388,11 @@ def main(argv: list[str] | None = None) -> int:
         for issue in exc.issues:
             print(f"error: {str(issue).lstrip(': ')}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except (_Interrupted, KeyboardInterrupt) as exc:
+        # A second Ctrl-C while workers wind down would otherwise end in a traceback.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print(f"interrupted: {exc}" if isinstance(exc, _Interrupted) else "interrupted: nothing written",
+              file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (`alignsim ... | head`): stop quietly, as Unix tools do.

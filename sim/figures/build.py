@@ -27,6 +27,7 @@ from ..scenario import InputError, Issue, Scenario, load_scenario
 from ..scenario.changes import get_path
 from ..scenario.loader import issues_from, read_yaml
 from ..scenario.schema import Month, Strict
+from ..sweep.store import atomic_write
 from . import kinds
 
 Format = Literal["png", "pdf", "svg"]
@@ -115,9 +116,7 @@ def figure_bytes(fig, fmt: Format) -> bytes:
 
 
 def _write(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(data)
-    temporary.replace(path)
+    atomic_write(path, lambda temporary: temporary.write_bytes(data))
 
 
 class Builder:

@@ -29,7 +29,8 @@ POINTS = "points.parquet"
 PARTS = "parts"
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
+    """Write `path` whole or not at all, even when interrupted: `write` fills a temporary path."""
     temporary = path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")
     try:
         write(temporary)
@@ -60,8 +61,8 @@ class Store:
         store.parts.mkdir(parents=True, exist_ok=True)
         frame = pd.DataFrame(points, columns=names)
         frame.insert(0, "point", np.arange(len(frame)))
-        _atomic_write(root / POINTS, lambda p: frame.to_parquet(p, index=False))
-        _atomic_write(root / MANIFEST, lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8"))
+        atomic_write(root / POINTS, lambda p: frame.to_parquet(p, index=False))
+        atomic_write(root / MANIFEST, lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8"))
         return store
 
     @classmethod
@@ -82,10 +83,10 @@ class Store:
         stem = uuid.uuid4().hex
         if result["rows"]["point"]:
             table = pa.Table.from_pydict(result["rows"])
-            _atomic_write(self.parts / f"results-{stem}.parquet", lambda p: pq.write_table(table, p))
+            atomic_write(self.parts / f"results-{stem}.parquet", lambda p: pq.write_table(table, p))
         if result["failures"]:
             table = pa.Table.from_pylist(result["failures"])
-            _atomic_write(self.parts / f"failures-{stem}.parquet", lambda p: pq.write_table(table, p))
+            atomic_write(self.parts / f"failures-{stem}.parquet", lambda p: pq.write_table(table, p))
 
     def _read(self, kind: str, columns: list[str] | None = None) -> pd.DataFrame:
         files = sorted(self.parts.glob(f"{kind}-*.parquet"))
