@@ -52,7 +52,8 @@ class _Reader:
     def build(self, node: yaml.Node, path: tuple, loader: yaml.SafeLoader) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise InputError(Issue(self.file, "", f"more than {MAX_NODES} YAML nodes (alias expansion?)"))
+            raise InputError(Issue(self.file, _dotted(path), f"more than {MAX_NODES} YAML values once aliases "
+                                   "are expanded (an alias bomb?)", node.start_mark.line + 1))
         self.lines.setdefault(path, (self.file, node.start_mark.line + 1))
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
             raise InputError(Issue(self.file, _dotted(path), f"tag {node.tag!r} is refused (tags that construct "
@@ -91,9 +92,15 @@ def read_yaml(path: Path) -> tuple[Any, Lines]:
         raise InputError(Issue(file, "", f"larger than {MAX_FILE_BYTES} bytes"))
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(Issue(file, "", "is not UTF-8 text")) from None
-    loader = yaml.SafeLoader(text)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(Issue(file, "", f"is not UTF-8 text (byte {raw[exc.start]:#04x} on this line)", line)) from None
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # the reader checks every character before parsing
+        line = text[: exc.position].count("\n") + 1
+        raise InputError(Issue(file, "", f"contains the character {exc.character:#06x}, which YAML does not "
+                               "allow (a control character?)", line)) from None
     reader = _Reader(file)
     try:
         node = loader.get_single_node()
@@ -108,6 +115,8 @@ def read_yaml(path: Path) -> tuple[Any, Lines]:
         raise InputError(Issue(file, "", message, mark.line + 1 if mark else None)) from None
     except yaml.YAMLError as exc:
         raise InputError(Issue(file, "", f"invalid YAML: {exc}")) from None
+    except RecursionError:
+        raise InputError(Issue(file, "", "is nested too deeply to be a scenario")) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):

@@ -1,0 +1,312 @@
+"""Any input, however malformed, ends in a valid result or our InputError naming a file and a key
+(or a line): never another exception, a traceback or a hang.
+
+Property-based (hypothesis): scenario and sweep documents are generated, valid ones are mutated
+(types, ranges, structure, YAML syntax, bytes), and fed to the loader and to `alignsim check`;
+the same for `--set` values and for the observed-decisions CSV of `alignsim validate`. The runs
+are deterministic (`derandomize=True`, no example database) with no deadline, and bounded: the
+number of generated cases is `sum(EXAMPLES.values())`. Every crash found is kept below as a plain
+regression test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime
+import io
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.cli import main
+from sim.scenario import InputError, Scenario, load_scenario
+from sim.sweep import load_sweep
+from sim.sweep.spec import LoadedSweep
+from sim.validate import read_observed
+
+from test_malformed_scenarios import VALID
+
+ROOT = Path(__file__).resolve().parents[1]
+OBSERVED = (ROOT / "data" / "brics_decisions.csv").read_text(encoding="utf-8")
+VALID_DATA = yaml.safe_load(VALID)
+GRID = {
+    "name": "hostile_grid",
+    "base": "scenario.yaml",
+    "parameters": {
+        "states.Kazakhstan.indicators.sanctions": {"values": [0.0, 0.5]},
+        "decision.rationality": {"range": [1.0, 3.0], "steps": 2},
+    },
+    "design": "grid",
+    "replications": 2,
+}
+EXAMPLES = {"scenario-values": 150, "scenario-text": 150, "scenario-bytes": 40, "generated": 60,
+            "set": 120, "sweep": 80, "csv": 100}
+
+
+def _settings(name: str):
+    return settings(max_examples=EXAMPLES[name], derandomize=True, database=None, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def _assert_ours(exc: InputError) -> None:
+    assert exc.issues, "an InputError without issues"
+    for issue in exc.issues:
+        # The key (and line) where the loader knows one; a problem with the whole file has neither.
+        assert issue.file, f"no file named: {issue}"
+        assert issue.message.strip(), f"no message: {issue}"
+
+
+def _check_file(path: Path, *options: str) -> None:
+    """The loader gives a scenario or our error; `alignsim check` exits 0 or 2 without a traceback."""
+    try:
+        assert isinstance(load_scenario(path, list(options)), Scenario)
+    except InputError as exc:
+        _assert_ours(exc)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["check", str(path), *(part for option in options for part in ("--set", option))])
+    assert code in (0, 2), err.getvalue()
+    assert "Traceback" not in err.getvalue() and "unexpectedly" not in err.getvalue(), err.getvalue()
+
+
+def _with_file(content: str | bytes, name: str = "scenario.yaml"):
+    folder = tempfile.TemporaryDirectory()
+    path = Path(folder.name) / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return folder, path
+
+
+# --- strategies ---------------------------------------------------------------------------------
+
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**20, 10**20),
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30),
+    st.dates(min_value=datetime.date(1, 1, 1)), st.sampled_from(["2024-10", "2024-10-23", "2024-13", "", " ", "0.5"]),
+)
+VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+                      max_leaves=12)
+KEYS = st.sampled_from(sorted({*Scenario.model_fields, "value", "source", "assumption", "missing", "date", "set",
+                               "extends", "Kazakhstan", "EAEU", "Russia", "consent", "toward", "indicators"}))
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for key, child in node.items():
+            yield from _paths(child, prefix + (key,))
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            yield from _paths(child, prefix + (index,))
+
+
+def _mutate(data, draw):
+    """One structural change somewhere in `data`: a new value, a removed, renamed or added key."""
+    data = copy.deepcopy(data)
+    paths = [p for p in _paths(data) if p]
+    path = draw(st.sampled_from(paths))
+    parent = data
+    for part in path[:-1]:
+        parent = parent[part]
+    kind = draw(st.sampled_from(["value", "delete", "rename", "add", "wrap"]))
+    key = path[-1]
+    if kind == "value":
+        parent[key] = draw(VALUES)
+    elif kind == "delete":
+        del parent[key]
+    elif kind == "rename" and isinstance(parent, dict):
+        parent[draw(KEYS | st.text(max_size=12))] = parent.pop(key)
+    elif kind == "add" and isinstance(parent, dict):
+        parent[draw(KEYS | st.text(max_size=12))] = draw(VALUES)
+    else:
+        parent[key] = [parent[key]] if draw(st.booleans()) else {"value": parent[key]}
+    return data
+
+
+@st.composite
+def mutated_scenarios(draw):
+    data = VALID_DATA
+    for _ in range(draw(st.integers(1, 3))):
+        data = _mutate(data, draw)
+    return data
+
+
+TEXT_EDITS = st.sampled_from(["\t", ":", ": ", "- ", "[", "]", "{", "}", "&a ", "*a", "!!python/name:os.system ",
+                              "!!binary ", "'", '"', "#", "\n", "  ", "? ", "|", ">", "%YAML 1.1\n", "---\n", "\x00",
+                              "\ufeff", "\u202e", "<<: *a\n", "2024-10-23", ".nan", ".inf", "~", "1e999"])
+
+
+@st.composite
+def edited_text(draw, text: str):
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(text)))
+        action = draw(st.sampled_from(["insert", "delete", "truncate", "swap"]))
+        if action == "insert":
+            text = text[:at] + draw(TEXT_EDITS | st.text(max_size=5)) + text[at:]
+        elif action == "delete":
+            text = text[:at] + text[at + draw(st.integers(1, 40)):]
+        elif action == "truncate":
+            text = text[:at]
+        else:
+            lines = text.split("\n")
+            i, j = draw(st.integers(0, len(lines) - 1)), draw(st.integers(0, len(lines) - 1))
+            lines[i], lines[j] = lines[j], lines[i]
+            text = "\n".join(lines)
+    return text
+
+
+def _dump(data) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+# --- scenarios ------------------------------------------------------------------------------------
+
+
+@_settings("scenario-values")
+@given(mutated_scenarios())
+def test_mutated_scenario_values_and_structure(data):
+    folder, path = _with_file(_dump(data))
+    with folder:
+        _check_file(path)
+
+
+@_settings("scenario-text")
+@given(edited_text(VALID))
+def test_mutated_scenario_yaml_text(text):
+    folder, path = _with_file(text)
+    with folder:
+        _check_file(path)
+
+
+@_settings("scenario-bytes")
+@given(st.binary(max_size=400), st.integers(0, len(VALID)), st.sampled_from(["utf-8", "utf-16", "latin-1"]))
+def test_scenario_with_bytes_spliced_in(junk, at, encoding):
+    raw = VALID.encode("utf-8")
+    folder, path = _with_file(raw[:at] + junk + raw[at:] if encoding == "utf-8" else VALID.encode(encoding, "replace"))
+    with folder:
+        _check_file(path)
+
+
+@_settings("generated")
+@given(st.dictionaries(KEYS, VALUES, max_size=8))
+def test_generated_documents(data):
+    folder, path = _with_file(_dump(data))
+    with folder:
+        _check_file(path)
+
+
+SET_PATHS = st.sampled_from([
+    "decision.rationality", "states.Kazakhstan.indicators.sanctions", "states.Georgia.indicators.sanctions",
+    "bloc.appetite.members", "calendar.start", "events.kazan_partner_round", "events.kazan_partner_round.date",
+    "events.nothing", "organizations.EAEU", "states.Kazakhstan", "run.seed", "name", "states",
+    "bloc.members.Russia.toward.Kazakhstan", "powers.west", "decision.weights.bloc_benefits",
+]) | st.text(max_size=25)
+
+
+@_settings("set")
+@given(SET_PATHS, st.one_of(st.text(max_size=20), SCALARS.map(lambda v: yaml.safe_dump(v).split("\n...")[0].strip())))
+def test_set_values(path, value):
+    folder, file = _with_file(VALID)
+    with folder:
+        _check_file(file, f"{path}={value}")
+
+
+# --- sweeps ----------------------------------------------------------------------------------------
+
+
+@st.composite
+def mutated_sweeps(draw):
+    data = GRID
+    if draw(st.booleans()):
+        data = _mutate(data, draw)
+    return draw(edited_text(_dump(data))) if draw(st.booleans()) else _dump(data)
+
+
+@_settings("sweep")
+@given(mutated_sweeps())
+def test_mutated_sweep_files(text):
+    folder, path = _with_file(text, "sweep.yaml")
+    with folder:
+        (path.parent / "scenario.yaml").write_text(VALID, encoding="utf-8")
+        try:
+            assert isinstance(load_sweep(path), LoadedSweep)
+        except InputError as exc:
+            _assert_ours(exc)
+
+
+# --- the observed decisions of `alignsim validate` ----------------------------------------------------
+
+CSV_EDITS = st.sampled_from([",", '"', "\n", "\r", "\x00", "2024-13", "2024-10-23", "bloc", "application",
+                             "invitation", "member", "partner", "none", "disputed", "Kazakhstan", "Belarus", ""])
+
+
+@st.composite
+def edited_csv(draw):
+    text = OBSERVED
+    for _ in range(draw(st.integers(1, 4))):
+        lines = text.split("\n")
+        row = draw(st.integers(0, len(lines) - 1))
+        cells = lines[row].split(",")
+        action = draw(st.sampled_from(["cell", "drop-cell", "text"]))
+        if action == "cell":
+            cells[draw(st.integers(0, len(cells) - 1))] = draw(CSV_EDITS | st.text(max_size=10))
+        elif action == "drop-cell" and len(cells) > 1:
+            del cells[draw(st.integers(0, len(cells) - 1))]
+        lines[row] = ",".join(cells)
+        text = "\n".join(lines)
+        if action == "text":
+            text = draw(edited_text(text))
+    return text
+
+
+@pytest.fixture(scope="module")
+def round_scenario():
+    return load_scenario(ROOT / "scenarios" / "brics_2024_round.yaml")
+
+
+@_settings("csv")
+@given(edited_csv())
+def test_mutated_observed_decisions(round_scenario, text):
+    folder, path = _with_file(text, "observed.csv")
+    with folder:
+        try:
+            read_observed(path, round_scenario)
+        except InputError as exc:
+            _assert_ours(exc)
+
+
+# --- pathological files, and the crashes the properties found -----------------------------------------
+
+PATHOLOGICAL = {
+    "alias-bomb": "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(9)),
+    "deep-nesting-flow": "name: " + "[" * 5000 + "]" * 5000 + "\n",
+    "deep-nesting-block": "".join("  " * i + f"k{i}:\n" for i in range(3000)) + "  " * 3000 + "v\n",
+    "huge-file": "name: x\n" + "# padding\n" * 600_000,
+    "long-line": "name: " + "x" * 4_000_000 + "\n",
+    "merge-key-loop": "a: &a {b: 1}\nc:\n  <<: *a\n  <<: *a\n",
+    "utf-16": VALID.encode("utf-16"),
+    "bom": b"\xef\xbb\xbf" + VALID.encode("utf-8"),
+    "nul-bytes": b"name: x\x00\n",
+    "binary": bytes(range(256)) * 8,
+    "only-a-comment": "# nothing\n",
+    "document-stream": VALID + "---\nname: second\n",
+    "non-string-key": "? [a, b]\n: 1\n",
+    "integer-key": "1: x\nname: y\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PATHOLOGICAL))
+def test_pathological_scenario_files(name, tmp_path):
+    content = PATHOLOGICAL[name]
+    path = tmp_path / "scenario.yaml"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    _check_file(path)
