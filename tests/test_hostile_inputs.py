@@ -69,7 +69,7 @@ def _check_file(path: Path, *options: str) -> None:
         _assert_ours(exc)
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = main(["check", str(path), *(part for option in options for part in ("--set", option))])
+        code = main(["check", str(path), *(f"--set={option}" for option in options)])
     assert code in (0, 2), err.getvalue()
     assert "Traceback" not in err.getvalue() and "unexpectedly" not in err.getvalue(), err.getvalue()
 
@@ -301,6 +301,7 @@ PATHOLOGICAL = {
     "document-stream": VALID + "---\nname: second\n",
     "non-string-key": "? [a, b]\n: 1\n",
     "integer-key": "1: x\nname: y\n",
+    "control-character": "\x1f" + VALID,  # found by test_mutated_scenario_yaml_text: a ReaderError escaped
 }
 
 
@@ -310,3 +311,25 @@ def test_pathological_scenario_files(name, tmp_path):
     path = tmp_path / "scenario.yaml"
     path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     _check_file(path)
+
+
+def test_every_problem_of_an_observed_csv_is_reported_with_its_line_and_column(tmp_path, capsys):
+    rows = [OBSERVED.split("\n")[0], "Kazakhstan,x,2024-10-23,invitation,partner,declined,,s,certain,",
+            "Kazakhstan,x,2024-10,invitation,emperor,declined,2024-13,s,certain,", "Belarus,x,2024-10"]
+    path = tmp_path / "observed.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["validate", str(ROOT / "scenarios" / "brics_2024_round.yaml"), "--observed", str(path), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists()
+    assert f"{path}:2: event_date: expected a month as YYYY-MM, got the full date '2024-10-23'" in err, err
+    assert f"{path}:3: offer: unknown offer 'emperor'" in err, err
+    assert f"{path}:3: response_date: expected a month as YYYY-MM" in err, err
+    assert f"{path}:4: decision: the row has fewer fields than the header" in err, err
+    assert "Traceback" not in err
+
+
+def test_a_folder_given_as_the_observed_csv(tmp_path, capsys):
+    code = main(["validate", str(ROOT / "scenarios" / "brics_2024_round.yaml"), "--observed", str(tmp_path),
+                 "--out", str(tmp_path / "out")])
+    assert code == 2 and "is a directory, not a CSV file" in capsys.readouterr().err

@@ -424,6 +424,77 @@ CASES = [
         (SCENARIO, "status: observer"),
     ),
     Case(
+        "tab-indentation",
+        {SCENARIO: edit("  rationality: 3.0", "\trationality: 3.0")},
+        ("indent with spaces, not tabs",),
+        None,
+        (SCENARIO, "\trationality"),
+    ),
+    Case(
+        "full-date-in-a-month-field",
+        {SCENARIO: edit("start: 2022-01", "start: 2022-01-23")},
+        ("the full date '2022-01-23'", "write 2022-01"),
+        "calendar.start",
+        (SCENARIO, "start: 2022-01-23"),
+    ),
+    Case(
+        "full-date-in-an-event",
+        {SCENARIO: edit("    date: 2024-10\n    description", "    date: 2024-10-23\n    description")},
+        ("the full date '2024-10-23'", "write 2024-10"),
+        "events.kazan_partner_round.date",
+        (SCENARIO, "date: 2024-10-23"),
+    ),
+    Case(
+        "plain-number-for-a-sourced-value",
+        {SCENARIO: edit('affinity: {value: 0.3, assumption: "coded"}', "affinity: 0.3")},
+        ("expected a sourced value", "`affinity: {value: 0.09, source: ...}`", "got 0.3"),
+        "states.Kazakhstan.indicators.affinity",
+        (SCENARIO, "affinity: 0.3"),
+    ),
+    Case(
+        "list-for-a-mapping-of-names",
+        {SCENARIO: edit("organizations:\n  EAEU:", "organizations: [EAEU]\nxorganizations:\n  EAEU:")},
+        ("expected a mapping of names", "got a list"),
+        "organizations",
+        (SCENARIO, "organizations: [EAEU]"),
+    ),
+    Case(
+        "text-for-a-text-field-that-yaml-reads-as-a-date",
+        {SCENARIO: edit("title: Kazakhstan's multi-vector policy and BRICS (minimal, flattened)", "title: 2024-10-23")},
+        ("expected text, got 2024-10-23", "put it in quotes"),
+        "title",
+        (SCENARIO, "title: 2024-10-23"),
+    ),
+    Case(
+        "not-a-number-for-a-share",
+        {SCENARIO: edit("sanctions: {value: 0.0,", "sanctions: {value: .nan,")},
+        ("expected a number, got .nan",),
+        "states.Kazakhstan.indicators.sanctions.value",
+        (SCENARIO, "sanctions: {value: .nan"),
+    ),
+    Case(
+        "control-character",
+        {SCENARIO: edit("  rationality: 3.0", "  rationality: 3.0\x07")},
+        ("0x0007", "YAML does not allow"),
+        None,
+        (SCENARIO, "  rationality: 3.0"),
+    ),
+    Case(
+        "alias-bomb",
+        {SCENARIO: VALID + "references: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+            f"assumptions{i}: &a{i} [{', '.join(['*a' if i == 0 else f'*a{i - 1}'] * 10)}]\n" for i in range(6))},
+        ("YAML values once aliases are expanded",),
+        None,
+        None,
+    ),
+    Case(
+        "sweep-file-given-as-a-scenario",
+        {SCENARIO: "name: s\nbase: other.yaml\nparameters:\n  decision.rationality: {values: [1, 2]}\ndesign: grid\n"},
+        ("is a sweep file, not a scenario", "alignsim sweep"),
+        None,
+        (SCENARIO, "name: s"),
+    ),
+    Case(
         "required-key-missing",
         {SCENARIO: edit("    region: Central Asia\n", "")},
         ("required key is missing",),
@@ -558,3 +629,107 @@ def test_valid_set_is_accepted(tmp_path, capsys):
     code, out, err = _check(capsys, [str(tmp_path / SCENARIO), "--set", "decision.rationality=2",
                                      "--set", "states.Kazakhstan.indicators.sanctions=0.5"])
     assert code == 0, err
+
+
+# --- one pass, in the order of the file -------------------------------------------------------
+
+
+def test_a_scenario_written_from_scratch_gets_every_problem_at_once_in_line_order(tmp_path, capsys):
+    """Problems of the schema, cross-references (an undefined organization, an unknown state) and
+    events are reported together, not a few at a time, sorted by line."""
+    text = edit("memberships: [EAEU, SCO]", "memberships: [EAEU, CSTO]",
+                edit("        Kazakhstan: {value: 0.99", "        Uzbekistan: {value: 0.99",
+                     edit("  rationality: 3.0", "  rationality: high",
+                          edit('affinity: {value: 0.3, assumption: "coded"}', "affinity: 0.3",
+                               edit("      bloc.appetite.partners: 0.42", "      bloc.apetite.partners: 0.42")))))
+    _write(tmp_path, {SCENARIO: text})
+    code, _, err = _check(capsys, [str(tmp_path / SCENARIO)])
+    assert code == 2
+    assert "(5 problems)" in err, err
+    expected = ["organization 'CSTO' is not defined", "expected a sourced value", "no deciding state named 'Uzbekistan'",
+                "expected a number, got 'high'", "no such value that an event can change"]
+    reported = [line for line in err.splitlines()[1:]]
+    assert [next(i for i, line in enumerate(reported) if message in line) for message in expected] == list(range(5)), err
+    numbers = [int(line.split(f"{SCENARIO}:")[1].split(":")[0]) for line in reported]
+    assert numbers == sorted(numbers), err
+
+
+# --- overrides naming what does not exist, or what an event sets again ---------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_an_override_of_a_state_that_does_not_exist_says_so_once(capsys):
+    code, _, err = _check(capsys, [str(ROOT / "scenarios" / "eurasia_2024.yaml"),
+                                   "--set", "states.Georgia.indicators.sanctions=0.9"])
+    assert code == 2
+    assert "(1 problem)" in err and "serbia.yaml" not in err, err
+    assert "--set states.Georgia.indicators.sanctions=0.9: states.Georgia.indicators.sanctions: there is no " \
+           "'Georgia' under states to change; the names there: Belarus, Kazakhstan," in err, err
+
+
+def test_removing_an_event_that_does_not_exist_says_so(tmp_path, capsys):
+    _write(tmp_path, {SCENARIO: VALID})
+    code, _, err = _check(capsys, [str(tmp_path / SCENARIO), "--set", "events.kazan=null"])
+    assert code == 2
+    assert "there is no 'kazan' under events to remove; the names there: kazan_partner_round" in err, err
+
+
+def test_run_refuses_a_value_that_an_event_sets_again_and_names_the_fix(tmp_path, capsys):
+    """The issue's command: the event 'belarus_level_sanctions' would overwrite the value two months in."""
+    scenario = str(ROOT / "scenarios" / "kazakhstan_sanctioned.yaml")
+    out = tmp_path / "out"
+    code = main(["run", scenario, "--set", "states.Kazakhstan.indicators.sanctions=0", "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists()
+    assert "states.Kazakhstan.indicators.sanctions: is set again by the scenario's event 'belarus_level_sanctions' " \
+           "from 2022-03" in err, err
+    assert "remove the event with --set events.belarus_level_sanctions=null" in err, err
+
+
+def test_check_accepts_the_value_once_the_event_is_removed_as_the_message_says(tmp_path, capsys):
+    _write(tmp_path, {SCENARIO: VALID})
+    target = str(tmp_path / SCENARIO)
+    code, _, err = _check(capsys, [target, "--set", "bloc.appetite.partners=0.1"])
+    assert code == 2 and "--set events.kazan_partner_round=null" in err, err
+    code, _, err = _check(capsys, [target, "--set", "events.kazan_partner_round=null", "--set", "bloc.appetite.partners=0.1"])
+    assert code == 0, err
+
+
+def test_with_overrides_warns_about_a_value_an_event_sets_again(tmp_path):
+    import sim
+
+    _write(tmp_path, {SCENARIO: VALID})
+    scenario = sim.load_scenario(tmp_path / SCENARIO)
+    with pytest.warns(sim.OverwrittenValueWarning, match=r"bloc.appetite.partners is set again by the scenario's "
+                      r"event 'kazan_partner_round' from 2024-10.*\{\"events.kazan_partner_round\": None\}"):
+        changed = sim.with_overrides(scenario, {"bloc.appetite.partners": 0.1})
+    assert changed.bloc.appetite.partners.value == 0.1
+
+
+def test_with_overrides_refuses_a_state_that_does_not_exist(tmp_path):
+    import sim
+
+    _write(tmp_path, {SCENARIO: VALID})
+    with pytest.raises(sim.InputError) as raised:
+        sim.with_overrides(sim.load_scenario(tmp_path / SCENARIO), {"states.Georgia.indicators.sanctions": 0.5})
+    assert [str(issue) for issue in raised.value.issues] == [
+        "<override>: states.Georgia.indicators.sanctions: there is no 'Georgia' under states to change; "
+        "the names there: Kazakhstan"]
+
+
+def test_a_sweep_parameter_naming_a_state_that_does_not_exist_says_so_once(tmp_path, capsys):
+    _write(tmp_path, {SCENARIO: VALID, "sweep.yaml": f"name: s\nbase: {SCENARIO}\nparameters:\n"
+                      "  states.Georgia.indicators.sanctions: {values: [0, 1]}\ndesign: grid\n"})
+    assert main(["sweep", str(tmp_path / "sweep.yaml"), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1, err
+    assert "sweep.yaml:4: parameters.states.Georgia.indicators.sanctions: there is no 'Georgia' under states" in err
+
+
+def test_a_scenario_given_to_sweep_is_named_a_scenario(capsys):
+    scenario = str(ROOT / "scenarios" / "eurasia_2024.yaml")
+    assert main(["sweep", scenario, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and "is a scenario file, not a sweep file" in err
+    assert f"alignsim run {scenario}" in err
