@@ -218,12 +218,22 @@ def test_set_values(path, value):
         _check_file(file, f"{path}={value}")
 
 
+SWEEP_PATHS = st.sampled_from(["states.Kazakhstan.region.x", "states.Kazakhstan.indicators.sanctions.value.x",
+                               "decision.review_interval_months", "run.replications", "events", "states"])
+PARAMETERS = [{"values": [0.5]}, {"range": [0.0, 1.0], "steps": 2}, {"values": [float("nan"), 1.0]},
+              {"range": [0.0, float("inf")], "steps": 2}, {"values": [1.5, 2]}, {"range": [1.0, 0.0], "steps": 2},
+              {"range": [0.0, 1.0], "distribution": "normal", "mean": float("nan"), "sd": 1.0, "steps": 2}]
+
 # --- sweeps ----------------------------------------------------------------------------------------
 
 
 @st.composite
 def mutated_sweeps(draw):
-    data = GRID
+    data = copy.deepcopy(GRID)
+    if draw(st.booleans()):
+        data["set"] = {draw(SET_PATHS | SWEEP_PATHS): draw(VALUES)}
+    if draw(st.booleans()):
+        data["parameters"][draw(SET_PATHS | SWEEP_PATHS)] = draw(st.sampled_from(PARAMETERS) | VALUES)
     if draw(st.booleans()):
         data = _mutate(data, draw)
     return draw(edited_text(_dump(data))) if draw(st.booleans()) else _dump(data)
@@ -333,3 +343,23 @@ def test_a_folder_given_as_the_observed_csv(tmp_path, capsys):
     code = main(["validate", str(ROOT / "scenarios" / "brics_2024_round.yaml"), "--observed", str(tmp_path),
                  "--out", str(tmp_path / "out")])
     assert code == 2 and "is a directory, not a CSV file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("body, message", [
+    # found while probing: set_path's ValueError escaped load_sweep
+    ("design: grid\nset: {states.Kazakhstan.region.x: 1}\nparameters: {decision.rationality: {values: [1, 2]}}\n",
+     "set.states.Kazakhstan.region.x: states.Kazakhstan.region is not a mapping"),
+    ("design: grid\nparameters: {states.Kazakhstan.indicators.sanctions.value.x: {values: [1, 2]}}\n",
+     "parameters.states.Kazakhstan.indicators.sanctions.value.x: states.Kazakhstan.indicators.sanctions.value is not"),
+    # a normal with a mean far outside its range sampled infinities, and every run failed
+    ("design: sobol\nsamples: 4\nparameters:\n  decision.rationality: {range: [0, 1], distribution: normal, mean: .nan, sd: 1}\n"
+     "  decision.switching_cost: {range: [0, 1], distribution: normal, mean: 5.0, sd: 1.0e-300}\n",
+     "parameters.decision.switching_cost: a normal distribution needs a finite 'sd' and a 'mean' within [0.0, 1.0]"),
+])
+def test_sweep_files_that_crashed(body, message, tmp_path, capsys):
+    path = tmp_path / "sweep.yaml"
+    path.write_text(f"name: t\nbase: {ROOT / 'scenarios' / 'kazakhstan_multivector.yaml'}\n" + body, encoding="utf-8")
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and f"{path}:" in err, err
+    assert "Traceback" not in err and not (tmp_path / "out").exists()

@@ -297,9 +297,9 @@ def _message(error: dict, path: tuple, root: type[BaseModel] = Scenario) -> str:
     if kind == "list_type":
         return f"expected a list, for example [a, b]{got}"
     if kind == "float_type":
-        return f"expected a number{got}" + (" (remove the quotes)" if _is_number_text(given) else "")
+        return f"expected a number{got}{_number_text_hint(given)}"
     if kind == "int_type":
-        return f"expected a whole number{got}" + (" (remove the quotes)" if _is_number_text(given) else "")
+        return f"expected a whole number{got}{_number_text_hint(given)}"
     if kind == "bool_type":
         return f"expected true or false{got}"
     if kind == "string_type":
@@ -330,12 +330,17 @@ def _message(error: dict, path: tuple, root: type[BaseModel] = Scenario) -> str:
     return f"{message}{got}" if "input" in error and not isinstance(given, (dict, list)) else message
 
 
-def _is_number_text(value: Any) -> bool:
+def _number_text_hint(value: Any) -> str:
+    """Why a number was read as text: quotes, or an exponent YAML 1.1 does not read (1e5)."""
     try:
         float(value)
     except (TypeError, ValueError):
-        return False
-    return isinstance(value, str)
+        return ""
+    if not isinstance(value, str):
+        return ""
+    if "e" in value.lower() and "." not in value:
+        return f" (YAML reads {value} as text; write it with a decimal point, e.g. 1.0e5)"
+    return " (remove the quotes)"
 
 
 def issues_from(

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
 from ..scenario import InputError, Issue, Scenario, load_scenario
-from ..scenario.changes import events_overwriting, get_path, overwritten_note, set_path
+from ..scenario.changes import apply_settings, events_overwriting, get_path, overwritten_note, set_path
 from ..scenario.loader import issues_from, missing_name, read_yaml, validate
 from ..scenario.schema import Strict
 
@@ -48,6 +49,11 @@ class Parameter(Strict):
             raise ValueError(f"range {self.range} must be [low, high] with low < high")
         if self.distribution == "normal" and (self.mean is None or self.sd is None):
             raise ValueError("a normal distribution needs 'mean' and 'sd'")
+        if self.distribution == "normal" and not (
+            math.isfinite(self.sd) and math.isfinite(self.mean) and self.bounds[0] <= self.mean <= self.bounds[1]
+        ):
+            # Sampling a normal truncated far from its mean yields infinities, not values.
+            raise ValueError(f"a normal distribution needs a finite 'sd' and a 'mean' within {list(self.bounds)}")
         if self.steps is not None and self.range is None:
             raise ValueError("'steps' goes with 'range'")
         return self
@@ -139,9 +145,13 @@ def _integer_paths(data: dict, paths: list[str]) -> set[str]:
 
 
 def _path_problem(data: dict, path: str, value: Any) -> str | None:
+    """Why `path` cannot be set to `value` in the base scenario's `data`, or None."""
     try:
-        return missing_name(data, path, value)
-    except ValueError as exc:  # not a dotted path
+        problem = missing_name(data, path, value)
+        if problem is None:
+            apply_settings(data, {path: value}, {"assumption": "a trial"})
+        return problem
+    except ValueError as exc:  # not a dotted path, or one through a plain value
         return str(exc)
 
 
@@ -163,7 +173,8 @@ def load_sweep(path: str | Path) -> LoadedSweep:
         raise InputError(Issue(file, "base", f"scenario {base_path} does not exist", lines.get(("base",), (file, None))[1]))
     base = load_scenario(base_path)
     unknown = [Issue(file, f"{section}.{key}", problem, lines.get((section, key), (file, None))[1])
-               for section, values in (("set", spec.set), ("parameters", spec.parameters))
+               for section, values in (("set", spec.set),
+                                       ("parameters", {k: p.bounds[0] for k, p in spec.parameters.items()}))
                for key, value in values.items()
                for problem in [_path_problem(base.model_dump(mode="json"), key, value)] if problem]
     if unknown:
