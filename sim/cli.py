@@ -1,7 +1,7 @@
 """The command line: parses, calls the library, maps errors to exit codes.
 
 Exit codes: 0 success; 2 bad input (file, key, value, option); 3 a sweep finished but some of
-its runs failed; 1 unexpected failure.
+its runs failed; 130 interrupted (Ctrl-C); 1 unexpected failure.
 """
 
 from __future__ import annotations
