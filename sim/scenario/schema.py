@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{1,2}([ T].*)?$")
 
 
 def _parse_month(value: object) -> str:
@@ -35,7 +36,7 @@ def _parse_month(value: object) -> str:
         match = _MONTH.match(text)
         if match and 1 <= int(match.group(2)) <= 12:
             return text
-        if _MONTH.match(text[:7]) and len(text) > 7:
+        if _FULL_DATE.match(text):
             raise ValueError(f"expected a month as YYYY-MM, got the full date {text!r}: the model steps by "
                              f"month, so write {text[:7]}")
     raise ValueError(f"expected a month as YYYY-MM (for example 2024-10), got {value!r}")
