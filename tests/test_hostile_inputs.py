@@ -363,3 +363,14 @@ def test_sweep_files_that_crashed(body, message, tmp_path, capsys):
     err = capsys.readouterr().err
     assert message in err and f"{path}:" in err, err
     assert "Traceback" not in err and not (tmp_path / "out").exists()
+
+
+def test_a_phase_diagram_naming_no_parameter_is_refused_before_its_sweep_is_computed(tmp_path, capsys):
+    """It was refused only after the sweep (minutes for the bundled Sobol' sweep) had been computed."""
+    path = tmp_path / "figures.yaml"
+    path.write_text(f"name: t\nfigures:\n  - {{id: x, kind: phase_diagram, sweep: {ROOT / 'sweeps' / 'kazakhstan_sobol.yaml'}, "
+                    "x: nope, y: decision.rationality}\n", encoding="utf-8")
+    sweeps = tmp_path / "sweeps"
+    assert main(["figures", str(path), "--out", str(tmp_path / "out"), "--sweeps", str(sweeps), "--quiet"]) == 2
+    assert "'nope' is not a parameter of sweep kazakhstan_sobol" in capsys.readouterr().err
+    assert not sweeps.exists()
