@@ -374,3 +374,26 @@ def test_a_phase_diagram_naming_no_parameter_is_refused_before_its_sweep_is_comp
     assert main(["figures", str(path), "--out", str(tmp_path / "out"), "--sweeps", str(sweeps), "--quiet"]) == 2
     assert "'nope' is not a parameter of sweep kazakhstan_sobol" in capsys.readouterr().err
     assert not sweeps.exists()
+
+
+@pytest.mark.parametrize("damage", ["part", "manifest", "manifest-keys", "points"])
+def test_a_damaged_sweep_folder_is_named_not_a_crash(damage, tmp_path, capsys):
+    """Found by probing `export` and `sensitivity` on damaged folders: JSON and Arrow errors escaped."""
+    morris = {**GRID, "design": "morris", "samples": 2, "replications": 1, "parameters": {
+        "states.Kazakhstan.indicators.sanctions": {"range": [0.0, 1.0]}, "decision.rationality": {"range": [1.0, 3.0]}}}
+    folder, path = _with_file(_dump(morris), "sweep.yaml")
+    with folder:
+        (path.parent / "scenario.yaml").write_text(VALID, encoding="utf-8")
+        out = tmp_path / "out"
+        assert main(["sweep", str(path), "--out", str(out), "--executor", "serial", "--quiet"]) == 0
+    victim = {"part": next((out / "parts").glob("results-*.parquet")), "manifest": out / "sweep.json",
+              "manifest-keys": out / "sweep.json", "points": out / "points.parquet"}[damage]
+    victim.write_text('{"name": "x"}' if damage == "manifest-keys" else "junk", encoding="utf-8")
+    commands = [["sensitivity", str(out), "--output", "seeking_membership", "--out", str(tmp_path / "s")]]
+    if damage != "points":  # export reads no points
+        commands.append(["export", str(out), "--out", str(tmp_path / "r.csv")])
+    for command in commands:
+        code = main(command)
+        err = capsys.readouterr().err
+        assert code == 2 and "the sweep folder is damaged; run the sweep again into another --out" in err, err
+        assert "Traceback" not in err and "unexpectedly" not in err, err

@@ -21,10 +21,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
+from pydantic import ValidationError
 
 from ..scenario import InputError, Issue
+from .spec import Sweep
 
 MANIFEST = "sweep.json"
+MANIFEST_KEYS = ("name", "fingerprint", "sweep", "states", "parameters", "points", "total_runs")
 POINTS = "points.parquet"
 PARTS = "parts"
 
@@ -49,7 +52,21 @@ class Store:
 
     @property
     def manifest(self) -> dict:
-        return json.loads((self.root / MANIFEST).read_text(encoding="utf-8"))
+        try:
+            manifest = json.loads((self.root / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise self._damaged(MANIFEST, exc) from None
+        if not isinstance(manifest, dict) or any(key not in manifest for key in MANIFEST_KEYS):
+            raise self._damaged(MANIFEST, "not a manifest that alignsim wrote")
+        try:
+            Sweep.model_validate(manifest["sweep"])
+        except ValidationError:
+            raise self._damaged(MANIFEST, "its sweep is not a valid sweep") from None
+        return manifest
+
+    def _damaged(self, name: str, why: object) -> InputError:
+        return InputError(Issue(str(self.root / name), "", f"cannot be read ({why}): the sweep folder is damaged; "
+                                "run the sweep again into another --out"))
 
     @classmethod
     def create(cls, root: Path, manifest: dict, points: np.ndarray, names: list[str]) -> Store:
@@ -70,7 +87,8 @@ class Store:
         store = cls(root)
         if not (store.root / MANIFEST).is_file() or not (store.root / POINTS).is_file():
             raise InputError(Issue(str(root), "", "is not a sweep folder (no sweep.json and points.parquet)"))
-        if fingerprint is not None and store.manifest.get("fingerprint") != fingerprint:
+        manifest = store.manifest  # a damaged one is refused here, once
+        if fingerprint is not None and manifest["fingerprint"] != fingerprint:
             raise InputError(Issue(str(root), "--resume", "holds a different sweep (its sweep file, base scenario "
                                    "or alignsim's inputs changed); choose another --out"))
         store.parts.mkdir(exist_ok=True)
@@ -93,7 +111,10 @@ class Store:
         if not files:
             return pd.DataFrame(columns=columns or [])
         # One dataset over all parts reads them about three times faster than file by file.
-        return pads.dataset([str(f) for f in files], format="parquet").to_table(columns=columns).to_pandas()
+        try:
+            return pads.dataset([str(f) for f in files], format="parquet").to_table(columns=columns).to_pandas()
+        except (pa.ArrowException, OSError, ValueError) as exc:  # ArrowInvalid is a ValueError
+            raise self._damaged(PARTS, exc) from None
 
     def done(self) -> set[tuple[int, int]]:
         """(point, replication) of every run already finished or failed."""
@@ -104,7 +125,10 @@ class Store:
         return finished
 
     def points(self) -> pd.DataFrame:
-        return pd.read_parquet(self.root / POINTS)
+        try:
+            return pd.read_parquet(self.root / POINTS)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise self._damaged(POINTS, exc) from None
 
     def results(self) -> pd.DataFrame:
         """The results table: one row per point, replication and kept state, in a fixed order."""
