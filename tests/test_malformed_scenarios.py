@@ -733,3 +733,17 @@ def test_a_scenario_given_to_sweep_is_named_a_scenario(capsys):
     err = capsys.readouterr().err
     assert err.count("error:") == 1 and "is a scenario file, not a sweep file" in err
     assert f"alignsim run {scenario}" in err
+
+
+def test_a_sweep_set_value_that_an_event_sets_again_is_refused_like_a_parameter(tmp_path, capsys):
+    body = (f"name: s\nbase: {SCENARIO}\nset:\n  bloc.appetite.partners: 0.1\nparameters:\n"
+            "  decision.rationality: {values: [1, 2]}\ndesign: grid\n")
+    _write(tmp_path, {SCENARIO: VALID, "sweep.yaml": body})
+    assert main(["sweep", str(tmp_path / "sweep.yaml"), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "sweep.yaml:4: set.bloc.appetite.partners: is set again by the base scenario's event " \
+           "'kazan_partner_round' from 2024-10" in err and "set: {events.kazan_partner_round: null}" in err, err
+    fixed = body.replace("  bloc.appetite.partners: 0.1\n", "  bloc.appetite.partners: 0.1\n  events.kazan_partner_round: null\n")
+    _write(tmp_path, {"sweep.yaml": fixed})
+    assert main(["sweep", str(tmp_path / "sweep.yaml"), "--out", str(tmp_path / "out"), "--quiet",
+                 "--executor", "serial"]) == 0

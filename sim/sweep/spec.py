@@ -206,12 +206,13 @@ def load_sweep(path: str | Path) -> LoadedSweep:
                 problems.append(Issue(file, f"parameters.{name}", f"at {bound}: " + "; ".join(
                     f"{i.path}: {i.message}" if i.path else i.message for i in exc.issues), line))
                 break
-    for path in spec.parameters:
-        found = events_overwriting(base.events, path)
-        if found:
-            line = lines.get(("parameters", path), (file, None))[1]
-            problems.append(Issue(file, f"parameters.{path}", overwritten_note(
-                found, "set: {{events.{name}: null}}", whose="the base scenario's"), line))
+    for section, paths in (("set", spec.set), ("parameters", spec.parameters)):
+        for path in paths:
+            found = events_overwriting(base.events, path)
+            if found:
+                line = lines.get((section, path), (file, None))[1]
+                problems.append(Issue(file, f"{section}.{path}", overwritten_note(
+                    found, "set: {{events.{name}: null}}", whose="the base scenario's"), line))
     for state in spec.states or []:
         if state not in base.states:
             problems.append(Issue(file, "states", f"no state {state!r} in the base scenario "
