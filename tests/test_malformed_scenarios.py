@@ -488,6 +488,21 @@ CASES = [
         None,
     ),
     Case(
+        # Found while probing: YAML reads 2024-13-45 as a date, and its ValueError escaped the loader.
+        "impossible-date-read-by-yaml",
+        {SCENARIO: edit("title: Kazakhstan's multi-vector policy and BRICS (minimal, flattened)", "title: 2024-13-45")},
+        ("'2024-13-45' cannot be read as a YAML value", "month must be in 1..12", "put it in quotes"),
+        "title",
+        (SCENARIO, "title: 2024-13-45"),
+    ),
+    Case(
+        "float-tag-on-text",  # the same: a ValueError from YAML's own float constructor
+        {SCENARIO: edit("  rationality: 3.0", "  rationality: !!float high")},
+        ("'high' cannot be read as a YAML value",),
+        "decision.rationality",
+        (SCENARIO, "rationality: !!float high"),
+    ),
+    Case(
         "sweep-file-given-as-a-scenario",
         {SCENARIO: "name: s\nbase: other.yaml\nparameters:\n  decision.rationality: {values: [1, 2]}\ndesign: grid\n"},
         ("is a sweep file, not a scenario", "alignsim sweep"),
@@ -652,6 +667,25 @@ def test_a_scenario_written_from_scratch_gets_every_problem_at_once_in_line_orde
     assert [next(i for i, line in enumerate(reported) if message in line) for message in expected] == list(range(5)), err
     numbers = [int(line.split(f"{SCENARIO}:")[1].split(":")[0]) for line in reported]
     assert numbers == sorted(numbers), err
+
+
+def test_problems_the_yaml_reader_finds_come_with_the_schema_problems(tmp_path, capsys):
+    """Duplicate keys and refused tags were reported alone, the schema's problems only once fixed."""
+    text = edit("  rationality: 3.0\n", "  rationality: high\n  rationality: 2.0\n",
+                edit("title: Kazakhstan's multi-vector policy and BRICS (minimal, flattened)",
+                     'title: !!python/name:os.system ""', VALID + "name: again\n"))
+    _write(tmp_path, {SCENARIO: text})
+    code, _, err = _check(capsys, [str(tmp_path / SCENARIO)])
+    assert code == 2 and "(4 problems)" in err, err
+    lines = err.splitlines()[1:]
+    assert ["tags that construct objects are refused" in lines[0], "expected a number, got 'high'" in lines[1],
+            "decision.rationality: duplicate key" in lines[2], "name: duplicate key" in lines[3]] == [True] * 4, err
+
+
+def test_a_refused_value_is_not_reported_again_as_a_missing_key(tmp_path, capsys):
+    _write(tmp_path, {SCENARIO: edit("    region: Central Asia", '    region: !!python/name:os.system ""')})
+    code, _, err = _check(capsys, [str(tmp_path / SCENARIO)])
+    assert code == 2 and "(1 problem)" in err and "states.Kazakhstan.region: could not determine a constructor" in err
 
 
 # --- overrides naming what does not exist, or what an event sets again ---------------------------

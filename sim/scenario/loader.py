@@ -41,13 +41,23 @@ Lines = dict[tuple, tuple[str, int | None]]
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"}
 
 
+_REFUSED = object()  # a value the reader refused (and reported): left out of the data
+_MISSING = "required key is missing"
+
+
 class _Reader:
-    """Turns a YAML document into plain data, remembering the line of every key."""
+    """Turns a YAML document into plain data, remembering the line of every key, and reporting
+    every duplicate key, refused tag or unreadable value rather than stopping at the first."""
 
     def __init__(self, file: str):
         self.file = file
         self.lines: Lines = {}
         self.nodes = 0
+        self.problems: list[Issue] = []
+
+    def _refuse(self, path: tuple, message: str, node: yaml.Node) -> object:
+        self.problems.append(Issue(self.file, _dotted(path), message, node.start_mark.line + 1))
+        return _REFUSED
 
     def build(self, node: yaml.Node, path: tuple, loader: yaml.SafeLoader) -> Any:
         self.nodes += 1
@@ -56,29 +66,41 @@ class _Reader:
                                    "are expanded (an alias bomb?)", node.start_mark.line + 1))
         self.lines.setdefault(path, (self.file, node.start_mark.line + 1))
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
-            raise InputError(Issue(self.file, _dotted(path), f"tag {node.tag!r} is refused (tags that construct "
-                                   "objects are refused)", node.start_mark.line + 1))
+            return self._refuse(path, f"tag {node.tag!r} is refused (tags that construct objects are refused)", node)
         if isinstance(node, yaml.MappingNode):
             loader.flatten_mapping(node)
             result: dict = {}
+            seen = set()
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
-                    raise InputError(Issue(self.file, _dotted(path), "keys must be plain names",
-                                           key_node.start_mark.line + 1))
+                    self._refuse(path, "keys must be plain names", key_node)
+                    continue
                 key = key_node.value
-                if key in result:
-                    raise InputError(Issue(self.file, _dotted(path + (key,)), "duplicate key",
-                                           key_node.start_mark.line + 1))
+                if key in seen:
+                    self._refuse(path + (key,), "duplicate key", key_node)
+                    continue
+                seen.add(key)
                 self.lines[path + (key,)] = (self.file, key_node.start_mark.line + 1)
-                result[key] = self.build(value_node, path + (key,), loader)
+                value = self.build(value_node, path + (key,), loader)
+                if value is not _REFUSED:
+                    result[key] = value
             return result
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (index,), loader) for index, item in enumerate(node.value)]
-        return loader.construct_object(node)
+            items = [self.build(item, path + (index,), loader) for index, item in enumerate(node.value)]
+            return [item for item in items if item is not _REFUSED]
+        try:
+            return loader.construct_object(node)
+        except yaml.constructor.ConstructorError as exc:
+            refused = " (tags that construct objects are refused)" if "constructor for the tag" in str(exc.problem) else ""
+            return self._refuse(path, f"{exc.problem}{refused}", node)
+        except (ValueError, TypeError, OverflowError) as exc:  # e.g. 2024-13-45 read as a date
+            return self._refuse(path, f"{node.value!r} cannot be read as a YAML value ({exc}); put it in quotes if "
+                                "it is text", node)
 
 
-def read_yaml(path: Path) -> tuple[Any, Lines]:
-    """Parse one YAML file safely: no Python object tags, no duplicate keys, bounded size."""
+def _read(path: Path) -> tuple[Any, Lines, list[Issue]]:
+    """Parse one YAML file safely: no Python object tags, bounded size and expansion. Problems
+    with single values (duplicate keys, refused tags) are returned, the rest of the file read."""
     file = str(path)
     try:
         raw = path.read_bytes()
@@ -108,8 +130,6 @@ def read_yaml(path: Path) -> tuple[Any, Lines]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
-        if isinstance(exc, yaml.constructor.ConstructorError):
-            message = f"{message} (tags that construct objects are refused)"
         if "'\\t'" in message or "tab" in message:
             message = f"{message}: indent with spaces, not tabs"
         raise InputError(Issue(file, "", message, mark.line + 1 if mark else None)) from None
@@ -120,9 +140,17 @@ def read_yaml(path: Path) -> tuple[Any, Lines]:
     finally:
         loader.dispose()
     if not isinstance(data, dict):
-        kind = "empty" if data is None else f"a {type(data).__name__}"
-        raise InputError(Issue(file, "", f"a scenario must be a mapping of keys, but the file is {kind}", 1))
-    return data, reader.lines
+        kind = "empty" if data is None or data is _REFUSED else f"a {type(data).__name__}"
+        raise InputError(reader.problems or [Issue(file, "", f"a scenario must be a mapping of keys, but the file is {kind}", 1)])
+    return data, reader.lines, reader.problems
+
+
+def read_yaml(path: Path) -> tuple[Any, Lines]:
+    """Parse one YAML file safely; every problem found is raised together."""
+    data, lines, problems = _read(path)
+    if problems:
+        raise InputError(_sort(problems))
+    return data, lines
 
 
 def _merge(base: Any, override: Any) -> Any:
@@ -140,16 +168,16 @@ def _merge(base: Any, override: Any) -> Any:
     return merged
 
 
-def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Lines, list[dict]]:
+def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Lines, list[dict], list[Issue]]:
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(str(p) for p in chain + (resolved,))
         raise InputError(Issue(str(path), EXTENDS_KEY, f"extends itself in a cycle: {cycle}"))
-    data, lines = read_yaml(path)
+    data, lines, problems = _read(path)
     files = [{"path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}]
     parents = data.pop(EXTENDS_KEY, None)
     if parents is None:
-        return data, lines, files
+        return data, lines, files, problems
     if isinstance(parents, str):
         parents = [parents]
     extends_line = lines[(EXTENDS_KEY,)][1]
@@ -161,12 +189,13 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict, Lines
         parent_path = path.parent / parent_name
         if not parent_path.is_file():
             raise InputError(Issue(str(path), EXTENDS_KEY, f"{parent_path} does not exist", extends_line))
-        base, base_lines, base_files = _read_with_extends(parent_path, chain + (resolved,))
+        base, base_lines, base_files, base_problems = _read_with_extends(parent_path, chain + (resolved,))
         merged = _merge(merged, base)
         merged_lines.update(base_lines)
         files += base_files
+        problems = base_problems + problems
     merged_lines.update(lines)
-    return _merge(merged, data), merged_lines, files
+    return _merge(merged, data), merged_lines, files, problems
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -289,7 +318,7 @@ def _message(error: dict, path: tuple, root: type[BaseModel] = Scenario) -> str:
         valid = f" Valid keys here: {', '.join(allowed)}." if allowed else ""
         return f"unknown key{hint}{valid}"
     if kind == "missing":
-        return "required key is missing"
+        return _MISSING
     if kind == "model_type":
         return f"expected {_expected_form(key, ctx.get('class_name', ''))}{got}"
     if kind == "dict_type":
@@ -429,19 +458,24 @@ def _sort(issues: list[Issue]) -> list[Issue]:
     return sorted(issues, key=lambda issue: (issue.file, issue.line or 0))
 
 
-def validate(data: dict, lines: Lines | None = None, file: str = "<scenario>") -> Scenario:
+def validate(data: dict, lines: Lines | None = None, file: str = "<scenario>", found: list[Issue] = ()) -> Scenario:
     """Validate plain data as a scenario, events included; raise InputError listing every issue,
-    all in one pass, in the order of the file."""
+    all in one pass, in the order of the file. `found`: problems the reader already found in
+    the file (a duplicate key, a refused tag), whose keys were left out of `data`."""
     lines = lines or {}
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         issues = issues_from(exc, data, lines, file) + _cross_issues(reference_problems(data), lines, file)
-        events = _event_issues(data, lines, file, {issue.path for issue in issues})
-        raise InputError(_sort(issues + events)) from None
-    problems = _event_issues(data, lines, file)
-    if problems:
-        raise InputError(_sort(problems))
+        issues += _event_issues(data, lines, file, {issue.path for issue in issues})
+    else:
+        issues = _event_issues(data, lines, file)
+    # A value the reader refused is reported once, by the reader, not again as a missing key.
+    refused = {issue.path for issue in found}
+    issues = list(found) + [issue for issue in issues
+                            if not (issue.path in refused and issue.message == _MISSING)]
+    if issues:
+        raise InputError(_sort(issues))
     return scenario
 
 
@@ -485,7 +519,7 @@ def load_scenario(path: str | Path, overrides: typing.Iterable[str] = ()) -> Sce
     An override of a value that a dated event sets again is refused: it would hold only until
     the event, which is rarely what was meant."""
     path = Path(path)
-    data, lines, files = _read_with_extends(path, ())
+    data, lines, files, found = _read_with_extends(path, ())
     _scenario_kind(data, str(path))
     applied, problems = [], []
     for text in overrides:
@@ -506,7 +540,7 @@ def load_scenario(path: str | Path, overrides: typing.Iterable[str] = ()) -> Sce
         applied.append((label, key))
     if problems:
         raise InputError(problems)
-    scenario = validate(data, lines, str(path))
+    scenario = validate(data, lines, str(path), found)
     for label, key in applied:
         found = events_overwriting(scenario.events, key)
         if found:
