@@ -140,7 +140,8 @@ def mutated_scenarios(draw):
 
 TEXT_EDITS = st.sampled_from(["\t", ":", ": ", "- ", "[", "]", "{", "}", "&a ", "*a", "!!python/name:os.system ",
                               "!!binary ", "'", '"', "#", "\n", "  ", "? ", "|", ">", "%YAML 1.1\n", "---\n", "\x00",
-                              "\ufeff", "\u202e", "<<: *a\n", "2024-10-23", ".nan", ".inf", "~", "1e999"])
+                              "\ufeff", "\u202e", "<<: *a\n", "2024-10-23", "2024-13-45", "!!float ", "!!int ", "!!timestamp ",
+                              ".nan", ".inf", "~", "1e999"])
 
 
 @st.composite
