@@ -491,16 +491,25 @@ CASES = [
         # Found while probing: YAML reads 2024-13-45 as a date, and its ValueError escaped the loader.
         "impossible-date-read-by-yaml",
         {SCENARIO: edit("title: Kazakhstan's multi-vector policy and BRICS (minimal, flattened)", "title: 2024-13-45")},
-        ("'2024-13-45' cannot be read as a YAML value", "month must be in 1..12", "put it in quotes"),
+        ("'2024-13-45' is not a valid date", "put it in quotes if it is text"),
         "title",
         (SCENARIO, "title: 2024-13-45"),
     ),
     Case(
         "float-tag-on-text",  # the same: a ValueError from YAML's own float constructor
         {SCENARIO: edit("  rationality: 3.0", "  rationality: !!float high")},
-        ("'high' cannot be read as a YAML value",),
+        ("'high' is not a valid number",),
         "decision.rationality",
         (SCENARIO, "rationality: !!float high"),
+    ),
+    Case(
+        # Found by the hypothesis tests: an AttributeError and an IndexError from YAML's constructors.
+        "scalar-tags-yaml-cannot-construct",
+        {SCENARIO: edit("title: Kazakhstan's multi-vector policy and BRICS (minimal, flattened)",
+                        "title: !!timestamp abc\ndescription: !!int ''")},
+        ("'abc' is not a valid date",),
+        "title",
+        (SCENARIO, "title: !!timestamp abc"),
     ),
     Case(
         "sweep-file-given-as-a-scenario",

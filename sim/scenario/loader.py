@@ -42,7 +42,7 @@ _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2
 
 
 _REFUSED = object()  # a value the reader refused (and reported): left out of the data
-_MISSING = "required key is missing"
+_DUPLICATE = "duplicate key"
 
 
 class _Reader:
@@ -77,7 +77,7 @@ class _Reader:
                     continue
                 key = key_node.value
                 if key in seen:
-                    self._refuse(path + (key,), "duplicate key", key_node)
+                    self._refuse(path + (key,), _DUPLICATE, key_node)
                     continue
                 seen.add(key)
                 self.lines[path + (key,)] = (self.file, key_node.start_mark.line + 1)
@@ -86,16 +86,19 @@ class _Reader:
                     result[key] = value
             return result
         if isinstance(node, yaml.SequenceNode):
+            # A refused item stays as a null, so that the items after it keep their positions.
             items = [self.build(item, path + (index,), loader) for index, item in enumerate(node.value)]
-            return [item for item in items if item is not _REFUSED]
+            return [None if item is _REFUSED else item for item in items]
         try:
             return loader.construct_object(node)
         except yaml.constructor.ConstructorError as exc:
             refused = " (tags that construct objects are refused)" if "constructor for the tag" in str(exc.problem) else ""
             return self._refuse(path, f"{exc.problem}{refused}", node)
-        except (ValueError, TypeError, OverflowError) as exc:  # e.g. 2024-13-45 read as a date
-            return self._refuse(path, f"{node.value!r} cannot be read as a YAML value ({exc}); put it in quotes if "
-                                "it is text", node)
+        except Exception:  # noqa: BLE001 - YAML's scalar constructors raise ValueError (2024-13-45 read as
+            # a date), IndexError (!!int ""), AttributeError (!!timestamp text) and more, all about this value
+            kind = node.tag.rsplit(":", 1)[-1]
+            kind = {"timestamp": "date", "int": "whole number", "float": "number", "bool": "boolean (true or false)"}.get(kind, kind)
+            return self._refuse(path, f"{node.value!r} is not a valid {kind}; put it in quotes if it is text", node)
 
 
 def _read(path: Path) -> tuple[Any, Lines, list[Issue]]:
@@ -318,7 +321,7 @@ def _message(error: dict, path: tuple, root: type[BaseModel] = Scenario) -> str:
         valid = f" Valid keys here: {', '.join(allowed)}." if allowed else ""
         return f"unknown key{hint}{valid}"
     if kind == "missing":
-        return _MISSING
+        return "required key is missing"
     if kind == "model_type":
         return f"expected {_expected_form(key, ctx.get('class_name', ''))}{got}"
     if kind == "dict_type":
@@ -470,10 +473,9 @@ def validate(data: dict, lines: Lines | None = None, file: str = "<scenario>", f
         issues += _event_issues(data, lines, file, {issue.path for issue in issues})
     else:
         issues = _event_issues(data, lines, file)
-    # A value the reader refused is reported once, by the reader, not again as a missing key.
-    refused = {issue.path for issue in found}
-    issues = list(found) + [issue for issue in issues
-                            if not (issue.path in refused and issue.message == _MISSING)]
+    # A value the reader refused is reported once, by the reader, not again as missing or null.
+    refused = {issue.path for issue in found if issue.message != _DUPLICATE}
+    issues = list(found) + [issue for issue in issues if issue.path not in refused]
     if issues:
         raise InputError(_sort(issues))
     return scenario
