@@ -41,7 +41,7 @@ Lines = dict[tuple, tuple[str, int | None]]
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"}
 
 
-_REFUSED = object()  # a value the reader refused (and reported): left out of the data
+_REFUSED = object()  # a value the reader refused (and reported): left out of a mapping, null in a list
 _DUPLICATE = "duplicate key"
 
 
