@@ -14,6 +14,6 @@ __version__ = "0.1.0"
 
 from .model import AlignmentModel  # noqa: E402
 from .run import RunResult, run  # noqa: E402
-from .scenario import InputError, Scenario, load_scenario, with_overrides  # noqa: E402
+from .scenario import InputError, OverwrittenValueWarning, Scenario, load_scenario, with_overrides  # noqa: E402
 
-__all__ = ["AlignmentModel", "InputError", "RunResult", "Scenario", "load_scenario", "run", "with_overrides"]
+__all__ = ["AlignmentModel", "InputError", "OverwrittenValueWarning", "RunResult", "Scenario", "load_scenario", "run", "with_overrides"]

@@ -1,13 +1,14 @@
 """The command line: parses, calls the library, maps errors to exit codes.
 
 Exit codes: 0 success; 2 bad input (file, key, value, option); 3 a sweep finished but some of
-its runs failed; 1 unexpected failure.
+its runs failed; 130 interrupted (Ctrl-C); 1 unexpected failure.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -220,12 +221,15 @@ def _run(args) -> int:
     out = args.out if args.out is not None else Path("results") / scenario.name
     check_destination(out, args.overwrite)
     replications = args.replications or scenario.run.replications
-    with _progress(replications, args.quiet, "replications") as tick:
-        result = run(scenario, seed=args.seed, replications=args.replications, progress=tick)
-    from .figures.build import timeline_files
+    try:
+        with _progress(replications, args.quiet, "replications") as tick:
+            result = run(scenario, seed=args.seed, replications=args.replications, progress=tick)
+        from .figures.build import timeline_files
 
-    written = write_outputs(result, out, argv=["alignsim", *args.argv], overwrite=args.overwrite,
-                            extra=timeline_files(result))
+        written = write_outputs(result, out, argv=["alignsim", *args.argv], overwrite=args.overwrite,
+                                extra=timeline_files(result))
+    except KeyboardInterrupt:
+        raise _Interrupted(f"nothing written to {out}/ (a run writes its outputs only once complete)") from None
     if not args.quiet:
         print(summary_text(result))
         print(f"wrote {out}/: {', '.join(path.name for path in written)}")
@@ -243,8 +247,12 @@ def _sweep(args) -> int:
 
         discard(out)
     total = sweep.spec.replications  # refined by the first progress call
-    with _progress(total, args.quiet, "runs") as tick:
-        report = run_sweep(sweep, out, args.executor, args.workers, args.scheduler, args.resume, tick)
+    try:
+        with _progress(total, args.quiet, "runs") as tick:
+            report = run_sweep(sweep, out, args.executor, args.workers, args.scheduler, args.resume, tick)
+    except KeyboardInterrupt:
+        raise _Interrupted(f"the runs finished so far are kept in {out}/; finish the sweep with: "
+                           f"alignsim sweep {args.sweep} --out {out} --resume") from None
     if not args.quiet:
         print(f"{sweep.spec.name}: {report.total_runs} runs ({report.skipped} already done, {report.ran} run now) "
               f"in {report.folder}/")
@@ -263,8 +271,12 @@ def _figures(args) -> int:
 
     check_destination(args.out, args.overwrite)
     log = (lambda message: None) if args.quiet else (lambda message: print(message, flush=True))
-    written = build(args.figures, args.out, args.sweeps, log, args.workers,
-                    progress=lambda: _progress(1, args.quiet, "runs"))
+    try:
+        written = build(args.figures, args.out, args.sweeps, log, args.workers,
+                        progress=lambda: _progress(1, args.quiet, "runs"))
+    except KeyboardInterrupt:
+        raise _Interrupted(f"the figures written so far are in {args.out}/ and the sweep runs in {args.sweeps}/; "
+                           "the same command again reuses those runs") from None
     if not args.quiet:
         print(f"wrote {len(written)} files into {args.out}/")
     return 0
@@ -296,7 +308,8 @@ def _validate(args) -> int:
 
 
 def _calibrate(args) -> int:
-    from .results import check_file_destination, write_file
+    from .files import write_file
+    from .results import check_file_destination
     from .scenario import InputError, Issue, load_scenario
     from .validate import calibrate, calibrated_scenario_text
 
@@ -318,12 +331,20 @@ def _calibrate(args) -> int:
 def _viz(args) -> int:
     from .viz import serve
 
-    serve(args.scenario, port=args.port, host=args.host)
+    try:
+        from click.exceptions import Abort  # how Solara's server reports Ctrl-C
+    except ImportError:  # without the viz extra, serve says what to install
+        Abort = KeyboardInterrupt
+    try:
+        serve(args.scenario, port=args.port, host=args.host)
+    except (KeyboardInterrupt, Abort):
+        raise _Interrupted("the dashboard is stopped") from None
     return 0
 
 
 def _export(args) -> int:
-    from .results import check_file_destination, table_bytes, write_file
+    from .files import write_file
+    from .results import check_file_destination, table_bytes
     from .sweep import export_csv
     from .sweep.store import Store
 
@@ -428,6 +449,10 @@ def _plain(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() and abs(value) < 1e15 else f"{value:.6g}"
 
 
+class _Interrupted(Exception):
+    """Ctrl-C during a command: says what was kept and how to go on."""
+
+
 class _progress:
     """A progress bar on a terminal; nothing when quiet or when output is not a terminal."""
 
@@ -467,8 +492,11 @@ def main(argv: list[str] | None = None) -> int:
         for issue in exc.issues:
             print(f"error: {str(issue).lstrip(': ')}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except (_Interrupted, KeyboardInterrupt) as exc:
+        # A second Ctrl-C while workers wind down would otherwise end in a traceback.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print(f"interrupted: {exc}" if isinstance(exc, _Interrupted) else "interrupted: nothing written",
+              file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (`alignsim ... | head`): stop quietly, as Unix tools do.

@@ -87,14 +87,6 @@ def check_file_destination(path: Path, overwrite: bool) -> None:
         raise InputError(Issue(str(path), "--out", "exists; choose another --out, or pass --overwrite to replace it"))
 
 
-def write_file(path: Path, data: bytes) -> None:
-    """Write under a temporary name and rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(data)
-    temporary.replace(path)
-
-
 def write_folder(out_dir: str | Path, files: dict[str, bytes], overwrite: bool = False) -> list[Path]:
     """Write `files` (name to bytes) as the folder `out_dir`, all at once or not at all."""
     out_dir = Path(out_dir)

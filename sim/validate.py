@@ -29,7 +29,8 @@ from scipy.optimize import minimize
 from . import decision as d
 from .inputs import Timeline, compile_timeline
 from .scenario import InputError, Issue, Scenario
-from .scenario.schema import Weights, month_number
+from .scenario.loader import MAX_FILE_BYTES
+from .scenario.schema import Weights, _parse_month, month_number
 
 COLUMNS = ("state", "event", "event_date", "decision", "offer", "response", "response_date", "source", "certainty")
 POSITIVE = {"accepted", "applied"}
@@ -53,30 +54,15 @@ class Observation:
 
 def read_observed(path: str | Path, scenario: Scenario) -> tuple[list[Observation], list[Observation], list[dict]]:
     """(scored, disputed, skipped) observations of the scenario's states."""
-    path = Path(path)
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-            if missing:
-                raise InputError(Issue(str(path), "", f"missing column(s): {', '.join(missing)}"))
-            rows = list(reader)
-    except FileNotFoundError:
-        raise InputError(Issue(str(path), "", "file not found")) from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(Issue(str(path), "", f"cannot be read as CSV: {exc}")) from None
+    rows = _read_rows(Path(path), scenario)
     start, end = scenario.calendar.start, scenario.calendar.end
     scored, disputed, skipped = [], [], []
-    for line, row in enumerate(rows, start=2):
+    for row in rows:
         reason = None
         if row["state"] not in scenario.states:
             reason = "state not in the scenario"
         elif row["decision"] == "bloc":
             reason = "the bloc's decision, not the state's"
-        elif row["decision"] not in ("invitation", "application"):
-            raise InputError(Issue(str(path), f"line {line}.decision", f"unknown decision {row['decision']!r}", line))
-        elif row["offer"] not in CODES:
-            raise InputError(Issue(str(path), f"line {line}.offer", f"unknown offer {row['offer']!r}", line))
         if reason:
             skipped.append({"state": row["state"], "event": row["event"], "reason": reason})
             continue
@@ -102,6 +88,53 @@ def read_observed(path: str | Path, scenario: Scenario) -> tuple[list[Observatio
         scored.append(Observation(row["state"], row["event"], row["decision"], offer, month,
                                   1 if response in POSITIVE else 0, response, row["certainty"]))
     return scored, disputed, skipped
+
+
+def _read_rows(path: Path, scenario: Scenario) -> list[dict]:
+    """The rows of an observed-decisions CSV, every problem of the rows that are scored reported
+    together, each with its line and column."""
+    file = str(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(Issue(file, "", f"larger than {MAX_FILE_BYTES} bytes"))
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise InputError(Issue(file, "", f"missing column(s): {', '.join(missing)}", 1))
+            rows = [{**row, "line": reader.line_num} for row in reader]
+    except FileNotFoundError:
+        raise InputError(Issue(file, "", "file not found")) from None
+    except IsADirectoryError:
+        raise InputError(Issue(file, "", "is a directory, not a CSV file")) from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(Issue(file, "", f"cannot be read as CSV: {exc}")) from None
+    except OSError as exc:
+        raise InputError(Issue(file, "", f"cannot be read ({exc.strerror})")) from None
+    problems = []
+    for row in rows:
+        line = row["line"]
+        short = [c for c in COLUMNS if row[c] is None]
+        if short:
+            problems.append(Issue(file, short[0], f"the row has fewer fields than the header ({', '.join(short)} "
+                                  "missing)", line))
+            continue
+        if row["state"] not in scenario.states or row["decision"] == "bloc":
+            continue  # skipped, not scored
+        if row["decision"] not in ("invitation", "application"):
+            problems.append(Issue(file, "decision", f"unknown decision {row['decision']!r}; expected invitation, "
+                                  "application or bloc", line))
+        if row["offer"] not in CODES:
+            problems.append(Issue(file, "offer", f"unknown offer {row['offer']!r}; expected {', '.join(CODES)}", line))
+        for column in ("event_date", "response_date"):
+            if row[column] or column == "event_date":
+                try:
+                    row[column] = _parse_month(row[column])
+                except ValueError as exc:
+                    problems.append(Issue(file, column, str(exc), line))
+    if problems:
+        raise InputError(problems)
+    return rows
 
 
 def _applied_before(observations: list[Observation], obs: Observation) -> bool:

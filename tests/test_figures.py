@@ -112,7 +112,7 @@ def test_sweeps_are_reused_and_the_command_says_so(tmp_path, capsys):
 @pytest.mark.parametrize(
     "figure,message",
     [
-        ("{id: x, kind: pie, scenario: s.yaml}", "Input should be"),
+        ("{id: x, kind: pie, scenario: s.yaml}", "got 'pie'"),
         ("{id: x, kind: timeline}", "needs 'scenario'"),
         ("{id: x, kind: why, scenario: SCENARIO}", "needs 'date'"),
         ("{id: x, kind: timeline, scenario: nowhere.yaml}", "does not exist"),

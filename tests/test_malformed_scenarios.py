@@ -154,35 +154,35 @@ CASES = [
     Case(
         "string-for-number",
         {SCENARIO: edit("  rationality: 3.0", "  rationality: high")},
-        ("valid number", "'high'"),
+        ("expected a number", "'high'"),
         "decision.rationality",
         (SCENARIO, "rationality: high"),
     ),
     Case(
         "quoted-number-not-coerced",
         {SCENARIO: edit("  seed: 1", '  seed: "1"')},
-        ("valid integer", "'1'"),
+        ("expected a whole number", "'1'", "remove the quotes"),
         "run.seed",
         (SCENARIO, 'seed: "1"'),
     ),
     Case(
         "bool-for-number",
         {SCENARIO: edit("  rationality: 3.0", "  rationality: true")},
-        ("valid number", "True"),
+        ("expected a number", "got true"),
         "decision.rationality",
         (SCENARIO, "rationality: true"),
     ),
     Case(
         "share-above-one",
         {SCENARIO: edit("sanctions: {value: 0.0,", "sanctions: {value: 1.5,")},
-        ("less than or equal to 1", "1.5"),
+        ("must be at most 1", "1.5"),
         "states.Kazakhstan.indicators.sanctions.value",
         (SCENARIO, "sanctions: {value: 1.5"),
     ),
     Case(
         "negative-weight",
         {SCENARIO: edit("bloc_benefits: 1.0", "bloc_benefits: -1.0")},
-        ("greater than or equal to 0", "-1.0"),
+        ("must be at least 0", "-1.0"),
         "decision.weights.bloc_benefits",
         (SCENARIO, "bloc_benefits: -1.0"),
     ),
@@ -268,7 +268,7 @@ CASES = [
     Case(
         "event-sets-out-of-range-value",
         {SCENARIO: edit("      bloc.appetite.partners: 0.42", "      bloc.appetite.partners: 1.42")},
-        ("this change is invalid", "less than or equal to 1", "1.42"),
+        ("this change is invalid", "must be at most 1", "1.42"),
         "events.kazan_partner_round.set.bloc.appetite.partners",
         (SCENARIO, "bloc.appetite.partners: 1.42"),
     ),
@@ -351,7 +351,7 @@ CASES = [
         "error-inside-an-extended-file-names-that-file",
         {SCENARIO: "extends: parent.yaml\nname: child\n",
          "parent.yaml": edit("  rationality: 3.0", "  rationality: high")},
-        ("valid number", "'high'"),
+        ("expected a number", "'high'"),
         "decision.rationality",
         ("parent.yaml", "rationality: high"),
         issue_file="parent.yaml",
@@ -422,6 +422,101 @@ CASES = [
         ("'outside', 'partner' or 'member'", "'observer'"),
         "states.Kazakhstan.initial.status",
         (SCENARIO, "status: observer"),
+    ),
+    Case(
+        "tab-indentation",
+        {SCENARIO: edit("  rationality: 3.0", "\trationality: 3.0")},
+        ("indent with spaces, not tabs",),
+        None,
+        (SCENARIO, "\trationality"),
+    ),
+    Case(
+        "full-date-in-a-month-field",
+        {SCENARIO: edit("start: 2022-01", "start: 2022-01-23")},
+        ("the full date '2022-01-23'", "write 2022-01"),
+        "calendar.start",
+        (SCENARIO, "start: 2022-01-23"),
+    ),
+    Case(
+        "full-date-in-an-event",
+        {SCENARIO: edit("    date: 2024-10\n    description", "    date: 2024-10-23\n    description")},
+        ("the full date '2024-10-23'", "write 2024-10"),
+        "events.kazan_partner_round.date",
+        (SCENARIO, "date: 2024-10-23"),
+    ),
+    Case(
+        "plain-number-for-a-sourced-value",
+        {SCENARIO: edit('affinity: {value: 0.3, assumption: "coded"}', "affinity: 0.3")},
+        ("expected a sourced value", "`affinity: {value: 0.09, source: ...}`", "got 0.3"),
+        "states.Kazakhstan.indicators.affinity",
+        (SCENARIO, "affinity: 0.3"),
+    ),
+    Case(
+        "list-for-a-mapping-of-names",
+        {SCENARIO: edit("organizations:\n  EAEU:", "organizations: [EAEU]\nxorganizations:\n  EAEU:")},
+        ("expected a mapping of names", "got a list"),
+        "organizations",
+        (SCENARIO, "organizations: [EAEU]"),
+    ),
+    Case(
+        "text-for-a-text-field-that-yaml-reads-as-a-date",
+        {SCENARIO: edit("title: Kazakhstan's multi-vector policy and BRICS (minimal, flattened)", "title: 2024-10-23")},
+        ("expected text, got 2024-10-23", "put it in quotes"),
+        "title",
+        (SCENARIO, "title: 2024-10-23"),
+    ),
+    Case(
+        "not-a-number-for-a-share",
+        {SCENARIO: edit("sanctions: {value: 0.0,", "sanctions: {value: .nan,")},
+        ("expected a number, got .nan",),
+        "states.Kazakhstan.indicators.sanctions.value",
+        (SCENARIO, "sanctions: {value: .nan"),
+    ),
+    Case(
+        "control-character",
+        {SCENARIO: edit("  rationality: 3.0", "  rationality: 3.0\x07")},
+        ("0x0007", "YAML does not allow"),
+        None,
+        (SCENARIO, "  rationality: 3.0"),
+    ),
+    Case(
+        "alias-bomb",
+        {SCENARIO: VALID + "references: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+            f"assumptions{i}: &a{i} [{', '.join(['*a' if i == 0 else f'*a{i - 1}'] * 10)}]\n" for i in range(6))},
+        ("YAML values once aliases are expanded",),
+        None,
+        None,
+    ),
+    Case(
+        # Found while probing: YAML reads 2024-13-45 as a date, and its ValueError escaped the loader.
+        "impossible-date-read-by-yaml",
+        {SCENARIO: edit("title: Kazakhstan's multi-vector policy and BRICS (minimal, flattened)", "title: 2024-13-45")},
+        ("'2024-13-45' is not a valid date", "put it in quotes if it is text"),
+        "title",
+        (SCENARIO, "title: 2024-13-45"),
+    ),
+    Case(
+        "float-tag-on-text",  # the same: a ValueError from YAML's own float constructor
+        {SCENARIO: edit("  rationality: 3.0", "  rationality: !!float high")},
+        ("'high' is not a valid number",),
+        "decision.rationality",
+        (SCENARIO, "rationality: !!float high"),
+    ),
+    Case(
+        # Found by the hypothesis tests: an AttributeError and an IndexError from YAML's constructors.
+        "scalar-tags-yaml-cannot-construct",
+        {SCENARIO: edit("title: Kazakhstan's multi-vector policy and BRICS (minimal, flattened)",
+                        "title: !!timestamp abc\ndescription: !!int ''")},
+        ("'abc' is not a valid date",),
+        "title",
+        (SCENARIO, "title: !!timestamp abc"),
+    ),
+    Case(
+        "sweep-file-given-as-a-scenario",
+        {SCENARIO: "name: s\nbase: other.yaml\nparameters:\n  decision.rationality: {values: [1, 2]}\ndesign: grid\n"},
+        ("is a sweep file, not a scenario", "alignsim sweep"),
+        None,
+        (SCENARIO, "name: s"),
     ),
     Case(
         "required-key-missing",
@@ -527,9 +622,9 @@ SET_CASES = [
     pytest.param(["--set", "nonsense"], ("expected PATH=VALUE",), "nonsense", id="no-equals-sign"),
     pytest.param(["--set", "decision.rationalty=2"], ("unknown key", "did you mean 'rationality'"),
                  "decision.rationalty", id="misspelt-key-suggests"),
-    pytest.param(["--set", "decision.rationality=abc"], ("valid number", "'abc'"),
+    pytest.param(["--set", "decision.rationality=abc"], ("expected a number", "'abc'"),
                  "decision.rationality", id="not-a-number"),
-    pytest.param(["--set", "decision.rationality=-1"], ("greater than or equal to 0",),
+    pytest.param(["--set", "decision.rationality=-1"], ("must be at least 0",),
                  "decision.rationality", id="out-of-range"),
     pytest.param(["--set", "decision..rationality=1"], ("not a dotted path",),
                  None, id="empty-path-segment"),
@@ -558,3 +653,140 @@ def test_valid_set_is_accepted(tmp_path, capsys):
     code, out, err = _check(capsys, [str(tmp_path / SCENARIO), "--set", "decision.rationality=2",
                                      "--set", "states.Kazakhstan.indicators.sanctions=0.5"])
     assert code == 0, err
+
+
+# --- one pass, in the order of the file -------------------------------------------------------
+
+
+def test_a_scenario_written_from_scratch_gets_every_problem_at_once_in_line_order(tmp_path, capsys):
+    """Problems of the schema, cross-references (an undefined organization, an unknown state) and
+    events are reported together, not a few at a time, sorted by line."""
+    text = edit("memberships: [EAEU, SCO]", "memberships: [EAEU, CSTO]",
+                edit("        Kazakhstan: {value: 0.99", "        Uzbekistan: {value: 0.99",
+                     edit("  rationality: 3.0", "  rationality: high",
+                          edit('affinity: {value: 0.3, assumption: "coded"}', "affinity: 0.3",
+                               edit("      bloc.appetite.partners: 0.42", "      bloc.apetite.partners: 0.42")))))
+    _write(tmp_path, {SCENARIO: text})
+    code, _, err = _check(capsys, [str(tmp_path / SCENARIO)])
+    assert code == 2
+    assert "(5 problems)" in err, err
+    expected = ["organization 'CSTO' is not defined", "expected a sourced value", "no deciding state named 'Uzbekistan'",
+                "expected a number, got 'high'", "no such value that an event can change"]
+    reported = [line for line in err.splitlines()[1:]]
+    assert [next(i for i, line in enumerate(reported) if message in line) for message in expected] == list(range(5)), err
+    numbers = [int(line.split(f"{SCENARIO}:")[1].split(":")[0]) for line in reported]
+    assert numbers == sorted(numbers), err
+
+
+def test_problems_the_yaml_reader_finds_come_with_the_schema_problems(tmp_path, capsys):
+    """Duplicate keys and refused tags were reported alone, the schema's problems only once fixed."""
+    text = edit("  rationality: 3.0\n", "  rationality: high\n  rationality: 2.0\n",
+                edit("title: Kazakhstan's multi-vector policy and BRICS (minimal, flattened)",
+                     'title: !!python/name:os.system ""', VALID + "name: again\n"))
+    _write(tmp_path, {SCENARIO: text})
+    code, _, err = _check(capsys, [str(tmp_path / SCENARIO)])
+    assert code == 2 and "(4 problems)" in err, err
+    lines = err.splitlines()[1:]
+    assert ["tags that construct objects are refused" in lines[0], "expected a number, got 'high'" in lines[1],
+            "decision.rationality: duplicate key" in lines[2], "name: duplicate key" in lines[3]] == [True] * 4, err
+
+
+def test_a_refused_value_is_not_reported_again_as_a_missing_key(tmp_path, capsys):
+    _write(tmp_path, {SCENARIO: edit("    region: Central Asia", '    region: !!python/name:os.system ""')})
+    code, _, err = _check(capsys, [str(tmp_path / SCENARIO)])
+    assert code == 2 and "(1 problem)" in err and "states.Kazakhstan.region: could not determine a constructor" in err
+
+
+# --- overrides naming what does not exist, or what an event sets again ---------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_an_override_of_a_state_that_does_not_exist_says_so_once(capsys):
+    code, _, err = _check(capsys, [str(ROOT / "scenarios" / "eurasia_2024.yaml"),
+                                   "--set", "states.Georgia.indicators.sanctions=0.9"])
+    assert code == 2
+    assert "(1 problem)" in err and "serbia.yaml" not in err, err
+    assert "--set states.Georgia.indicators.sanctions=0.9: states.Georgia.indicators.sanctions: there is no " \
+           "'Georgia' under states to change; the names there: Belarus, Kazakhstan," in err, err
+
+
+def test_removing_an_event_that_does_not_exist_says_so(tmp_path, capsys):
+    _write(tmp_path, {SCENARIO: VALID})
+    code, _, err = _check(capsys, [str(tmp_path / SCENARIO), "--set", "events.kazan=null"])
+    assert code == 2
+    assert "there is no 'kazan' under events to remove; the names there: kazan_partner_round" in err, err
+
+
+def test_run_refuses_a_value_that_an_event_sets_again_and_names_the_fix(tmp_path, capsys):
+    """The issue's command: the event 'belarus_level_sanctions' would overwrite the value two months in."""
+    scenario = str(ROOT / "scenarios" / "kazakhstan_sanctioned.yaml")
+    out = tmp_path / "out"
+    code = main(["run", scenario, "--set", "states.Kazakhstan.indicators.sanctions=0", "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists()
+    assert "states.Kazakhstan.indicators.sanctions: is set again by the scenario's event 'belarus_level_sanctions' " \
+           "from 2022-03" in err, err
+    assert "remove the event with --set events.belarus_level_sanctions=null" in err, err
+
+
+def test_check_accepts_the_value_once_the_event_is_removed_as_the_message_says(tmp_path, capsys):
+    _write(tmp_path, {SCENARIO: VALID})
+    target = str(tmp_path / SCENARIO)
+    code, _, err = _check(capsys, [target, "--set", "bloc.appetite.partners=0.1"])
+    assert code == 2 and "--set events.kazan_partner_round=null" in err, err
+    code, _, err = _check(capsys, [target, "--set", "events.kazan_partner_round=null", "--set", "bloc.appetite.partners=0.1"])
+    assert code == 0, err
+
+
+def test_with_overrides_warns_about_a_value_an_event_sets_again(tmp_path):
+    import sim
+
+    _write(tmp_path, {SCENARIO: VALID})
+    scenario = sim.load_scenario(tmp_path / SCENARIO)
+    with pytest.warns(sim.OverwrittenValueWarning, match=r"bloc.appetite.partners is set again by the scenario's "
+                      r"event 'kazan_partner_round' from 2024-10.*\{\"events.kazan_partner_round\": None\}"):
+        changed = sim.with_overrides(scenario, {"bloc.appetite.partners": 0.1})
+    assert changed.bloc.appetite.partners.value == 0.1
+
+
+def test_with_overrides_refuses_a_state_that_does_not_exist(tmp_path):
+    import sim
+
+    _write(tmp_path, {SCENARIO: VALID})
+    with pytest.raises(sim.InputError) as raised:
+        sim.with_overrides(sim.load_scenario(tmp_path / SCENARIO), {"states.Georgia.indicators.sanctions": 0.5})
+    assert [str(issue) for issue in raised.value.issues] == [
+        "<override>: states.Georgia.indicators.sanctions: there is no 'Georgia' under states to change; "
+        "the names there: Kazakhstan"]
+
+
+def test_a_sweep_parameter_naming_a_state_that_does_not_exist_says_so_once(tmp_path, capsys):
+    _write(tmp_path, {SCENARIO: VALID, "sweep.yaml": f"name: s\nbase: {SCENARIO}\nparameters:\n"
+                      "  states.Georgia.indicators.sanctions: {values: [0, 1]}\ndesign: grid\n"})
+    assert main(["sweep", str(tmp_path / "sweep.yaml"), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1, err
+    assert "sweep.yaml:4: parameters.states.Georgia.indicators.sanctions: there is no 'Georgia' under states" in err
+
+
+def test_a_scenario_given_to_sweep_is_named_a_scenario(capsys):
+    scenario = str(ROOT / "scenarios" / "eurasia_2024.yaml")
+    assert main(["sweep", scenario, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and "is a scenario file, not a sweep file" in err
+    assert f"alignsim run {scenario}" in err
+
+
+def test_a_sweep_set_value_that_an_event_sets_again_is_refused_like_a_parameter(tmp_path, capsys):
+    body = (f"name: s\nbase: {SCENARIO}\nset:\n  bloc.appetite.partners: 0.1\nparameters:\n"
+            "  decision.rationality: {values: [1, 2]}\ndesign: grid\n")
+    _write(tmp_path, {SCENARIO: VALID, "sweep.yaml": body})
+    assert main(["sweep", str(tmp_path / "sweep.yaml"), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "sweep.yaml:4: set.bloc.appetite.partners: is set again by the base scenario's event " \
+           "'kazan_partner_round' from 2024-10" in err and "set: {events.kazan_partner_round: null}" in err, err
+    fixed = body.replace("  bloc.appetite.partners: 0.1\n", "  bloc.appetite.partners: 0.1\n  events.kazan_partner_round: null\n")
+    _write(tmp_path, {"sweep.yaml": fixed})
+    assert main(["sweep", str(tmp_path / "sweep.yaml"), "--out", str(tmp_path / "out"), "--quiet",
+                 "--executor", "serial"]) == 0

@@ -235,7 +235,7 @@ def test_sensitivity_refuses_an_incomplete_sweep(tmp_path, capsys):
 @pytest.mark.parametrize(
     "body,message",
     [
-        (GRID.replace("design: grid", "design: grdi"), "Input should be"),
+        (GRID.replace("design: grid", "design: grdi"), "expected 'grid', 'lhs', 'sobol' or 'morris', got 'grdi'"),
         (GRID.replace("replications: 4", "replicatons: 4"), "did you mean 'replications'"),
         (GRID.replace("{values: [0.0, 0.5, 0.9]}", "{range: [0.0, 1.0]}"), "a grid needs 'values'"),
         (SOBOL.replace("samples: 16", "samples: 12"), "power of 2"),
@@ -244,7 +244,7 @@ def test_sensitivity_refuses_an_incomplete_sweep(tmp_path, capsys):
         (GRID.replace("[0.0, 0.5, 0.9]", "[0.0, 0.5, 1.9]"), "at 1.9"),
         (GRID.replace("{range: [0.1, 0.3], steps: 3}", "{range: [0.3, 0.1], steps: 3}"), "low < high"),
         (GRID + "states: [Atlantis]\n", "no state 'Atlantis'"),
-        (GRID + "outputs: [happiness]\n", "Input should be"),
+        (GRID + "outputs: [happiness]\n", "got 'happiness'"),
         (GRID.replace(f"base: {KAZAKHSTAN}", "").replace("states.Kazakhstan.indicators.sanctions",
                                                        "powers.west.threat_against_joiners"),
          "is set again by the base scenario's event 'us_tariff_threat'"),

@@ -21,8 +21,8 @@ import networkx as nx
 from pydantic import Field, ValidationError, model_validator
 
 from ..explain import explain
+from ..files import write_file
 from ..inputs import scenario_at
-from ..results import write_file
 from ..run import RunResult, run
 from ..scenario import InputError, Issue, Scenario, load_scenario
 from ..scenario.changes import get_path
@@ -146,6 +146,11 @@ class Builder:
         from ..sweep.store import Store
 
         sweep = load_sweep(self._file(spec.sweep, f"figures.{spec.id}.sweep"))
+        # Before the sweep is computed, which can take long, not after.
+        for axis in (spec.x, spec.y) if spec.kind == "phase_diagram" else ():
+            if axis not in sweep.spec.parameters:
+                raise InputError(Issue(str(self.path), f"figures.{spec.id}", f"{axis!r} is not a parameter of "
+                                       f"sweep {sweep.spec.name} ({', '.join(sweep.spec.parameters)})"))
         folder = self.sweeps_dir / sweep.spec.name
         fingerprint = sweep.fingerprint()
         if (folder / "sweep.json").is_file():
@@ -208,10 +213,6 @@ class Builder:
             return kinds.sobol_indices(analyse(folder, spec.output, state)), provenance
         from ..sweep import read_results
 
-        for axis in (spec.x, spec.y):
-            if axis not in sweep.spec.parameters:
-                raise InputError(Issue(str(self.path), f"figures.{spec.id}", f"{axis!r} is not a parameter of "
-                                       f"sweep {sweep.spec.name} ({', '.join(sweep.spec.parameters)})"))
         table = read_results(folder)
         if table[spec.output].dtype == object:
             raise InputError(Issue(str(self.path), f"figures.{spec.id}.output", f"{spec.output} is not numeric"))

@@ -39,14 +39,30 @@ def event_may_set(path: str) -> bool:
 
 
 def events_overwriting(events: dict, path: str) -> list[tuple[str, str]]:
-    """The dated events (name, month) that set `path` again, so that a value given for it holds
-    only until the first of them: `events` maps names to `Event`s or to their dumped mappings."""
+    """The dated events (name, month) that set `path`, or a part of it or a mapping holding it,
+    again, so that a value given for it holds only until the first of them: `events` maps names
+    to `Event`s or to their dumped mappings."""
     found = []
     for name, event in events.items():
         changes = event["set"] if isinstance(event, dict) else event.set
-        if path in changes:
+        if any(_overlap(path, changed) for changed in changes):
             found.append((name, str(event["date"] if isinstance(event, dict) else event.date)))
     return found
+
+
+def _overlap(first: str, second: str) -> bool:
+    """Whether one dotted path is the other or lies inside it."""
+    a, b = first.strip().split("."), second.strip().split(".")
+    return a[: len(b)] == b or b[: len(a)] == a
+
+
+def overwritten_note(found: list[tuple[str, str]], fix: str, whose: str = "the scenario's") -> str:
+    """Says that `found` (from `events_overwriting`) set a value again, and how to remove them:
+    `fix` is the remedy for one event, with `{name}` where the event's name goes."""
+    events = " and ".join(f"{name!r} from {date}" for name, date in found)
+    remedies = " and ".join(fix.format(name=name) for name, _ in found)
+    return (f"is set again by {whose} event{'s' if len(found) > 1 else ''} {events}, so a value given for it "
+            f"would hold only for the months before; remove the event with {remedies}")
 
 
 def settable_paths(data: dict, prefix: str = "") -> list[str]:

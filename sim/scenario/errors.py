@@ -30,3 +30,7 @@ class InputError(Exception):
             issues = [issues]
         self.issues = list(issues)
         super().__init__("\n".join(str(issue).lstrip(": ") for issue in self.issues))
+
+
+class OverwrittenValueWarning(UserWarning):
+    """A value set in code that a dated event of the scenario sets again: it holds only until then."""

@@ -24,19 +24,21 @@ from pydantic import (
 )
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{1,2}([ T].*)?$")
 
 
 def _parse_month(value: object) -> str:
-    """Accept `2024-10`, `2024-10-23` or a YAML date, and normalise to `YYYY-MM`."""
+    """Accept `2024-10` and normalise it; refuse a full date rather than silently drop its day."""
     if isinstance(value, (_dt.date, _dt.datetime)):
-        return f"{value.year:04d}-{value.month:02d}"
+        value = value.isoformat()[:10]
     if isinstance(value, str):
         text = value.strip()
-        if len(text) == 10 and text[7] == "-":
-            text = text[:7]
         match = _MONTH.match(text)
         if match and 1 <= int(match.group(2)) <= 12:
             return text
+        if _FULL_DATE.match(text):
+            raise ValueError(f"expected a month as YYYY-MM, got the full date {text!r}: the model steps by "
+                             f"month, so write {text[:7]}")
     raise ValueError(f"expected a month as YYYY-MM (for example 2024-10), got {value!r}")
 
 
@@ -338,39 +340,7 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
-        problems = []
-        for state_name, state in self.states.items():
-            for org in state.memberships:
-                if org not in self.organizations:
-                    problems.append(
-                        f"states.{state_name}.memberships: organization {org!r} is not defined under "
-                        f"'organizations' (defined: {', '.join(self.organizations) or 'none'})"
-                    )
-            shares = [getattr(state.indicators, key).value for key in TRADE_KEYS]
-            total = sum(v for v in shares if v is not None)
-            if total > 1.0 + 1e-9:
-                problems.append(
-                    f"states.{state_name}.indicators: trade shares sum to {total:.3f}, above 1 "
-                    f"({', '.join(TRADE_KEYS)})"
-                )
-            if state.initial.status == "member" and state.initial.seeking_membership:
-                problems.append(f"states.{state_name}.initial: a member cannot also be seeking membership")
-            if state.initial.status == "partner" and (
-                self.bloc.partner_tier_from is None or self.bloc.partner_tier_from.date > self.calendar.start
-            ):
-                problems.append(
-                    f"states.{state_name}.initial.status: 'partner' before the partner tier exists "
-                    f"(bloc.partner_tier_from)"
-                )
-            if state_name in self.bloc.members:
-                problems.append(f"states.{state_name}: is also listed in bloc.members; a state is one or the other")
-        for member_name, member in self.bloc.members.items():
-            for target in member.toward:
-                if target not in self.states:
-                    problems.append(
-                        f"bloc.members.{member_name}.toward.{target}: no deciding state named {target!r} "
-                        f"(states: {', '.join(self.states)})"
-                    )
+        problems = reference_problems(self.model_dump())
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -379,3 +349,62 @@ class Scenario(Strict):
     def origin(self) -> dict:
         """Where the scenario came from: files with their hashes, and overrides applied."""
         return dict(self._origin)
+
+
+def reference_problems(data: dict) -> list[str]:
+    """The cross-references between parts of a scenario that do not hold, as "path: message".
+
+    Checked on plain data, tolerating malformed parts, so that the loader can report them in the
+    same pass as the schema's own problems rather than only once those are fixed.
+    """
+
+    def mapping(value: object) -> dict:
+        return value if isinstance(value, dict) else {}
+
+    def month(value: object) -> str | None:
+        try:
+            return _parse_month(value)
+        except ValueError:
+            return None
+
+    states, organizations = mapping(data.get("states")), mapping(data.get("organizations"))
+    bloc = mapping(data.get("bloc"))
+    members = mapping(bloc.get("members"))
+    start = month(mapping(data.get("calendar")).get("start"))
+    tier = bloc.get("partner_tier_from")
+    tier_month = month(tier.get("date")) if isinstance(tier, dict) else None
+    problems = []
+    for state_name, state in states.items():
+        state = mapping(state)
+        memberships = state.get("memberships")
+        for org in memberships if isinstance(memberships, list) else []:
+            if isinstance(org, str) and org not in organizations:
+                problems.append(
+                    f"states.{state_name}.memberships: organization {org!r} is not defined under "
+                    f"'organizations' (defined: {', '.join(organizations) or 'none'})"
+                )
+        indicators = mapping(state.get("indicators"))
+        shares = [mapping(indicators.get(key)).get("value") for key in TRADE_KEYS]
+        total = sum(v for v in shares if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1)
+        if total > 1.0 + 1e-9:
+            problems.append(
+                f"states.{state_name}.indicators: trade shares sum to {total:.3f}, above 1 ({', '.join(TRADE_KEYS)})"
+            )
+        initial = mapping(state.get("initial"))
+        status = initial.get("status", "outside")
+        if status == "member" and initial.get("seeking_membership") is True:
+            problems.append(f"states.{state_name}.initial: a member cannot also be seeking membership")
+        if status == "partner" and start is not None and (tier is None or (tier_month is not None and tier_month > start)):
+            problems.append(
+                f"states.{state_name}.initial.status: 'partner' before the partner tier exists (bloc.partner_tier_from)"
+            )
+        if state_name in members:
+            problems.append(f"states.{state_name}: is also listed in bloc.members; a state is one or the other")
+    for member_name, member in members.items():
+        for target in mapping(mapping(member).get("toward")):
+            if target not in states:
+                problems.append(
+                    f"bloc.members.{member_name}.toward.{target}: no deciding state named {target!r} "
+                    f"(states: {', '.join(states)})"
+                )
+    return problems

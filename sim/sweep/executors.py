@@ -10,6 +10,7 @@ flight, so memory stays flat however many jobs a sweep has.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
@@ -36,9 +37,29 @@ def run_jobs(jobs: Iterable[Job], executor: str = "processes", workers: int | No
         yield from map(evaluate, jobs)
     elif executor == "processes":
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            yield from _bounded(pool.submit, jobs, 4 * workers)
+            try:
+                yield from _bounded(_shielded(pool.submit), jobs, 4 * workers)
+            except BaseException:  # Ctrl-C: stop now; only the runs in flight finish
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
     else:
         yield from _dask(jobs, workers, scheduler)
+
+
+def _shielded(submit):
+    """`submit` that starts worker processes with Ctrl-C blocked: it reaches this process alone,
+    which stops the sweep and says so once, instead of each worker printing a traceback."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return submit
+
+    def shielded(*args):
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            return submit(*args)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    return shielded
 
 
 def _bounded(submit, jobs: Iterable[Job], window: int) -> Iterator[dict]:

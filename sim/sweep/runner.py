@@ -127,7 +127,8 @@ def read_results(folder: str | Path) -> pd.DataFrame:
 def export_csv(folder: str | Path, target: str | Path | None = None, overwrite: bool = False) -> Path:
     """Write a sweep's results table as CSV (default DIR/results.csv), for those without Parquet tools;
     an existing file is replaced only with `overwrite`."""
-    from ..results import check_file_destination, table_bytes, write_file
+    from ..files import write_file
+    from ..results import check_file_destination, table_bytes
 
     folder = Path(folder)
     target = Path(target) if target is not None else folder / "results.csv"

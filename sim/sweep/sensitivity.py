@@ -115,7 +115,8 @@ def write(folder: str | Path, output: str, state: str | None = None, out: str | 
     sweep folder); existing files are replaced only with `overwrite`. Returns the table and the files."""
     from ..figures import figure_bytes
     from ..figures.kinds import sobol_indices
-    from ..results import check_file_destination, write_file
+    from ..files import write_file
+    from ..results import check_file_destination
 
     table = analyse(folder, output, state)
     target = Path(out) if out is not None else Path(folder)

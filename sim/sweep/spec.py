@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
 from ..scenario import InputError, Issue, Scenario, load_scenario
-from ..scenario.changes import events_overwriting, get_path, set_path
-from ..scenario.loader import issues_from, read_yaml, validate
+from ..scenario.changes import apply_settings, events_overwriting, get_path, overwritten_note, set_path
+from ..scenario.loader import issues_from, missing_name, read_yaml, validate
 from ..scenario.schema import Strict
 
 OUTPUTS = {
@@ -48,6 +49,11 @@ class Parameter(Strict):
             raise ValueError(f"range {self.range} must be [low, high] with low < high")
         if self.distribution == "normal" and (self.mean is None or self.sd is None):
             raise ValueError("a normal distribution needs 'mean' and 'sd'")
+        if self.distribution == "normal" and not (
+            math.isfinite(self.sd) and math.isfinite(self.mean) and self.bounds[0] <= self.mean <= self.bounds[1]
+        ):
+            # Sampling a normal truncated far from its mean yields infinities, not values.
+            raise ValueError(f"a normal distribution needs a finite 'sd' and a 'mean' within {list(self.bounds)}")
         if self.steps is not None and self.range is None:
             raise ValueError("'steps' goes with 'range'")
         return self
@@ -138,11 +144,26 @@ def _integer_paths(data: dict, paths: list[str]) -> set[str]:
     return found
 
 
+def _path_problem(data: dict, path: str, value: Any) -> str | None:
+    """Why `path` cannot be set to `value` in the base scenario's `data`, or None."""
+    try:
+        problem = missing_name(data, path, value)
+        if problem is None:
+            apply_settings(data, {path: value}, {"assumption": "a trial"})
+        return problem
+    except ValueError as exc:  # not a dotted path, or one through a plain value
+        return str(exc)
+
+
 def load_sweep(path: str | Path) -> LoadedSweep:
     """Read and check a sweep file, its base scenario, and every parameter at its bounds."""
     path = Path(path)
     data, lines = read_yaml(path)
     file = str(path)
+    if "base" not in data and {"calendar", "states", "extends"} & set(data):
+        raise InputError(Issue(file, "", "is a scenario file, not a sweep file: a sweep names its scenario with "
+                               "'base' and the 'parameters' it varies (docs/sweeps.md); to run this scenario: "
+                               f"alignsim run {file}", 1))
     try:
         spec = Sweep.model_validate(data)
     except ValidationError as exc:
@@ -151,6 +172,13 @@ def load_sweep(path: str | Path) -> LoadedSweep:
     if not base_path.is_file():
         raise InputError(Issue(file, "base", f"scenario {base_path} does not exist", lines.get(("base",), (file, None))[1]))
     base = load_scenario(base_path)
+    unknown = [Issue(file, f"{section}.{key}", problem, lines.get((section, key), (file, None))[1])
+               for section, values in (("set", spec.set),
+                                       ("parameters", {k: p.bounds[0] for k, p in spec.parameters.items()}))
+               for key, value in values.items()
+               for problem in [_path_problem(base.model_dump(mode="json"), key, value)] if problem]
+    if unknown:
+        raise InputError(unknown)
     if spec.set:
         data_with_set = base.model_dump(mode="json")
         for key, value in spec.set.items():
@@ -178,12 +206,13 @@ def load_sweep(path: str | Path) -> LoadedSweep:
                 problems.append(Issue(file, f"parameters.{name}", f"at {bound}: " + "; ".join(
                     f"{i.path}: {i.message}" if i.path else i.message for i in exc.issues), line))
                 break
-    for path in spec.parameters:
-        for name, date in events_overwriting(base.events, path):
-            line = lines.get(("parameters", path), (file, None))[1]
-            problems.append(Issue(file, f"parameters.{path}", f"is set again by the base scenario's event "
-                                  f"{name!r} from {date}, so varying it would change only the months "
-                                  f"before; remove the event with set: {{events.{name}: null}}", line))
+    for section, paths in (("set", spec.set), ("parameters", spec.parameters)):
+        for path in paths:
+            found = events_overwriting(base.events, path)
+            if found:
+                line = lines.get((section, path), (file, None))[1]
+                problems.append(Issue(file, f"{section}.{path}", overwritten_note(
+                    found, "set: {{events.{name}: null}}", whose="the base scenario's"), line))
     for state in spec.states or []:
         if state not in base.states:
             problems.append(Issue(file, "states", f"no state {state!r} in the base scenario "

@@ -12,7 +12,6 @@ Every file appears whole or not at all: it is written under a temporary name and
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from pathlib import Path
 
@@ -21,22 +20,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
+from pydantic import ValidationError
 
+from ..files import atomic_write
 from ..scenario import InputError, Issue
+from .spec import Sweep
 
 MANIFEST = "sweep.json"
+MANIFEST_KEYS = ("name", "fingerprint", "sweep", "states", "parameters", "points", "total_runs")
 POINTS = "points.parquet"
 PARTS = "parts"
-
-
-def _atomic_write(path: Path, write) -> None:
-    temporary = path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
 
 
 class Store:
@@ -48,7 +41,21 @@ class Store:
 
     @property
     def manifest(self) -> dict:
-        return json.loads((self.root / MANIFEST).read_text(encoding="utf-8"))
+        try:
+            manifest = json.loads((self.root / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise self._damaged(MANIFEST, exc) from None
+        if not isinstance(manifest, dict) or any(key not in manifest for key in MANIFEST_KEYS):
+            raise self._damaged(MANIFEST, "not a manifest that alignsim wrote")
+        try:
+            Sweep.model_validate(manifest["sweep"])
+        except ValidationError:
+            raise self._damaged(MANIFEST, "its sweep is not a valid sweep") from None
+        return manifest
+
+    def _damaged(self, name: str, why: object) -> InputError:
+        return InputError(Issue(str(self.root / name), "", f"cannot be read ({why}): the sweep folder is damaged; "
+                                "run the sweep again into another --out"))
 
     @classmethod
     def create(cls, root: Path, manifest: dict, points: np.ndarray, names: list[str]) -> Store:
@@ -60,8 +67,8 @@ class Store:
         store.parts.mkdir(parents=True, exist_ok=True)
         frame = pd.DataFrame(points, columns=names)
         frame.insert(0, "point", np.arange(len(frame)))
-        _atomic_write(root / POINTS, lambda p: frame.to_parquet(p, index=False))
-        _atomic_write(root / MANIFEST, lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8"))
+        atomic_write(root / POINTS, lambda p: frame.to_parquet(p, index=False))
+        atomic_write(root / MANIFEST, lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8"))
         return store
 
     @classmethod
@@ -69,7 +76,8 @@ class Store:
         store = cls(root)
         if not (store.root / MANIFEST).is_file() or not (store.root / POINTS).is_file():
             raise InputError(Issue(str(root), "", "is not a sweep folder (no sweep.json and points.parquet)"))
-        if fingerprint is not None and store.manifest.get("fingerprint") != fingerprint:
+        manifest = store.manifest  # a damaged one is refused here, once
+        if fingerprint is not None and manifest["fingerprint"] != fingerprint:
             raise InputError(Issue(str(root), "--resume", "holds a different sweep (its sweep file, base scenario "
                                    "or alignsim's inputs changed); choose another --out"))
         store.parts.mkdir(exist_ok=True)
@@ -82,17 +90,20 @@ class Store:
         stem = uuid.uuid4().hex
         if result["rows"]["point"]:
             table = pa.Table.from_pydict(result["rows"])
-            _atomic_write(self.parts / f"results-{stem}.parquet", lambda p: pq.write_table(table, p))
+            atomic_write(self.parts / f"results-{stem}.parquet", lambda p: pq.write_table(table, p))
         if result["failures"]:
             table = pa.Table.from_pylist(result["failures"])
-            _atomic_write(self.parts / f"failures-{stem}.parquet", lambda p: pq.write_table(table, p))
+            atomic_write(self.parts / f"failures-{stem}.parquet", lambda p: pq.write_table(table, p))
 
     def _read(self, kind: str, columns: list[str] | None = None) -> pd.DataFrame:
         files = sorted(self.parts.glob(f"{kind}-*.parquet"))
         if not files:
             return pd.DataFrame(columns=columns or [])
         # One dataset over all parts reads them about three times faster than file by file.
-        return pads.dataset([str(f) for f in files], format="parquet").to_table(columns=columns).to_pandas()
+        try:
+            return pads.dataset([str(f) for f in files], format="parquet").to_table(columns=columns).to_pandas()
+        except (pa.ArrowException, OSError, ValueError) as exc:  # ArrowInvalid is a ValueError
+            raise self._damaged(PARTS, exc) from None
 
     def done(self) -> set[tuple[int, int]]:
         """(point, replication) of every run already finished or failed."""
@@ -103,7 +114,10 @@ class Store:
         return finished
 
     def points(self) -> pd.DataFrame:
-        return pd.read_parquet(self.root / POINTS)
+        try:
+            return pd.read_parquet(self.root / POINTS)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise self._damaged(POINTS, exc) from None
 
     def results(self) -> pd.DataFrame:
         """The results table: one row per point, replication and kept state, in a fixed order."""
