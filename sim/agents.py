@@ -72,7 +72,8 @@ class Bloc(Agent):
         partner_draw = model.rng.random(len(model.status))
         applicants = model.seeking()
         invite_member = applicants & (member_draw < admit_member)
-        interested = (model.steps - 1 - model.last_interest) <= model.timeline.invitation_memory
+        months = (model.steps - 1) * model.timeline.step_months
+        interested = (months - model.last_interest) <= model.timeline.invitation_memory
         invite_partner = (~invite_member) & interested & (model.status == OUTSIDE) & (partner_draw < admit_partner)
         model.offer[invite_member] = MEMBER
         model.offer[invite_partner] = PARTNER

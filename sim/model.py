@@ -1,13 +1,16 @@
-"""The alignment model: wiring and monthly scheduling.
+"""The alignment model: wiring and scheduling.
 
-Each step is one month:
+Each step is `calendar.step_months` months (one by default):
 
 1. the epoch in force gives the exogenous world (indicators, policies, bloc rules) as arrays;
 2. every state's options are scored at once by the decision functions, and the states that
-   review their course this month (or hold an invitation) draw a choice by the logit rule;
+   decide this step draw a choice by the logit rule. A state decides at a decision moment (its
+   situation changed as an epoch began, or it holds an invitation to answer) or, between
+   moments, with the probability per step of a constant review rate, so that how often states
+   decide does not depend on the step's length;
 3. each such state acts on its choice (sim/agents.py);
-4. if a summit falls this month, the bloc issues invitations;
-5. the month is recorded.
+4. if a summit falls in the step, the bloc issues invitations;
+5. the step is recorded.
 """
 
 from __future__ import annotations
@@ -79,11 +82,14 @@ class AlignmentModel(Model):
             d.switching_cost_term(self.stance),
         ]
         utility = epoch.exogenous_utility + d.utilities(dynamic, epoch.weights[_DYNAMIC])
-        if epoch.partner_tier:
+        if epoch.partner_tier and epoch.open_to_applicants:
             available = _ALL_AVAILABLE
         else:
             available = np.ones_like(utility, dtype=bool)
-            available[:, d.PARTNER] = self.status == d.PARTNER
+            if not epoch.partner_tier:
+                available[:, d.PARTNER] = self.status == d.PARTNER
+            if not epoch.open_to_applicants:
+                available[:, d.MEMBER] = (self.status == d.MEMBER) | (self.stance == d.MEMBER)
         return d.choice_probabilities(utility, epoch.rationality, available), dynamic
 
     @staticmethod
@@ -94,17 +100,28 @@ class AlignmentModel(Model):
             net[:, column] = weight * (term[:, d.MEMBER] - term[:, d.OUTSIDE])
         return net
 
+    def deciding(self, step: int, epoch) -> np.ndarray:
+        """Which states decide this step: at a decision moment, or by the review hazard.
+
+        The uniform numbers are drawn for every state, deciding or not, so that each state's
+        stream of chance does not depend on the others' situations."""
+        hazard = self.rng.random(len(self.status)) < self.timeline.review_probability
+        moment = self.offer != d.OUTSIDE
+        if step == epoch.first_step and step > 0:
+            moment = moment | epoch.shocked
+        return hazard | moment
+
     def step(self) -> None:
         month = self.steps - 1
         epoch = self.timeline.epoch_at(month)
         probabilities, dynamic = self.evaluate(epoch)
 
-        self.reviewing = (month % self.timeline.review_interval == 0) | (self.offer != d.OUTSIDE)
+        self.reviewing = self.deciding(month, epoch)
         self.choice = d.draw_choices(probabilities, self.rng.random(len(self.status))).astype(np.int8)
         self.declined[:] = False
         for state in self.states:
             state.act()
-        self.last_interest[self.stance >= d.PARTNER] = month
+        self.last_interest[self.stance >= d.PARTNER] = month * self.timeline.step_months
 
         if self.timeline.summit[month]:
             self.bloc.convene(epoch.admit_member, epoch.admit_partner)
@@ -115,6 +132,7 @@ class AlignmentModel(Model):
             "course": self.stance,
             "invited": self.offer,
             "declined": self.declined,
+            "deciding": self.reviewing,
             "probabilities": probabilities,
             "room_for_manoeuvre": epoch.room_for_manoeuvre,
         }
@@ -123,7 +141,7 @@ class AlignmentModel(Model):
         self.recorder.record(month, values)
 
     def run(self) -> Recorder:
-        """Run every month of the calendar and return what was recorded."""
+        """Run every step of the calendar and return what was recorded."""
         for _ in range(self.timeline.n_steps):
             self.step()
         return self.recorder

@@ -113,6 +113,7 @@ def timeseries_table(stacked: dict[str, np.ndarray], timeline: Timeline, seed: i
     for term, name in enumerate(TERMS):
         table[f"u_{name}"] = stacked["terms"][..., term].ravel()
     table["room_for_manoeuvre"] = stacked["room_for_manoeuvre"].ravel()
+    table["deciding"] = stacked["deciding"].ravel()
     return pd.DataFrame(table)
 
 
@@ -169,5 +170,6 @@ def summary_table(stacked: dict[str, np.ndarray], timeline: Timeline) -> pd.Data
         "mean_final_p_member": stacked["probabilities"][:, -1, :, MEMBER].mean(axis=0),
         "room_for_manoeuvre_final": stacked["room_for_manoeuvre"][0, -1, :],
         "replications": np.full(len(timeline.states), reps),
+        "mean_changes_of_course": (np.diff(stacked["course"], axis=1) != 0).sum(axis=1).mean(axis=0),
     }
     return pd.DataFrame(table)

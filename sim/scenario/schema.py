@@ -139,10 +139,14 @@ class Summit(Dated):
 
 
 class Calendar(Strict):
-    """Monthly steps from `start` to `end` inclusive, and the bloc's summits."""
+    """Steps of `step_months` months from `start` to `end` inclusive, and the bloc's summits."""
 
     start: Month = Field(description="first simulated month, YYYY-MM")
     end: Month = Field(description="last simulated month, YYYY-MM (inclusive)")
+    step_months: int = Field(
+        default=1, ge=1, le=12,
+        description="months per simulated step; outcomes do not depend on it (decision moments and hazards)",
+    )
     summits: list[Summit] = Field(default_factory=list, description="the bloc's summits, in any order")
 
     @model_validator(mode="after")
@@ -159,7 +163,12 @@ class Calendar(Strict):
 
     @property
     def n_steps(self) -> int:
-        return month_number(self.end) - month_number(self.start) + 1
+        months = month_number(self.end) - month_number(self.start) + 1
+        return -(-months // self.step_months)
+
+    def step_of(self, month: str) -> int:
+        """The step whose months contain `month` (negative before the start)."""
+        return (month_number(month) - month_number(self.start)) // self.step_months
 
 
 class Indicators(Strict):
@@ -228,6 +237,9 @@ class Bloc(Strict):
 
     name: str = Field(default="BRICS", min_length=1, description="the bloc's name, used in output")
     members: dict[Name, Member] = Field(min_length=1, description="initial members and their consent")
+    open_to_applicants: Dated | None = Field(
+        default=None, description="month from which states may apply for membership; null: open from the start"
+    )
     partner_tier_from: Dated | None = Field(
         default=None, description="month the partner tier appears; null if it never does"
     )
@@ -279,7 +291,11 @@ class Decision(Strict):
     rule: Literal["logit"] = Field(default="logit", description="the choice rule")
     rationality: float = Field(default=3.0, ge=0, le=100, description="logit precision lambda; 0 chooses at random")
     switching_cost: float = Field(default=0.5, ge=0, le=100, description="utility lost by changing course")
-    review_interval_months: int = Field(default=1, ge=1, le=120, description="months between a state's reviews")
+    review_rate_per_year: float = Field(
+        default=1.0, ge=0, le=100,
+        description="rate (per year) at which a state reviews its course between decision moments: the "
+        "commitment parameter; a state also decides at every decision moment",
+    )
     weights: Weights = Field(default_factory=Weights, description="weight of each utility term")
 
 
