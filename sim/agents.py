@@ -2,8 +2,9 @@
 
 A state's variables live in the model's arrays (so the decision math can run for all states at
 once); a `StateAgent` is that state's view of them and the rules by which it acts on its choice.
-The outside powers have no agent: their policies are levels that dated events change, compiled
-into the timeline (sim/inputs.py).
+The outside powers are agents too: their standing policies are levels that dated events change,
+compiled into the timeline (sim/inputs.py), and their reactions to what states do follow the
+rules in sim/powers.py.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
+from . import powers
 from .decision import MEMBER, OPTIONS, OUTSIDE, PARTNER
 
 if TYPE_CHECKING:
@@ -77,3 +79,37 @@ class Bloc(Agent):
         invite_partner = (~invite_member) & interested & (model.status == OUTSIDE) & (partner_draw < admit_partner)
         model.offer[invite_member] = MEMBER
         model.offer[invite_partner] = PARTNER
+
+
+class Power(Agent):
+    """An outside power that reacts to what states do: Russia to refusals, the West to
+    alignment. Its reactions against each state are the model arrays `level` and `until`."""
+
+    def __init__(self, model: AlignmentModel, name: str, trigger, size: str, duration: int):
+        super().__init__(model)
+        self.name = name
+        self.trigger = trigger  # (model, status before, course before) -> states that provoke it
+        self.size = size  # the Epoch attribute holding the reaction's size
+        self.duration = duration
+        n = len(model.status)
+        self.level = np.zeros(n)
+        self.until = np.zeros(n, dtype=np.int64)
+        self._quiet = np.zeros(n, dtype=bool)
+        self.started = self._quiet
+        self.active = False  # some reaction of this power is in force
+
+    def react(self, step: int, epoch, status_before: np.ndarray, course_before: np.ndarray) -> None:
+        trigger = self.trigger(self.model, status_before, course_before)
+        if self.active or np.count_nonzero(trigger):  # most steps nobody provokes and nothing runs
+            self.started = powers.react(self.level, self.until, trigger, getattr(epoch, self.size), step, self.duration)
+            self.active = bool(np.count_nonzero(self.level))
+        elif self.started is not self._quiet:
+            self.started = self._quiet
+
+
+def russia_provoked(model: AlignmentModel, status_before: np.ndarray, course_before: np.ndarray) -> np.ndarray:
+    return powers.refusals(model.reviewing, model.declined, course_before, model.stance)
+
+
+def west_provoked(model: AlignmentModel, status_before: np.ndarray, course_before: np.ndarray) -> np.ndarray:
+    return powers.alignments(status_before, model.status)

@@ -12,6 +12,7 @@ the same indicator over the scenario's other states that have it, else `NEUTRAL`
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -41,6 +42,22 @@ class Epoch:
     admit_member: np.ndarray  # (n_states,) probability a summit grants membership
     admit_partner: np.ndarray  # (n_states,) probability a summit grants partnership
     room_for_manoeuvre: np.ndarray  # (n_states,)
+    dependence: np.ndarray  # (n_states,) patron dependence, which scales a retaliation
+    trade_west: np.ndarray  # (n_states,) what a Western threat or reaction bears on
+    pressure: np.ndarray  # (n_states,) sanction pressure
+    threat: float  # the West's standing threat against joiners
+    retaliation: float  # size of the patron's reaction to a refusal made now
+    west_reaction: float  # size of the West's reaction to an alignment made now
+    retaliation_in_force: np.ndarray  # (n_states,) pinned by dated events (powers.russia.imposed)
+    west_reaction_in_force: np.ndarray  # (n_states,) pinned by dated events (powers.west.imposed)
+
+    @cached_property
+    def retaliation_pinned(self) -> bool:
+        return bool(self.retaliation_in_force.any())
+
+    @cached_property
+    def west_reaction_pinned(self) -> bool:
+        return bool(self.west_reaction_in_force.any())
     shocked: np.ndarray  # (n_states,) bool: the state's situation changed as this epoch began
 
 
@@ -58,6 +75,8 @@ class Timeline:
     initial_status: np.ndarray  # (n_states,) option codes
     initial_seeking: np.ndarray  # (n_states,) bool
     step_months: int
+    retaliation_steps: int  # how long a reaction of each power lasts, in steps
+    west_reaction_steps: int
     review_probability: float  # chance per step that a state reviews its course outside a decision moment
     invitation_memory: int  # in months
     filled: tuple[tuple[str, str, str, float], ...] = field(default=())  # (date, state, indicator, value)
@@ -123,10 +142,9 @@ def _epoch(scenario: Scenario, first_step: int, partner_tier: bool, open_to_appl
         "western_exposure": d.western_exposure_term(
             d.western_stake(x["trade_west"], x["investment_west"], x["western_engagement"]), pressure
         ),
-        "western_threat": d.western_threat_term(west.threat_against_joiners.value, x["trade_west"], pressure),
         "patron_pressure": d.patron_pressure_term(russia.pressure_to_join.value, dependence),
-        "refusal_retaliation": d.refusal_retaliation_term(russia.retaliation_for_refusal.value, dependence),
         "diversification": d.diversification_term(dependence),
+        "autonomy": d.autonomy_term(dependence, pressure),
         "bloc_benefits": d.bloc_benefits_term(
             bloc.benefits.value, x["trade_russia"] + x["trade_china"] + x["trade_other_members"], x["affinity"]
         ),
@@ -152,6 +170,14 @@ def _epoch(scenario: Scenario, first_step: int, partner_tier: bool, open_to_appl
         admit_member=bloc.appetite.members.value * consent,
         admit_partner=(bloc.appetite.partners.value * consent) if partner_tier else np.zeros_like(consent),
         room_for_manoeuvre=d.room_for_manoeuvre(pressure, d.trade_concentration(trade)),
+        dependence=dependence,
+        trade_west=x["trade_west"],
+        pressure=pressure,
+        threat=west.threat_against_joiners.value,
+        retaliation=russia.retaliation_for_refusal.value,
+        west_reaction=west.reaction_to_alignment.value,
+        retaliation_in_force=np.array([russia.imposed.get(name, 0.0) for name in scenario.states]),
+        west_reaction_in_force=np.array([west.imposed.get(name, 0.0) for name in scenario.states]),
         shocked=np.ones(len(scenario.states), dtype=bool),
     )
     return epoch, filled
@@ -167,6 +193,7 @@ def _situation(epoch: Epoch) -> np.ndarray:
     n = len(epoch.admit_member)
     return np.column_stack([
         epoch.exogenous_utility, epoch.admit_member, epoch.admit_partner, np.full(n, float(epoch.partner_tier)),
+        np.full(n, epoch.threat), epoch.retaliation_in_force, epoch.west_reaction_in_force,
     ])
 
 
@@ -244,6 +271,8 @@ def compile_timeline(scenario: Scenario) -> Timeline:
         initial_status=np.array([STATUS_CODES[s.initial.status] for s in scenario.states.values()], dtype=np.int8),
         initial_seeking=np.array([s.initial.seeking_membership for s in scenario.states.values()], dtype=bool),
         step_months=k,
+        retaliation_steps=-(-scenario.powers.russia.retaliation_months // k),
+        west_reaction_steps=-(-scenario.powers.west.reaction_months // k),
         review_probability=float(-np.expm1(-scenario.decision.review_rate_per_year * k / 12.0)),
         invitation_memory=scenario.bloc.invitation_memory_months,
         filled=tuple(filled),

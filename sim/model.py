@@ -15,19 +15,31 @@ Each step is `calendar.step_months` months (one by default):
 
 from __future__ import annotations
 
+from functools import cache
+
 import networkx as nx
 import numpy as np
 from mesa import Model
 from mesa.discrete_space import Network
 
 from . import decision as d
-from .agents import Bloc, StateAgent
+from . import powers
+from .agents import Bloc, Power, StateAgent, russia_provoked, west_provoked
 from .inputs import Timeline, compile_timeline
 from .record import Recorder
 from .scenario import Scenario
 
-_DYNAMIC = [d.TERMS.index(name) for name in ("accession_friction", "peer_influence", "switching_cost")]
+_DYNAMIC = [d.TERMS.index(name) for name in
+            ("western_threat", "refusal_retaliation", "accession_friction", "peer_influence", "switching_cost")]
 NEVER = -(10**9)
+
+
+@cache
+def _none(n_states: int) -> np.ndarray:
+    """A shared, read-only zero term: the value of a dynamic term that is silent this step."""
+    zeros = np.zeros((n_states, len(d.OPTIONS)))
+    zeros.flags.writeable = False
+    return zeros
 _ALL_AVAILABLE = np.ones((1, len(d.OPTIONS)), dtype=bool)
 
 
@@ -67,6 +79,8 @@ class AlignmentModel(Model):
             StateAgent(self, index, name, self.network[index]) for index, name in enumerate(self.timeline.states)
         ]
         self.bloc = Bloc(self, scenario.bloc.name)
+        self.russia = Power(self, "Russia", russia_provoked, "retaliation", self.timeline.retaliation_steps)
+        self.west = Power(self, "West", west_provoked, "west_reaction", self.timeline.west_reaction_steps)
         self.recorder = Recorder(self.timeline.n_steps, n, record)
 
     def seeking(self) -> np.ndarray:
@@ -76,12 +90,23 @@ class AlignmentModel(Model):
     def evaluate(self, epoch) -> tuple[np.ndarray, list[np.ndarray]]:
         """Score every state's options now: (choice probabilities, the dynamic terms unweighted)."""
         aligned = ((self.status >= d.PARTNER) | (self.stance >= d.PARTNER)).astype(float)
+        none = _none(len(self.status))
+        # Most steps no reaction is in force: the terms that would be zero are skipped (a run's cost).
+        west_acts = self.west.active or epoch.west_reaction_pinned
+        russia_acts = self.russia.active or epoch.retaliation_pinned
+        western = powers.in_force(self.west.level, epoch.west_reaction_in_force) if west_acts else none[:, 0]
+        retaliation = powers.in_force(self.russia.level, epoch.retaliation_in_force) if russia_acts else none[:, 0]
         dynamic = [
+            d.western_threat_term(epoch.threat + western, epoch.trade_west, epoch.pressure)
+            if epoch.threat > 0 or west_acts else none,
+            d.refusal_retaliation_term(retaliation, epoch.dependence) if russia_acts else none,
             d.accession_friction_term(epoch.admit_member, epoch.admit_partner, self.status, self.offer),
             d.peer_influence_term(d.peer_alignment(self.timeline.adjacency, aligned)),
             d.switching_cost_term(self.stance),
         ]
-        utility = epoch.exogenous_utility + d.utilities(dynamic, epoch.weights[_DYNAMIC])
+        weights = epoch.weights[_DYNAMIC]
+        active = [k for k, term in enumerate(dynamic) if term is not none]
+        utility = epoch.exogenous_utility + d.utilities([dynamic[k] for k in active], weights[active])
         if epoch.partner_tier and epoch.open_to_applicants:
             available = _ALL_AVAILABLE
         else:
@@ -90,14 +115,17 @@ class AlignmentModel(Model):
                 available[:, d.PARTNER] = self.status == d.PARTNER
             if not epoch.open_to_applicants:
                 available[:, d.MEMBER] = (self.status == d.MEMBER) | (self.stance == d.MEMBER)
+        self.reactions_in_force = (retaliation, western)
         return d.choice_probabilities(utility, epoch.rationality, available), dynamic
 
     @staticmethod
     def net_terms(epoch, dynamic: list[np.ndarray]) -> np.ndarray:
         """Each weighted term's contribution to U(member) - U(outside): (n_states, n_terms)."""
         net = epoch.exogenous_net.copy()
+        none = _none(len(net))
         for column, weight, term in zip(_DYNAMIC, epoch.weights[_DYNAMIC], dynamic):
-            net[:, column] = weight * (term[:, d.MEMBER] - term[:, d.OUTSIDE])
+            if term is not none:  # the exogenous table already holds 0 there
+                net[:, column] = weight * (term[:, d.MEMBER] - term[:, d.OUTSIDE])
         return net
 
     def deciding(self, step: int, epoch) -> np.ndarray:
@@ -106,7 +134,8 @@ class AlignmentModel(Model):
         The uniform numbers are drawn for every state, deciding or not, so that each state's
         stream of chance does not depend on the others' situations."""
         hazard = self.rng.random(len(self.status)) < self.timeline.review_probability
-        moment = self.offer != d.OUTSIDE
+        # A reaction aimed at a state changes its situation: a decision moment.
+        moment = (self.offer != d.OUTSIDE) | self.russia.started | self.west.started
         if step == epoch.first_step and step > 0:
             moment = moment | epoch.shocked
         return hazard | moment
@@ -119,8 +148,11 @@ class AlignmentModel(Model):
         self.reviewing = self.deciding(month, epoch)
         self.choice = d.draw_choices(probabilities, self.rng.random(len(self.status))).astype(np.int8)
         self.declined[:] = False
+        status_before, course_before = self.status.copy(), self.stance.copy()
         for state in self.states:
             state.act()
+        for power in (self.russia, self.west):
+            power.react(month, epoch, status_before, course_before)
         self.last_interest[self.stance >= d.PARTNER] = month * self.timeline.step_months
 
         if self.timeline.summit[month]:
@@ -135,6 +167,10 @@ class AlignmentModel(Model):
             "deciding": self.reviewing,
             "probabilities": probabilities,
             "room_for_manoeuvre": epoch.room_for_manoeuvre,
+            "retaliation": self.reactions_in_force[0],
+            "retaliation_started": self.russia.started * self.russia.level,
+            "western_reaction": self.reactions_in_force[1],
+            "western_reaction_started": self.west.started * self.west.level,
         }
         if self.recorder.wants("terms"):
             values["terms"] = self.net_terms(epoch, dynamic)

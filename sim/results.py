@@ -80,7 +80,7 @@ def check_destination(out_dir: Path, overwrite: bool) -> None:
 
 def write_outputs(result: RunResult, out_dir: str | Path, argv: list[str] | None = None, overwrite: bool = False,
                   extra: dict[str, bytes] | None = None) -> list[Path]:
-    """Write timeseries.csv, bloc.csv, summary.csv, manifest.json (and `extra` files, such as
+    """Write timeseries.csv, bloc.csv, summary.csv, events.csv, manifest.json (and `extra` files, such as
     figures) into `out_dir` atomically."""
     out_dir = Path(out_dir)
     check_destination(out_dir, overwrite)
@@ -89,6 +89,7 @@ def write_outputs(result: RunResult, out_dir: str | Path, argv: list[str] | None
         "timeseries.csv": table_bytes(result.timeseries),
         "bloc.csv": table_bytes(result.bloc),
         "summary.csv": table_bytes(result.summary),
+        **({"events.csv": table_bytes(result.events)} if result.events is not None else {}),
         **(extra or {}),
     }
     files["manifest.json"] = (

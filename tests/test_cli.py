@@ -26,7 +26,7 @@ SCENARIOS = ROOT / "scenarios"
 RUNNABLE = sorted(SCENARIOS.glob("*.yaml"))
 KAZAKHSTAN = SCENARIOS / "kazakhstan_multivector.yaml"
 KAZAKHSTAN_FILES = [KAZAKHSTAN, SCENARIOS / "base" / "brics_world.yaml", SCENARIOS / "states" / "kazakhstan.yaml"]
-OUTPUTS = ("timeseries.csv", "bloc.csv", "summary.csv", "manifest.json", "timeline.png", "timeline.pdf",
+OUTPUTS = ("timeseries.csv", "bloc.csv", "summary.csv", "events.csv", "manifest.json", "timeline.png", "timeline.pdf",
            "timeline.svg")
 REPLICATIONS, SEED, MONTHS = 5, 3, 60  # the calendar runs 2022-01 to 2026-12
 

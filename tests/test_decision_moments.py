@@ -51,14 +51,19 @@ def test_no_state_applies_before_the_bloc_opens():
 
 def test_deciding_happens_at_moments_or_at_the_review_rate():
     """Without any review rate, states decide only at decision moments: when their situation
-    changes as an epoch begins, or when they hold an invitation."""
+    changes as an epoch begins, in the step after an invitation (the answer), or in the step after
+    a power began a reaction against them."""
     scenario = sim.with_overrides(EURASIA, {"decision.review_rate_per_year": 0.0})
-    result = sim.run(scenario, seed=1, replications=20)
-    deciding_dates = set(result.timeseries[result.timeseries.deciding].date)
-    moments = {event.date for event in scenario.events.values()} | {scenario.bloc.partner_tier_from.date}
-    summits = {s.date for s in scenario.calendar.summits}
-    answers = {f"{int(d[:4]) + (int(d[5:]) // 12)}-{int(d[5:]) % 12 + 1:02d}" for d in summits}
-    assert deciding_dates and deciding_dates <= moments | answers
+    result = sim.run(scenario, seed=1, replications=40)
+    ts = result.timeseries
+    epoch_moments = {event.date for event in scenario.events.values()} | {scenario.bloc.partner_tier_from.date}
+    prompted = result.events[result.events.event.isin(["invited as partner", "invited as member", "retaliation"])]
+    answers = set(zip(prompted.replication, prompted.step + 1, prompted.state))
+    deciding = ts[ts.deciding]
+    assert len(deciding) > 0
+    for row in deciding.itertuples():
+        assert row.date in epoch_moments or (row.replication, row.step, row.state) in answers, row
+    assert len(answers & set(zip(deciding.replication, deciding.step, deciding.state))) > 0
 
 
 @pytest.mark.parametrize("state", ["Belarus", "Kazakhstan"])

@@ -22,12 +22,13 @@ EVENT_PATHS = (
     r"bloc\.appetite\.(members|partners)",
     r"bloc\.benefits",
     r"powers\.[^.]+\.[^.]+",
+    r"powers\.[^.]+\.imposed\.[^.]+",
     r"decision\.(rationality|switching_cost)",
     r"decision\.weights\.[^.]+",
 )
 EVENT_PATHS_HELP = (
     "an event may change a state's indicators, an organization's overlap, a member's consent, the "
-    "bloc's appetite or benefits, the powers' policies, and decision.rationality, "
+    "bloc's appetite or benefits, the powers' policies and reactions in force, and decision.rationality, "
     "decision.switching_cost or decision.weights.*"
 )
 

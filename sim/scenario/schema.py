@@ -250,17 +250,42 @@ class Bloc(Strict):
     )
 
 
+Imposed = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
 class West(Strict):
-    """The West's policy toward the bloc's joiners (per-state sanctions are state indicators)."""
+    """The West's policy toward the bloc's joiners (per-state sanctions are state indicators).
+
+    Its reaction rule: when a state takes up partner or member status, the West imposes
+    `reaction_to_alignment` on it for `reaction_months` (docs/model.md, "Reactions of the powers")."""
 
     threat_against_joiners: Given = Field(description="secondary pressure threatened on states that align")
+    reaction_to_alignment: Given = Field(
+        default_factory=lambda: Given(value=0.0, source="no Western secondary sanctions on a state for joining "
+                                      "BRICS, 2022-2025 (facts file: the July 2025 tariff was a threat)"),
+        description="secondary sanctions imposed on a state that takes up partner or member status, while they last",
+    )
+    reaction_months: int = Field(default=12, ge=0, le=1200, description="months a reaction to alignment lasts")
+    imposed: dict[Name, Imposed] = Field(
+        default_factory=dict,
+        description="reaction in force against named states, for dated events that pin an observed reaction",
+    )
 
 
 class Russia(Strict):
-    """The patron's policy."""
+    """The patron's policy and its reaction rule: a state that declines an invitation or
+    withdraws from a course toward the bloc is retaliated against with `retaliation_for_refusal`
+    for `retaliation_months` (docs/model.md, "Reactions of the powers")."""
 
     pressure_to_join: Given = Field(description="pressure on dependent states to align")
-    retaliation_for_refusal: Given = Field(description="punishment expected for staying outside")
+    retaliation_for_refusal: Given = Field(
+        description="size of the retaliation a refusal triggers, scaled by the target's dependence, while it lasts"
+    )
+    retaliation_months: int = Field(default=12, ge=0, le=1200, description="months a retaliation lasts")
+    imposed: dict[Name, Imposed] = Field(
+        default_factory=dict,
+        description="retaliation in force against named states, for dated events that pin an observed reaction",
+    )
 
 
 class Powers(Strict):
@@ -279,6 +304,9 @@ class Weights(Strict):
     patron_pressure: float = Field(default=1.0, ge=0, le=100, description="the patron's push to align")
     refusal_retaliation: float = Field(default=1.0, ge=0, le=100, description="the patron's punishment of refusal")
     diversification: float = Field(default=1.0, ge=0, le=100, description="escape from mono-dependence on the patron")
+    autonomy: float = Field(
+        default=1.0, ge=0, le=100, description="wariness of binding oneself further to the patron's bloc"
+    )
     bloc_benefits: float = Field(default=1.0, ge=0, le=100, description="market access, finance and status")
     accession_friction: float = Field(default=1.0, ge=0, le=100, description="cost of an uncertain, multi-stage accession")
     substitutes: float = Field(default=1.0, ge=0, le=100, description="access already given by other memberships")
@@ -370,6 +398,13 @@ class Scenario(Strict):
                 )
             if state_name in self.bloc.members:
                 problems.append(f"states.{state_name}: is also listed in bloc.members; a state is one or the other")
+        for power_name, power in (("west", self.powers.west), ("russia", self.powers.russia)):
+            for target in power.imposed:
+                if target not in self.states:
+                    problems.append(
+                        f"powers.{power_name}.imposed.{target}: no deciding state named {target!r} "
+                        f"(states: {', '.join(self.states)})"
+                    )
         for member_name, member in self.bloc.members.items():
             for target in member.toward:
                 if target not in self.states:
