@@ -15,7 +15,7 @@ import numpy as np
 from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
-from . import powers
+from . import bloc, powers
 from .decision import MEMBER, OPTIONS, OUTSIDE, PARTNER
 
 if TYPE_CHECKING:
@@ -58,27 +58,30 @@ class StateAgent(FixedAgent):
 
 
 class Bloc(Agent):
-    """The bloc: at each summit it grants membership to applicants and partnership to states
-    that showed interest, by consensus of its members and within its appetite."""
+    """The bloc: at each summit its members choose whom to invite (sim/bloc.py): applicants as
+    members, interested states and, on its own initiative, others as partners, each by the
+    consent of every member and within its appetite and seats; or, where a scenario gives the
+    bloc's observed choice at that summit, exactly that."""
 
     def __init__(self, model: AlignmentModel, name: str):
         super().__init__(model)
         self.name = name
 
-    def convene(self, admit_member: np.ndarray, admit_partner: np.ndarray) -> None:
+    def convene(self, step: int, epoch) -> None:
         """Issue invitations; the states answer them at their next decision."""
         model = self.model
         # Draw for every state, candidate or not, so that each state's stream of chance does not
-        # depend on the others' choices.
-        member_draw = model.rng.random(len(model.status))
-        partner_draw = model.rng.random(len(model.status))
-        applicants = model.seeking()
-        invite_member = applicants & (member_draw < admit_member)
-        months = (model.steps - 1) * model.timeline.step_months
+        # depend on the others' choices, and whether or not the summit's choice is observed.
+        draws = model.rng.random((4, len(model.status)))
+        observed = model.timeline.observed_offers.get(step)
+        if observed is not None:
+            model.offer[:] = bloc.observed_invitations(model.status, observed)
+            return
+        months = step * model.timeline.step_months
         interested = (months - model.last_interest) <= model.timeline.invitation_memory
-        invite_partner = (~invite_member) & interested & (model.status == OUTSIDE) & (partner_draw < admit_partner)
-        model.offer[invite_member] = MEMBER
-        model.offer[invite_partner] = PARTNER
+        model.offer[:] = bloc.invitations(
+            model.status, model.seeking(), interested, epoch.admit_member, epoch.admit_member_from_partner,
+            epoch.admit_partner, epoch.admit_on_initiative, (epoch.seats_members, epoch.seats_partners), draws)
 
 
 class Power(Agent):
@@ -99,7 +102,8 @@ class Power(Agent):
         self.active = False  # some reaction of this power is in force
 
     def react(self, step: int, epoch, status_before: np.ndarray, course_before: np.ndarray) -> None:
-        trigger = self.trigger(self.model, status_before, course_before)
+        """React to this step's deeds; `status_before` is None when no state decided."""
+        trigger = self._quiet if status_before is None else self.trigger(self.model, status_before, course_before)
         if self.active or np.count_nonzero(trigger):  # most steps nobody provokes and nothing runs
             self.started = powers.react(self.level, self.until, trigger, getattr(epoch, self.size), step, self.duration)
             self.active = bool(np.count_nonzero(self.level))

@@ -41,11 +41,16 @@ class Epoch:
     exogenous_net: np.ndarray  # (n_states, n_terms): weighted U(member) - U(outside), per term
     admit_member: np.ndarray  # (n_states,) probability a summit grants membership
     admit_partner: np.ndarray  # (n_states,) probability a summit grants partnership
+    admit_member_from_partner: np.ndarray  # (n_states,) the same for a partner that applies (the route)
+    admit_on_initiative: np.ndarray  # (n_states,) probability of a partner invitation without interest
+    seats_members: float  # cap on member invitations per summit (inf: none)
+    seats_partners: float
     room_for_manoeuvre: np.ndarray  # (n_states,)
     dependence: np.ndarray  # (n_states,) patron dependence, which scales a retaliation
     trade_west: np.ndarray  # (n_states,) what a Western threat or reaction bears on
     pressure: np.ndarray  # (n_states,) sanction pressure
     threat: float  # the West's standing threat against joiners
+    threat_term: np.ndarray  # (n_states, n_options) western_threat_term of the standing threat alone
     retaliation: float  # size of the patron's reaction to a refusal made now
     west_reaction: float  # size of the West's reaction to an alignment made now
     retaliation_in_force: np.ndarray  # (n_states,) pinned by dated events (powers.russia.imposed)
@@ -71,6 +76,7 @@ class Timeline:
     epochs: tuple[Epoch, ...]
     epoch_of_step: np.ndarray  # (n_steps,) index into epochs
     summit: np.ndarray  # (n_steps,) bool
+    observed_offers: dict  # step -> (n_states,) offer codes: the bloc's observed choice at that summit
     adjacency: np.ndarray  # (n_states, n_states) peers share a region
     initial_status: np.ndarray  # (n_states,) option codes
     initial_seeking: np.ndarray  # (n_states,) bool
@@ -169,11 +175,17 @@ def _epoch(scenario: Scenario, first_step: int, partner_tier: bool, open_to_appl
         exogenous_net=(weights[:, None] * (terms[:, :, d.MEMBER] - terms[:, :, d.OUTSIDE])).T,
         admit_member=bloc.appetite.members.value * consent,
         admit_partner=(bloc.appetite.partners.value * consent) if partner_tier else np.zeros_like(consent),
+        admit_member_from_partner=(bloc.appetite.members if bloc.appetite.members_from_partners is None
+                                   else bloc.appetite.members_from_partners).value * consent,
+        admit_on_initiative=(bloc.initiative.value * consent) if partner_tier else np.zeros_like(consent),
+        seats_members=np.inf if bloc.seats.members is None else bloc.seats.members,
+        seats_partners=np.inf if bloc.seats.partners is None else bloc.seats.partners,
         room_for_manoeuvre=d.room_for_manoeuvre(pressure, d.trade_concentration(trade)),
         dependence=dependence,
         trade_west=x["trade_west"],
         pressure=pressure,
         threat=west.threat_against_joiners.value,
+        threat_term=d.western_threat_term(west.threat_against_joiners.value, x["trade_west"], pressure),
         retaliation=russia.retaliation_for_refusal.value,
         west_reaction=west.reaction_to_alignment.value,
         retaliation_in_force=np.array([russia.imposed.get(name, 0.0) for name in scenario.states]),
@@ -192,7 +204,8 @@ def _situation(epoch: Epoch) -> np.ndarray:
     review rate, not at once by every state (docs/model.md, "Decision moments")."""
     n = len(epoch.admit_member)
     return np.column_stack([
-        epoch.exogenous_utility, epoch.admit_member, epoch.admit_partner, np.full(n, float(epoch.partner_tier)),
+        epoch.exogenous_utility, epoch.admit_member, epoch.admit_partner, epoch.admit_member_from_partner,
+        np.full(n, float(epoch.partner_tier)),
         np.full(n, epoch.threat), epoch.retaliation_in_force, epoch.west_reaction_in_force,
     ])
 
@@ -252,8 +265,15 @@ def compile_timeline(scenario: Scenario) -> Timeline:
 
     epoch_of_step = np.searchsorted(np.array(boundaries), np.arange(n_steps), side="right") - 1
     summit = np.zeros(n_steps, dtype=bool)
+    observed = {}
+    names = list(scenario.states)
     for s in calendar.summits:
         summit[calendar.step_of(s.date)] = True
+        if s.invitations is not None:
+            offers = np.zeros(len(names), dtype=np.int8)
+            for name, option in s.invitations.items():
+                offers[names.index(name)] = STATUS_CODES[option]
+            observed[calendar.step_of(s.date)] = offers
 
     regions = tuple(state.region for state in scenario.states.values())
     region_array = np.array(regions, dtype=object)
@@ -267,6 +287,7 @@ def compile_timeline(scenario: Scenario) -> Timeline:
         epochs=tuple(_with_shocks(epochs)),
         epoch_of_step=epoch_of_step,
         summit=summit,
+        observed_offers=observed,
         adjacency=adjacency,
         initial_status=np.array([STATUS_CODES[s.initial.status] for s in scenario.states.values()], dtype=np.int8),
         initial_seeking=np.array([s.initial.seeking_membership for s in scenario.states.values()], dtype=bool),

@@ -96,11 +96,15 @@ class AlignmentModel(Model):
         russia_acts = self.russia.active or epoch.retaliation_pinned
         western = powers.in_force(self.west.level, epoch.west_reaction_in_force) if west_acts else none[:, 0]
         retaliation = powers.in_force(self.russia.level, epoch.retaliation_in_force) if russia_acts else none[:, 0]
+        if west_acts:
+            threat = d.western_threat_term(epoch.threat + western, epoch.trade_west, epoch.pressure)
+        else:
+            threat = epoch.threat_term if epoch.threat > 0 else none
         dynamic = [
-            d.western_threat_term(epoch.threat + western, epoch.trade_west, epoch.pressure)
-            if epoch.threat > 0 or west_acts else none,
+            threat,
             d.refusal_retaliation_term(retaliation, epoch.dependence) if russia_acts else none,
-            d.accession_friction_term(epoch.admit_member, epoch.admit_partner, self.status, self.offer),
+            d.accession_friction_term(np.where(self.status == d.PARTNER, epoch.admit_member_from_partner,
+                                               epoch.admit_member), epoch.admit_partner, self.status, self.offer),
             d.peer_influence_term(d.peer_alignment(self.timeline.adjacency, aligned)),
             d.switching_cost_term(self.stance),
         ]
@@ -148,7 +152,9 @@ class AlignmentModel(Model):
         self.reviewing = self.deciding(month, epoch)
         self.choice = d.draw_choices(probabilities, self.rng.random(len(self.status))).astype(np.int8)
         self.declined[:] = False
-        status_before, course_before = self.status.copy(), self.stance.copy()
+        # Only a state that decides can provoke a power; most steps none does.
+        anyone = bool(np.count_nonzero(self.reviewing))
+        status_before, course_before = (self.status.copy(), self.stance.copy()) if anyone else (None, None)
         for state in self.states:
             state.act()
         for power in (self.russia, self.west):
@@ -156,7 +162,7 @@ class AlignmentModel(Model):
         self.last_interest[self.stance >= d.PARTNER] = month * self.timeline.step_months
 
         if self.timeline.summit[month]:
-            self.bloc.convene(epoch.admit_member, epoch.admit_partner)
+            self.bloc.convene(month, epoch)
 
         values = {
             "status": self.status,

@@ -83,8 +83,9 @@ def test_the_west_reacts_to_alignment_when_its_policy_says_so():
     sanctioned = events[events.event == "secondary sanctions"]
     assert len(sanctioned) > 0
     first_take_up = took_up.groupby(["replication", "state"]).step.min()
-    assert (sanctioned.set_index(["replication", "state"]).step.groupby(level=[0, 1]).min()
-            == first_take_up.loc[sanctioned.set_index(["replication", "state"]).index.unique()]).all()
+    first_sanction = sanctioned.groupby(["replication", "state"]).step.min()
+    assert first_sanction.index.isin(first_take_up.index).all()
+    assert (first_sanction == first_take_up.loc[first_sanction.index]).all()
 
 
 def test_a_dated_event_pins_an_observed_reaction():

@@ -135,6 +135,11 @@ class Summit(Dated):
     """A bloc summit: the months at which the bloc admits members and invites partners."""
 
     name: str = Field(min_length=1, description="a label, e.g. the host city")
+    invitations: dict[Name, Literal["partner", "member"]] | None = Field(
+        default=None,
+        description="the bloc's observed choice at this summit, to condition a run on it: exactly these "
+        "states are invited (others are not); null: the bloc chooses by its rule",
+    )
     _what = "a summit"
 
 
@@ -230,6 +235,19 @@ class Appetite(Strict):
 
     members: Given = Field(description="probability a consented applicant is invited as a member at a summit")
     partners: Given = Field(description="probability a consented candidate is invited as a partner at a summit")
+    members_from_partners: Given | None = Field(
+        default=None,
+        description="the partner route: probability a consented partner that applies is invited as a member "
+        "at a summit; null: as any applicant",
+    )
+
+
+class Seats(Strict):
+    """At most this many invitations per summit (null: no cap), for scenarios holding the whole field
+    of candidates; a scenario with a few of them leaves these null and relies on the appetite."""
+
+    members: Annotated[float, Field(ge=0)] | None = Field(default=None, description="member invitations per summit")
+    partners: Annotated[float, Field(ge=0)] | None = Field(default=None, description="partner invitations per summit")
 
 
 class Bloc(Strict):
@@ -244,6 +262,12 @@ class Bloc(Strict):
         default=None, description="month the partner tier appears; null if it never does"
     )
     appetite: Appetite = Field(description="readiness to invite members and partners")
+    initiative: Given = Field(
+        default_factory=lambda: Given(value=0.0, assumption="the bloc invites only states that showed interest"),
+        description="probability a consented state that showed no interest is invited as a partner at a summit "
+        "(the bloc's own initiative, as at Kazan)",
+    )
+    seats: Seats = Field(default_factory=Seats, description="the bloc's appetite as seats per summit")
     benefits: Given = Field(description="scale of market access, development finance and status on offer")
     invitation_memory_months: int = Field(
         default=18, ge=0, le=1200, description="months after its last show of interest that a state may be invited"
@@ -398,6 +422,13 @@ class Scenario(Strict):
                 )
             if state_name in self.bloc.members:
                 problems.append(f"states.{state_name}: is also listed in bloc.members; a state is one or the other")
+        for summit in self.calendar.summits:
+            for target in summit.invitations or {}:
+                if target not in self.states:
+                    problems.append(
+                        f"calendar.summits ({summit.name}).invitations.{target}: no deciding state named "
+                        f"{target!r} (states: {', '.join(self.states)})"
+                    )
         for power_name, power in (("west", self.powers.west), ("russia", self.powers.russia)):
             for target in power.imposed:
                 if target not in self.states:
