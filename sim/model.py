@@ -29,6 +29,10 @@ from .inputs import Timeline, compile_timeline
 from .record import Recorder
 from .scenario import Scenario
 
+MODEL_VERSION = "2"
+"""The model's dynamics, recorded in manifest.json: 2 adds decision moments, reacting powers, the
+autonomy term and a choosing bloc (issue 10). Bump it when the rules change what a run means."""
+
 _DYNAMIC = [d.TERMS.index(name) for name in
             ("western_threat", "refusal_retaliation", "accession_friction", "peer_influence", "switching_cost")]
 NEVER = -(10**9)

@@ -16,6 +16,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from .model import MODEL_VERSION
 from .run import RunResult
 from .scenario import InputError, Issue
 
@@ -51,6 +52,7 @@ def manifest(result: RunResult, argv: list[str] | None) -> dict:
     scenario = result.scenario
     return {
         "scenario": scenario.name,
+        "model_version": MODEL_VERSION,
         "scenario_files": scenario.origin.get("files", []),
         "overrides": scenario.origin.get("overrides", []),
         "seed": result.seed,

@@ -82,3 +82,18 @@ def test_a_run_conditioned_on_the_observed_choice_gets_exactly_it():
     expected = {(r, s) for r in range(40) for s in ("Uzbekistan", "Kazakhstan", "Belarus")} - members_before
     assert set(zip(kazan.replication, kazan.state)) == expected
     assert (kazan.event == "invited as partner").all()
+
+
+def test_the_observed_round_invites_as_the_bloc_did_and_vetoed_applicants_gain_nothing():
+    scenario = sim.load_scenario(SCENARIOS / "brics_2024_round_observed.yaml")
+    result = sim.run(scenario, seed=1, replications=50)
+    events = result.events
+    johannesburg = events[(events.date == "2023-08") & (events.event == "invited as member")]
+    assert set(johannesburg.state) == {"Argentina", "Egypt", "Ethiopia", "Iran", "United Arab Emirates",
+                                       "Saudi Arabia"}
+    assert johannesburg.groupby("state").replication.nunique().eq(50).all()
+    summary = result.summary.set_index("state")
+    for vetoed in ("Venezuela", "Nicaragua"):
+        assert summary.loc[vetoed, "p_outside"] == 1.0
+        assert summary.loc[vetoed, "p_ever_applied"] > 0.5  # they want in; the veto keeps them out
+        assert not events[(events.state == vetoed) & events.event.str.startswith("invited")].shape[0]

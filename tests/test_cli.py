@@ -19,6 +19,8 @@ import pytest
 
 from sim.cli import main
 from sim.decision import OPTIONS, TERMS
+from sim.model import MODEL_VERSION
+from sim.run import EVENT_COLUMNS
 from sim.scenario import validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,6 +152,8 @@ def test_manifest(run_dir):
     assert manifest["seed"] == SEED
     assert manifest["replications"] == REPLICATIONS
     assert manifest["scenario"] == "kazakhstan_multivector"
+    assert manifest["model_version"] == MODEL_VERSION
+    assert tuple(pd.read_csv(run_dir / "events.csv").columns) == EVENT_COLUMNS
 
     files = {Path(entry["path"]).resolve(): entry["sha256"] for entry in manifest["scenario_files"]}
     assert set(files) == {p.resolve() for p in KAZAKHSTAN_FILES}
