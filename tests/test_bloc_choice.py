@@ -97,3 +97,30 @@ def test_the_observed_round_invites_as_the_bloc_did_and_vetoed_applicants_gain_n
         assert summary.loc[vetoed, "p_outside"] == 1.0
         assert summary.loc[vetoed, "p_ever_applied"] > 0.5  # they want in; the veto keeps them out
         assert not events[(events.state == vetoed) & events.event.str.startswith("invited")].shape[0]
+
+
+def test_observed_choices_and_pinned_reactions_must_name_deciding_states(tmp_path):
+    from sim.cli import main
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"""extends: {SCENARIOS / 'kazakhstan_multivector.yaml'}
+name: bad
+calendar:
+  start: 2022-01
+  end: 2026-12
+  summits:
+    - {{date: 2024-10, name: Kazan, source: "x", invitations: {{Kazakstan: partner}}}}
+powers:
+  russia:
+    imposed: {{Belarus: 0.4}}
+""", encoding="utf-8")
+    assert main(["check", str(bad)]) == 2
+    scenario_data = sim.load_scenario(SCENARIOS / "kazakhstan_multivector.yaml").model_dump(mode="json")
+    scenario_data["calendar"]["summits"][0]["invitations"] = {"Kazakstan": "partner"}
+    scenario_data["powers"]["russia"]["imposed"] = {"Belarus": 0.4}
+    try:
+        sim.scenario.validate(scenario_data)
+    except sim.InputError as error:
+        text = str(error)
+    else:
+        raise AssertionError("accepted unknown states")
+    assert "invitations.Kazakstan" in text and "powers.russia.imposed.Belarus" in text
