@@ -16,7 +16,7 @@ from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
 from . import bloc, powers
-from .decision import MEMBER, OPTIONS, OUTSIDE, PARTNER
+from .decision import OPTIONS, OUTSIDE
 
 if TYPE_CHECKING:
     from .model import AlignmentModel

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from itertools import pairwise
 
 import numpy as np
 
@@ -216,7 +217,7 @@ def _with_shocks(epochs: list[Epoch]) -> list[Epoch]:
     The first epoch's states are all marked, but the start of the calendar is no decision
     moment (sim/model.py): the initial course is given by the scenario."""
     marked = epochs[:1]
-    for before, after in zip(epochs, epochs[1:]):
+    for before, after in pairwise(epochs):
         changed = ~np.isclose(_situation(before), _situation(after), rtol=0.0, atol=1e-12).all(axis=1)
         marked.append(replace(after, shocked=changed))
     return marked

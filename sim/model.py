@@ -36,6 +36,7 @@ autonomy term and a choosing bloc (issue 10). Bump it when the rules change what
 _DYNAMIC = [d.TERMS.index(name) for name in
             ("western_threat", "refusal_retaliation", "accession_friction", "peer_influence", "switching_cost")]
 NEVER = -(10**9)
+_ALL_AVAILABLE = np.ones((1, len(d.OPTIONS)), dtype=bool)
 
 
 @cache
@@ -44,7 +45,6 @@ def _none(n_states: int) -> np.ndarray:
     zeros = np.zeros((n_states, len(d.OPTIONS)))
     zeros.flags.writeable = False
     return zeros
-_ALL_AVAILABLE = np.ones((1, len(d.OPTIONS)), dtype=bool)
 
 
 class AlignmentModel(Model):

@@ -149,7 +149,7 @@ def events_table(stacked: dict[str, np.ndarray], timeline: Timeline, bloc: str) 
     states' applications, withdrawals, declines and statuses taken up, the bloc's invitations and
     the powers' reactions (with their size), so that a reader sees, run by run, what followed
     what."""
-    reps, steps, states = _index(stacked)
+    reps, _, states = _index(stacked)
     course = stacked["course"]
     course_before = np.concatenate(
         [np.broadcast_to(np.where(timeline.initial_seeking, MEMBER, timeline.initial_status), (reps, 1, states)),

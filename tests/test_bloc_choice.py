@@ -14,9 +14,9 @@ EURASIA = sim.load_scenario(SCENARIOS / "eurasia_2024.yaml")
 
 
 def _invitations(n=6, **given):
-    arrays = dict(status=np.zeros(n, np.int8), seeking=np.zeros(n, bool), interested=np.zeros(n, bool),
-                  admit_member=np.ones(n), admit_member_from_partner=np.ones(n), admit_partner=np.ones(n),
-                  admit_on_initiative=np.ones(n), seats=(np.inf, np.inf), draws=np.full((4, n), 0.5))
+    arrays = {"status": np.zeros(n, np.int8), "seeking": np.zeros(n, bool), "interested": np.zeros(n, bool),
+              "admit_member": np.ones(n), "admit_member_from_partner": np.ones(n), "admit_partner": np.ones(n),
+              "admit_on_initiative": np.ones(n), "seats": (np.inf, np.inf), "draws": np.full((4, n), 0.5)}
     arrays.update(given)
     return bloc.invitations(**arrays)
 
