@@ -51,6 +51,9 @@ def model_arrays(scenario, timeline: Timeline) -> _Arrays:
     from a freshly constructed model, so that the limit follows whatever evaluate needs."""
     model = AlignmentModel(scenario, rng=np.random.default_rng(0), timeline=timeline)
     arrays = {name: value.copy() for name, value in vars(model).items() if isinstance(value, np.ndarray)}
+    # The powers' reactions in force are read by evaluate too.
+    arrays.update(russia=SimpleNamespace(level=model.russia.level.copy(), active=model.russia.active),
+                  west=SimpleNamespace(level=model.west.level.copy(), active=model.west.active))
     ids = getattr(Agent, "_ids", None)
     if ids is not None:
         ids.pop(model, None)

@@ -2,8 +2,9 @@
 
 A state's variables live in the model's arrays (so the decision math can run for all states at
 once); a `StateAgent` is that state's view of them and the rules by which it acts on its choice.
-The outside powers have no agent: their policies are levels that dated events change, compiled
-into the timeline (sim/inputs.py).
+The outside powers are agents too: their standing policies are levels that dated events change,
+compiled into the timeline (sim/inputs.py), and their reactions to what states do follow the
+rules in sim/powers.py.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import numpy as np
 from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
-from .decision import MEMBER, OPTIONS, OUTSIDE, PARTNER
+from . import bloc, powers
+from .decision import OPTIONS, OUTSIDE
 
 if TYPE_CHECKING:
     from .model import AlignmentModel
@@ -56,23 +58,62 @@ class StateAgent(FixedAgent):
 
 
 class Bloc(Agent):
-    """The bloc: at each summit it grants membership to applicants and partnership to states
-    that showed interest, by consensus of its members and within its appetite."""
+    """The bloc: at each summit its members choose whom to invite (sim/bloc.py): applicants as
+    members, interested states and, on its own initiative, others as partners, each by the
+    consent of every member and within its appetite and seats; or, where a scenario gives the
+    bloc's observed choice at that summit, exactly that."""
 
     def __init__(self, model: AlignmentModel, name: str):
         super().__init__(model)
         self.name = name
 
-    def convene(self, admit_member: np.ndarray, admit_partner: np.ndarray) -> None:
+    def convene(self, step: int, epoch) -> None:
         """Issue invitations; the states answer them at their next decision."""
         model = self.model
         # Draw for every state, candidate or not, so that each state's stream of chance does not
-        # depend on the others' choices.
-        member_draw = model.rng.random(len(model.status))
-        partner_draw = model.rng.random(len(model.status))
-        applicants = model.seeking()
-        invite_member = applicants & (member_draw < admit_member)
-        interested = (model.steps - 1 - model.last_interest) <= model.timeline.invitation_memory
-        invite_partner = (~invite_member) & interested & (model.status == OUTSIDE) & (partner_draw < admit_partner)
-        model.offer[invite_member] = MEMBER
-        model.offer[invite_partner] = PARTNER
+        # depend on the others' choices, and whether or not the summit's choice is observed.
+        draws = model.rng.random((4, len(model.status)))
+        observed = model.timeline.observed_offers.get(step)
+        if observed is not None:
+            model.offer[:] = bloc.observed_invitations(model.status, observed)
+            return
+        months = step * model.timeline.step_months
+        interested = (months - model.last_interest) <= model.timeline.invitation_memory
+        model.offer[:] = bloc.invitations(
+            model.status, model.seeking(), interested, epoch.admit_member, epoch.admit_member_from_partner,
+            epoch.admit_partner, epoch.admit_on_initiative, (epoch.seats_members, epoch.seats_partners), draws)
+
+
+class Power(Agent):
+    """An outside power that reacts to what states do: Russia to refusals, the West to
+    alignment. Its reactions against each state are the model arrays `level` and `until`."""
+
+    def __init__(self, model: AlignmentModel, name: str, trigger, size: str, duration: int):
+        super().__init__(model)
+        self.name = name
+        self.trigger = trigger  # (model, status before, course before) -> states that provoke it
+        self.size = size  # the Epoch attribute holding the reaction's size
+        self.duration = duration
+        n = len(model.status)
+        self.level = np.zeros(n)
+        self.until = np.zeros(n, dtype=np.int64)
+        self._quiet = np.zeros(n, dtype=bool)
+        self.started = self._quiet
+        self.active = False  # some reaction of this power is in force
+
+    def react(self, step: int, epoch, status_before: np.ndarray, course_before: np.ndarray) -> None:
+        """React to this step's deeds; `status_before` is None when no state decided."""
+        trigger = self._quiet if status_before is None else self.trigger(self.model, status_before, course_before)
+        if self.active or np.count_nonzero(trigger):  # most steps nobody provokes and nothing runs
+            self.started = powers.react(self.level, self.until, trigger, getattr(epoch, self.size), step, self.duration)
+            self.active = bool(np.count_nonzero(self.level))
+        elif self.started is not self._quiet:
+            self.started = self._quiet
+
+
+def russia_provoked(model: AlignmentModel, status_before: np.ndarray, course_before: np.ndarray) -> np.ndarray:
+    return powers.refusals(model.reviewing, model.declined, course_before, model.stance)
+
+
+def west_provoked(model: AlignmentModel, status_before: np.ndarray, course_before: np.ndarray) -> np.ndarray:
+    return powers.alignments(status_before, model.status)

@@ -24,6 +24,7 @@ TERMS = (
     "patron_pressure",
     "refusal_retaliation",
     "diversification",
+    "autonomy",
     "bloc_benefits",
     "accession_friction",
     "substitutes",
@@ -123,6 +124,19 @@ def diversification_term(dependence: np.ndarray) -> np.ndarray:
     patron's contribution to a Herfindahl index of dependence (its squared share), so it is
     concentration, not dependence as such, that drives it."""
     return _scaled(dependence**2)
+
+
+def autonomy_term(dependence: np.ndarray, pressure: np.ndarray) -> np.ndarray:
+    """Mechanism 3, wariness of the patron: binding oneself further to a bloc in which one's
+    patron leads costs autonomy, more the more dependent a state already is on that patron.
+
+    Only a state with somewhere else to turn can afford the wariness, so the cost is felt on the
+    share of its relations not closed by sanctions (1 - pressure): Kazakhstan keeps "outside of
+    Russia's sphere of influence", since to "stray too far under the influence of one state could
+    present ... risks to the country's sovereign independence" (London Politica), while sanctioned Minsk
+    is "deprived of a geopolitical margin for manoeuvre" (Preiherman, EDM 2024). With `diversification_term`,
+    dependence can push either way."""
+    return -_scaled(dependence * (1.0 - pressure))
 
 
 def bloc_benefits_term(benefits: float, trade_with_members: np.ndarray, affinity: np.ndarray) -> np.ndarray:

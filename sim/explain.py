@@ -1,7 +1,8 @@
 """Why a state chooses as it does: every option's utility, term by term, at a given month.
 
-The terms that depend on a state's own history (accession friction, peers, switching cost) are
-evaluated on the history of one replication (replication 0 of `seed`) up to that month.
+The terms that depend on the run's history (the powers' reactions, accession friction, peers,
+switching cost) are evaluated on the history of one replication (replication 0 of `seed`) up to
+that month.
 """
 
 from __future__ import annotations

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass, field, replace
+from functools import cache, cached_property
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,7 @@ class Epoch:
 
     first_step: int
     partner_tier: bool
+    open_to_applicants: bool
     weights: np.ndarray  # (n_terms,)
     rationality: float
     exogenous_terms: np.ndarray  # (n_terms, n_states, n_options), unweighted; zeros where dynamic
@@ -47,7 +49,29 @@ class Epoch:
     exogenous_net: np.ndarray  # (n_states, n_terms): weighted U(member) - U(outside), per term
     admit_member: np.ndarray  # (n_states,) probability a summit grants membership
     admit_partner: np.ndarray  # (n_states,) probability a summit grants partnership
+    admit_member_from_partner: np.ndarray  # (n_states,) the same for a partner that applies (the route)
+    admit_on_initiative: np.ndarray  # (n_states,) probability of a partner invitation without interest
+    seats_members: float  # cap on member invitations per summit (inf: none)
+    seats_partners: float
     room_for_manoeuvre: np.ndarray  # (n_states,)
+    dependence: np.ndarray  # (n_states,) patron dependence, which scales a retaliation
+    trade_west: np.ndarray  # (n_states,) what a Western threat or reaction bears on
+    pressure: np.ndarray  # (n_states,) sanction pressure
+    threat: float  # the West's standing threat against joiners
+    threat_term: np.ndarray  # (n_states, n_options) western_threat_term of the standing threat alone
+    retaliation: float  # size of the patron's reaction to a refusal made now
+    west_reaction: float  # size of the West's reaction to an alignment made now
+    retaliation_in_force: np.ndarray  # (n_states,) pinned by dated events (powers.russia.imposed)
+    west_reaction_in_force: np.ndarray  # (n_states,) pinned by dated events (powers.west.imposed)
+
+    @cached_property
+    def retaliation_pinned(self) -> bool:
+        return bool(self.retaliation_in_force.any())
+
+    @cached_property
+    def west_reaction_pinned(self) -> bool:
+        return bool(self.west_reaction_in_force.any())
+    shocked: np.ndarray  # (n_states,) bool: the state's situation changed as this epoch began
 
 
 @dataclass(frozen=True)
@@ -60,11 +84,15 @@ class Timeline:
     epochs: tuple[Epoch, ...]
     epoch_of_step: np.ndarray  # (n_steps,) index into epochs
     summit: np.ndarray  # (n_steps,) bool
+    observed_offers: dict  # step -> (n_states,) offer codes: the bloc's observed choice at that summit
     adjacency: np.ndarray  # (n_states, n_states) peers share a region
     initial_status: np.ndarray  # (n_states,) option codes
     initial_seeking: np.ndarray  # (n_states,) bool
-    review_interval: int
-    invitation_memory: int
+    step_months: int
+    retaliation_steps: int  # how long a reaction of each power lasts, in steps
+    west_reaction_steps: int
+    review_probability: float  # chance per step that a state reviews its course outside a decision moment
+    invitation_memory: int  # in months
     filled: tuple[tuple[str, str, str, float, str], ...] = field(default=())  # (date, state, indicator, value, rule)
 
     @property
@@ -125,7 +153,7 @@ def _indicator_matrix(scenario: Scenario) -> tuple[np.ndarray, list[tuple[str, s
     return values, filled
 
 
-def _epoch(scenario: Scenario, first_step: int, partner_tier: bool) -> tuple[Epoch, list]:
+def _epoch(scenario: Scenario, first_step: int, partner_tier: bool, open_to_applicants: bool) -> tuple[Epoch, list]:
     values, filled = _indicator_matrix(scenario)
     x = {key: values[:, i] for i, key in enumerate(INDICATORS)}
     trade = np.stack([x[k] for k in ("trade_west", "trade_russia", "trade_china", "trade_other_members")], axis=1)
@@ -149,10 +177,9 @@ def _epoch(scenario: Scenario, first_step: int, partner_tier: bool) -> tuple[Epo
         "western_exposure": d.western_exposure_term(
             d.western_stake(x["trade_west"], x["investment_west"], x["western_engagement"]), pressure
         ),
-        "western_threat": d.western_threat_term(west.threat_against_joiners.value, x["trade_west"], pressure),
         "patron_pressure": d.patron_pressure_term(russia.pressure_to_join.value, dependence),
-        "refusal_retaliation": d.refusal_retaliation_term(russia.retaliation_for_refusal.value, dependence),
         "diversification": d.diversification_term(dependence),
+        "autonomy": d.autonomy_term(dependence, pressure),
         "bloc_benefits": d.bloc_benefits_term(
             bloc.benefits.value, x["trade_russia"] + x["trade_china"] + x["trade_other_members"], x["affinity"]
         ),
@@ -169,6 +196,7 @@ def _epoch(scenario: Scenario, first_step: int, partner_tier: bool) -> tuple[Epo
     epoch = Epoch(
         first_step=first_step,
         partner_tier=partner_tier,
+        open_to_applicants=open_to_applicants,
         weights=weights,
         rationality=scenario.decision.rationality,
         exogenous_terms=terms,
@@ -176,9 +204,51 @@ def _epoch(scenario: Scenario, first_step: int, partner_tier: bool) -> tuple[Epo
         exogenous_net=(weights[:, None] * (terms[:, :, d.MEMBER] - terms[:, :, d.OUTSIDE])).T,
         admit_member=bloc.appetite.members.value * consent,
         admit_partner=(bloc.appetite.partners.value * consent) if partner_tier else np.zeros_like(consent),
+        admit_member_from_partner=(bloc.appetite.members if bloc.appetite.members_from_partners is None
+                                   else bloc.appetite.members_from_partners).value * consent,
+        admit_on_initiative=(bloc.initiative.value * consent) if partner_tier else np.zeros_like(consent),
+        seats_members=np.inf if bloc.seats.members is None else bloc.seats.members,
+        seats_partners=np.inf if bloc.seats.partners is None else bloc.seats.partners,
         room_for_manoeuvre=d.room_for_manoeuvre(pressure, d.trade_concentration(trade)),
+        dependence=dependence,
+        trade_west=x["trade_west"],
+        pressure=pressure,
+        threat=west.threat_against_joiners.value,
+        threat_term=d.western_threat_term(west.threat_against_joiners.value, x["trade_west"], pressure),
+        retaliation=russia.retaliation_for_refusal.value,
+        west_reaction=west.reaction_to_alignment.value,
+        retaliation_in_force=np.array([russia.imposed.get(name, 0.0) for name in scenario.states]),
+        west_reaction_in_force=np.array([west.imposed.get(name, 0.0) for name in scenario.states]),
+        shocked=np.ones(len(scenario.states), dtype=bool),
     )
     return epoch, filled
+
+
+def _situation(epoch: Epoch) -> np.ndarray:
+    """What a state weighs, as one row per state: utilities, the bloc's admission chances and
+    whether the partner tier exists. A change in any of it is a decision moment for that state.
+
+    The bloc's opening to applicants is not: after the June 2022 opening, applications arrived
+    over the next two years (Algeria 2022-11, Belarus 2023-05, Malaysia 2024-07, Azerbaijan 2024-08: docs/model.md), so an opened option is taken up at the
+    review rate, not at once by every state (docs/model.md, "Decision moments")."""
+    n = len(epoch.admit_member)
+    return np.column_stack([
+        epoch.exogenous_utility, epoch.admit_member, epoch.admit_partner, epoch.admit_member_from_partner,
+        np.full(n, float(epoch.partner_tier)),
+        np.full(n, epoch.threat), epoch.retaliation_in_force, epoch.west_reaction_in_force,
+    ])
+
+
+def _with_shocks(epochs: list[Epoch]) -> list[Epoch]:
+    """Mark, in each epoch after the first, the states whose situation changed as it began.
+
+    The first epoch's states are all marked, but the start of the calendar is no decision
+    moment (sim/model.py): the initial course is given by the scenario."""
+    marked = epochs[:1]
+    for before, after in pairwise(epochs):
+        changed = ~np.isclose(_situation(before), _situation(after), rtol=0.0, atol=1e-12).all(axis=1)
+        marked.append(replace(after, shocked=changed))
+    return marked
 
 
 def scenario_at(scenario: Scenario, month: str) -> Scenario:
@@ -198,29 +268,41 @@ def scenario_at(scenario: Scenario, month: str) -> Scenario:
 
 
 def compile_timeline(scenario: Scenario) -> Timeline:
-    """Cut the calendar into epochs at events and at the partner tier, and evaluate each."""
-    start = month_number(scenario.calendar.start)
-    n_steps = scenario.calendar.n_steps
-    dates = tuple(month_label(start + step) for step in range(n_steps))
+    """Cut the calendar into epochs at events, at the bloc's opening and at the partner tier, and
+    evaluate each. Dates falling inside a step take effect at that step."""
+    calendar = scenario.calendar
+    start, k, n_steps = month_number(calendar.start), calendar.step_months, calendar.n_steps
+    dates = tuple(month_label(start + k * step) for step in range(n_steps))
 
-    tier = scenario.bloc.partner_tier_from
-    tier_step = None if tier is None else month_number(tier.date) - start
+    def first_step(dated) -> int | None:
+        return None if dated is None else max(0, calendar.step_of(dated.date))
+
+    tier_step = first_step(scenario.bloc.partner_tier_from)
+    open_step = first_step(scenario.bloc.open_to_applicants) or 0
     events = sorted(scenario.events.values(), key=lambda event: event.date)  # stable: file order within a month
-    boundaries = sorted({0} | {max(0, month_number(e.date) - start) for e in events}
-                        | ({max(0, tier_step)} if tier_step is not None else set()))
+    boundaries = sorted({0, open_step} | {max(0, calendar.step_of(e.date)) for e in events}
+                        | ({tier_step} if tier_step is not None else set()))
     boundaries = [b for b in boundaries if b < n_steps]
 
     epochs, filled = [], []
     for first in boundaries:
-        world = scenario_at(scenario, dates[first])
-        epoch, epoch_filled = _epoch(world, first, tier_step is not None and first >= tier_step)
+        # Everything dated within the step's months is in force during the step.
+        world = scenario_at(scenario, month_label(start + k * (first + 1) - 1))
+        epoch, epoch_filled = _epoch(world, first, tier_step is not None and first >= tier_step, first >= open_step)
         epochs.append(epoch)
         filled += [(dates[first], *item) for item in epoch_filled]
 
     epoch_of_step = np.searchsorted(np.array(boundaries), np.arange(n_steps), side="right") - 1
     summit = np.zeros(n_steps, dtype=bool)
-    for s in scenario.calendar.summits:
-        summit[month_number(s.date) - start] = True
+    observed = {}
+    names = list(scenario.states)
+    for s in calendar.summits:
+        summit[calendar.step_of(s.date)] = True
+        if s.invitations is not None:
+            offers = np.zeros(len(names), dtype=np.int8)
+            for name, option in s.invitations.items():
+                offers[names.index(name)] = STATUS_CODES[option]
+            observed[calendar.step_of(s.date)] = offers
 
     regions = tuple(state.region for state in scenario.states.values())
     region_array = np.array(regions, dtype=object)
@@ -231,13 +313,17 @@ def compile_timeline(scenario: Scenario) -> Timeline:
         states=tuple(scenario.states),
         regions=regions,
         dates=dates,
-        epochs=tuple(epochs),
+        epochs=tuple(_with_shocks(epochs)),
         epoch_of_step=epoch_of_step,
         summit=summit,
+        observed_offers=observed,
         adjacency=adjacency,
         initial_status=np.array([STATUS_CODES[s.initial.status] for s in scenario.states.values()], dtype=np.int8),
         initial_seeking=np.array([s.initial.seeking_membership for s in scenario.states.values()], dtype=bool),
-        review_interval=scenario.decision.review_interval_months,
+        step_months=k,
+        retaliation_steps=-(-scenario.powers.russia.retaliation_months // k),
+        west_reaction_steps=-(-scenario.powers.west.reaction_months // k),
+        review_probability=float(-np.expm1(-scenario.decision.review_rate_per_year * k / 12.0)),
         invitation_memory=scenario.bloc.invitation_memory_months,
         filled=tuple(filled),
     )

@@ -1,16 +1,21 @@
-"""The alignment model: wiring and monthly scheduling.
+"""The alignment model: wiring and scheduling.
 
-Each step is one month:
+Each step is `calendar.step_months` months (one by default):
 
 1. the epoch in force gives the exogenous world (indicators, policies, bloc rules) as arrays;
 2. every state's options are scored at once by the decision functions, and the states that
-   review their course this month (or hold an invitation) draw a choice by the logit rule;
+   decide this step draw a choice by the logit rule. A state decides at a decision moment (its
+   situation changed as an epoch began, or it holds an invitation to answer) or, between
+   moments, with the probability per step of a constant review rate, so that how often states
+   decide does not depend on the step's length;
 3. each such state acts on its choice (sim/agents.py);
-4. if a summit falls this month, the bloc issues invitations;
-5. the month is recorded.
+4. if a summit falls in the step, the bloc issues invitations;
+5. the step is recorded.
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 import networkx as nx
 import numpy as np
@@ -18,14 +23,28 @@ from mesa import Model
 from mesa.discrete_space import Network
 
 from . import decision as d
-from .agents import Bloc, StateAgent
+from . import powers
+from .agents import Bloc, Power, StateAgent, russia_provoked, west_provoked
 from .inputs import Timeline, compile_timeline
 from .record import Recorder
 from .scenario import Scenario
 
-_DYNAMIC = [d.TERMS.index(name) for name in ("accession_friction", "peer_influence", "switching_cost")]
+MODEL_VERSION = "2"
+"""The model's dynamics, recorded in manifest.json: 2 adds decision moments, reacting powers, the
+autonomy term and a choosing bloc (issue 10). Bump it when the rules change what a run means."""
+
+_DYNAMIC = [d.TERMS.index(name) for name in
+            ("western_threat", "refusal_retaliation", "accession_friction", "peer_influence", "switching_cost")]
 NEVER = -(10**9)
 _ALL_AVAILABLE = np.ones((1, len(d.OPTIONS)), dtype=bool)
+
+
+@cache
+def _none(n_states: int) -> np.ndarray:
+    """A shared, read-only zero term: the value of a dynamic term that is silent this step."""
+    zeros = np.zeros((n_states, len(d.OPTIONS)))
+    zeros.flags.writeable = False
+    return zeros
 
 
 class AlignmentModel(Model):
@@ -64,6 +83,8 @@ class AlignmentModel(Model):
             StateAgent(self, index, name, self.network[index]) for index, name in enumerate(self.timeline.states)
         ]
         self.bloc = Bloc(self, scenario.bloc.name)
+        self.russia = Power(self, "Russia", russia_provoked, "retaliation", self.timeline.retaliation_steps)
+        self.west = Power(self, "West", west_provoked, "west_reaction", self.timeline.west_reaction_steps)
         self.recorder = Recorder(self.timeline.n_steps, n, record)
 
     def seeking(self) -> np.ndarray:
@@ -73,41 +94,79 @@ class AlignmentModel(Model):
     def evaluate(self, epoch) -> tuple[np.ndarray, list[np.ndarray]]:
         """Score every state's options now: (choice probabilities, the dynamic terms unweighted)."""
         aligned = ((self.status >= d.PARTNER) | (self.stance >= d.PARTNER)).astype(float)
+        none = _none(len(self.status))
+        # Most steps no reaction is in force: the terms that would be zero are skipped (a run's cost).
+        west_acts = self.west.active or epoch.west_reaction_pinned
+        russia_acts = self.russia.active or epoch.retaliation_pinned
+        western = powers.in_force(self.west.level, epoch.west_reaction_in_force) if west_acts else none[:, 0]
+        retaliation = powers.in_force(self.russia.level, epoch.retaliation_in_force) if russia_acts else none[:, 0]
+        if west_acts:
+            threat = d.western_threat_term(epoch.threat + western, epoch.trade_west, epoch.pressure)
+        else:
+            threat = epoch.threat_term if epoch.threat > 0 else none
         dynamic = [
-            d.accession_friction_term(epoch.admit_member, epoch.admit_partner, self.status, self.offer),
+            threat,
+            d.refusal_retaliation_term(retaliation, epoch.dependence) if russia_acts else none,
+            d.accession_friction_term(np.where(self.status == d.PARTNER, epoch.admit_member_from_partner,
+                                               epoch.admit_member), epoch.admit_partner, self.status, self.offer),
             d.peer_influence_term(d.peer_alignment(self.timeline.adjacency, aligned)),
             d.switching_cost_term(self.stance),
         ]
-        utility = epoch.exogenous_utility + d.utilities(dynamic, epoch.weights[_DYNAMIC])
-        if epoch.partner_tier:
+        weights = epoch.weights[_DYNAMIC]
+        active = [k for k, term in enumerate(dynamic) if term is not none]
+        utility = epoch.exogenous_utility + d.utilities([dynamic[k] for k in active], weights[active])
+        if epoch.partner_tier and epoch.open_to_applicants:
             available = _ALL_AVAILABLE
         else:
             available = np.ones_like(utility, dtype=bool)
-            available[:, d.PARTNER] = self.status == d.PARTNER
+            if not epoch.partner_tier:
+                available[:, d.PARTNER] = self.status == d.PARTNER
+            if not epoch.open_to_applicants:
+                available[:, d.MEMBER] = (self.status == d.MEMBER) | (self.stance == d.MEMBER)
+        self.reactions_in_force = (retaliation, western)
         return d.choice_probabilities(utility, epoch.rationality, available), dynamic
 
     @staticmethod
     def net_terms(epoch, dynamic: list[np.ndarray]) -> np.ndarray:
         """Each weighted term's contribution to U(member) - U(outside): (n_states, n_terms)."""
         net = epoch.exogenous_net.copy()
+        none = _none(len(net))
         for column, weight, term in zip(_DYNAMIC, epoch.weights[_DYNAMIC], dynamic):
-            net[:, column] = weight * (term[:, d.MEMBER] - term[:, d.OUTSIDE])
+            if term is not none:  # the exogenous table already holds 0 there
+                net[:, column] = weight * (term[:, d.MEMBER] - term[:, d.OUTSIDE])
         return net
+
+    def deciding(self, step: int, epoch) -> np.ndarray:
+        """Which states decide this step: at a decision moment, or by the review hazard.
+
+        The uniform numbers are drawn for every state, deciding or not, so that each state's
+        stream of chance does not depend on the others' situations."""
+        hazard = self.rng.random(len(self.status)) < self.timeline.review_probability
+        # A reaction aimed at a state changes its situation: a decision moment.
+        moment = (self.offer != d.OUTSIDE) | self.russia.started | self.west.started
+        if step == epoch.first_step and step > 0:
+            moment = moment | epoch.shocked
+        return hazard | moment
 
     def step(self) -> None:
         month = self.steps - 1
         epoch = self.timeline.epoch_at(month)
         probabilities, dynamic = self.evaluate(epoch)
 
-        self.reviewing = (month % self.timeline.review_interval == 0) | (self.offer != d.OUTSIDE)
+        self.reviewing = self.deciding(month, epoch)
         self.choice = d.draw_choices(probabilities, self.rng.random(len(self.status))).astype(np.int8)
         self.declined[:] = False
+        # Only a state that decides can provoke a power; most steps none does.
+        anyone = bool(np.count_nonzero(self.reviewing))
+        status_before, course_before = (self.status.copy(), self.stance.copy()) if anyone else (None, None)
         for state in self.states:
             state.act()
-        self.last_interest[self.stance >= d.PARTNER] = month
+        for power in (self.russia, self.west):
+            power.react(month, epoch, status_before, course_before)
+        self.last_interest[self.stance >= d.PARTNER] = month * self.timeline.step_months
 
         if self.timeline.summit[month]:
-            self.bloc.convene(epoch.admit_member, epoch.admit_partner)
+            self.bloc.convene(month, epoch)
 
         values = {
             "status": self.status,
@@ -115,15 +174,20 @@ class AlignmentModel(Model):
             "course": self.stance,
             "invited": self.offer,
             "declined": self.declined,
+            "deciding": self.reviewing,
             "probabilities": probabilities,
             "room_for_manoeuvre": epoch.room_for_manoeuvre,
+            "retaliation": self.reactions_in_force[0],
+            "retaliation_started": self.russia.started * self.russia.level,
+            "western_reaction": self.reactions_in_force[1],
+            "western_reaction_started": self.west.started * self.west.level,
         }
         if self.recorder.wants("terms"):
             values["terms"] = self.net_terms(epoch, dynamic)
         self.recorder.record(month, values)
 
     def run(self) -> Recorder:
-        """Run every month of the calendar and return what was recorded."""
+        """Run every step of the calendar and return what was recorded."""
         for _ in range(self.timeline.n_steps):
             self.step()
         return self.recorder

@@ -16,9 +16,14 @@ FIELDS: dict[str, tuple[type, tuple[int, ...], str]] = {
     "course": (np.int8, (), "the option last chosen: 0 outside, 1 partner, 2 member"),
     "invited": (np.int8, (), "invitation received at this month's summit: 0 none, 1 partner, 2 member"),
     "declined": (np.bool_, (), "an invitation was declined this month"),
+    "deciding": (np.bool_, (), "the state decided this step (a decision moment or a review)"),
     "probabilities": (np.float64, (len(OPTIONS),), "logit probability of each option"),
     "terms": (np.float64, (len(TERMS),), "each weighted term's contribution to U(member) - U(outside)"),
     "room_for_manoeuvre": (np.float64, (), "(1 - sanction pressure) x (1 - trade concentration)"),
+    "retaliation": (np.float64, (), "Russia's retaliation in force against the state this step (its size)"),
+    "retaliation_started": (np.float64, (), "size of a retaliation Russia began this step after a refusal (0: none)"),
+    "western_reaction": (np.float64, (), "the West's reaction to alignment in force against the state this step"),
+    "western_reaction_started": (np.float64, (), "size of a reaction the West began this step (0: none)"),
 }
 
 

@@ -16,6 +16,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from .model import MODEL_VERSION
 from .run import RunResult
 from .scenario import InputError, Issue
 
@@ -51,6 +52,7 @@ def manifest(result: RunResult, argv: list[str] | None) -> dict:
     scenario = result.scenario
     return {
         "scenario": scenario.name,
+        "model_version": MODEL_VERSION,
         "scenario_files": scenario.origin.get("files", []),
         "overrides": scenario.origin.get("overrides", []),
         "seed": result.seed,
@@ -121,13 +123,14 @@ def discard(out_dir: Path) -> None:
 
 def write_outputs(result: RunResult, out_dir: str | Path, argv: list[str] | None = None, overwrite: bool = False,
                   extra: dict[str, bytes] | None = None) -> list[Path]:
-    """Write timeseries.csv, bloc.csv, summary.csv, manifest.json (and `extra` files, such as
+    """Write timeseries.csv, bloc.csv, summary.csv, events.csv, manifest.json (and `extra` files, such as
     figures) into `out_dir` atomically."""
     check_destination(Path(out_dir), overwrite)
     files = {
         "timeseries.csv": table_bytes(result.timeseries),
         "bloc.csv": table_bytes(result.bloc),
         "summary.csv": table_bytes(result.summary),
+        **({"events.csv": table_bytes(result.events)} if result.events is not None else {}),
         **(extra or {}),
     }
     files["manifest.json"] = (

@@ -32,6 +32,7 @@ class RunResult:
     bloc: pd.DataFrame
     summary: pd.DataFrame
     filled: list[dict] = field(default_factory=list)
+    events: pd.DataFrame | None = None
 
 
 def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
@@ -85,6 +86,7 @@ def run(
         summary=summary_table(stacked, timeline),
         filled=[{"state": s, "indicator": k, "from": date, "filled_with": v, "rule": rule}
                 for (s, k), (date, v, rule) in filled.items()],
+        events=events_table(stacked, timeline, scenario.bloc.name),
     )
 
 
@@ -115,6 +117,9 @@ def timeseries_table(stacked: dict[str, np.ndarray], timeline: Timeline, seed: i
     for term, name in enumerate(TERMS):
         table[f"u_{name}"] = stacked["terms"][..., term].ravel()
     table["room_for_manoeuvre"] = stacked["room_for_manoeuvre"].ravel()
+    table["deciding"] = stacked["deciding"].ravel()
+    table["retaliation"] = stacked["retaliation"].ravel()
+    table["western_reaction"] = stacked["western_reaction"].ravel()
     return pd.DataFrame(table)
 
 
@@ -136,6 +141,48 @@ def bloc_table(stacked: dict[str, np.ndarray], timeline: Timeline, initial_membe
             "summit": np.tile(timeline.summit, reps),
         }
     )
+
+
+EVENT_COLUMNS = ("replication", "step", "date", "state", "actor", "event", "value")
+
+
+def events_table(stacked: dict[str, np.ndarray], timeline: Timeline, bloc: str) -> pd.DataFrame:
+    """What each actor did, one row per replication, step, state and deed, in that order: the
+    states' applications, withdrawals, declines and statuses taken up, the bloc's invitations and
+    the powers' reactions (with their size), so that a reader sees, run by run, what followed
+    what."""
+    reps, _, states = _index(stacked)
+    course = stacked["course"]
+    course_before = np.concatenate(
+        [np.broadcast_to(np.where(timeline.initial_seeking, MEMBER, timeline.initial_status), (reps, 1, states)),
+         course[:, :-1]], axis=1)
+    status = stacked["status"]
+    status_before = np.concatenate([np.broadcast_to(timeline.initial_status, (reps, 1, states)), status[:, :-1]], axis=1)
+    seeking = stacked["seeking_membership"]
+    seeking_before = np.concatenate([np.broadcast_to(timeline.initial_seeking, (reps, 1, states)), seeking[:, :-1]], axis=1)
+    ones = np.ones(course.shape)
+    deeds = [  # (mask, actor, event, value); the actor "state" is the state itself
+        (seeking & ~seeking_before, "state", "applied for membership", ones),
+        ((course_before >= PARTNER) & (course == OUTSIDE) & ~stacked["declined"], "state", "withdrew", ones),
+        (stacked["invited"] == PARTNER, bloc, "invited as partner", ones),
+        (stacked["invited"] == MEMBER, bloc, "invited as member", ones),
+        (stacked["declined"], "state", "declined the invitation", ones),
+        ((status > status_before) & (status == PARTNER), "state", "became partner", ones),
+        ((status > status_before) & (status == MEMBER), "state", "became member", ones),
+        (stacked["retaliation_started"] > 0, "Russia", "retaliation", stacked["retaliation_started"]),
+        (stacked["western_reaction_started"] > 0, "West", "secondary sanctions", stacked["western_reaction_started"]),
+    ]
+    parts = []
+    for order, (mask, actor, event, value) in enumerate(deeds):
+        r, t, i = np.nonzero(mask)
+        parts.append(pd.DataFrame({"replication": r, "step": t + 1, "order": order, "state_index": i,
+                                   "actor": actor, "event": event, "value": value[r, t, i]}))
+    table = pd.concat(parts, ignore_index=True).sort_values(["replication", "step", "state_index", "order"], kind="stable")
+    names = np.array(timeline.states)
+    table["date"] = np.array(timeline.dates)[table.step.to_numpy() - 1] if len(table) else []
+    table["state"] = names[table.state_index.to_numpy()] if len(table) else []
+    table.loc[table.actor == "state", "actor"] = table.state
+    return table[list(EVENT_COLUMNS)].reset_index(drop=True)
 
 
 def _wilson(successes: np.ndarray, n: int, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
@@ -171,5 +218,6 @@ def summary_table(stacked: dict[str, np.ndarray], timeline: Timeline) -> pd.Data
         "mean_final_p_member": stacked["probabilities"][:, -1, :, MEMBER].mean(axis=0),
         "room_for_manoeuvre_final": stacked["room_for_manoeuvre"][0, -1, :],
         "replications": np.full(len(timeline.states), reps),
+        "mean_changes_of_course": (np.diff(stacked["course"], axis=1) != 0).sum(axis=1).mean(axis=0),
     }
     return pd.DataFrame(table)

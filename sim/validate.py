@@ -163,10 +163,12 @@ class Predictor:
                 term = epoch.exogenous_terms[:, i, :].copy()
                 term[d.TERMS.index("accession_friction")] = d.accession_friction_term(
                     epoch.admit_member[i:i + 1], epoch.admit_partner[i:i + 1], status, np.array([offer]))[0]
+                term[d.TERMS.index("western_threat")] = epoch.threat_term[i]  # the standing threat; no reactions
                 term[d.TERMS.index("peer_influence")] = 0.0
                 term[d.TERMS.index("switching_cost")] = d.switching_cost_term(np.array([course]))[0]
                 terms.append(term)
-                available.append([True, bool(epoch.partner_tier or offer == d.PARTNER), True])
+                available.append([True, bool(epoch.partner_tier or offer == d.PARTNER),
+                                  bool(epoch.open_to_applicants or obs.decision == "invitation")])
             self.blocks.append((np.array(terms), np.array(available), obs.decision, obs.offer))
 
     def predict(self, weights: np.ndarray) -> np.ndarray:

@@ -19,6 +19,8 @@ import pytest
 
 from sim.cli import main
 from sim.decision import OPTIONS, TERMS
+from sim.model import MODEL_VERSION
+from sim.run import EVENT_COLUMNS
 from sim.scenario import validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +28,7 @@ SCENARIOS = ROOT / "scenarios"
 RUNNABLE = sorted(SCENARIOS.glob("*.yaml"))
 KAZAKHSTAN = SCENARIOS / "kazakhstan_multivector.yaml"
 KAZAKHSTAN_FILES = [KAZAKHSTAN, SCENARIOS / "base" / "brics_world.yaml", SCENARIOS / "states" / "kazakhstan.yaml"]
-OUTPUTS = ("timeseries.csv", "bloc.csv", "summary.csv", "manifest.json", "timeline.png", "timeline.pdf",
+OUTPUTS = ("timeseries.csv", "bloc.csv", "summary.csv", "events.csv", "manifest.json", "timeline.png", "timeline.pdf",
            "timeline.svg")
 REPLICATIONS, SEED, MONTHS = 5, 3, 60  # the calendar runs 2022-01 to 2026-12
 
@@ -150,6 +152,8 @@ def test_manifest(run_dir):
     assert manifest["seed"] == SEED
     assert manifest["replications"] == REPLICATIONS
     assert manifest["scenario"] == "kazakhstan_multivector"
+    assert manifest["model_version"] == MODEL_VERSION
+    assert tuple(pd.read_csv(run_dir / "events.csv").columns) == EVENT_COLUMNS
 
     files = {Path(entry["path"]).resolve(): entry["sha256"] for entry in manifest["scenario_files"]}
     assert set(files) == {p.resolve() for p in KAZAKHSTAN_FILES}
@@ -276,10 +280,11 @@ def test_run_with_rationality_zero_chooses_at_random(tmp_path):
     assert manifest["overrides"] == ["decision.rationality=0"]
     table = pd.read_csv(out / "timeseries.csv")
     assert len(table) == REPLICATIONS * MONTHS
-    # With lambda = 0 every option open to the state is equally likely.
+    # With lambda = 0 every option open to the state is equally likely (before the bloc opens
+    # to applicants, staying outside is the only one).
+    assert (table[table.date >= "2022-06"].p_outside < 1).all()
     for row in table[["p_outside", "p_partner", "p_member"]].itertuples(index=False):
         open_options = [p for p in row if p > 0]
-        assert len(open_options) >= 2
         assert open_options == pytest.approx([1 / len(open_options)] * len(open_options))
 
 

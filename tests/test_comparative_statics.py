@@ -64,13 +64,12 @@ STATE_MECHANISMS = [
     ("blockade", +1),
     ("western_engagement", -1),
     ("investment_west", -1),
-    ("investment_russia", +1),
-    ("transit_russia", +1),
     ("affinity", +1),
     ("bilateral_channels", -1),
 ]
 POLICY_MECHANISMS = [
-    ("powers.russia.retaliation_for_refusal", +1),
+    (f"powers.russia.imposed.{STATE}", +1),
+    (f"powers.west.imposed.{STATE}", -1),
     ("powers.russia.pressure_to_join", +1),
     ("powers.west.threat_against_joiners", -1),
     ("bloc.benefits", +1),
@@ -120,6 +119,36 @@ def test_policy_moves_choice_one_way(path, direction):
         assert values[0] != values[-1], f"{path} has no effect at all"
 
 
+def test_more_dependence_raises_the_autonomy_cost():
+    """Wariness of the patron: the cost of binding oneself to its bloc rises with dependence on
+    it, and falls as sanctions close the alternatives."""
+    dependence = np.linspace(0, 1, 6)
+    for pressure in (0.0, 0.5, 0.9):
+        cost = -d.autonomy_term(dependence, np.full(6, pressure))[:, d.MEMBER]
+        _assert_monotone(list(cost), +1, f"autonomy cost at pressure {pressure}")
+        assert cost[-1] > cost[0]
+    by_pressure = [-d.autonomy_term(np.array([0.6]), np.array([p]))[0, d.MEMBER] for p in GRID]
+    _assert_monotone(by_pressure, -1, "autonomy cost against sanction pressure")
+    assert (d.autonomy_term(dependence, np.zeros(6))[:, d.OUTSIDE] == 0).all()
+
+
+@pytest.mark.parametrize("key", ["transit_russia", "investment_russia"])
+def test_dependence_on_the_patron_pushes_either_way(key):
+    """Mechanism 3 cuts both ways: for a sanctioned state more dependence draws it to the bloc
+    (diversification, the patron's pull); for an unsanctioned state with little dependence, more
+    of it pushes it away (autonomy)."""
+    other = "investment_russia" if key == "transit_russia" else "transit_russia"
+    common = {f"states.{STATE}.indicators.trade_russia": 0.05, f"states.{STATE}.indicators.{other}": 0.0}
+    sanctioned = {**common, f"states.{STATE}.indicators.sanctions": 0.95, f"states.{STATE}.indicators.blockade": 0.9}
+    free = {**common, f"states.{STATE}.indicators.sanctions": 0.0, f"states.{STATE}.indicators.blockade": 0.0}
+    levels = np.linspace(0.0, 0.3, 4)
+    toward = [p_member({**sanctioned, f"states.{STATE}.indicators.{key}": float(v)}) for v in levels]
+    away = [p_member({**free, f"states.{STATE}.indicators.{key}": float(v)}) for v in levels]
+    _assert_monotone(toward, +1, f"{key}, sanctioned")
+    _assert_monotone(away, -1, f"{key}, unsanctioned")
+    assert toward[-1] > toward[0] and away[-1] < away[0]
+
+
 def test_peer_alignment_pulls_toward_membership():
     shares = np.linspace(0, 1, 5)
     values = [d.choice_probabilities(d.peer_influence_term(np.array([s])) - 1.0, 3.0, np.ones((1, 3), bool))[0, d.MEMBER]
@@ -146,7 +175,7 @@ def _p_seeking(scenario, replications=100) -> float:
     "path,low,high,direction",
     [
         (f"states.{STATE}.indicators.sanctions", 0.0, 0.95, +1),
-        ("powers.russia.retaliation_for_refusal", 0.0, 1.0, +1),
+        (f"powers.russia.imposed.{STATE}", 0.0, 1.0, +1),
         (f"states.{STATE}.indicators.western_engagement", 0.0, 1.0, -1),
     ],
 )

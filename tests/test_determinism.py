@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 import sim
 from sim.cli import main
@@ -44,6 +45,11 @@ def _renamed(scenario: sim.Scenario, names: dict[str, str]) -> sim.Scenario:
     data["states"] = {names[k]: v for k, v in data["states"].items()}
     for member in data["bloc"]["members"].values():
         member["toward"] = {names[k]: v for k, v in member["toward"].items()}
+    for power in data["powers"].values():
+        power["imposed"] = {names[k]: v for k, v in power["imposed"].items()}
+    for summit in data["calendar"]["summits"]:
+        if summit["invitations"] is not None:
+            summit["invitations"] = {names[k]: v for k, v in summit["invitations"].items()}
     for event in data["events"].values():
         renamed = {}
         for path, value in event["set"].items():
@@ -55,11 +61,15 @@ def _renamed(scenario: sim.Scenario, names: dict[str, str]) -> sim.Scenario:
     return validate(data)
 
 
-def test_renaming_states_changes_only_the_names():
-    scenario = sim.load_scenario(EURASIA)
-    names = {old: f"State {chr(65 + i)}" for i, old in enumerate(scenario.states)}
+@pytest.mark.parametrize("path", [EURASIA, SCENARIOS / "brics_2024_round_observed.yaml"], ids=lambda p: p.stem)
+def test_renaming_states_changes_only_the_names(path):
+    """Names steer nothing, with the bloc's observed choices and vetoes named per state too."""
+    scenario = sim.load_scenario(path)
+    names = {old: f"State {i:02d}" for i, old in enumerate(scenario.states)}
     original = sim.run(scenario, seed=2, replications=20)
     renamed = sim.run(_renamed(scenario, names), seed=2, replications=20)
-    for table in ("timeseries", "summary"):
+    for table in ("timeseries", "summary", "events"):
         expected = getattr(original, table).assign(state=lambda t: t.state.map(names))
+        if table == "events":  # a state acting is named as the actor too
+            expected["actor"] = expected.actor.map(lambda actor: names.get(actor, actor))
         pd.testing.assert_frame_equal(expected, getattr(renamed, table))

@@ -88,3 +88,73 @@ def test_counterfactuals_inside_eurasia(overrides, state, direction):
     before = summary("eurasia_2024").loc[state].p_seeking_membership
     after = summary("eurasia_2024", tuple(overrides.items())).loc[state].p_seeking_membership
     assert (after - before) * direction >= 0.3
+
+
+# Issue 10, item 5: the outcomes at the right times and for the right reasons, read from the
+# run's own tables (summary.csv, events.csv) and from `explain`.
+
+@cache
+def result(name: str):
+    return sim.run(sim.load_scenario(SCENARIOS / f"{name}.yaml"), seed=SEED, replications=REPLICATIONS)
+
+
+def _replications(events, state, *kinds, dates=None):
+    rows = events[(events.state == state) & events.event.isin(kinds)]
+    if dates is not None:
+        rows = rows[rows.date.isin(dates)]
+    return set(rows.replication)
+
+
+@pytest.mark.parametrize("name", ["belarus_semi_blockade", "eurasia_2024"])
+def test_belarus_applies_in_2023_after_the_bloc_opens(name):
+    run = result(name)
+    row = run.summary.set_index("state").loc["Belarus"]
+    assert row.median_first_application.startswith("2023")
+    applied = run.events[(run.events.state == "Belarus") & (run.events.event == "applied for membership")]
+    assert (applied.date >= "2022-06").all()
+
+
+@pytest.mark.parametrize("name", ["belarus_semi_blockade", "eurasia_2024"])
+def test_belarus_partners_and_still_seeks_membership(name):
+    """In the runs where Belarus ends as a partner it still seeks membership, and the Kazan round
+    (an invitation in 2024-10, answered in 2024-11) makes it a partner in some of them."""
+    run = result(name)
+    ts = run.timeseries
+    final = ts[(ts.state == "Belarus") & (ts.step == ts.step.max())]
+    partners = final[final.status == "partner"]
+    assert len(partners) > 0.3 * REPLICATIONS
+    assert partners.seeking_membership.mean() >= 0.9
+    assert _replications(run.events, "Belarus", "became partner", dates=["2024-11"])
+
+
+@pytest.mark.parametrize("name", ["kazakhstan_multivector", "eurasia_2024"])
+def test_kazakhstan_declines_is_invited_and_refusal_brings_retaliation(name):
+    run = result(name)
+    events = run.events
+    assert run.summary.set_index("state").loc["Kazakhstan", "p_ever_applied"] <= 0.05
+    invited = _replications(events, "Kazakhstan", "invited as partner")
+    assert len(invited) >= 0.3 * REPLICATIONS
+    refused = events[(events.state == "Kazakhstan") & events.event.isin(["declined the invitation", "withdrew"])]
+    retaliated = events[(events.state == "Kazakhstan") & (events.event == "retaliation")]
+    assert len(refused) >= 0.3 * REPLICATIONS
+    assert set(zip(refused.replication, refused.step)) == set(zip(retaliated.replication, retaliated.step))
+
+
+def _net_terms(name: str, state: str):
+    from sim.explain import explain
+    table = explain(sim.load_scenario(SCENARIOS / f"{name}.yaml"), "2024-10", seed=SEED)
+    table = table[table.state == state].pivot(index="term", columns="option", values="utility")
+    return (table["member"] - table["outside"]).sort_values()
+
+
+def test_explain_gives_sanctions_and_dependence_for_belarus():
+    net = _net_terms("belarus_semi_blockade", "Belarus")
+    assert net.index[-1] == "sanction_relief"
+    assert {"diversification", "patron_pressure"} & set(net.index[-4:])
+
+
+def test_explain_gives_western_exposure_and_autonomy_for_kazakhstan():
+    kazakhstan = _net_terms("kazakhstan_multivector", "Kazakhstan")
+    belarus = _net_terms("belarus_semi_blockade", "Belarus")
+    assert "western_exposure" in kazakhstan.index[:2]
+    assert kazakhstan["autonomy"] < 0 and kazakhstan["autonomy"] < 5 * belarus["autonomy"]

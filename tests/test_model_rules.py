@@ -81,9 +81,11 @@ def test_filled_trade_shares_fit_in_what_given_shares_leave():
 def test_terms_explain_the_utility_difference():
     """The recorded terms add up to U(member) - U(outside), so a figure can show why."""
     model = sim.AlignmentModel(BELARUS, rng=0)
-    epoch = model.timeline.epoch_at(0)
-    model.step()
-    terms = model.recorder.data["terms"][0]
-    probabilities = model.recorder.data["probabilities"][0]
+    month = model.timeline.dates.index(BELARUS.bloc.open_to_applicants.date)  # membership can be chosen
+    for _ in range(month + 1):
+        model.step()
+    epoch = model.timeline.epoch_at(month)
+    terms = model.recorder.data["terms"][month]
+    probabilities = model.recorder.data["probabilities"][month]
     log_odds = np.log(probabilities[:, d.MEMBER] / probabilities[:, d.OUTSIDE])
     assert np.allclose(epoch.rationality * terms.sum(axis=1), log_odds)

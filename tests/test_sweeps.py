@@ -333,7 +333,7 @@ def test_whole_number_parameters_are_rounded_or_refused(tmp_path, capsys):
     body = """
 name: reviews
 parameters:
-  decision.review_interval_months: {range: [1, 6]}
+  calendar.step_months: {range: [1, 6]}
   states.Kazakhstan.indicators.sanctions: {range: [0.0, 1.0]}
 design: lhs
 samples: 5
@@ -341,9 +341,9 @@ replications: 1
 """
     report = run_sweep(write_sweep(tmp_path, body), tmp_path / "out", executor="serial")
     assert report.failed == 0
-    months = read_results(tmp_path / "out")["decision.review_interval_months"]
+    months = read_results(tmp_path / "out")["calendar.step_months"]
     assert (months == months.round()).all() and months.between(1, 6).all()
     bad = write_sweep(tmp_path, GRID.replace("states.Kazakhstan.indicators.trade_west: {range: [0.1, 0.3], steps: 3}",
-                                              "decision.review_interval_months: {values: [1, 2.5]}"), "bad.yaml")
+                                              "calendar.step_months: {values: [1, 2.5]}"), "bad.yaml")
     assert main(["sweep", str(bad), "--out", str(tmp_path / "bad"), "--quiet"]) == 2
     assert "whole numbers" in capsys.readouterr().err

@@ -22,8 +22,8 @@ from ..decision import OPTIONS, TERMS
 
 STYLE = Path(__file__).with_name("alignsim.mplstyle")
 STATUS_COLOURS = {"outside": "#999999", "partner": "#88CCEE", "member": "#332288", "seeking": "#CC6677"}
-TERM_COLOURS = dict(zip(TERMS, ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677",
-                                "#882255", "#AA4499", "#777777", "#000000"]))
+TERM_COLOURS = dict(zip(TERMS, ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#EE7733",
+                                "#CC6677", "#882255", "#AA4499", "#777777", "#000000"]))
 TERM_LABELS = {name: name.replace("_", " ") for name in TERMS}
 SINGLE_COLUMN = 3.5  # inches
 OUTPUT_LABELS = {

@@ -19,15 +19,17 @@ EVENT_PATHS = (
     r"organizations\.[^.]+\.overlap",
     r"bloc\.members\.[^.]+\.consent",
     r"bloc\.members\.[^.]+\.toward\.[^.]+",
-    r"bloc\.appetite\.(members|partners)",
+    r"bloc\.appetite\.(members|partners|members_from_partners)",
+    r"bloc\.(initiative|seats\.members|seats\.partners)",
     r"bloc\.benefits",
     r"powers\.[^.]+\.[^.]+",
+    r"powers\.[^.]+\.imposed\.[^.]+",
     r"decision\.(rationality|switching_cost)",
     r"decision\.weights\.[^.]+",
 )
 EVENT_PATHS_HELP = (
     "an event may change a state's indicators, an organization's overlap, a member's consent, the "
-    "bloc's appetite or benefits, the powers' policies, and decision.rationality, "
+    "bloc's appetite, seats, initiative or benefits, the powers' policies and reactions in force, and decision.rationality, "
     "decision.switching_cost or decision.weights.*"
 )
 

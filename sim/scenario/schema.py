@@ -147,14 +147,23 @@ class Summit(Dated):
     """A bloc summit: the months at which the bloc admits members and invites partners."""
 
     name: str = Field(min_length=1, description="a label, e.g. the host city")
+    invitations: dict[Name, Literal["partner", "member"]] | None = Field(
+        default=None,
+        description="the bloc's observed choice at this summit, to condition a run on it: exactly these "
+        "states are invited (others are not); null: the bloc chooses by its rule",
+    )
     _what = "a summit"
 
 
 class Calendar(Strict):
-    """Monthly steps from `start` to `end` inclusive, and the bloc's summits."""
+    """Steps of `step_months` months from `start` to `end` inclusive, and the bloc's summits."""
 
     start: Month = Field(description="first simulated month, YYYY-MM")
     end: Month = Field(description="last simulated month, YYYY-MM (inclusive)")
+    step_months: int = Field(
+        default=1, ge=1, le=12,
+        description="months per simulated step; outcomes do not depend on it (decision moments and hazards)",
+    )
     summits: list[Summit] = Field(default_factory=list, description="the bloc's summits, in any order")
 
     @model_validator(mode="after")
@@ -171,7 +180,12 @@ class Calendar(Strict):
 
     @property
     def n_steps(self) -> int:
-        return month_number(self.end) - month_number(self.start) + 1
+        months = month_number(self.end) - month_number(self.start) + 1
+        return -(-months // self.step_months)
+
+    def step_of(self, month: str) -> int:
+        """The step whose months contain `month` (negative before the start)."""
+        return (month_number(month) - month_number(self.start)) // self.step_months
 
 
 class Indicators(Strict):
@@ -233,6 +247,19 @@ class Appetite(Strict):
 
     members: Given = Field(description="probability a consented applicant is invited as a member at a summit")
     partners: Given = Field(description="probability a consented candidate is invited as a partner at a summit")
+    members_from_partners: Given | None = Field(
+        default=None,
+        description="the partner route: probability a consented partner that applies is invited as a member "
+        "at a summit; null: as any applicant",
+    )
+
+
+class Seats(Strict):
+    """At most this many invitations per summit (null: no cap), for scenarios holding the whole field
+    of candidates; a scenario with a few of them leaves these null and relies on the appetite."""
+
+    members: Annotated[float, Field(ge=0)] | None = Field(default=None, description="member invitations per summit")
+    partners: Annotated[float, Field(ge=0)] | None = Field(default=None, description="partner invitations per summit")
 
 
 class Bloc(Strict):
@@ -240,27 +267,61 @@ class Bloc(Strict):
 
     name: str = Field(default="BRICS", min_length=1, description="the bloc's name, used in output")
     members: dict[Name, Member] = Field(min_length=1, description="initial members and their consent")
+    open_to_applicants: Dated | None = Field(
+        default=None, description="month from which states may apply for membership; null: open from the start"
+    )
     partner_tier_from: Dated | None = Field(
         default=None, description="month the partner tier appears; null if it never does"
     )
     appetite: Appetite = Field(description="readiness to invite members and partners")
+    initiative: Given = Field(
+        default_factory=lambda: Given(value=0.0, assumption="the bloc invites only states that showed interest"),
+        description="probability a consented state that showed no interest is invited as a partner at a summit "
+        "(the bloc's own initiative, as at Kazan)",
+    )
+    seats: Seats = Field(default_factory=Seats, description="the bloc's appetite as seats per summit")
     benefits: Given = Field(description="scale of market access, development finance and status on offer")
     invitation_memory_months: int = Field(
         default=18, ge=0, le=1200, description="months after its last show of interest that a state may be invited"
     )
 
 
+Imposed = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
 class West(Strict):
-    """The West's policy toward the bloc's joiners (per-state sanctions are state indicators)."""
+    """The West's policy toward the bloc's joiners (per-state sanctions are state indicators).
+
+    Its reaction rule: when a state takes up partner or member status, the West imposes
+    `reaction_to_alignment` on it for `reaction_months` (docs/model.md, "Reactions of the powers")."""
 
     threat_against_joiners: Given = Field(description="secondary pressure threatened on states that align")
+    reaction_to_alignment: Given = Field(
+        default_factory=lambda: Given(value=0.0, source="no Western secondary sanctions on a state for joining "
+                                      "BRICS, 2022-2025 (the July 2025 tariff was a threat, not imposed)"),
+        description="secondary sanctions imposed on a state that takes up partner or member status, while they last",
+    )
+    reaction_months: int = Field(default=12, ge=0, le=1200, description="months a reaction to alignment lasts")
+    imposed: dict[Name, Imposed] = Field(
+        default_factory=dict,
+        description="reaction in force against named states, for dated events that pin an observed reaction",
+    )
 
 
 class Russia(Strict):
-    """The patron's policy."""
+    """The patron's policy and its reaction rule: a state that declines an invitation or
+    withdraws from a course toward the bloc is retaliated against with `retaliation_for_refusal`
+    for `retaliation_months` (docs/model.md, "Reactions of the powers")."""
 
     pressure_to_join: Given = Field(description="pressure on dependent states to align")
-    retaliation_for_refusal: Given = Field(description="punishment expected for staying outside")
+    retaliation_for_refusal: Given = Field(
+        description="size of the retaliation a refusal triggers, scaled by the target's dependence, while it lasts"
+    )
+    retaliation_months: int = Field(default=12, ge=0, le=1200, description="months a retaliation lasts")
+    imposed: dict[Name, Imposed] = Field(
+        default_factory=dict,
+        description="retaliation in force against named states, for dated events that pin an observed reaction",
+    )
 
 
 class Powers(Strict):
@@ -279,6 +340,9 @@ class Weights(Strict):
     patron_pressure: float = Field(default=1.0, ge=0, le=100, description="the patron's push to align")
     refusal_retaliation: float = Field(default=1.0, ge=0, le=100, description="the patron's punishment of refusal")
     diversification: float = Field(default=1.0, ge=0, le=100, description="escape from mono-dependence on the patron")
+    autonomy: float = Field(
+        default=1.0, ge=0, le=100, description="wariness of binding oneself further to the patron's bloc"
+    )
     bloc_benefits: float = Field(default=1.0, ge=0, le=100, description="market access, finance and status")
     accession_friction: float = Field(default=1.0, ge=0, le=100, description="cost of an uncertain, multi-stage accession")
     substitutes: float = Field(default=1.0, ge=0, le=100, description="access already given by other memberships")
@@ -291,7 +355,11 @@ class Decision(Strict):
     rule: Literal["logit"] = Field(default="logit", description="the choice rule")
     rationality: float = Field(default=3.0, ge=0, le=100, description="logit precision lambda; 0 chooses at random")
     switching_cost: float = Field(default=0.5, ge=0, le=100, description="utility lost by changing course")
-    review_interval_months: int = Field(default=1, ge=1, le=120, description="months between a state's reviews")
+    review_rate_per_year: float = Field(
+        default=1.0, ge=0, le=100,
+        description="rate (per year) at which a state reviews its course between decision moments: the "
+        "commitment parameter; a state also decides at every decision moment",
+    )
     weights: Weights = Field(default_factory=Weights, description="weight of each utility term")
 
 
@@ -400,6 +468,24 @@ def reference_problems(data: dict) -> list[str]:
             )
         if state_name in members:
             problems.append(f"states.{state_name}: is also listed in bloc.members; a state is one or the other")
+    calendar = mapping(data.get("calendar"))
+    summits = calendar.get("summits")
+    for summit in summits if isinstance(summits, list) else []:
+        summit = mapping(summit)
+        for target in mapping(summit.get("invitations")):
+            if target not in states:
+                problems.append(
+                    f"calendar.summits ({summit.get('name')}).invitations.{target}: no deciding state named "
+                    f"{target!r} (states: {', '.join(states)})"
+                )
+    powers = mapping(data.get("powers"))
+    for power_name in ("west", "russia"):
+        for target in mapping(mapping(powers.get(power_name)).get("imposed")):
+            if target not in states:
+                problems.append(
+                    f"powers.{power_name}.imposed.{target}: no deciding state named {target!r} "
+                    f"(states: {', '.join(states)})"
+                )
     for member_name, member in members.items():
         for target in mapping(mapping(member).get("toward")):
             if target not in states:

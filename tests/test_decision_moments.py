@@ -1,0 +1,77 @@
+"""Decisions happen at decision moments or at a review rate per unit of time, so that outcomes do
+not depend on the length of a step; no state applies before the bloc opens to applicants."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+EURASIA = sim.load_scenario(SCENARIOS / "eurasia_2024.yaml")
+REPLICATIONS = 300
+
+
+def _final_shares(scenario, step_months: int) -> np.ndarray:
+    """(states, 4): shares ending outside, partner, member, and seeking membership."""
+    result = sim.run(sim.with_overrides(scenario, {"calendar.step_months": step_months}), seed=3,
+                     replications=REPLICATIONS)
+    return result.summary[["p_outside", "p_partner", "p_member", "p_seeking_membership"]].to_numpy()
+
+
+def test_outcomes_do_not_depend_on_the_step_length():
+    """Monthly, bimonthly and quarterly steps give the same end shares within sampling error:
+    each difference within four standard errors of a difference of two independent shares."""
+    shares = {k: _final_shares(EURASIA, k) for k in (1, 2, 3)}
+    for k in (2, 3):
+        pooled = (shares[1] + shares[k]) / 2
+        standard_error = np.sqrt(2 * pooled * (1 - pooled) / REPLICATIONS)
+        gap = np.abs(shares[1] - shares[k])
+        assert (gap <= 4 * standard_error + 1e-9).all(), (k, shares[1], shares[k])
+    # Not trivially equal: the states do reach different statuses.
+    assert shares[1][:, 1:3].sum() > 0.5
+
+
+def test_a_quarterly_step_is_three_months():
+    quarterly = sim.with_overrides(EURASIA, {"calendar.step_months": 3})
+    result = sim.run(quarterly, seed=1, replications=2)
+    dates = sorted(set(result.timeseries.date))
+    assert dates[:3] == ["2022-01", "2022-04", "2022-07"] and len(dates) == 20
+
+
+def test_no_state_applies_before_the_bloc_opens():
+    result = sim.run(EURASIA, seed=1, replications=100)
+    opening = EURASIA.bloc.open_to_applicants.date
+    before = result.timeseries[result.timeseries.date < opening]
+    assert not before.seeking_membership.any() and (before.p_member == 0).all()
+    after = result.timeseries[result.timeseries.date >= opening]
+    assert after.seeking_membership.any()
+
+
+def test_deciding_happens_at_moments_or_at_the_review_rate():
+    """Without any review rate, states decide only at decision moments: when their situation
+    changes as an epoch begins, in the step after an invitation (the answer), or in the step after
+    a power began a reaction against them."""
+    scenario = sim.with_overrides(EURASIA, {"decision.review_rate_per_year": 0.0})
+    result = sim.run(scenario, seed=1, replications=40)
+    ts = result.timeseries
+    epoch_moments = {event.date for event in scenario.events.values()} | {scenario.bloc.partner_tier_from.date}
+    prompted = result.events[result.events.event.isin(["invited as partner", "invited as member", "retaliation"])]
+    answers = set(zip(prompted.replication, prompted.step + 1, prompted.state))
+    deciding = ts[ts.deciding]
+    assert len(deciding) > 0
+    for row in deciding.itertuples():
+        assert row.date in epoch_moments or (row.replication, row.step, row.state) in answers, row
+    assert len(answers & set(zip(deciding.replication, deciding.step, deciding.state))) > 0
+
+
+@pytest.mark.parametrize("state", ["Belarus", "Kazakhstan"])
+def test_a_higher_review_rate_means_more_changes_of_course(state):
+    """The commitment parameter: the rarer the reviews, the fewer the reversals."""
+    changes = []
+    for rate in (0.25, 1.0, 6.0):
+        scenario = sim.with_overrides(EURASIA, {"decision.review_rate_per_year": rate})
+        summary = sim.run(scenario, seed=2, replications=100).summary.set_index("state")
+        changes.append(summary.loc[state, "mean_changes_of_course"])
+    assert changes[0] < changes[1] < changes[2], changes
