@@ -108,8 +108,7 @@ def discover(folder: str | Path, output: str, state: str | None = None, threshol
     manifest = store.manifest
     names = manifest["parameters"]
     x = store.points().sort_values("point")[names].astype(float).reset_index(drop=True)
-    prim = _prim(x, cases)
-    found = prim.find_box()
+    found = _find_box(x, cases)
     trajectory = found.peeling_trajectory.reset_index(drop=True)
     eligible = trajectory.index[trajectory.density >= min_density]
     if len(eligible) == 0:
@@ -123,16 +122,21 @@ def discover(folder: str | Path, output: str, state: str | None = None, threshol
                      chosen=chosen, box=_box(found, chosen, names, bounds))
 
 
-def _prim(x: pd.DataFrame, cases: np.ndarray):
-    # Importing the EMA Workbench warns that an optional backend (ipyparallel) is missing; that is
-    # not our users' concern. Its logging (the "EMA" logger) stays with the caller's configuration.
+def _find_box(x: pd.DataFrame, cases: np.ndarray):
+    # The EMA Workbench warns on import that an optional backend (ipyparallel) is missing, and
+    # about its own use of pandas: neither is our users' to act on, and the library must not print.
+    # Its logging (the "EMA" logger) stays with the caller's configuration.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from ema_workbench.analysis import prim
-    # PRIM's threshold both marks the cases (y >= threshold) and is the mean its last box must reach
-    # or be replaced by the box of all points. With y in {0, 1}, any threshold in (0, 1] marks exactly
-    # the cases; the smallest keeps the whole trajectory, among which `discover` chooses.
-    return prim.Prim(x, cases.astype(float), threshold=np.finfo(float).tiny)
+        try:
+            from ema_workbench.analysis import prim
+        except ImportError:
+            raise InputError(Issue("ema_workbench", "", "scenario discovery needs the EMA Workbench: "
+                                   "pip install 'alignsim[discovery]'")) from None
+        # PRIM's threshold both marks the cases (y >= threshold) and is the mean its last box must
+        # reach or be replaced by the box of all points. With y in {0, 1}, any threshold in (0, 1]
+        # marks exactly the cases; the smallest keeps the whole trajectory, among which `discover` chooses.
+        return prim.Prim(x, cases.astype(float), threshold=np.finfo(float).tiny).find_box()
 
 
 def _box(found, chosen: int, names: list[str], bounds) -> pd.DataFrame:
