@@ -92,7 +92,7 @@ def test_the_library_prints_nothing(sweep, capfd):
     (["--output", "nonsense", "--top", "0.3"], "'nonsense' is not a numeric output this sweep kept"),
     (["--output", "first_application", "--top", "0.3"], "not a numeric output"),
     (["--output", "p_member_final", "--top", "0.3", "--state", "Narnia"], "no state 'Narnia'"),
-    (["--output", "p_member_final"], "give exactly one: --threshold X"),
+    (["--output", "p_member_final"], "give exactly one: a threshold X"),
     (["--output", "p_member_final", "--top", "1.5"], "--top: must be a share between 0 and 1"),
     (["--output", "p_member_final", "--top", "0.3", "--min-density", "0"], "--min-density: must be in (0, 1]"),
 ])

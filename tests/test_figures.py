@@ -153,6 +153,16 @@ def test_bad_figures_files_get_clear_messages(tmp_path, capsys, figure, message)
     assert message in err and "Traceback" not in err
 
 
+def test_a_prim_box_without_a_dense_box_names_the_figure_key(built, capsys):
+    tmp_path, _, _ = built
+    path = tmp_path / "dense.yaml"
+    path.write_text("name: t\nfigures:\n  - {id: x, kind: prim_box, sweep: lhs.yaml, output: p_member_final, "
+                    "top: 0.3, min_density: 1}\n", encoding="utf-8")
+    assert main(["figures", str(path), "--out", str(tmp_path / "dense"), "--sweeps", str(tmp_path / "sweeps")]) == 2
+    err = capsys.readouterr().err
+    assert "figures.x.min_density" in err and "no box reaches a density of 1" in err and "Traceback" not in err
+
+
 def test_the_paper_figures_file_is_valid():
     from sim.figures import load_figures
 

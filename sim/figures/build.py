@@ -220,7 +220,14 @@ class Builder:
             from ..sweep.discover import discover
 
             state = spec.states[0] if spec.states else None
-            found = discover(folder, spec.output, state, spec.threshold, spec.top, spec.min_density)
+            try:
+                found = discover(folder, spec.output, state, spec.threshold, spec.top, spec.min_density)
+            except InputError as exc:  # name the figure's keys, not the command line's options
+                keys = {"--threshold/--top": "threshold", "--top": "top", "--min-density": "min_density",
+                        "--output": "output", "--state": "states", "--threshold": "threshold"}
+                raise InputError([Issue(str(self.path), f"figures.{spec.id}.{keys[i.path]}" if i.path in keys
+                                        else f"figures.{spec.id}", f"{folder}: {i.message}")
+                                  for i in exc.issues]) from None
             markers = [(m.label, self._marker(m, spec, list(found.box.parameter))) for m in spec.markers]
             provenance["box"] = found.describe()
             return kinds.prim_box(found.box, found.coverage, found.density, markers, spec.title), provenance

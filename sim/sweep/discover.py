@@ -73,8 +73,8 @@ def _limit_in_words(row) -> str:
 def cases_of_interest(y: np.ndarray, threshold: float | None, top: float | None, where: str) -> tuple[np.ndarray, str]:
     """Which points are cases of interest, and the rule in words."""
     if (threshold is None) == (top is None):
-        raise InputError(Issue(where, "--threshold/--top", "give exactly one: --threshold X (cases: mean output at "
-                               "least X) or --top Q (cases: the highest Q share of points)"))
+        raise InputError(Issue(where, "--threshold/--top", "give exactly one: a threshold X (cases: mean output "
+                               "at least X) or a top share Q (cases: the highest Q share of points)"))
     if top is not None:
         if not 0 < top < 1:
             raise InputError(Issue(where, "--top", f"must be a share between 0 and 1 (exclusive), got {top}"))
@@ -100,11 +100,11 @@ def discover(folder: str | Path, output: str, state: str | None = None, threshol
     count = int(cases.sum())
     if count < MIN_CASES:
         raise InputError(Issue(where, "--output", f"only {count} of {len(y)} points are cases of interest ({output} "
-                               f"{rule}); PRIM needs at least {MIN_CASES}: lower the threshold, raise --top, or "
-                               "sample more points"))
+                               f"{rule}); PRIM needs at least {MIN_CASES}: lower the threshold, raise the top share, "
+                               "or sample more points"))
     if count == len(y):
         raise InputError(Issue(where, "--output", f"every point is a case of interest ({output} {rule}); there is "
-                               "nothing to tell apart: raise the threshold or lower --top"))
+                               "nothing to tell apart: raise the threshold or lower the top share"))
     manifest = store.manifest
     names = manifest["parameters"]
     x = store.points().sort_values("point")[names].astype(float).reset_index(drop=True)
@@ -114,7 +114,7 @@ def discover(folder: str | Path, output: str, state: str | None = None, threshol
     if len(eligible) == 0:
         best = trajectory.density.max()
         raise InputError(Issue(where, "--min-density", f"no box reaches a density of {min_density:g} (the densest: "
-                               f"{best:.3g}); lower --min-density"))
+                               f"{best:.3g}); ask for a lower minimum density"))
     chosen = int(trajectory.loc[eligible, "coverage"].idxmax())
     trajectory = trajectory.rename(columns={"id": "box"})[["box", "coverage", "density", "mass", "res_dim", "n", "k"]]
     bounds = Sweep.model_validate(manifest["sweep"]).parameters
