@@ -163,11 +163,13 @@ def _parser() -> argparse.ArgumentParser:
         "and _box.csv/.png (each parameter's limits, with quasi-p values).")
     discover.add_argument("folder", metavar="DIR", type=Path, help="a finished sweep's folder")
     discover.add_argument("--output", required=True, metavar="METRIC",
-                          help="a kept output: seeking_membership, ever_applied, final_status (0/0.5/1), p_member_final")
+                          help="a kept output: seeking_membership, ever_applied, final_status (0/0.5/1), "
+                          "p_member_final")
     discover.add_argument("--state", help="the state to analyse (needed when the sweep kept several)")
     cases = discover.add_mutually_exclusive_group()
     cases.add_argument("--threshold", type=float, metavar="X", help="cases: points whose mean output is at least X")
-    cases.add_argument("--top", type=float, metavar="Q", help="cases: the share Q (0-1) of points with the highest mean")
+    cases.add_argument("--top", type=float, metavar="Q",
+                       help="cases: the share Q (0-1) of points with the highest mean")
     discover.add_argument("--min-density", type=float, default=0.7, metavar="D",
                           help="the chosen box's least density (default 0.7)")
     discover.add_argument("--out", type=Path, help="folder for the CSVs and charts (default: DIR)")

@@ -1,7 +1,9 @@
 """alignsim as an EMA Workbench model, for researchers who already work there: its samplers,
 evaluators and analyses (PRIM, feature scoring, ...) run alignsim without our sweep files.
 
+    import sim.ema
     from ema_workbench import perform_experiments
+
     model = sim.ema.model("scenarios/kazakhstan_multivector.yaml",
                           {"states.Kazakhstan.indicators.sanctions": (0, 1)}, ["seeking_membership"])
     experiments, outcomes = perform_experiments(model, scenarios=100)
@@ -18,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -27,7 +30,6 @@ import pandas as pd
 from .scenario import InputError, Issue, Scenario, load_scenario
 from .sweep.evaluate import Job, evaluate
 from .sweep.spec import OUTPUTS, _integer_paths
-
 
 try:
     # Importing the EMA Workbench warns that an optional backend (ipyparallel) is missing; that is
@@ -49,7 +51,7 @@ def point_key(name) -> int:
 
 def _run(job: Job, point: int, replication: int, **values) -> dict:
     """One replication at one point, through the sweep's evaluation."""
-    job = Job(**{**job.__dict__, "points": ((point, tuple(float(values[p]) for p in job.paths), (replication,)),)})
+    job = replace(job, points=((point, tuple(float(values[p]) for p in job.paths), (replication,)),))
     result = evaluate(job)
     if result["failures"]:
         raise RuntimeError(result["failures"][0]["error"])

@@ -48,7 +48,8 @@ class FigureSpec(Strict):
     """One figure."""
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")] = Field(description="file name stem")
-    kind: Literal["timeline", "why", "phase_diagram", "sobol", "network", "prim_box"] = Field(description="what to draw")
+    kind: Literal["timeline", "why", "phase_diagram", "sobol", "network", "prim_box"] = Field(
+        description="what to draw")
     scenario: str | None = Field(default=None, description="scenario file (timeline, why, network)")
     sweep: str | None = Field(default=None, description="sweep file (phase_diagram, sobol, prim_box)")
     states: list[str] | None = Field(default=None, description="states to show (default: all)")
@@ -62,10 +63,13 @@ class FigureSpec(Strict):
     x_label: str | None = Field(default=None, description="phase_diagram: x-axis label")
     y_label: str | None = Field(default=None, description="phase_diagram: y-axis label")
     output: str = Field(default="seeking_membership", description="phase_diagram, sobol, prim_box: the output shown")
-    threshold: float | None = Field(default=None, description="prim_box: cases are points whose mean output is at least this")
-    top: float | None = Field(default=None, description="prim_box: cases are this share of points with the highest mean")
+    threshold: float | None = Field(default=None,
+                                    description="prim_box: cases are points whose mean output is at least this")
+    top: float | None = Field(default=None,
+                              description="prim_box: cases are this share of points with the highest mean")
     min_density: float = Field(default=0.7, description="prim_box: the chosen box's least density")
-    markers: list[Marker] = Field(default_factory=list, description="phase_diagram, prim_box: states placed at their data")
+    markers: list[Marker] = Field(default_factory=list,
+                                  description="phase_diagram, prim_box: states placed at their data")
     title: str = Field(default="", description="optional title")
     formats: list[Format] | None = Field(default=None, description="default: the file's formats")
 

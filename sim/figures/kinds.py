@@ -283,7 +283,8 @@ def peeling_trajectory(trajectory: pd.DataFrame, chosen: int, title: str = "") -
 def prim_box(box: pd.DataFrame, coverage: float, density: float, markers: list[tuple[str, dict[str, float]]],
              title: str = "") -> Figure:
     """A PRIM box: each restricted parameter's limits within its swept range (scaled to 0-1), with
-    the quasi-p value of each restricted side, and scenarios placed at their values (`markers`: label, {parameter: value})."""
+    the quasi-p value of each restricted side, and scenarios placed at their values (`markers`:
+    label, {parameter: value})."""
     with house_style():
         fig = Figure(figsize=(SINGLE_COLUMN, 0.42 * max(len(box), 1) + 1.3))
         ax = fig.subplots()

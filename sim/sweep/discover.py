@@ -175,8 +175,9 @@ def write(discovery: Discovery, out: str | Path) -> list[Path]:
         table.to_csv(path, index=False, float_format="%.6g", lineterminator="\n")
         written.append(path)
     title = f"{discovery.state}: {discovery.output} {discovery.rule}"
-    for name, figure in ((f"{stem}_trajectory.png", peeling_trajectory(discovery.trajectory, discovery.chosen, title)),
-                         (f"{stem}_box.png", prim_box(discovery.box, discovery.coverage, discovery.density, [], title))):
+    figures = {f"{stem}_trajectory.png": peeling_trajectory(discovery.trajectory, discovery.chosen, title),
+               f"{stem}_box.png": prim_box(discovery.box, discovery.coverage, discovery.density, [], title)}
+    for name, figure in figures.items():
         path = target / name
         path.write_bytes(figure_bytes(figure, "png"))
         written.append(path)
