@@ -158,7 +158,8 @@ def _parser() -> argparse.ArgumentParser:
         description="PRIM (Friedman & Fisher 1999, the EMA Workbench's implementation) on a finished sweep "
         "(grid, lhs, sobol or morris): which box of the swept parameters holds the points where the output's "
         "mean over replications is at least X (--threshold) or among the highest share Q (--top). Prints the "
-        "chosen box (the highest coverage whose density reaches --min-density) in words and writes "
+        "chosen box (of those restricting a parameter, the highest coverage whose density reaches "
+        "--min-density) in words and writes "
         "discover_<output>_<state>_trajectory.csv/.png (the peeling trajectory, coverage against density) "
         "and _box.csv/.png (each parameter's limits, with quasi-p values).")
     discover.add_argument("folder", metavar="DIR", type=Path, help="a finished sweep's folder")
@@ -354,8 +355,7 @@ def _discover(args) -> int:
 
     discovery = discover(args.folder, args.output, args.state, args.threshold, args.top, args.min_density)
     print(discovery.describe())
-    if not discovery.box.empty:
-        print(discovery.box.to_string(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-"))
+    print(discovery.box.to_string(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-"))
     for path in write(discovery, args.out if args.out is not None else args.folder):
         print(f"wrote {path}")
     return 0

@@ -55,7 +55,8 @@ def test_discover_prints_and_writes_a_box(sweep, tmp_path, capsys):
     chosen = trajectory[trajectory.chosen]
     assert len(chosen) == 1 and chosen.density.iloc[0] >= 0.5
     # The highest coverage among the boxes dense enough; the trajectory starts from all points.
-    assert chosen.coverage.iloc[0] == trajectory[trajectory.density >= 0.5].coverage.max()
+    eligible = trajectory[(trajectory.density >= 0.5) & (trajectory.res_dim > 0)]
+    assert chosen.coverage.iloc[0] == eligible.coverage.max()
     assert trajectory.coverage.iloc[0] == 1.0 and trajectory.mass.iloc[0] == 1.0
     # Sanctions drive the choice (the comparative statics): the box restricts them from below.
     row = box.set_index("parameter").loc[SANCTIONS]
@@ -150,3 +151,19 @@ def test_the_ema_model_refuses_unknown_outcomes_and_states():
         sim.ema.model(BASE, {SANCTIONS: (0.0, 1.0)}, ["happiness"])
     with pytest.raises(InputError, match="no state 'Narnia'"):
         sim.ema.model(BASE, {SANCTIONS: (0.0, 1.0)}, ["p_member_final"], state="Narnia")
+
+
+@pytest.mark.parametrize("design", [
+    "design: grid\nparameters:\n  {s}: {{range: [0.0, 1.0], steps: 6}}\n  {b}: {{range: [0.0, 1.0], steps: 5}}",
+    "design: sobol\nsamples: 8\nparameters:\n  {s}: {{range: [0.0, 1.0]}}\n  {b}: {{range: [0.0, 1.0]}}",
+], ids=["grid", "sobol"])
+def test_grid_and_sobol_sweeps_too(tmp_path, capsys, design):
+    path = tmp_path / "sweep.yaml"
+    path.write_text(f"name: other\nbase: {BASE}\n{design.format(s=SANCTIONS, b=BLOCKADE)}\nreplications: 2\nseed: 1\n"
+                    "states: [Kazakhstan]\noutputs: [p_member_final]\n", encoding="utf-8")
+    run_sweep(path, tmp_path / "out", executor="serial")
+    assert main(["discover", str(tmp_path / "out"), "--output", "p_member_final", "--top", "0.4",
+                 "--min-density", "0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "when states.Kazakhstan.indicators." in out  # a box, not the whole space
+    assert (tmp_path / "out" / "discover_p_member_final_Kazakhstan_box.csv").is_file()

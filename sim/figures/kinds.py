@@ -286,7 +286,7 @@ def prim_box(box: pd.DataFrame, coverage: float, density: float, markers: list[t
     the quasi-p value of each restricted side, and scenarios placed at their values (`markers`:
     label, {parameter: value})."""
     with house_style():
-        fig = Figure(figsize=(SINGLE_COLUMN, 0.42 * max(len(box), 1) + 1.3))
+        fig = Figure(figsize=(SINGLE_COLUMN, 0.42 * len(box) + 1.3))
         ax = fig.subplots()
         positions = np.arange(len(box))
         span = (box.maximum - box.minimum).to_numpy(float)

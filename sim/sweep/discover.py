@@ -6,7 +6,8 @@ point, of one kept output for one state. A point is a case of interest when that
 least `threshold`, or among the highest `top` share of points. PRIM peels the box of all points
 towards the cases; each step of the peeling trajectory trades coverage (the share of all cases
 inside the box) for density (the share of points inside the box that are cases). The chosen box
-is the one with the highest coverage whose density reaches `min_density`.
+is the one, among those restricting at least one parameter, with the highest coverage whose
+density reaches `min_density`.
 """
 
 from __future__ import annotations
@@ -52,10 +53,7 @@ class Discovery:
     def describe(self) -> str:
         """The box in words."""
         row = self.trajectory.iloc[self.chosen]
-        if self.box.empty:
-            where = "anywhere in the swept ranges (no parameter restricted)"
-        else:
-            where = "when " + " and ".join(_limit_in_words(r) for r in self.box.itertuples(index=False))
+        where = "when " + " and ".join(_limit_in_words(r) for r in self.box.itertuples(index=False))
         return (f"{self.state}: {self.output} {self.rule} {where}: in {self.density:.0%} of the points in the box "
                 f"(density), covering {self.coverage:.0%} of all such points (coverage); {int(row.n)} of "
                 f"{self.points} points in the box, {int(row.k)} of {self.cases} cases.")
@@ -110,11 +108,13 @@ def discover(folder: str | Path, output: str, state: str | None = None, threshol
     x = store.points().sort_values("point")[names].astype(float).reset_index(drop=True)
     found = _find_box(x, cases)
     trajectory = found.peeling_trajectory.reset_index(drop=True)
-    eligible = trajectory.index[trajectory.density >= min_density]
+    # The box of all points answers nothing, however dense: a box restricts at least one parameter.
+    eligible = trajectory.index[(trajectory.density >= min_density) & (trajectory.res_dim > 0)]
     if len(eligible) == 0:
-        best = trajectory.density.max()
-        raise InputError(Issue(where, "--min-density", f"no box reaches a density of {min_density:g} (the densest: "
-                               f"{best:.3g}); ask for a lower minimum density"))
+        peeled = trajectory.density[trajectory.res_dim > 0]
+        best = f"the densest: {peeled.max():.3g}" if len(peeled) else "PRIM could not raise the density by peeling"
+        raise InputError(Issue(where, "--min-density", f"no box reaches a density of {min_density:g} ({best}); "
+                               "ask for a lower minimum density"))
     chosen = int(trajectory.loc[eligible, "coverage"].idxmax())
     trajectory = trajectory.rename(columns={"id": "box"})[["box", "coverage", "density", "mass", "res_dim", "n", "k"]]
     bounds = Sweep.model_validate(manifest["sweep"]).parameters
