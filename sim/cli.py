@@ -25,6 +25,7 @@ examples:
   alignsim sweep sweeps/kazakhstan_sobol.yaml --resume        # finish an interrupted sweep
   alignsim sensitivity results/sweeps/kazakhstan_sobol --output p_member_final
   alignsim export results/sweeps/sanctions_vs_western_trade   # results.csv for non-Parquet tools
+  alignsim discover results/sweeps/kazakhstan_lhs --output seeking_membership --threshold 0.6
   alignsim figures figures/paper.yaml                         # every figure of the paper
   alignsim validate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
   alignsim calibrate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
@@ -162,7 +163,29 @@ def _parser() -> argparse.ArgumentParser:
                              "ever_applied, final_status (0/0.5/1)")
     sensitivity.add_argument("--state", help="the state to analyse (needed when the sweep kept several)")
     sensitivity.add_argument("--out", type=Path, help="folder for the CSV and chart (default: DIR)")
-    sensitivity.add_argument("--overwrite", action="store_true", help="replace an existing CSV and chart")
+
+    discover = commands.add_parser(
+        "discover", help="scenario discovery (PRIM): the parameter box where an outcome happens",
+        description="PRIM (Friedman & Fisher 1999, the EMA Workbench's implementation) on a finished sweep "
+        "(grid, lhs, sobol or morris): which box of the swept parameters holds the points where the output's "
+        "mean over replications is at least X (--threshold) or among the highest share Q (--top). Prints the "
+        "chosen box (of those restricting a parameter, the highest coverage whose density reaches "
+        "--min-density) in words and writes "
+        "discover_<output>_<state>_trajectory.csv/.png (the peeling trajectory, coverage against density) "
+        "and _box.csv/.png (each parameter's limits, with quasi-p values).")
+    discover.add_argument("folder", metavar="DIR", type=Path, help="a finished sweep's folder")
+    discover.add_argument("--output", required=True, metavar="METRIC",
+                          help="a kept output: seeking_membership, ever_applied, final_status (0/0.5/1), "
+                          "p_member_final")
+    discover.add_argument("--state", help="the state to analyse (needed when the sweep kept several)")
+    cases = discover.add_mutually_exclusive_group()
+    cases.add_argument("--threshold", type=float, metavar="X", help="cases: points whose mean output is at least X")
+    cases.add_argument("--top", type=float, metavar="Q",
+                       help="cases: the share Q (0-1) of points with the highest mean")
+    discover.add_argument("--min-density", type=float, default=0.7, metavar="D",
+                          help="the chosen box's least density (default 0.7)")
+    discover.add_argument("--out", type=Path, help="folder for the CSVs and charts (default: DIR)")
+    discover.add_argument("--overwrite", action="store_true", help="replace existing CSVs and charts")
 
     _landscape_arguments(commands)
     return parser
@@ -375,6 +398,17 @@ def _sensitivity(args) -> int:
     return 0
 
 
+def _discover(args) -> int:
+    from .sweep.discover import discover, write
+
+    discovery = discover(args.folder, args.output, args.state, args.threshold, args.top, args.min_density)
+    print(discovery.describe())
+    print(discovery.box.to_string(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-"))
+    for path in write(discovery, args.out if args.out is not None else args.folder, args.overwrite):
+        print(f"wrote {path}")
+    return 0
+
+
 # --- alignsim landscape ---------------------------------------------------------------------------
 
 
@@ -486,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         commands = {"check": _check, "run": _run, "sweep": _sweep, "figures": _figures, "validate": _validate,
                     "calibrate": _calibrate, "viz": _viz, "export": _export, "sensitivity": _sensitivity,
-                    "landscape": _landscape}
+                    "landscape": _landscape, "discover": _discover}
         return commands[args.command](args)
     except InputError as exc:
         for issue in exc.issues:

@@ -34,6 +34,20 @@ seed: 1
 states: [Kazakhstan]
 outputs: [p_member_final]
 """, encoding="utf-8")
+    (tmp_path / "lhs.yaml").write_text(f"""
+name: small_lhs
+base: {ROOT}/scenarios/kazakhstan_multivector.yaml
+parameters:
+  states.Kazakhstan.indicators.sanctions: {{range: [0.0, 1.0]}}
+  states.Kazakhstan.indicators.blockade: {{range: [0.0, 1.0]}}
+  states.Kazakhstan.indicators.western_engagement: {{range: [0.0, 1.0]}}
+design: lhs
+samples: 100
+replications: 2
+seed: 1
+states: [Kazakhstan]
+outputs: [p_member_final]
+""", encoding="utf-8")
     path = tmp_path / "figures.yaml"
     path.write_text(f"""
 name: test
@@ -51,6 +65,14 @@ figures:
       - {{label: Belarus, scenario: {ROOT}/scenarios/belarus_semi_blockade.yaml, state: Belarus, date: 2024-10}}
   - {{id: sobol, kind: sobol, sweep: sobol.yaml, output: p_member_final, formats: [png]}}
   - {{id: network, kind: network, scenario: {ROOT}/scenarios/eurasia_2024.yaml, replications: 3}}
+  - id: prim
+    kind: prim_box
+    sweep: lhs.yaml
+    output: p_member_final
+    top: 0.3
+    min_density: 0.5
+    markers:
+      - {{label: sanctioned, scenario: {ROOT}/scenarios/kazakhstan_sanctioned.yaml, state: Kazakhstan, date: 2024-10}}
 """, encoding="utf-8")
     return path
 
@@ -69,7 +91,7 @@ def test_every_kind_renders_in_every_format(built):
     tmp_path, first, _ = built
     assert first == 0
     names = {p.name for p in (tmp_path / "A").iterdir()}
-    for figure in ("timeline", "why", "phase", "network"):
+    for figure in ("timeline", "why", "phase", "network", "prim"):
         assert {f"{figure}.png", f"{figure}.pdf", f"{figure}.svg", f"{figure}.json"} <= names
     assert {"sobol.png", "sobol.json"} <= names and "sobol.pdf" not in names
     for name in names:
@@ -94,6 +116,8 @@ def test_sidecars_record_provenance(built):
     phase = json.loads((tmp_path / "A" / "phase.json").read_text())
     assert len(phase["sweep_fingerprint"]) == 64
     assert set(phase["files"]) == {"phase.png", "phase.pdf", "phase.svg"}
+    prim = json.loads((tmp_path / "A" / "prim.json").read_text())
+    assert prim["box"].startswith("Kazakhstan: p_member_final in the top 30%") and "sanctions >=" in prim["box"]
 
 
 def test_sweeps_are_reused_and_the_command_says_so(tmp_path, capsys):
@@ -102,6 +126,7 @@ def test_sweeps_are_reused_and_the_command_says_so(tmp_path, capsys):
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "computing sweep small_grid" in out and "computing sweep small_sobol" in out
+    assert "computing sweep small_lhs" in out
     assert main(args) == 2  # the figures are there: replaced only with --overwrite
     assert "--overwrite" in capsys.readouterr().err
     assert main([*args, "--overwrite"]) == 0
@@ -118,6 +143,7 @@ def test_sweeps_are_reused_and_the_command_says_so(tmp_path, capsys):
         ("{id: x, kind: timeline, scenario: nowhere.yaml}", "does not exist"),
         ("{id: x, kind: timeline, scenario: SCENARIO, marks: [Atlantis]}", "no summit or event named 'Atlantis'"),
         ("{id: x, kind: timeline, scenario: SCENARIO, states: [Narnia]}", "no state 'Narnia'"),
+        ("{id: x, kind: prim_box, sweep: s.yaml}", "needs exactly one of 'threshold' or 'top'"),
     ],
 )
 def test_bad_figures_files_get_clear_messages(tmp_path, capsys, figure, message):
@@ -129,8 +155,18 @@ def test_bad_figures_files_get_clear_messages(tmp_path, capsys, figure, message)
     assert message in err and "Traceback" not in err
 
 
+def test_a_prim_box_without_a_dense_box_names_the_figure_key(built, capsys):
+    tmp_path, _, _ = built
+    path = tmp_path / "dense.yaml"
+    path.write_text("name: t\nfigures:\n  - {id: x, kind: prim_box, sweep: lhs.yaml, output: p_member_final, "
+                    "top: 0.3, min_density: 1}\n", encoding="utf-8")
+    assert main(["figures", str(path), "--out", str(tmp_path / "dense"), "--sweeps", str(tmp_path / "sweeps")]) == 2
+    err = capsys.readouterr().err
+    assert "figures.x.min_density" in err and "no box reaches a density of 1" in err and "Traceback" not in err
+
+
 def test_the_paper_figures_file_is_valid():
     from sim.figures import load_figures
 
     paper = load_figures(ROOT / "figures" / "paper.yaml")
-    assert {f.kind for f in paper.figures} == {"timeline", "why", "phase_diagram", "sobol", "network"}
+    assert {f.kind for f in paper.figures} == {"timeline", "why", "phase_diagram", "sobol", "network", "prim_box"}

@@ -100,7 +100,8 @@ def images(notebook) -> int:
 
 def test_there_are_notebooks():
     assert [p.name for p in NOTEBOOKS] == ["01_quickstart.ipynb", "02_change_the_pressures.ipynb",
-                                           "03_sweeps_and_sensitivity.ipynb", "04_write_your_own_scenario.ipynb"]
+                                           "03_sweeps_and_sensitivity.ipynb", "04_write_your_own_scenario.ipynb",
+                                           "05_what_flips_a_choice.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -169,3 +170,15 @@ def test_04_write_your_own_scenario(kernel_name, tmp_path, monkeypatch):
     assert "trade shares sum to 1.100" in text
     assert "investment_russia" in text and "filled_with" in text  # the filled missing values, reported
     assert images(notebook) >= 2
+
+
+@pytest.mark.usefixtures("unchanged_notebook_dir")
+def test_05_what_flips_a_choice(kernel_name, tmp_path, monkeypatch):
+    notebook = execute(NOTEBOOK_DIR / "05_what_flips_a_choice.ipynb", kernel_name, tmp_path, monkeypatch)
+    assert json.loads((tmp_path / "05_discovery" / "lhs" / "sweep.json").read_text())["total_runs"] == 100 * 2
+    text = text_of(notebook)
+    assert "200 runs, 0 failed" in text
+    assert "Kazakhstan: p_member_final in the top 30% of points" in text and "(density)" in text
+    assert "the EMA route and our sweep give the same outcome table for 5 points: True" in text
+    assert "qp_lower" in text  # the box's table
+    assert images(notebook) >= 2  # the peeling trajectory and the box with the counterfactual

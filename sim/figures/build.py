@@ -49,9 +49,10 @@ class FigureSpec(Strict):
     """One figure."""
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")] = Field(description="file name stem")
-    kind: Literal["timeline", "why", "phase_diagram", "sobol", "network"] = Field(description="what to draw")
+    kind: Literal["timeline", "why", "phase_diagram", "sobol", "network", "prim_box"] = Field(
+        description="what to draw")
     scenario: str | None = Field(default=None, description="scenario file (timeline, why, network)")
-    sweep: str | None = Field(default=None, description="sweep file (phase_diagram, sobol)")
+    sweep: str | None = Field(default=None, description="sweep file (phase_diagram, sobol, prim_box)")
     states: list[str] | None = Field(default=None, description="states to show (default: all)")
     replications: int | None = Field(default=None, ge=1, le=100_000, description="default: the scenario's")
     seed: int | None = Field(default=None, ge=0, description="default: the scenario's")
@@ -62,8 +63,14 @@ class FigureSpec(Strict):
     y: str | None = Field(default=None, description="phase_diagram: the swept parameter on the y axis")
     x_label: str | None = Field(default=None, description="phase_diagram: x-axis label")
     y_label: str | None = Field(default=None, description="phase_diagram: y-axis label")
-    output: str = Field(default="seeking_membership", description="phase_diagram, sobol: the output shown")
-    markers: list[Marker] = Field(default_factory=list, description="phase_diagram: states placed at their data")
+    output: str = Field(default="seeking_membership", description="phase_diagram, sobol, prim_box: the output shown")
+    threshold: float | None = Field(default=None,
+                                    description="prim_box: cases are points whose mean output is at least this")
+    top: float | None = Field(default=None,
+                              description="prim_box: cases are this share of points with the highest mean")
+    min_density: float = Field(default=0.7, description="prim_box: the chosen box's least density")
+    markers: list[Marker] = Field(default_factory=list,
+                                  description="phase_diagram, prim_box: states placed at their data")
     title: str = Field(default="", description="optional title")
     formats: list[Format] | None = Field(default=None, description="default: the file's formats")
 
@@ -78,6 +85,8 @@ class FigureSpec(Strict):
             raise ValueError("a why figure needs 'date'")
         if self.kind == "phase_diagram" and (self.x is None or self.y is None):
             raise ValueError("a phase_diagram needs 'x' and 'y' (two swept parameters)")
+        if self.kind == "prim_box" and (self.threshold is None) == (self.top is None):
+            raise ValueError("a prim_box needs exactly one of 'threshold' or 'top'")
         return self
 
 
@@ -211,12 +220,27 @@ class Builder:
 
             state = spec.states[0] if spec.states else None
             return kinds.sobol_indices(analyse(folder, spec.output, state)), provenance
+        if spec.kind == "prim_box":
+            from ..sweep.discover import discover
+
+            state = spec.states[0] if spec.states else None
+            try:
+                found = discover(folder, spec.output, state, spec.threshold, spec.top, spec.min_density)
+            except InputError as exc:  # name the figure's keys, not the command line's options
+                keys = {"--threshold/--top": "threshold", "--top": "top", "--min-density": "min_density",
+                        "--output": "output", "--state": "states", "--threshold": "threshold"}
+                raise InputError([Issue(str(self.path), f"figures.{spec.id}.{keys[i.path]}" if i.path in keys
+                                        else f"figures.{spec.id}", f"{folder}: {i.message}")
+                                  for i in exc.issues]) from None
+            markers = [(m.label, self._marker(m, spec, list(found.box.parameter))) for m in spec.markers]
+            provenance["box"] = found.describe()
+            return kinds.prim_box(found.box, found.coverage, found.density, markers, spec.title), provenance
         from ..sweep import read_results
 
         table = read_results(folder)
         if table[spec.output].dtype == object:
             raise InputError(Issue(str(self.path), f"figures.{spec.id}.output", f"{spec.output} is not numeric"))
-        markers = [self._marker(m, spec) for m in spec.markers]
+        markers = [(m.label, *self._marker(m, spec, [spec.x, spec.y]).values()) for m in spec.markers]
         return kinds.phase_diagram(table, spec.x, spec.y, spec.output, spec.x_label or spec.x,
                                    spec.y_label or spec.y, markers), provenance
 
@@ -233,20 +257,22 @@ class Builder:
         except KeyError as exc:
             raise InputError(Issue(str(self.path), f"figures.{spec.id}.marks", str(exc.args[0]))) from None
 
-    def _marker(self, marker: Marker, spec: FigureSpec) -> tuple[str, float, float]:
+    def _marker(self, marker: Marker, spec: FigureSpec, paths: list[str]) -> dict[str, float]:
+        """The values of swept `paths` for the marker's state in its scenario at its month (events
+        applied); a path into another state's data reads the marker's state's."""
         scenario = load_scenario(self._file(marker.scenario, f"figures.{spec.id}.markers"))
         if marker.state not in scenario.states:
             raise InputError(Issue(str(self.path), f"figures.{spec.id}.markers",
                                    f"no state {marker.state!r} in {marker.scenario}"))
         data = scenario_at(scenario, marker.date).model_dump(mode="json")
-        position = []
-        for path in (spec.x, spec.y):
+        position = {}
+        for path in paths:
             parts = path.split(".")
             if parts[0] == "states":
                 parts[1] = marker.state
             value = get_path(data, ".".join(parts))
-            position.append(float(value["value"] if isinstance(value, dict) else value))
-        return marker.label, position[0], position[1]
+            position[path] = float(value["value"] if isinstance(value, dict) else value)
+        return position
 
 
 def scenario_marks(scenario: Scenario, wanted: list[str] | None = None,

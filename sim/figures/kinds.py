@@ -25,6 +25,7 @@ STATUS_COLOURS = {"outside": "#999999", "partner": "#88CCEE", "member": "#332288
 TERM_COLOURS = dict(zip(TERMS, ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#EE7733",
                                 "#CC6677", "#882255", "#AA4499", "#777777", "#000000"]))
 TERM_LABELS = {name: name.replace("_", " ") for name in TERMS}
+MARKER_COLOURS = ["#CC6677", "#44AA99", "#DDCC77", "#882255", "#117733"]
 SINGLE_COLUMN = 3.5  # inches
 OUTPUT_LABELS = {
     "seeking_membership": "P(seeking membership) at the end",
@@ -250,5 +251,64 @@ def reliability(predictions: pd.DataFrame, bins: int = 5) -> Figure:
         ax.set_xlabel("predicted probability of accepting or applying")
         ax.set_ylabel("observed share that accepted or applied")
         ax.legend(loc="lower right")
+        fig.tight_layout()
+    return fig
+
+
+def peeling_trajectory(trajectory: pd.DataFrame, chosen: int, title: str = "") -> Figure:
+    """PRIM's peeling trajectory: coverage against density of each box, coloured by the number of
+    restricted parameters, with the chosen box circled."""
+    with house_style():
+        fig = Figure(figsize=(SINGLE_COLUMN, 2.9))
+        ax = fig.subplots()
+        ax.plot(trajectory.coverage, trajectory.density, "-", color="#777777", linewidth=0.6, zorder=1)
+        points = ax.scatter(trajectory.coverage, trajectory.density, c=trajectory.res_dim, cmap="cividis", s=12,
+                            zorder=2)
+        ax.plot(trajectory.coverage.iloc[chosen], trajectory.density.iloc[chosen], "o", markersize=9,
+                markerfacecolor="none", markeredgecolor="#CC6677", markeredgewidth=1.2, zorder=3, label="chosen box")
+        fig.colorbar(points, ax=ax, label="parameters restricted")
+        ax.set_xlim(0, 1.02)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("coverage (share of all cases in the box)")
+        ax.set_ylabel("density (share of the box that are cases)")
+        ax.legend(loc="lower left")
+        if title:
+            ax.set_title(title, loc="left", fontsize=7)
+        fig.tight_layout()
+    return fig
+
+
+def prim_box(box: pd.DataFrame, coverage: float, density: float, markers: list[tuple[str, dict[str, float]]],
+             title: str = "") -> Figure:
+    """A PRIM box: each restricted parameter's limits within its swept range (scaled to 0-1), with
+    the quasi-p value of each restricted side, and scenarios placed at their values (`markers`:
+    label, {parameter: value})."""
+    with house_style():
+        fig = Figure(figsize=(SINGLE_COLUMN, 0.42 * len(box) + 1.3))
+        ax = fig.subplots()
+        positions = np.arange(len(box))
+        span = (box.maximum - box.minimum).to_numpy(float)
+        lower = (box.lower.to_numpy(float) - box.minimum.to_numpy(float)) / span
+        upper = (box.upper.to_numpy(float) - box.minimum.to_numpy(float)) / span
+        ax.barh(positions, np.ones(len(box)), left=0, height=0.6, color="#DDDDDD", label="swept range")
+        ax.barh(positions, upper - lower, left=lower, height=0.6, color="#332288", label="box")
+        for y, row in zip(positions, box.itertuples(index=False)):
+            ax.text(-0.02, y, f"{row.minimum:.3g}", ha="right", va="center", fontsize=6)
+            ax.text(1.02, y, f"{row.maximum:.3g}", ha="left", va="center", fontsize=6)
+            limits = [f"{sign} {value:.3g} (p={p:.2g})" for sign, value, p in
+                      ((">=", row.lower, row.qp_lower), ("<=", row.upper, row.qp_upper)) if np.isfinite(p)]
+            ax.text(0.5, y - 0.42, ",  ".join(limits), ha="center", va="center", fontsize=5.5)
+        for number, (label, values) in enumerate(markers):
+            scaled = [(values[p] - lo) / (hi - lo) for p, lo, hi in zip(box.parameter, box.minimum, box.maximum)]
+            ax.plot(scaled, positions, "Dos^v"[number % 5], color=MARKER_COLOURS[number % len(MARKER_COLOURS)],
+                    markeredgecolor="black", markersize=4, label=label, zorder=3)
+        ax.set_yticks(positions, [parameter_label(p) for p in box.parameter])
+        ax.set_ylim(len(box) - 0.4, -0.8)
+        ax.set_xlim(-0.12, 1.12)
+        ax.set_xticks([])
+        ax.set_xlabel(f"share of the swept range; coverage {coverage:.0%}, density {density:.0%}")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, handlelength=1.2)
+        if title:
+            ax.set_title(title, loc="left", fontsize=7)
         fig.tight_layout()
     return fig
