@@ -149,8 +149,7 @@ def page():
         warnings.filterwarnings("ignore", message=".*use_state.*found despite early return", category=UserWarning)
         from sim.viz import app
 
-    app.scenario_path.set(EURASIA)
-    app.reloads.set(0)
+    app.opened.set(app.Opened(EURASIA))
     app.focus_state.set("")
     box, rc = solara.render(app.Page(), handle_error=False)
     yield rc, app
@@ -253,6 +252,23 @@ def test_focus_state_switches_the_explanation(page):
     assert app.focus_state.value == "Kazakhstan"
     assert _image(rc, "alignsim-terms-plot") != before
     rc.find(v.CardTitle, children=["Focus: Kazakhstan"]).assert_single()
+
+
+def test_opening_a_file_builds_the_page_once(page, monkeypatch):
+    """One new page per file opened: a page built twice let a control used between the two
+    builds (the path box, Step) belong to a page about to vanish (the browser test's flake)."""
+    import ipyvuetify as v
+
+    rc, app = page
+    built = []
+    monkeypatch.setattr(app, "load", lambda path: built.append(path) or load(path))
+    kazakhstan = str(ROOT / "scenarios" / "kazakhstan_multivector.yaml")
+    rc.find(v.TextField, label="Or open a file (path, then Enter)").widget.v_model = kazakhstan
+    _button(rc, "Open").click()
+    assert built == [kazakhstan]
+    assert list(_statuses(rc)) == ["Kazakhstan"]
+    _button(rc, "Reload file").click()
+    assert built == [kazakhstan, kazakhstan]
 
 
 def test_a_failing_scenario_shows_its_problems_one_per_line(page, tmp_path):

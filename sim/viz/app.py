@@ -16,6 +16,7 @@ server.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,9 +45,22 @@ TERM_LABELS = {
     "switching_cost": "switching cost",
 }
 
+
+@dataclass(frozen=True)
+class Opened:
+    """The scenario file the page shows, and how many times a file was opened in this session.
+
+    One value, set once per open: with the path and a reload counter in two reactive values,
+    opening a file rebuilt the page twice, and a control used between the two rebuilds (typing a
+    path, pressing Step) belonged to a page about to vanish.
+    """
+
+    path: str
+    count: int = 0
+
+
 # Per browser session (each Solara kernel has its own value).
-scenario_path = solara.reactive(default_scenario())
-reloads = solara.reactive(0)
+opened = solara.reactive(Opened(default_scenario()))
 focus_state = solara.reactive("")
 
 
@@ -96,7 +110,7 @@ def initial_kwargs(params: dict) -> dict:
 @solara.component
 def ScenarioPicker():
     bundled = bundled_scenarios()
-    current = scenario_path.value
+    current = opened.value.path
     typed, set_typed = solara.use_state(current)
     latest = solara.use_ref(current)  # the text as typed, for the Enter key and Open button handlers
     chosen = next((name for name, path in bundled.items() if Path(path).resolve() == Path(current).resolve()), None)
@@ -109,8 +123,7 @@ def ScenarioPicker():
         path = (path or "").strip()
         if path:
             on_text(path)
-            scenario_path.set(path)
-            reloads.set(reloads.value + 1)
+            opened.set(Opened(path, opened.value.count + 1))
 
     with solara.Card("Scenario", margin=0):
         if bundled:
@@ -137,9 +150,8 @@ def Layout(children=[]):
 def Page():
     # Each scenario opened gets a new layout, dashboard and model: SolaraViz's controls and the
     # sliders (which live in the layout's sidebar) start afresh at the new scenario's values.
-    path = scenario_path.value
-    with solara.AppLayout().key(f"{path}#{reloads.value}") as layout:
-        Dashboard(path)
+    with solara.AppLayout().key(f"{opened.value.path}#{opened.value.count}") as layout:
+        Dashboard(opened.value.path)
     return layout
 
 
