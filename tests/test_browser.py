@@ -16,11 +16,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import urllib.request
 import warnings
 from pathlib import Path
 
 import pytest
 
+import sim
 from sim.viz.model import DashboardModel, load
 from sim.viz.screenshot import set_render_interval, slider
 
@@ -195,6 +197,18 @@ def test_the_screenshot_command_writes_the_page_as_png(server, tmp_path):
     assert process.poll() is None
 
 
+def test_the_tab_is_titled_alignsim_and_the_scenario(server, browser):
+    """Not Solara's name: "alignsim" while the page loads, then the scenario's title."""
+    from playwright.sync_api import expect
+
+    url, _ = server
+    with urllib.request.urlopen(url, timeout=30) as response:
+        assert "<title>alignsim</title>" in response.read().decode()
+    page = _open(browser, url)
+    expect(page).to_have_title(f"alignsim: {sim.load_scenario(ROOT / SCENARIO).title}")
+    page.close()
+
+
 def test_a_failing_scenario_shows_its_problems_and_the_server_stays_up(server, browser, tmp_path):
     from playwright.sync_api import expect
 
@@ -213,6 +227,7 @@ def test_a_failing_scenario_shows_its_problems_and_the_server_stays_up(server, b
     expect(page.locator(".alignsim-issue")).to_have_text(issues)  # one line per problem
     expect(page.locator(".alignsim-issues")).to_contain_text("fails its check (3 problems)")
     expect(path).to_have_value(str(bad))
+    expect(page).to_have_title("alignsim: bad.yaml")
     assert process.poll() is None
 
     # The same page opens a good scenario again.
@@ -223,6 +238,7 @@ def test_a_failing_scenario_shows_its_problems_and_the_server_stays_up(server, b
     expect(page.locator(".alignsim-month")).to_have_text("Before the first month (2022-01); 0 of 60 months run")
     expect(page.locator(".alignsim-states tr[data-state]")).to_have_count(1)
     expect(path).to_have_value(str(good))
+    expect(page).to_have_title(f"alignsim: {sim.load_scenario(good).title}")
     # The old page went whole, sidebar and all, when the new main area came: a Step button now
     # is the new page's.
     step = page.get_by_role("button", name="Step")

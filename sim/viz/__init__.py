@@ -69,6 +69,8 @@ def serve(scenario: str | Path | None = None, port: int = DEFAULT_PORT, host: st
     # Nothing leaves this machine: no usage telemetry (and no version check against PyPI, below).
     # Set before Solara reads its settings; a user's own setting wins.
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
+    # The tab's title while the page loads (the page then names its scenario), not "Solara".
+    os.environ.setdefault("SOLARA_THEME_TITLE", "alignsim")
     # Noise for a user, not theirs to fix: Mesa's SolaraViz trips Solara's rules-of-hooks lint, and
     # Solara explains cookie policy for plain http on every page load.
     warnings.filterwarnings("ignore", message=".*found despite early return", category=UserWarning)

@@ -26,7 +26,9 @@ from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.utils import update_counter
 
 from .. import decision as d
-from .model import ALL_STATES, SCENARIO_VALUES, DashboardModel, Loaded, bundled_scenarios, default_scenario, load
+from .model import (
+    ALL_STATES, LABELS, SCENARIO_VALUES, TARGET_LABEL, DashboardModel, Loaded, bundled_scenarios, default_scenario, load,
+)
 
 STATUS_COLOURS = {"outside": "#9aa0a6", "partner": "#f29e4c", "member": "#2a7fba"}
 PENDING_COLOUR = "#c0392b"
@@ -76,18 +78,18 @@ def model_params(loaded: Loaded) -> dict:
         "scenario_path": loaded.path,
         "sanctions_target": {
             "type": "Select",
-            "label": "Sanctions and engagement apply to",
+            "label": TARGET_LABEL,
             "value": SCENARIO_VALUES,
             "values": [SCENARIO_VALUES, ALL_STATES, *states],
         },
-        "sanctions": Slider("Western sanctions", value=0.0, min=0.0, max=1.0, step=0.05, dtype=float),
-        "engagement": Slider("Western engagement", value=0.5, min=0.0, max=1.0, step=0.05, dtype=float),
-        "retaliation": Slider("Retaliation for refusal (Russia)", value=float(retaliation), min=0.0, max=1.0,
+        "sanctions": Slider(LABELS["sanctions"], value=0.0, min=0.0, max=1.0, step=0.05, dtype=float),
+        "engagement": Slider(LABELS["engagement"], value=0.5, min=0.0, max=1.0, step=0.05, dtype=float),
+        "retaliation": Slider(LABELS["retaliation"], value=float(retaliation), min=0.0, max=1.0,
                               step=0.05, dtype=float),
-        "benefits": Slider("Bloc benefits", value=float(benefits), min=0.0, max=1.0, step=0.05, dtype=float),
-        "rationality": Slider("Rationality (logit λ)", value=float(rationality), min=0.0,
+        "benefits": Slider(LABELS["benefits"], value=float(benefits), min=0.0, max=1.0, step=0.05, dtype=float),
+        "rationality": Slider(LABELS["rationality"], value=float(rationality), min=0.0,
                               max=max(10.0, float(rationality)), step=0.1, dtype=float),
-        "seed": Slider("Seed", value=int(seed), min=0, max=max(1000, int(seed)), step=1, dtype=int),
+        "seed": Slider(LABELS["seed"], value=int(seed), min=0, max=max(1000, int(seed)), step=1, dtype=int),
     }
 
 
@@ -164,8 +166,10 @@ def Dashboard(path: str):
     first = solara.use_memo(lambda: DashboardModel(**initial_kwargs(params)), [])
     model = solara.use_reactive(first)
     title = loaded.scenario.title or loaded.scenario.name if loaded.scenario else Path(path).name
+    solara.Title(f"alignsim: {title}")  # the browser tab's, which is otherwise Solara's
     with solara.Column(style={"width": "100%"}):
         Issues(model.value)
+        ReplacedEvents(model.value)
         SolaraViz(model, components=[], model_params=params, name=f"alignsim: {title}")
         if model.value.timeline is not None:
             Panels(model.value)
@@ -185,6 +189,17 @@ def Issues(model: DashboardModel):
         for issue in model.issues:
             solara.v.Html(tag="div", children=[issue], class_="alignsim-issue",
                           style_="font-family: monospace; white-space: pre-wrap")
+
+
+@solara.component
+def ReplacedEvents(model: DashboardModel):
+    if not model.replaced_events:
+        return
+    count = len(model.replaced_events)
+    with solara.Warning(f"The sliders replace {count} dated change{'s' if count != 1 else ''} of the scenario:",
+                        classes=["alignsim-replaced"]):
+        for line in model.replaced_events:
+            solara.v.Html(tag="div", children=[line], class_="alignsim-replaced-event")
 
 
 @solara.component
