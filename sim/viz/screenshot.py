@@ -98,12 +98,13 @@ def browser(profile: Path):
 
 
 def open_dashboard(context, url: str):
-    """A new tab on the dashboard (a new Solara session), once its first month's text is shown."""
+    """A new tab on the dashboard (a new Solara session), once its first month's text and its plots are shown."""
     from playwright.sync_api import expect
 
     page = context.new_page()
     page.goto(url)
     expect(page.locator(".alignsim-month")).to_contain_text("0 of ")
+    wait_for_new_images(page, dict.fromkeys(PLOTS))
     return page
 
 
@@ -128,8 +129,8 @@ def image_sources(page) -> dict[str, str]:
     return {name: page.locator(f".{name} img").get_attribute("src") for name in PLOTS}
 
 
-def wait_for_new_images(page, before: dict[str, str]) -> None:
-    """Until every plot in `before` shows an image drawn since, fully loaded."""
+def wait_for_new_images(page, before: dict[str, str | None]) -> None:
+    """Until every plot in `before` shows an image other than its source there, fully loaded."""
     page.wait_for_function(
         """before => Object.entries(before).every(([name, src]) => {
             const img = document.querySelector('.' + name + ' img');
