@@ -24,7 +24,7 @@ import pytest
 
 import sim
 from sim.viz.model import DashboardModel, load
-from sim.viz.screenshot import set_render_interval, slider
+from sim.viz.screenshot import run_whole_calendar_per_step, slider
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = "scenarios/eurasia_2024.yaml"
@@ -137,28 +137,20 @@ def test_slider_reset_and_step_change_the_plots_and_statuses(server, browser):
     expect(page.locator(".alignsim-overrides")).to_have_text(
         "Pressures set on the sliders: decision.rationality=0.0")
 
-    # SolaraViz's render interval slider: one press of Step runs 59 months.
-    set_render_interval(page, 59)
+    # SolaraViz's render interval slider at its most: one press of Step runs the whole calendar.
+    run_whole_calendar_per_step(page)
     page.get_by_role("button", name="Step").click()
-    expect(page.locator(".alignsim-month")).to_have_text("Month 2026-11: 59 of 60 months run")
+    expect(page.locator(".alignsim-month")).to_have_text("Month 2026-12: 60 of 60 months run (end of the calendar)")
+    expect(page.get_by_role("button", name="Step")).to_be_disabled()  # the model stopped
 
     # The page shows the run the same parameters give in-process, and the slider mattered.
-    expected = _expected(59, rationality=0.0)
-    with_scenario_rationality = _expected(59)
+    expected = _expected(60, rationality=0.0)
+    with_scenario_rationality = _expected(60)
     assert {s.name: s.status for s in expected.states} != {s.name: s.status for s in with_scenario_rationality.states}
     _expect_table(page, expected)
     assert _statuses(page) != initial  # a state's status changed
     for name, pixels in _new_images(page, sources_before).items():
         assert pixels != pixels_before[name], f"{name} did not change after Step"
-
-    # The last month; then the model stops and Step is disabled.
-    status_plot = "alignsim-status-plot"
-    source, pixels = page.locator(f".{status_plot} img").get_attribute("src"), _image(page, status_plot)
-    page.get_by_role("button", name="Step").click()
-    expect(page.locator(".alignsim-month")).to_have_text("Month 2026-12: 60 of 60 months run (end of the calendar)")
-    expect(page.get_by_role("button", name="Step")).to_be_disabled()
-    _expect_table(page, _expected(60, rationality=0.0))
-    assert _new_images(page, {status_plot: source})[status_plot] != pixels
     assert process.poll() is None
     page.close()
 
@@ -166,9 +158,9 @@ def test_slider_reset_and_step_change_the_plots_and_statuses(server, browser):
 def test_the_screenshot_command_writes_the_page_as_png(server, tmp_path):
     """`python docs/images/dashboard.py OUT`, the README's command, against the running server.
 
-    The picture is the page after 45 months of the scenario as written: the viewport's size, and
-    the partner colour of Belarus in the network (before any month is run, no pixel of the page
-    has that colour; at 45 months, 1,259 do).
+    The picture is the page after the whole calendar of the scenario as written: the viewport's
+    size, and the partner colour of Belarus in the network (before any month is run, no pixel of
+    the page has that colour; at the end, 1,689 do).
     """
     import numpy as np
     from PIL import Image
@@ -185,9 +177,9 @@ def test_the_screenshot_command_writes_the_page_as_png(server, tmp_path):
     done = subprocess.run([sys.executable, "docs/images/dashboard.py", str(out), "--url", url],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == (f"wrote {out} (Month 2025-09: 45 of 60 months run, "
-                                   f"45 months of {SCENARIO})")
-    assert _expected(45).states[0].status == "partner"  # Belarus, the state in focus
+    assert done.stdout.strip() == f"wrote {out}: {SCENARIO}, Month 2026-12: 60 of 60 months run (end of the calendar)"
+    run = _expected(60)  # the README's caption: Belarus, the state in focus, a partner seeking membership
+    assert run.states[0].name == "Belarus" and run.states[0].status == "partner" and run.seeking()[0]
     with Image.open(out) as picture:
         assert picture.format == "PNG"
         assert picture.size == (VIEWPORT["width"], VIEWPORT["height"])

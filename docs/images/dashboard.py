@@ -1,8 +1,8 @@
 """Make the README's picture of the dashboard: `python docs/images/dashboard.py docs/images/dashboard.png`.
 
 Serves `alignsim viz scenarios/eurasia_2024.yaml` on a free local port (or uses the dashboard
-already served at --url), runs 45 months of the scenario as written in headless Chromium, and
-saves the page as a PNG. Needs the viz extra and Debian's chromium (see the README).
+already served at --url), runs the scenario as written to the end of its calendar in headless
+Chromium, and saves the page as a PNG. Needs the viz extra and Debian's chromium (see the README).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sim.viz.screenshot import SCREENSHOT_MONTHS, SCREENSHOT_SCENARIO, BrowserError, save_screenshot, served
+from sim.viz.screenshot import SCREENSHOT_SCENARIO, BrowserError, save_screenshot, served
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         except BrowserError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    print(f"wrote {args.out} ({month}, {SCREENSHOT_MONTHS} months of {SCREENSHOT_SCENARIO})")
+    print(f"wrote {args.out}: {SCREENSHOT_SCENARIO}, {month}")
     return 0
 
 

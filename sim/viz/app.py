@@ -11,7 +11,8 @@
   utility term's weighted contribution to U(member) - U(outside) in the current month.
 
 A scenario that fails its check shows its problems in the page, one per line; nothing stops the
-server.
+server. A slider whose value replaces a change the scenario makes on a date shows a warning
+naming the event, its date, and how to run it as written.
 """
 
 from __future__ import annotations
@@ -166,11 +167,12 @@ def Dashboard(path: str):
     first = solara.use_memo(lambda: DashboardModel(**initial_kwargs(params)), [])
     model = solara.use_reactive(first)
     title = loaded.scenario.title or loaded.scenario.name if loaded.scenario else Path(path).name
-    solara.Title(f"alignsim: {title}")  # the browser tab's, which is otherwise Solara's
+    name = f"alignsim: {title}"
+    solara.Title(name)  # the browser tab's, which is otherwise Solara's
     with solara.Column(style={"width": "100%"}):
         Issues(model.value)
         ReplacedEvents(model.value)
-        SolaraViz(model, components=[], model_params=params, name=f"alignsim: {title}")
+        SolaraViz(model, components=[], model_params=params, name=name)
         if model.value.timeline is not None:
             Panels(model.value)
 
