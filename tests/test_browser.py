@@ -23,8 +23,12 @@ from pathlib import Path
 import pytest
 
 import sim
+from sim.decision import OPTIONS
 from sim.viz.model import DashboardModel, load
-from sim.viz.screenshot import run_whole_calendar_per_step, slider
+from sim.viz.screenshot import (
+    CHROMIUM, VIEWPORT, BrowserError, open_dashboard, run_whole_calendar_per_step, served, slider, wait_for_new_images,
+)
+from sim.viz.screenshot import browser as chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = "scenarios/eurasia_2024.yaml"
@@ -44,8 +48,6 @@ def server(tmp_path_factory):
             __import__(module)
         except ImportError:
             _unavailable(f"{extra} is not installed: pip install -e '.[viz]'")
-    from sim.viz.screenshot import BrowserError, served
-
     try:
         with served(SCENARIO, tmp_path_factory.mktemp("server") / "server.log") as running:
             yield running
@@ -56,19 +58,15 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser(server, tmp_path_factory):
     """Debian's Chromium, headless, with a fresh profile."""
-    from sim.viz.screenshot import CHROMIUM, browser
-
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is missing: apt-get install chromium")
-    with browser(tmp_path_factory.mktemp("chromium-profile")) as context:
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as context:
         yield context
 
 
 def _open(browser, url):
     """A new tab on the dashboard (a new Solara session), loaded."""
     from playwright.sync_api import expect
-
-    from sim.viz.screenshot import open_dashboard
 
     page = open_dashboard(browser, url)
     expect(page.locator(".alignsim-month")).to_have_text("Before the first month (2022-01); 0 of 60 months run")
@@ -84,8 +82,6 @@ def _expect_table(page, model: DashboardModel) -> None:
     """Until the states' table shows `model`'s statuses and courses (it may arrive after the month's text)."""
     from playwright.sync_api import expect
 
-    from sim.decision import OPTIONS
-
     rows = page.locator(".alignsim-states tr[data-state]")
     expect(rows).to_have_count(len(model.states))
     for state in model.states:
@@ -100,8 +96,6 @@ def _image(page, css_class: str) -> bytes:
 
 def _new_images(page, before: dict[str, str]) -> dict[str, bytes]:
     """The plots' pixels once each shows an image drawn since its source was `before`."""
-    from sim.viz.screenshot import wait_for_new_images
-
     wait_for_new_images(page, before)
     return {name: _image(page, name) for name in before}
 
@@ -118,6 +112,7 @@ def test_slider_reset_and_step_change_the_plots_and_statuses(server, browser):
 
     url, process = server
     page = _open(browser, url)
+    _expect_table(page, _expected(0))
     initial = _statuses(page)
     assert initial == dict.fromkeys(["Belarus", "Kazakhstan", "Uzbekistan", "Armenia", "Azerbaijan", "Serbia"],
                                     "outside")
@@ -164,8 +159,6 @@ def test_the_screenshot_command_writes_the_page_as_png(server, tmp_path):
     """
     import numpy as np
     from PIL import Image
-
-    from sim.viz.screenshot import VIEWPORT
 
     with warnings.catch_warnings():
         # Mesa's SolaraViz trips Solara's rules-of-hooks lint (in Mesa, not here).

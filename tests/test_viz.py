@@ -165,6 +165,22 @@ def test_bundled_scenarios_are_the_runnable_files():
         assert load(path).issues == ()
 
 
+def test_ctrl_c_stops_the_server_with_keyboard_interrupt(tmp_path):
+    """Interrupted, `serve` raises KeyboardInterrupt (not Solara's click.Abort), so the command line
+    can end quietly as it does for any interrupted command."""
+    import signal
+
+    from sim.viz.screenshot import served
+
+    log = tmp_path / "server.log"
+    with served(EURASIA, log) as (url, process):
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+    # Python ends on an uncaught KeyboardInterrupt by the signal itself
+    assert process.returncode == -signal.SIGINT, log.read_text()
+    assert log.read_text().rstrip().endswith("KeyboardInterrupt")
+
+
 # --- The page, rendered without a browser ---------------------------------------------------------
 
 @pytest.fixture

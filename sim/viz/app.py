@@ -28,7 +28,8 @@ from mesa.visualization.utils import update_counter
 
 from .. import decision as d
 from .model import (
-    ALL_STATES, LABELS, SCENARIO_VALUES, TARGET_LABEL, DashboardModel, Loaded, bundled_scenarios, default_scenario, load,
+    ALL_STATES, LABELS, SCENARIO_VALUES, TARGET_LABEL, DashboardModel, Loaded, bundled_scenarios, default_scenario,
+    load,
 )
 
 STATUS_COLOURS = {"outside": "#9aa0a6", "partner": "#f29e4c", "member": "#2a7fba"}

@@ -7,9 +7,9 @@ runs it one month per step. It needs no web libraries, so it can be tested and s
 A slider's value holds for the whole run: it replaces the scenario's value and any dated event
 that would change that value later, and the model says so (`replaced_events`, shown in the page),
 since a change the scenario makes on a date is then left out. A slider left at the scenario's
-value changes nothing (the scenario runs as written, events included). A scenario that fails its check does not raise: the
-model keeps the problems in `issues` (one line each), does nothing when stepped, and the page
-shows them.
+value changes nothing (the scenario runs as written, events included). A scenario that fails its
+check does not raise: the model keeps the problems in `issues` (one line each), does nothing when
+stepped, and the page shows them.
 """
 
 from __future__ import annotations
