@@ -3,7 +3,9 @@
 The server runs in a subprocess through `sim.viz.serve` (what `alignsim viz` calls), on a free
 port of 127.0.0.1; Debian's Chromium, driven by Playwright, opens the page, moves sliders,
 presses Reset and Step, and checks what the page shows against the same run made here in-process.
-It saves the page to docs/images/dashboard.png, the screenshot the README shows.
+Every wait is for something the page shows (a text, a new image, a control of the rebuilt page),
+never for a time. The README's screenshot command runs against the same server, writing to a
+temporary folder.
 
 Needs the viz extra (solara, playwright) and /usr/bin/chromium (`apt-get install chromium`). Without
 them the tests are skipped, unless ALIGNSIM_REQUIRE_BROWSER=1 (as in CI), when they fail.
@@ -12,27 +14,24 @@ them the tests are skipped, unless ALIGNSIM_REQUIRE_BROWSER=1 (as in CI), when t
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
+import warnings
 from pathlib import Path
 
 import pytest
 
+import sim
+from sim.decision import OPTIONS
 from sim.viz.model import DashboardModel, load
+from sim.viz.screenshot import (
+    CHROMIUM, VIEWPORT, BrowserError, open_dashboard, run_whole_calendar_per_step, served, slider, wait_for_new_images,
+)
+from sim.viz.screenshot import browser as chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = "scenarios/eurasia_2024.yaml"
-SCREENSHOT = ROOT / "docs" / "images" / "dashboard.png"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-VIEWPORT = {"width": 1500, "height": 1750}
-TIMEOUT_MS = 60_000
 
 
 def _unavailable(reason: str):
@@ -41,81 +40,37 @@ def _unavailable(reason: str):
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`alignsim viz scenarios/eurasia_2024.yaml --port N` in a subprocess: (url, process)."""
-    try:
-        import solara  # noqa: F401
-    except ImportError:
-        _unavailable("the viz extra is not installed: pip install -e '.[viz]'")
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-c", f"from sim.viz import serve; serve({SCENARIO!r}, port={port})"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited ({process.returncode}):\n{log_path.read_text()}")
+    for module, extra in (("solara", "the viz extra"), ("playwright", "playwright")):
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the server did not answer at {url} within 90 s:\n{log_path.read_text()}")
-        time.sleep(0.3)
-    yield url, process
-    process.terminate()
+            __import__(module)
+        except ImportError:
+            _unavailable(f"{extra} is not installed: pip install -e '.[viz]'")
     try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        with served(SCENARIO, tmp_path_factory.mktemp("server") / "server.log") as running:
+            yield running
+    except BrowserError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="module")
 def browser(server, tmp_path_factory):
     """Debian's Chromium, headless, with a fresh profile."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed: pip install -e '.[viz]'")
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is missing: apt-get install chromium")
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, viewport=VIEWPORT,
-        )
-        context.set_default_timeout(TIMEOUT_MS)
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as context:
         yield context
-        context.close()
 
 
 def _open(browser, url):
     """A new tab on the dashboard (a new Solara session), loaded."""
     from playwright.sync_api import expect
 
-    page = browser.new_page()
-    page.goto(url)
+    page = open_dashboard(browser, url)
     expect(page.locator(".alignsim-month")).to_have_text("Before the first month (2022-01); 0 of 60 months run")
     return page
-
-
-def _slider(page, label: str):
-    return page.locator(".v-input", has=page.get_by_text(label, exact=True)).get_by_role("slider")
 
 
 def _statuses(page) -> dict[str, str]:
@@ -123,23 +78,26 @@ def _statuses(page) -> dict[str, str]:
     return {row.get_attribute("data-state"): row.get_attribute("data-status") for row in rows.all()}
 
 
-def _courses(page) -> dict[str, str]:
+def _expect_table(page, model: DashboardModel) -> None:
+    """Until the states' table shows `model`'s statuses and courses (it may arrive after the month's text)."""
+    from playwright.sync_api import expect
+
     rows = page.locator(".alignsim-states tr[data-state]")
-    return {row.get_attribute("data-state"): row.locator(".alignsim-course").inner_text() for row in rows.all()}
+    expect(rows).to_have_count(len(model.states))
+    for state in model.states:
+        row = page.locator(f'.alignsim-states tr[data-state="{state.name}"]')
+        expect(row).to_have_attribute("data-status", state.status)
+        expect(row.locator(".alignsim-course")).to_have_text(OPTIONS[model.stance[state.index]])
 
 
 def _image(page, css_class: str) -> bytes:
     return page.locator(f".{css_class} img").screenshot()
 
 
-def _wait_changed(page, css_class: str, before: bytes, timeout: float = 20) -> bytes:
-    """The plot's pixels once they differ from `before` (the image arrives after the text)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        now = _image(page, css_class)
-        if now != before or time.monotonic() > deadline:
-            return now
-        time.sleep(0.2)
+def _new_images(page, before: dict[str, str]) -> dict[str, bytes]:
+    """The plots' pixels once each shows an image drawn since its source was `before`."""
+    wait_for_new_images(page, before)
+    return {name: _image(page, name) for name in before}
 
 
 def _expected(months: int, **params) -> DashboardModel:
@@ -154,13 +112,18 @@ def test_slider_reset_and_step_change_the_plots_and_statuses(server, browser):
 
     url, process = server
     page = _open(browser, url)
+    _expect_table(page, _expected(0))
     initial = _statuses(page)
     assert initial == dict.fromkeys(["Belarus", "Kazakhstan", "Uzbekistan", "Armenia", "Azerbaijan", "Serbia"],
                                     "outside")
-    plots_before = {name: _image(page, name) for name in ("alignsim-status-plot", "alignsim-network")}
+    plots = ("alignsim-status-plot", "alignsim-network")
+    pixels_before = {name: _image(page, name) for name in plots}
+    # Reset draws these two plots again with the same picture, which leaves their images as they
+    # are: the next new image is the one Step draws.
+    sources_before = {name: page.locator(f".{name} img").get_attribute("src") for name in plots}
 
     # Move a pressure's slider (rationality to 0: choices at random) and apply it with Reset.
-    rationality = _slider(page, "Rationality (logit λ)")
+    rationality = slider(page, "Rationality (logit λ)")
     expect(rationality).to_have_attribute("aria-valuenow", "3")
     rationality.focus()
     page.keyboard.press("Home")
@@ -169,63 +132,65 @@ def test_slider_reset_and_step_change_the_plots_and_statuses(server, browser):
     expect(page.locator(".alignsim-overrides")).to_have_text(
         "Pressures set on the sliders: decision.rationality=0.0")
 
-    # SolaraViz's render interval slider: one press of Step runs 59 months.
-    interval = _slider(page, "Render Interval (steps)")
-    interval.focus()
-    for _ in range(29):
-        page.keyboard.press("ArrowRight")
-    expect(interval).to_have_attribute("aria-valuenow", "59")
-    page.get_by_role("button", name="Step").click()
-    expect(page.locator(".alignsim-month")).to_have_text("Month 2026-11: 59 of 60 months run")
-
-    # The page shows the run the same parameters give in-process, and the slider mattered.
-    expected = _expected(59, rationality=0.0)
-    with_scenario_rationality = _expected(59)
-    expected_statuses = {state.name: state.status for state in expected.states}
-    assert expected_statuses != {s.name: s.status for s in with_scenario_rationality.states}
-    assert _statuses(page) == expected_statuses
-    assert _statuses(page) != initial  # a state's status changed
-    assert _courses(page) == {state.name: ("outside", "partner", "member")[expected.stance[state.index]]
-                              for state in expected.states}
-    for name, before in plots_before.items():
-        assert _wait_changed(page, name, before) != before, f"{name} did not change after Step"
-
-    # The last month; then the model stops and Step is disabled.
-    status_plot = _image(page, "alignsim-status-plot")
+    # SolaraViz's render interval slider at its most: one press of Step runs the whole calendar.
+    run_whole_calendar_per_step(page)
     page.get_by_role("button", name="Step").click()
     expect(page.locator(".alignsim-month")).to_have_text("Month 2026-12: 60 of 60 months run (end of the calendar)")
-    expect(page.get_by_role("button", name="Step")).to_be_disabled()
-    assert _wait_changed(page, "alignsim-status-plot", status_plot) != status_plot
+    expect(page.get_by_role("button", name="Step")).to_be_disabled()  # the model stopped
+
+    # The page shows the run the same parameters give in-process, and the slider mattered.
+    expected = _expected(60, rationality=0.0)
+    with_scenario_rationality = _expected(60)
+    assert {s.name: s.status for s in expected.states} != {s.name: s.status for s in with_scenario_rationality.states}
+    _expect_table(page, expected)
+    assert _statuses(page) != initial  # a state's status changed
+    for name, pixels in _new_images(page, sources_before).items():
+        assert pixels != pixels_before[name], f"{name} did not change after Step"
     assert process.poll() is None
     page.close()
 
 
-def test_the_dashboard_screenshot(server, browser):
-    """A fresh session starts from the scenario as written; run 45 months and save the README's picture."""
+def test_the_screenshot_command_writes_the_page_as_png(server, tmp_path):
+    """`python docs/images/dashboard.py OUT`, the README's command, against the running server.
+
+    The picture is the page after the whole calendar of the scenario as written: the viewport's
+    size, and the partner colour of Belarus in the network (before any month is run, no pixel of
+    the page has that colour; at the end, 1,689 do).
+    """
+    import numpy as np
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        # Mesa's SolaraViz trips Solara's rules-of-hooks lint (in Mesa, not here).
+        warnings.filterwarnings("ignore", message=".*use_state.*found despite early return", category=UserWarning)
+        from sim.viz.app import STATUS_COLOURS
+
+    url, process = server
+    out = tmp_path / "images" / "dashboard.png"
+    done = subprocess.run([sys.executable, "docs/images/dashboard.py", str(out), "--url", url],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"wrote {out}: {SCENARIO}, Month 2026-12: 60 of 60 months run (end of the calendar)"
+    run = _expected(60)  # the README's caption: Belarus, the state in focus, a partner seeking membership
+    assert run.states[0].name == "Belarus" and run.states[0].status == "partner" and run.seeking()[0]
+    with Image.open(out) as picture:
+        assert picture.format == "PNG"
+        assert picture.size == (VIEWPORT["width"], VIEWPORT["height"])
+        rgb = np.asarray(picture.convert("RGB"))
+    partner = [int(STATUS_COLOURS["partner"][i:i + 2], 16) for i in (1, 3, 5)]
+    assert (rgb == partner).all(axis=-1).sum() > 1_000
+    assert process.poll() is None
+
+
+def test_the_tab_is_titled_alignsim_and_the_scenario(server, browser):
+    """Not Solara's name: "alignsim" while the page loads, then the scenario's title."""
     from playwright.sync_api import expect
 
     url, _ = server
+    with urllib.request.urlopen(url, timeout=30) as response:
+        assert "<title>alignsim</title>" in response.read().decode()
     page = _open(browser, url)
-    expect(_slider(page, "Rationality (logit λ)")).to_have_attribute("aria-valuenow", "3")
-    expect(page.locator(".alignsim-overrides")).to_have_text(
-        "Pressures set on the sliders: none (the scenario as written)")
-    interval = _slider(page, "Render Interval (steps)")
-    interval.focus()
-    for _ in range(22):
-        page.keyboard.press("ArrowRight")
-    expect(interval).to_have_attribute("aria-valuenow", "45")
-    terms_before = _image(page, "alignsim-terms-plot")
-    page.get_by_role("button", name="Step").click()
-    expect(page.locator(".alignsim-month")).to_have_text("Month 2025-09: 45 of 60 months run")
-    expected = _expected(45)
-    assert _statuses(page) == {state.name: state.status for state in expected.states}
-    assert _statuses(page)["Belarus"] == "partner"
-    assert _wait_changed(page, "alignsim-terms-plot", terms_before) != terms_before
-    _wait_changed(page, "alignsim-status-plot", b"")  # settled
-    time.sleep(0.5)
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
-    assert SCREENSHOT.stat().st_size > 50_000
+    expect(page).to_have_title(f"alignsim: {sim.load_scenario(ROOT / SCENARIO).title}")
     page.close()
 
 
@@ -242,22 +207,27 @@ def test_a_failing_scenario_shows_its_problems_and_the_server_stays_up(server, b
     path = page.get_by_label("Or open a file (path, then Enter)")
     path.fill(str(bad))
     path.press("Enter")
+    # Opening a file builds the page anew, its main area first, then its sidebar: wait for the new
+    # page's problems and its path box, the only one left, before typing into it.
     expect(page.locator(".alignsim-issue")).to_have_text(issues)  # one line per problem
     expect(page.locator(".alignsim-issues")).to_contain_text("fails its check (3 problems)")
+    expect(path).to_have_value(str(bad))
+    expect(page).to_have_title("alignsim: bad.yaml")
     assert process.poll() is None
 
     # The same page opens a good scenario again.
-    # Through the same path box: the bundled-scenario menu re-renders under the pointer while
-    # the page settles, which made clicking its option flaky.
-    path.fill(str(ROOT / "scenarios" / "belarus_semi_blockade.yaml"))
+    good = ROOT / "scenarios" / "belarus_semi_blockade.yaml"
+    path.fill(str(good))
     path.press("Enter")
     expect(page.locator(".alignsim-issue")).to_have_count(0)
     expect(page.locator(".alignsim-month")).to_have_text("Before the first month (2022-01); 0 of 60 months run")
     expect(page.locator(".alignsim-states tr[data-state]")).to_have_count(1)
-    # Opening a scenario rebuilds the page's controls; step once they are the new page's.
+    expect(path).to_have_value(str(good))
+    expect(page).to_have_title(f"alignsim: {sim.load_scenario(good).title}")
+    # The old page went whole, sidebar and all, when the new main area came: a Step button now
+    # is the new page's.
     step = page.get_by_role("button", name="Step")
     expect(step).to_be_enabled()
-    page.wait_for_timeout(1000)
     step.click()
     expect(page.locator(".alignsim-month")).to_have_text("Month 2022-01: 1 of 60 months run")
     assert process.poll() is None

@@ -14,10 +14,13 @@ import numpy as np
 import pytest
 
 import sim
-from sim.viz.model import ALL_STATES, SCENARIO_VALUES, DashboardModel, bundled_scenarios, load, scenario_overrides
+from sim.viz.model import (
+    ALL_STATES, SCENARIO_VALUES, DashboardModel, bundled_scenarios, load, scenario_overrides, slider_values,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EURASIA = str(ROOT / "scenarios" / "eurasia_2024.yaml")
+KAZAKHSTAN_SANCTIONED = str(ROOT / "scenarios" / "kazakhstan_sanctioned.yaml")
 
 
 # --- The model the dashboard drives ---------------------------------------------------------------
@@ -50,14 +53,16 @@ def test_same_run_as_the_library_for_the_same_seed():
 
 def test_sliders_at_the_scenario_values_change_nothing():
     scenario = sim.load_scenario(EURASIA)
-    assert scenario_overrides(scenario) == {}
-    assert scenario_overrides(
+    assert slider_values(scenario) == {}
+    assert slider_values(
         scenario,
         sanctions_target=SCENARIO_VALUES, sanctions=0.7, engagement=0.1,  # no target: not applied
         retaliation=scenario.powers.russia.retaliation_for_refusal.value,
         benefits=scenario.bloc.benefits.value,
         rationality=scenario.decision.rationality,
     ) == {}
+    assert scenario_overrides(scenario, {}) == {}
+    assert DashboardModel(scenario_path=EURASIA).replaced_events == ()
 
 
 def test_a_slider_holds_for_the_whole_run_over_dated_events():
@@ -72,6 +77,29 @@ def test_a_slider_holds_for_the_whole_run_over_dated_events():
     assert spec.events["belarus_sanctions_2022"].set == {"states.Belarus.indicators.blockade": 0.6}
     # Serbia's own sanctions event is untouched
     assert "states.Serbia.indicators.sanctions" in spec.events["serbia_nis_sanctions"].set
+
+
+def test_a_slider_replacing_a_dated_event_says_which_and_how_to_keep_it():
+    # kazakhstan_sanctioned.yaml: the event belarus_level_sanctions sets Kazakhstan's sanctions
+    # to 0.9 and its engagement to 0.05 from 2022-03, over the sliders' 0.0 and 0.5.
+    model = DashboardModel(scenario_path=KAZAKHSTAN_SANCTIONED, sanctions_target="Kazakhstan",
+                           sanctions=0.0, engagement=0.5)
+    fix = "To run the event as written, set 'Sanctions and engagement apply to' back to 'as in the scenario' " \
+          "and press Reset."
+    assert model.replaced_events == (
+        "Western sanctions sets states.Kazakhstan.indicators.sanctions = 0 for the whole run, replacing the "
+        "scenario's event 'belarus_level_sanctions' of 2022-03, which sets it to 0.9. " + fix,
+        "Western engagement sets states.Kazakhstan.indicators.western_engagement = 0.5 for the whole run, "
+        "replacing the scenario's event 'belarus_level_sanctions' of 2022-03, which sets it to 0.05. " + fix,
+    )
+    # what the lines say is what runs: the values hold, the event keeps only its blockade
+    assert model.spec.events["belarus_level_sanctions"].set == {"states.Kazakhstan.indicators.blockade": 0.6}
+    assert model.spec.states["Kazakhstan"].indicators.sanctions.value == 0.0
+    # the way back the lines give: the scenario as written, its event included
+    as_written = DashboardModel(scenario_path=KAZAKHSTAN_SANCTIONED, sanctions=0.0, engagement=0.5)
+    assert as_written.replaced_events == () and as_written.overrides == {}
+    # a slider whose value no event sets again says nothing
+    assert DashboardModel(scenario_path=KAZAKHSTAN_SANCTIONED, benefits=0.9).replaced_events == ()
 
 
 def test_all_states_and_the_world_pressures():
@@ -137,6 +165,22 @@ def test_bundled_scenarios_are_the_runnable_files():
         assert load(path).issues == ()
 
 
+def test_ctrl_c_stops_the_server_with_keyboard_interrupt(tmp_path):
+    """Interrupted, `serve` raises KeyboardInterrupt (not Solara's click.Abort), so the command line
+    can end quietly as it does for any interrupted command."""
+    import signal
+
+    from sim.viz.screenshot import served
+
+    log = tmp_path / "server.log"
+    with served(EURASIA, log) as (url, process):
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+    # Python ends on an uncaught KeyboardInterrupt by the signal itself
+    assert process.returncode == -signal.SIGINT, log.read_text()
+    assert log.read_text().rstrip().endswith("KeyboardInterrupt")
+
+
 # --- The page, rendered without a browser ---------------------------------------------------------
 
 @pytest.fixture
@@ -149,8 +193,7 @@ def page():
         warnings.filterwarnings("ignore", message=".*use_state.*found despite early return", category=UserWarning)
         from sim.viz import app
 
-    app.scenario_path.set(EURASIA)
-    app.reloads.set(0)
+    app.opened.set(app.Opened(EURASIA))
     app.focus_state.set("")
     box, rc = solara.render(app.Page(), handle_error=False)
     yield rc, app
@@ -253,6 +296,48 @@ def test_focus_state_switches_the_explanation(page):
     assert app.focus_state.value == "Kazakhstan"
     assert _image(rc, "alignsim-terms-plot") != before
     rc.find(v.CardTitle, children=["Focus: Kazakhstan"]).assert_single()
+
+
+def test_opening_a_file_builds_the_page_once(page, monkeypatch):
+    """One new page per file opened: a page built twice let a control used between the two
+    builds (the path box, Step) belong to a page about to vanish (the browser test's flake)."""
+    import ipyvuetify as v
+
+    rc, app = page
+    built = []
+    monkeypatch.setattr(app, "load", lambda path: built.append(path) or load(path))
+    kazakhstan = str(ROOT / "scenarios" / "kazakhstan_multivector.yaml")
+    rc.find(v.TextField, label="Or open a file (path, then Enter)").widget.v_model = kazakhstan
+    _button(rc, "Open").click()
+    assert built == [kazakhstan]
+    assert list(_statuses(rc)) == ["Kazakhstan"]
+    _button(rc, "Reload file").click()
+    assert built == [kazakhstan, kazakhstan]
+
+
+def test_the_page_warns_of_a_dated_event_a_slider_replaces(page):
+    import ipyvuetify as v
+
+    rc, app = page
+    assert rc.find(v.Html, class_="alignsim-replaced-event").widgets == []
+    rc.find(v.TextField, label="Or open a file (path, then Enter)").widget.v_model = KAZAKHSTAN_SANCTIONED
+    _button(rc, "Open").click()
+    rc.find(v.Select, label="Sanctions and engagement apply to").widget.v_model = "Kazakhstan"
+    assert rc.find(v.Html, class_="alignsim-replaced-event").widgets == []  # sliders take effect on Reset
+    _button(rc, "Reset").click()
+    lines = [w.children[0] for w in rc.find(v.Html, class_="alignsim-replaced-event").widgets]
+    assert lines == list(DashboardModel(scenario_path=KAZAKHSTAN_SANCTIONED, sanctions_target="Kazakhstan",
+                                        sanctions=0.0, engagement=0.5).replaced_events)
+    assert len(lines) == 2 and all("'belarus_level_sanctions' of 2022-03" in line for line in lines)
+    alert = rc.find(v.Alert, class_="alignsim-replaced").widget
+    assert alert.type == "warning" and alert.children[0] == "The sliders replace 2 dated changes of the scenario:"
+
+
+def test_the_page_title_names_alignsim_and_the_scenario(page):
+    from solara.components.title import TitleWidget
+
+    rc, app = page
+    assert rc.find(TitleWidget).widget.title == f"alignsim: {sim.load_scenario(EURASIA).title}"
 
 
 def test_a_failing_scenario_shows_its_problems_one_per_line(page, tmp_path):

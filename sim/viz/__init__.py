@@ -56,6 +56,7 @@ def serve(scenario: str | Path | None = None, port: int = DEFAULT_PORT, host: st
           open_browser: bool = False) -> None:
     """Serve the dashboard at http://HOST:PORT/ until interrupted (Ctrl-C); blocks.
 
+    Ctrl-C stops the server and raises KeyboardInterrupt, as any interrupted call does.
     `scenario` is the file opened first (default: scenarios/eurasia_2024.yaml); a scenario that
     fails its check opens too, showing its problems in the page. Binds 127.0.0.1 by default:
     pass `host="0.0.0.0"` to let other machines in. Raises InputError if the viz extra is
@@ -69,6 +70,8 @@ def serve(scenario: str | Path | None = None, port: int = DEFAULT_PORT, host: st
     # Nothing leaves this machine: no usage telemetry (and no version check against PyPI, below).
     # Set before Solara reads its settings; a user's own setting wins.
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
+    # The tab's title while the page loads (the page then names its scenario), not "Solara".
+    os.environ.setdefault("SOLARA_THEME_TITLE", "alignsim")
     # Noise for a user, not theirs to fix: Mesa's SolaraViz trips Solara's rules-of-hooks lint, and
     # Solara explains cookie policy for plain http on every page load.
     warnings.filterwarnings("ignore", message=".*found despite early return", category=UserWarning)
@@ -87,7 +90,13 @@ def serve(scenario: str | Path | None = None, port: int = DEFAULT_PORT, host: st
     args = [APP, "--host", str(host), "--port", str(int(port)), "--production", "--no-check-version",
             "--log-level-uvicorn", "warning", "--theme-loader", "plain"]
     args.append("--open" if open_browser else "--no-open")
-    run.main(args=args, prog_name="alignsim viz", standalone_mode=False)
+    import click
+
+    try:
+        run.main(args=args, prog_name="alignsim viz", standalone_mode=False)
+    except click.exceptions.Abort:
+        # Solara's command line turns Ctrl-C into click's Abort; callers handle an interrupt as such.
+        raise KeyboardInterrupt from None
 
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "serve"]

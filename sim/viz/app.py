@@ -11,11 +11,13 @@
   utility term's weighted contribution to U(member) - U(outside) in the current month.
 
 A scenario that fails its check shows its problems in the page, one per line; nothing stops the
-server.
+server. A slider whose value replaces a change the scenario makes on a date shows a warning
+naming the event, its date, and how to run it as written.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +27,10 @@ from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.utils import update_counter
 
 from .. import decision as d
-from .model import ALL_STATES, SCENARIO_VALUES, DashboardModel, Loaded, bundled_scenarios, default_scenario, load
+from .model import (
+    ALL_STATES, LABELS, SCENARIO_VALUES, TARGET_LABEL, DashboardModel, Loaded, bundled_scenarios, default_scenario,
+    load,
+)
 
 STATUS_COLOURS = {"outside": "#9aa0a6", "partner": "#f29e4c", "member": "#2a7fba"}
 PENDING_COLOUR = "#c0392b"
@@ -44,9 +49,22 @@ TERM_LABELS = {
     "switching_cost": "switching cost",
 }
 
+
+@dataclass(frozen=True)
+class Opened:
+    """The scenario file the page shows, and how many times a file was opened in this session.
+
+    One value, set once per open: with the path and a reload counter in two reactive values,
+    opening a file rebuilt the page twice, and a control used between the two rebuilds (typing a
+    path, pressing Step) belonged to a page about to vanish.
+    """
+
+    path: str
+    count: int = 0
+
+
 # Per browser session (each Solara kernel has its own value).
-scenario_path = solara.reactive(default_scenario())
-reloads = solara.reactive(0)
+opened = solara.reactive(Opened(default_scenario()))
 focus_state = solara.reactive("")
 
 
@@ -62,18 +80,18 @@ def model_params(loaded: Loaded) -> dict:
         "scenario_path": loaded.path,
         "sanctions_target": {
             "type": "Select",
-            "label": "Sanctions and engagement apply to",
+            "label": TARGET_LABEL,
             "value": SCENARIO_VALUES,
             "values": [SCENARIO_VALUES, ALL_STATES, *states],
         },
-        "sanctions": Slider("Western sanctions", value=0.0, min=0.0, max=1.0, step=0.05, dtype=float),
-        "engagement": Slider("Western engagement", value=0.5, min=0.0, max=1.0, step=0.05, dtype=float),
-        "retaliation": Slider("Retaliation for refusal (Russia)", value=float(retaliation), min=0.0, max=1.0,
+        "sanctions": Slider(LABELS["sanctions"], value=0.0, min=0.0, max=1.0, step=0.05, dtype=float),
+        "engagement": Slider(LABELS["engagement"], value=0.5, min=0.0, max=1.0, step=0.05, dtype=float),
+        "retaliation": Slider(LABELS["retaliation"], value=float(retaliation), min=0.0, max=1.0,
                               step=0.05, dtype=float),
-        "benefits": Slider("Bloc benefits", value=float(benefits), min=0.0, max=1.0, step=0.05, dtype=float),
-        "rationality": Slider("Rationality (logit λ)", value=float(rationality), min=0.0,
+        "benefits": Slider(LABELS["benefits"], value=float(benefits), min=0.0, max=1.0, step=0.05, dtype=float),
+        "rationality": Slider(LABELS["rationality"], value=float(rationality), min=0.0,
                               max=max(10.0, float(rationality)), step=0.1, dtype=float),
-        "seed": Slider("Seed", value=int(seed), min=0, max=max(1000, int(seed)), step=1, dtype=int),
+        "seed": Slider(LABELS["seed"], value=int(seed), min=0, max=max(1000, int(seed)), step=1, dtype=int),
     }
 
 
@@ -96,7 +114,7 @@ def initial_kwargs(params: dict) -> dict:
 @solara.component
 def ScenarioPicker():
     bundled = bundled_scenarios()
-    current = scenario_path.value
+    current = opened.value.path
     typed, set_typed = solara.use_state(current)
     latest = solara.use_ref(current)  # the text as typed, for the Enter key and Open button handlers
     chosen = next((name for name, path in bundled.items() if Path(path).resolve() == Path(current).resolve()), None)
@@ -109,8 +127,7 @@ def ScenarioPicker():
         path = (path or "").strip()
         if path:
             on_text(path)
-            scenario_path.set(path)
-            reloads.set(reloads.value + 1)
+            opened.set(Opened(path, opened.value.count + 1))
 
     with solara.Card("Scenario", margin=0):
         if bundled:
@@ -137,9 +154,8 @@ def Layout(children=[]):
 def Page():
     # Each scenario opened gets a new layout, dashboard and model: SolaraViz's controls and the
     # sliders (which live in the layout's sidebar) start afresh at the new scenario's values.
-    path = scenario_path.value
-    with solara.AppLayout().key(f"{path}#{reloads.value}") as layout:
-        Dashboard(path)
+    with solara.AppLayout().key(f"{opened.value.path}#{opened.value.count}") as layout:
+        Dashboard(opened.value.path)
     return layout
 
 
@@ -152,9 +168,12 @@ def Dashboard(path: str):
     first = solara.use_memo(lambda: DashboardModel(**initial_kwargs(params)), [])
     model = solara.use_reactive(first)
     title = loaded.scenario.title or loaded.scenario.name if loaded.scenario else Path(path).name
+    name = f"alignsim: {title}"
+    solara.Title(name)  # the browser tab's, which is otherwise Solara's
     with solara.Column(style={"width": "100%"}):
         Issues(model.value)
-        SolaraViz(model, components=[], model_params=params, name=f"alignsim: {title}")
+        ReplacedEvents(model.value)
+        SolaraViz(model, components=[], model_params=params, name=name)
         if model.value.timeline is not None:
             Panels(model.value)
 
@@ -173,6 +192,17 @@ def Issues(model: DashboardModel):
         for issue in model.issues:
             solara.v.Html(tag="div", children=[issue], class_="alignsim-issue",
                           style_="font-family: monospace; white-space: pre-wrap")
+
+
+@solara.component
+def ReplacedEvents(model: DashboardModel):
+    if not model.replaced_events:
+        return
+    count = len(model.replaced_events)
+    with solara.Warning(f"The sliders replace {count} dated change{'s' if count != 1 else ''} of the scenario:",
+                        classes=["alignsim-replaced"]):
+        for line in model.replaced_events:
+            solara.v.Html(tag="div", children=[line], class_="alignsim-replaced-event")
 
 
 @solara.component

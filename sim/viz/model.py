@@ -5,10 +5,11 @@ Reset; `DashboardModel` takes those keywords, builds the scenario with `sim.with
 runs it one month per step. It needs no web libraries, so it can be tested and scripted alone.
 
 A slider's value holds for the whole run: it replaces the scenario's value and any dated event
-that would change that value later. A slider left at the scenario's value changes nothing (the
-scenario runs as written, events included). A scenario that fails its check does not raise: the
-model keeps the problems in `issues` (one line each), does nothing when stepped, and the page
-shows them.
+that would change that value later, and the model says so (`replaced_events`, shown in the page),
+since a change the scenario makes on a date is then left out. A slider left at the scenario's
+value changes nothing (the scenario runs as written, events included). A scenario that fails its
+check does not raise: the model keeps the problems in `issues` (one line each), does nothing when
+stepped, and the page shows them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from mesa import Model
 
 from ..model import AlignmentModel
 from ..scenario import InputError, Scenario, load_scenario, with_overrides
+from ..scenario.changes import events_overwriting
 
 SCENARIO_VALUES = "as in the scenario"
 """Sanctions and engagement target meaning: leave every state's indicators as the scenario has them."""
@@ -30,6 +32,17 @@ ALL_STATES = "all states"
 
 SCENARIO_ENV = "ALIGNSIM_VIZ_SCENARIO"
 """Environment variable through which `serve` tells the app which scenario to open first."""
+
+TARGET_LABEL = "Sanctions and engagement apply to"
+LABELS = {
+    "sanctions": "Western sanctions",
+    "engagement": "Western engagement",
+    "retaliation": "Retaliation for refusal (Russia)",
+    "benefits": "Bloc benefits",
+    "rationality": "Rationality (logit λ)",
+    "seed": "Seed",
+}
+"""The sliders' labels, by model parameter."""
 
 # Where the pressures live in a scenario (dotted paths as for `--set`).
 RETALIATION = "powers.russia.retaliation_for_refusal"
@@ -92,7 +105,7 @@ def _close(a: float, b: float) -> bool:
     return abs(float(a) - float(b)) < 1e-9
 
 
-def scenario_overrides(
+def slider_values(
     scenario: Scenario,
     sanctions_target: str = SCENARIO_VALUES,
     sanctions: float | None = None,
@@ -100,16 +113,13 @@ def scenario_overrides(
     retaliation: float | None = None,
     benefits: float | None = None,
     rationality: float | None = None,
-) -> dict[str, object]:
-    """The dotted-path settings that put the sliders' values into `scenario`.
-
-    Includes, for every overridden value, the removal of dated events' changes to it (an event
-    left with nothing to change is removed), so that the slider's value holds for the whole run.
-    """
+) -> dict[str, tuple[str, float]]:
+    """The values the sliders set in `scenario`, {dotted path: (model parameter, value)}: none for a
+    slider at the scenario's value, or for sanctions and engagement applied to no state."""
     def level(x: float) -> float:
         return round(float(x), 6)  # a slider's float steps, without their binary noise (0.35, not 0.35000000000000003)
 
-    values: dict[str, float] = {}
+    values: dict[str, tuple[str, float]] = {}
     if sanctions_target != SCENARIO_VALUES:
         if sanctions_target == ALL_STATES:
             targets = list(scenario.states)
@@ -120,31 +130,58 @@ def scenario_overrides(
                              f"scenario; choose one of: {ALL_STATES}, {', '.join(scenario.states)}")
         for state in targets:
             if sanctions is not None:
-                values[SANCTIONS.format(state)] = level(sanctions)
+                values[SANCTIONS.format(state)] = ("sanctions", level(sanctions))
             if engagement is not None:
-                values[ENGAGEMENT.format(state)] = level(engagement)
+                values[ENGAGEMENT.format(state)] = ("engagement", level(engagement))
     current = {
         RETALIATION: scenario.powers.russia.retaliation_for_refusal.value,
         BENEFITS: scenario.bloc.benefits.value,
         RATIONALITY: scenario.decision.rationality,
     }
-    for path, value in ((RETALIATION, retaliation), (BENEFITS, benefits), (RATIONALITY, rationality)):
+    for path, name, value in ((RETALIATION, "retaliation", retaliation), (BENEFITS, "benefits", benefits),
+                              (RATIONALITY, "rationality", rationality)):
         if value is not None and not _close(level(value), current[path]):
-            values[path] = level(value)
+            values[path] = (name, level(value))
+    return values
+
+
+def scenario_overrides(scenario: Scenario, values: dict[str, tuple[str, float]]) -> dict[str, object]:
+    """The dotted-path settings that put the sliders' `values` (from `slider_values`) into `scenario`.
+
+    Includes, for every overridden value, the removal of dated events' changes to it (an event
+    left with nothing to change is removed), so that the slider's value holds for the whole run.
+    """
     if not values:
         return {}
-
     settings: dict[str, object] = {}
-    for name, event in scenario.events.items():
+    replaced = dict.fromkeys(name for path in values for name, _ in events_overwriting(scenario.events, path))
+    for name in replaced:
+        event = scenario.events[name]
         kept = {path: value for path, value in event.set.items() if path not in values}
-        if len(kept) == len(event.set):
-            continue
         if kept:
             settings[f"events.{name}.set"] = kept
         else:
             settings[f"events.{name}"] = None  # null removes a key: the event had nothing else to change
-    settings.update(values)
+    settings.update({path: value for path, (_, value) in values.items()})
     return settings
+
+
+def replaced_events(scenario: Scenario, values: dict[str, tuple[str, float]]) -> tuple[str, ...]:
+    """One line for each dated event's change that a slider's value replaces: the slider, the
+    event and its date, the value the event would set, and how to run the event as written."""
+    lines = []
+    for path, (name, value) in values.items():
+        if name in ("sanctions", "engagement"):
+            fix = f"set '{TARGET_LABEL}' back to '{SCENARIO_VALUES}'"
+        else:
+            fix = f"put '{LABELS[name]}' back at the scenario's value"
+        for event, date in events_overwriting(scenario.events, path):
+            lines.append(
+                f"{LABELS[name]} sets {path} = {value:g} for the whole run, replacing the scenario's event "
+                f"{event!r} of {date}, which sets it to {scenario.events[event].set[path]:g}. "
+                f"To run the event as written, {fix} and press Reset."
+            )
+    return tuple(lines)
 
 
 class DashboardModel(AlignmentModel):
@@ -168,14 +205,17 @@ class DashboardModel(AlignmentModel):
     ):
         self.scenario_path = scenario_path or default_scenario()
         self.overrides: dict[str, object] = {}
+        self.replaced_events: tuple[str, ...] = ()
         loaded = load(self.scenario_path)
         issues = list(loaded.issues)
         scenario = loaded.scenario
         if scenario is not None:
             try:
-                self.overrides = scenario_overrides(
+                values = slider_values(
                     scenario, sanctions_target, sanctions, engagement, retaliation, benefits, rationality
                 )
+                self.overrides = scenario_overrides(scenario, values)
+                self.replaced_events = replaced_events(scenario, values)
                 if self.overrides:
                     scenario = with_overrides(scenario, self.overrides)
             except InputError as exc:
