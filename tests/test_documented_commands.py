@@ -45,6 +45,8 @@ NOT_RUN = {
     "dask worker": "starts a cluster daemon that runs until stopped, on another machine",
     "alignsim sweep sweeps/kazakhstan_sobol.yaml --executor dask --scheduler tcp://10.0.0.1:8786":
         "needs the cluster started by the two lines before it, at that address",
+    ".venv/bin/python docs/images/dashboard.py": "rewrites the committed picture; tests/test_browser.py runs it "
+                                                 "into a temporary folder",
     "python benchmarks/": "a benchmark: minutes each, measuring the machine (docs/performance.md)",
     "# start_cluster.py": "needs dask-jobqueue and a SLURM login node",
 }
