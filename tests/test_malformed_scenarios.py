@@ -750,6 +750,24 @@ def test_with_overrides_warns_about_a_value_an_event_sets_again(tmp_path):
     assert changed.bloc.appetite.partners.value == 0.1
 
 
+def test_an_event_given_with_the_value_is_its_schedule_not_a_surprise(tmp_path, capsys):
+    """A value and the event that changes it later, given together, are what the user means:
+    no refusal on the command line, no warning in Python."""
+    import warnings
+
+    import sim
+
+    _write(tmp_path, {SCENARIO: VALID})
+    event = {"date": "2025-06", "source": "test", "set": {"bloc.benefits": 0.2}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sim.OverwrittenValueWarning)
+        changed = sim.with_overrides(sim.load_scenario(tmp_path / SCENARIO), {"bloc.benefits": 0.9, "events.later": event})
+    assert changed.bloc.benefits.value == 0.9 and changed.events["later"].set["bloc.benefits"] == 0.2
+    code, _, err = _check(capsys, [str(tmp_path / SCENARIO), "--set", "bloc.benefits=0.9", "--set",
+                                   'events.later={date: 2025-06, source: test, set: {bloc.benefits: 0.2}}'])
+    assert code == 0, err
+
+
 def test_with_overrides_refuses_a_state_that_does_not_exist(tmp_path):
     import sim
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any
+from typing import Any, Iterable
 
 SOURCED_FIELDS = ("value", "source", "assumption", "missing", "year", "bound")
 
@@ -40,12 +40,16 @@ def event_may_set(path: str) -> bool:
     return any(re.fullmatch(pattern, path) for pattern in EVENT_PATHS)
 
 
-def events_overwriting(events: dict, path: str) -> list[tuple[str, str]]:
+def events_overwriting(events: dict, path: str, alongside: Iterable[str] = ()) -> list[tuple[str, str]]:
     """The dated events (name, month) that set `path`, or a part of it or a mapping holding it,
     again, so that a value given for it holds only until the first of them: `events` maps names
-    to `Event`s or to their dumped mappings."""
+    to `Event`s or to their dumped mappings. Events given `alongside` the value (paths such as
+    `events.ban`, in the same overrides) are its intended schedule, not a surprise, and are left out."""
     found = []
+    alongside = set(alongside)
     for name, event in events.items():
+        if f"events.{name}" in alongside:
+            continue
         changes = event["set"] if isinstance(event, dict) else event.set
         if any(_overlap(path, changed) for changed in changes):
             found.append((name, str(event["date"] if isinstance(event, dict) else event.date)))

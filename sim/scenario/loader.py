@@ -544,7 +544,7 @@ def load_scenario(path: str | Path, overrides: typing.Iterable[str] = ()) -> Sce
         raise InputError(problems)
     scenario = validate(data, lines, str(path), found)
     for label, key in applied:
-        found = events_overwriting(scenario.events, key)
+        found = events_overwriting(scenario.events, key, [given for _, given in applied])
         if found:
             problems.append(Issue(label, key, overwritten_note(found, "--set events.{name}=null")))
     if problems:
@@ -573,7 +573,7 @@ def with_overrides(scenario: Scenario, settings: dict[str, Any]) -> Scenario:
         raise InputError(problems)
     changed = validate(data, file="<override>")
     for key in settings:
-        found = events_overwriting(changed.events, key)
+        found = events_overwriting(changed.events, key, settings)
         if found:
             note = overwritten_note(found, 'with_overrides(scenario, {{"events.{name}": None}})')
             warnings.warn(OverwrittenValueWarning(f"{key} {note}"), stacklevel=2)
