@@ -163,6 +163,7 @@ def _parser() -> argparse.ArgumentParser:
                              "ever_applied, final_status (0/0.5/1)")
     sensitivity.add_argument("--state", help="the state to analyse (needed when the sweep kept several)")
     sensitivity.add_argument("--out", type=Path, help="folder for the CSV and chart (default: DIR)")
+    sensitivity.add_argument("--overwrite", action="store_true", help="replace an existing CSV and chart")
 
     discover = commands.add_parser(
         "discover", help="scenario discovery (PRIM): the parameter box where an outcome happens",
