@@ -25,10 +25,10 @@ from mesa.discrete_space import Network
 
 from . import decision as d
 from . import powers
-from .rules import RULES, World
 from .agents import Bloc, Power, StateAgent, russia_provoked, west_provoked
 from .inputs import Timeline, compile_timeline
 from .record import Recorder
+from .rules import RULES, World
 from .scenario import Scenario
 
 MODEL_VERSION = "2"

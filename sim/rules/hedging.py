@@ -15,7 +15,6 @@ from .choice import first_available, trembling
 
 def draw(rng: np.random.Generator, n_states: int) -> None:
     """Hedging fixes no chance at the start."""
-    return None
 
 
 def drivers(world) -> dict[str, np.ndarray]:

@@ -10,7 +10,6 @@ from .. import decision as d
 
 def draw(rng: np.random.Generator, n_states: int) -> None:
     """The logit draws its chance at each choice, nothing at the start."""
-    return None
 
 
 def probabilities(world) -> np.ndarray:
