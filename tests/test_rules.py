@@ -231,3 +231,13 @@ def test_the_dashboard_runs_a_non_logit_scenario(path):
     for figure in (draw_network(model), draw_statuses(model), draw_probabilities(model, "Belarus"),
                    draw_terms(model, "Belarus")):
         assert figure.axes
+
+
+@pytest.mark.parametrize("rule", ["threshold", "hedging"])
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_rule_runs_on_every_bundled_scenario(path, rule):
+    scenario = sim.with_overrides(sim.load_scenario(path), {"decision.rule": rule})
+    result = sim.run(scenario, seed=1, replications=2)
+    probabilities = result.timeseries[["p_outside", "p_partner", "p_member"]]
+    assert np.allclose(probabilities.sum(axis=1), 1.0) and (probabilities >= 0).all().all()
+    assert set(result.summary.state) == set(scenario.states)

@@ -17,17 +17,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import hedging, logit, threshold
+
+if TYPE_CHECKING:
+    from ..inputs import Epoch
 
 
 @dataclass(frozen=True)
 class World:
     """What a rule may look at, for every state, at one step."""
 
-    epoch: object  # sim.inputs.Epoch: the exogenous world and the rule's parameters (`epoch.rule`)
+    epoch: Epoch  # the exogenous world and the rule's parameters (`epoch.rule`)
     utility: np.ndarray  # (n_states, n_options) the mechanisms' weighted utilities
     available: np.ndarray  # (n_states, n_options) bool, or (1, n_options) when all are
     stance: np.ndarray  # (n_states,) current course
