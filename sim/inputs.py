@@ -44,6 +44,7 @@ class Epoch:
     open_to_applicants: bool
     weights: np.ndarray  # (n_terms,)
     rationality: float
+    rule: object  # the parameters of the scenario's rival decision rule (decision.threshold, ...), else None
     exogenous_terms: np.ndarray  # (n_terms, n_states, n_options), unweighted; zeros where dynamic
     exogenous_utility: np.ndarray  # (n_states, n_options): the weighted sum of the above
     exogenous_net: np.ndarray  # (n_states, n_terms): weighted U(member) - U(outside), per term
@@ -57,6 +58,8 @@ class Epoch:
     dependence: np.ndarray  # (n_states,) patron dependence, which scales a retaliation
     trade_west: np.ndarray  # (n_states,) what a Western threat or reaction bears on
     pressure: np.ndarray  # (n_states,) sanction pressure
+    western_open: np.ndarray  # (n_states,) Western stake not yet closed by sanctions: stake x (1 - pressure)
+    bloc_trade: np.ndarray  # (n_states,) trade with the patron, China and the other members
     threat: float  # the West's standing threat against joiners
     threat_term: np.ndarray  # (n_states, n_options) western_threat_term of the standing threat alone
     retaliation: float  # size of the patron's reaction to a refusal made now
@@ -171,18 +174,16 @@ def _epoch(scenario: Scenario, first_step: int, partner_tier: bool, open_to_appl
 
     pressure = d.sanction_pressure(x["sanctions"], x["blockade"])
     dependence = d.patron_dependence(x["trade_russia"], x["transit_russia"], x["investment_russia"])
+    stake = d.western_stake(x["trade_west"], x["investment_west"], x["western_engagement"])
+    bloc_trade = x["trade_russia"] + x["trade_china"] + x["trade_other_members"]
     west, russia, bloc = scenario.powers.west, scenario.powers.russia, scenario.bloc
     exogenous = {
         "sanction_relief": d.sanction_relief_term(pressure),
-        "western_exposure": d.western_exposure_term(
-            d.western_stake(x["trade_west"], x["investment_west"], x["western_engagement"]), pressure
-        ),
+        "western_exposure": d.western_exposure_term(stake, pressure),
         "patron_pressure": d.patron_pressure_term(russia.pressure_to_join.value, dependence),
         "diversification": d.diversification_term(dependence),
         "autonomy": d.autonomy_term(dependence, pressure),
-        "bloc_benefits": d.bloc_benefits_term(
-            bloc.benefits.value, x["trade_russia"] + x["trade_china"] + x["trade_other_members"], x["affinity"]
-        ),
+        "bloc_benefits": d.bloc_benefits_term(bloc.benefits.value, bloc_trade, x["affinity"]),
         "substitutes": d.substitutes_term(d.substitute_access(overlaps, x["bilateral_channels"])),
     }
     terms = np.zeros((len(d.TERMS), len(scenario.states), len(d.OPTIONS)))
@@ -199,6 +200,7 @@ def _epoch(scenario: Scenario, first_step: int, partner_tier: bool, open_to_appl
         open_to_applicants=open_to_applicants,
         weights=weights,
         rationality=scenario.decision.rationality,
+        rule=getattr(scenario.decision, scenario.decision.rule, None),
         exogenous_terms=terms,
         exogenous_utility=d.utilities(terms, weights),
         exogenous_net=(weights[:, None] * (terms[:, :, d.MEMBER] - terms[:, :, d.OUTSIDE])).T,
@@ -213,6 +215,8 @@ def _epoch(scenario: Scenario, first_step: int, partner_tier: bool, open_to_appl
         dependence=dependence,
         trade_west=x["trade_west"],
         pressure=pressure,
+        western_open=stake * (1.0 - pressure),
+        bloc_trade=bloc_trade,
         threat=west.threat_against_joiners.value,
         threat_term=d.western_threat_term(west.threat_against_joiners.value, x["trade_west"], pressure),
         retaliation=russia.retaliation_for_refusal.value,

@@ -4,7 +4,8 @@ Each step is `calendar.step_months` months (one by default):
 
 1. the epoch in force gives the exogenous world (indicators, policies, bloc rules) as arrays;
 2. every state's options are scored at once by the decision functions, and the states that
-   decide this step draw a choice by the logit rule. A state decides at a decision moment (its
+   decide this step draw a choice by the scenario's decision rule (sim/rules/: the logit by
+   default). A state decides at a decision moment (its
    situation changed as an epoch began, or it holds an invitation to answer) or, between
    moments, with the probability per step of a constant review rate, so that how often states
    decide does not depend on the step's length;
@@ -27,6 +28,7 @@ from . import powers
 from .agents import Bloc, Power, StateAgent, russia_provoked, west_provoked
 from .inputs import Timeline, compile_timeline
 from .record import Recorder
+from .rules import RULES, World
 from .scenario import Scenario
 
 MODEL_VERSION = "2"
@@ -74,6 +76,8 @@ class AlignmentModel(Model):
         self.last_interest = np.where(self.stance >= d.PARTNER, 0, NEVER)
         self.choice = self.stance.copy()
         self.reviewing = np.zeros(n, dtype=bool)
+        self.rule = RULES[scenario.decision.rule]
+        self.rule_draws = self.rule.draw(self.rng, n)
 
         graph = nx.Graph()
         graph.add_nodes_from(range(n))
@@ -124,7 +128,9 @@ class AlignmentModel(Model):
             if not epoch.open_to_applicants:
                 available[:, d.MEMBER] = (self.status == d.MEMBER) | (self.stance == d.MEMBER)
         self.reactions_in_force = (retaliation, western)
-        return d.choice_probabilities(utility, epoch.rationality, available), dynamic
+        # Kept for `explain`, which shows what the rule decided on.
+        self.world = World(epoch, utility, available, self.stance, aligned, self.timeline.adjacency, self.rule_draws)
+        return self.rule.probabilities(self.world), dynamic
 
     @staticmethod
     def net_terms(epoch, dynamic: list[np.ndarray]) -> np.ndarray:

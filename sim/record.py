@@ -17,7 +17,7 @@ FIELDS: dict[str, tuple[type, tuple[int, ...], str]] = {
     "invited": (np.int8, (), "invitation received at this month's summit: 0 none, 1 partner, 2 member"),
     "declined": (np.bool_, (), "an invitation was declined this month"),
     "deciding": (np.bool_, (), "the state decided this step (a decision moment or a review)"),
-    "probabilities": (np.float64, (len(OPTIONS),), "logit probability of each option"),
+    "probabilities": (np.float64, (len(OPTIONS),), "probability of each option under the decision rule"),
     "terms": (np.float64, (len(TERMS),), "each weighted term's contribution to U(member) - U(outside)"),
     "room_for_manoeuvre": (np.float64, (), "(1 - sanction pressure) x (1 - trade concentration)"),
     "retaliation": (np.float64, (), "Russia's retaliation in force against the state this step (its size)"),

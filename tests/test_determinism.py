@@ -61,9 +61,12 @@ def _renamed(scenario: sim.Scenario, names: dict[str, str]) -> sim.Scenario:
     return validate(data)
 
 
-@pytest.mark.parametrize("path", [EURASIA, SCENARIOS / "brics_2024_round_observed.yaml"], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [EURASIA, SCENARIOS / "brics_2024_round_observed.yaml",
+                                  SCENARIOS / "eurasia_2024_threshold.yaml", SCENARIOS / "eurasia_2024_hedging.yaml"],
+                         ids=lambda p: p.stem)
 def test_renaming_states_changes_only_the_names(path):
-    """Names steer nothing, with the bloc's observed choices and vetoes named per state too."""
+    """Names steer nothing, with the bloc's observed choices and vetoes named per state too, under
+    every decision rule."""
     scenario = sim.load_scenario(path)
     names = {old: f"State {i:02d}" for i, old in enumerate(scenario.states)}
     original = sim.run(scenario, seed=2, replications=20)

@@ -117,7 +117,9 @@ def timeline(timeseries: pd.DataFrame, states: list[str], marks: list[tuple[str,
 
 def why(explained: pd.DataFrame, states: list[str], date: str) -> Figure:
     """Each state's utility for each option, split by mechanism (stacked bars, utility units),
-    with the total marked."""
+    with the total marked; under a rule without utilities, what the rule decides on instead."""
+    if "term" not in explained:
+        return _why_drivers(explained, states, date)
     with house_style():
         fig = Figure(figsize=(SINGLE_COLUMN, 1.25 * len(states) + 1.6))
         axes = fig.subplots(len(states), 1, sharex=True, squeeze=False)
@@ -147,6 +149,27 @@ def why(explained: pd.DataFrame, states: list[str], date: str) -> Figure:
                    handlelength=1.0, columnspacing=0.8)
         rows_of_legend = int(np.ceil(len(unique) / 3))
         fig.tight_layout(rect=(0, 0.045 * rows_of_legend + 0.02, 0.93, 1))
+    return fig
+
+
+def _why_drivers(explained: pd.DataFrame, states: list[str], date: str) -> Figure:
+    """Each state's drivers of a rule without utilities (bars: thresholds, shares of aligned ties,
+    returns open on each side, all shares in [0, 1]), with the options' probabilities."""
+    drivers = [column for column in explained.columns if column not in ("state", "option", "probability")]
+    with house_style():
+        fig = Figure(figsize=(SINGLE_COLUMN, 0.22 * len(drivers) * len(states) + 1.0))
+        axes = fig.subplots(len(states), 1, sharex=True, squeeze=False)
+        for ax, state in zip(axes[:, 0], states):
+            rows = explained[explained.state == state]
+            values = rows[drivers].iloc[0].to_numpy(float)
+            ax.barh(range(len(drivers)), values, color=MARKER_COLOURS[: len(drivers)], height=0.7)
+            ax.set_yticks(range(len(drivers)), [name.replace("_", " ") for name in drivers])
+            ax.invert_yaxis()
+            chances = "  ".join(f"P({o})={p:.2f}" for o, p in zip(rows.option, rows.probability))
+            ax.set_title(f"{state}, {date}: {chances}", loc="left", fontsize=6)
+        axes[-1, 0].set_xlim(0, 1)
+        axes[-1, 0].set_xlabel("share")
+        fig.tight_layout()
     return fig
 
 

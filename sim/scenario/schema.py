@@ -349,10 +349,61 @@ class Weights(Strict):
     peer_influence: float = Field(default=1.0, ge=0, le=100, description="pull of regional peers already aligned")
 
 
-class Decision(Strict):
-    """How states choose: random utility with logit choice."""
+Tremble = Annotated[float, Field(ge=0, le=1)]
 
-    rule: Literal["logit"] = Field(default="logit", description="the choice rule")
+
+class ThresholdRule(Strict):
+    """The threshold cascade (Granovetter 1978): a state aligns once the weighted share of aligned
+    states it is tied to passes its threshold (docs/model.md, "7.8 The threshold rule")."""
+
+    location: Annotated[float, Field(gt=0, lt=1)] = Field(
+        default=0.5, description="median threshold of a state with no open Western stake and no sanction pressure"
+    )
+    exposure: float = Field(
+        default=2.0, ge=0, le=100,
+        description="rise of the threshold's log-odds per unit of Western stake still open: more to lose, "
+        "more aligned ties needed",
+    )
+    relief: float = Field(
+        default=2.0, ge=0, le=100,
+        description="fall of the threshold's log-odds per unit of sanction pressure: nothing left to lose",
+    )
+    spread: float = Field(
+        default=1.0, ge=0, le=100,
+        description="standard deviation of the threshold's log-odds across states and replications",
+    )
+    peer_weight: float = Field(
+        default=1.0, ge=0, le=100,
+        description="weight of the regional peers, together, against the ties of trade with the bloc and the West",
+    )
+    tremble: Tremble = Field(
+        default=0.02, description="chance a deciding state picks among its open options at random instead"
+    )
+
+
+class HedgingRule(Strict):
+    """Hedging (Kuik 2008): keep the returns of both sides and avoid the options that close either
+    (docs/model.md, "7.9 The hedging rule")."""
+
+    closed_below: Annotated[float, Field(ge=0, le=1)] = Field(
+        default=0.1,
+        description="a side counts as closed when the returns a state still has from it fall below this share",
+    )
+    tremble: Tremble = Field(
+        default=0.02, description="chance a deciding state picks among its open options at random instead"
+    )
+
+
+class Decision(Strict):
+    """How states choose: by default random utility with logit choice; or a rival rule."""
+
+    rule: Literal["logit", "threshold", "hedging"] = Field(
+        default="logit",
+        description="the choice rule: logit over the mechanisms' utilities, a threshold cascade, or hedging "
+        "(docs/model.md, section 7)",
+    )
+    threshold: ThresholdRule = Field(default_factory=ThresholdRule, description="the threshold rule's parameters")
+    hedging: HedgingRule = Field(default_factory=HedgingRule, description="the hedging rule's parameters")
     rationality: float = Field(default=3.0, ge=0, le=100, description="logit precision lambda; 0 chooses at random")
     switching_cost: float = Field(default=0.5, ge=0, le=100, description="utility lost by changing course")
     review_rate_per_year: float = Field(

@@ -1,0 +1,60 @@
+"""The threshold cascade (Granovetter 1978, "Threshold models of collective behavior", American
+Journal of Sociology 83(6): 1420-1443): a state aligns once the weighted share of aligned states
+it is tied to passes its own threshold. Thresholds differ between states and replications; their
+location follows a state's indicators (docs/model.md, 7.8).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import decision as d
+from .choice import first_available, trembling
+
+
+def draw(rng: np.random.Generator, n_states: int) -> np.ndarray:
+    """Each state's standard normal deviate of its threshold, fixed for the replication."""
+    return rng.standard_normal(n_states)
+
+
+def tie_share(aligned: np.ndarray, adjacency: np.ndarray, bloc_trade: np.ndarray, trade_west: np.ndarray,
+              peer_weight: float) -> np.ndarray:
+    """Weighted share of aligned ties: the regional peers together (weight `peer_weight`, aligned
+    in the share `peer_alignment` gives), the bloc's members (weight: trade with them; aligned by
+    definition) and the West (weight: trade with it; never aligned). 0 for a state with no ties."""
+    peers = peer_weight * (adjacency.sum(axis=1) > 0)
+    total = peers + bloc_trade + trade_west
+    aligned_ties = peers * d.peer_alignment(adjacency, aligned) + bloc_trade
+    return np.divide(aligned_ties, total, out=np.zeros(len(total)), where=total > 0)
+
+
+def thresholds(western_open: np.ndarray, pressure: np.ndarray, location: float, exposure: float, relief: float,
+               spread: float, deviates: np.ndarray) -> np.ndarray:
+    """Logit-normal thresholds: log-odds logit(location) + exposure x open Western stake
+    - relief x sanction pressure + spread x deviate."""
+    log_odds = np.log(location / (1.0 - location)) + exposure * western_open - relief * pressure + spread * deviates
+    return 1.0 / (1.0 + np.exp(-log_odds))
+
+
+def drivers(world) -> dict[str, np.ndarray]:
+    """Each state's threshold, the weighted share of its aligned ties, and its peers' share alone."""
+    epoch, p = world.epoch, world.epoch.rule
+    return {
+        "threshold": thresholds(epoch.western_open, epoch.pressure, p.location, p.exposure, p.relief, p.spread,
+                                world.draws),
+        "aligned_ties": tie_share(world.aligned, world.adjacency, epoch.bloc_trade, epoch.trade_west, p.peer_weight),
+        "aligned_peers": d.peer_alignment(world.adjacency, world.aligned),
+    }
+
+
+def probabilities(world) -> np.ndarray:
+    """A state past its threshold keeps an aligned course, else takes the first open of partner
+    and member; below it, it stays or goes outside. With chance `tremble`, any open option."""
+    driving = drivers(world)
+    crossed = driving["aligned_ties"] >= driving["threshold"]
+    outside = np.full(len(crossed), d.OUTSIDE)
+    course = np.where(world.stance >= d.PARTNER, world.stance, d.PARTNER)
+    chosen = first_available(world.available, (np.where(crossed, course, d.OUTSIDE),
+                                               np.where(crossed, d.PARTNER, d.OUTSIDE),
+                                               np.where(crossed, d.MEMBER, d.OUTSIDE), outside))
+    return trembling(chosen, world.available, world.epoch.rule.tremble)

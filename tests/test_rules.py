@@ -1,0 +1,243 @@
+"""The rival decision rules (issue 12): each is chosen by one line of a scenario, moves the choice
+the way its theory says, and works with every tool (runs, sweeps, explain, figures)."""
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim import decision as d
+from sim.cli import main
+from sim.explain import explain
+from sim.model import AlignmentModel
+from sim.rules import World, hedging, threshold
+from sim.scenario.schema import ThresholdRule
+from sim.sweep import run_sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+THRESHOLD = SCENARIOS / "eurasia_2024_threshold.yaml"
+HEDGING = SCENARIOS / "eurasia_2024_hedging.yaml"
+ALL_OPEN = np.ones((1, len(d.OPTIONS)), dtype=bool)
+
+
+# --- Threshold cascade ------------------------------------------------------------------------
+
+
+def _cascade(location: float, n: int = 8, steps: int = 40) -> int | None:
+    """Granovetter's riot: one region of n states, one instigator (threshold 0) aligned, the others
+    from eager to reluctant; the steps until all have aligned, or None if the cascade stalls."""
+    adjacency = np.ones((n, n)) - np.eye(n)
+    zeros = np.zeros(n)
+    epoch = SimpleNamespace(western_open=zeros, pressure=zeros, bloc_trade=zeros, trade_west=zeros,
+                            rule=ThresholdRule(location=location, spread=1.0, tremble=0.0))
+    deviates = np.linspace(-1.5, 1.5, n)
+    deviates[0] = -np.inf
+    stance = np.where(np.arange(n) == 0, d.PARTNER, d.OUTSIDE)
+    for step in range(1, steps + 1):
+        aligned = (stance >= d.PARTNER).astype(float)
+        world = World(epoch, np.zeros((n, len(d.OPTIONS))), ALL_OPEN, stance, aligned, adjacency, deviates)
+        stance = threshold.probabilities(world).argmax(axis=1)
+        if (stance >= d.PARTNER).all():
+            return step
+    return None
+
+
+def test_a_lower_threshold_cascades_sooner():
+    """The figures docs/model.md (7.8) gives: 2, 3 and 4 steps, and a stall at 0.5."""
+    assert [_cascade(location) for location in (0.1, 0.2, 0.3, 0.5)] == [2, 3, 4, None]
+
+
+def test_thresholds_rise_with_the_open_western_stake_and_fall_with_sanctions():
+    grid = np.linspace(0.0, 1.0, 5)
+    zeros = np.zeros(5)
+    by_stake = threshold.thresholds(grid, zeros, 0.5, 2.0, 2.0, 1.0, zeros)
+    by_pressure = threshold.thresholds(zeros, grid, 0.5, 2.0, 2.0, 1.0, zeros)
+    assert np.all(np.diff(by_stake) > 0) and np.all(np.diff(by_pressure) < 0)
+    assert by_stake[0] == pytest.approx(0.5)
+
+
+def test_aligned_ties_weigh_peers_the_bloc_and_the_west():
+    adjacency = np.array([[0.0, 1.0], [1.0, 0.0]])
+    share = threshold.tie_share(np.array([0.0, 1.0]), adjacency, np.array([0.2, 0.0]), np.array([0.3, 0.0]), 1.0)
+    assert share[0] == pytest.approx((1.0 + 0.2) / (1.0 + 0.2 + 0.3))
+    assert share[1] == 0.0  # its one peer is outside, and it has no trade ties
+
+
+def _aligned_by_month(location: float) -> pd.Series:
+    scenario = sim.with_overrides(sim.load_scenario(THRESHOLD), {"decision.threshold.location": location})
+    table = sim.run(scenario, seed=3, replications=30).timeseries
+    return (table.course != "outside").groupby(table.date).mean()
+
+
+def test_a_lower_threshold_cascades_sooner_in_a_whole_run():
+    low, high = _aligned_by_month(0.2), _aligned_by_month(0.8)
+    assert (low.iloc[[12, 30, -1]] > high.iloc[[12, 30, -1]] + 0.05).all()
+    first_quarter = [(curve >= 0.25).idxmax() if (curve >= 0.25).any() else "never" for curve in (low, high)]
+    assert first_quarter[0] < first_quarter[1]  # a month "YYYY-MM" sorts before "never"
+
+
+def test_thresholds_are_drawn_per_replication_and_fixed_within_it():
+    scenario = sim.load_scenario(THRESHOLD)
+    first, again, other = (AlignmentModel(scenario, rng=seed) for seed in (1, 1, 2))
+    assert np.array_equal(first.rule_draws, again.rule_draws)
+    assert not np.array_equal(first.rule_draws, other.rule_draws)
+    drawn = first.rule_draws.copy()
+    first.run()
+    assert np.array_equal(first.rule_draws, drawn)
+
+
+# --- Hedging ----------------------------------------------------------------------------------
+
+
+
+def _hedging_choice(settings: dict, month: str = "2025-08") -> np.ndarray:
+    """Option probabilities under hedging of a Kazakhstan outside the bloc, with the partner tier
+    in place, events removed so that the values set hold."""
+    base = sim.load_scenario(HEDGING)
+    scenario = sim.with_overrides(base, {"events": None, **settings})
+    model = AlignmentModel(scenario, rng=0)
+    probabilities, _ = model.evaluate(model.timeline.epoch_at(model.timeline.dates.index(month)))
+    return probabilities[model.timeline.states.index("Kazakhstan")]
+
+
+def test_hedging_picks_partner_over_member_while_both_sides_stay_open():
+    open_both = _hedging_choice({})
+    assert open_both[d.PARTNER] > 0.9 and open_both[d.MEMBER] < 0.05
+
+
+def test_hedging_takes_membership_once_the_western_side_is_closed():
+    closed_west = _hedging_choice({"states.Kazakhstan.indicators.sanctions": 1.0})
+    assert closed_west[d.MEMBER] > 0.9
+
+
+def test_hedging_stays_outside_once_the_bloc_side_is_closed():
+    closed_bloc = _hedging_choice({f"states.Kazakhstan.indicators.{key}": 0.0
+                                   for key in ("trade_russia", "trade_china", "trade_other_members")})
+    assert closed_bloc[d.OUTSIDE] > 0.9
+
+
+def test_hedge_table_over_random_sides():
+    """Whatever the state's course: both open, partner first; the West closed, member first; the
+    bloc closed, outside; both closed, the course held."""
+    rng = np.random.default_rng(5)
+    west, bloc = rng.random(200) < 0.5, rng.random(200) < 0.5
+    stance = rng.integers(0, 3, 200)
+    first, second, last = hedging.hedge(west, bloc, stance)
+    assert np.all(first[~west & ~bloc] == d.PARTNER)
+    assert np.all(first[west & ~bloc] == d.MEMBER) and np.all(second[west & ~bloc] == d.PARTNER)
+    assert np.all(first[~west & bloc] == d.OUTSIDE)
+    assert np.array_equal(first[west & bloc], stance[west & bloc])
+    assert np.all(last == d.OUTSIDE)
+
+
+def test_a_hedger_without_the_partner_tier_stays_out_rather_than_apply():
+    before_tier = _hedging_choice({}, month="2023-08")
+    assert before_tier[d.PARTNER] == 0.0 and before_tier[d.OUTSIDE] > 0.9
+
+
+# --- Every rule with every tool ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [THRESHOLD, HEDGING], ids=lambda p: p.stem)
+def test_same_seed_same_bytes(tmp_path, path):
+    files = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        assert main(["run", str(path), "--replications", "6", "--seed", "4", "--out", str(out), "--quiet"]) == 0
+        files.append({f: (out / f).read_bytes() for f in ("timeseries.csv", "summary.csv", "events.csv")})
+    assert files[0] == files[1]
+
+
+def test_rules_tremble_so_every_open_option_has_some_probability():
+    for path in (THRESHOLD, HEDGING):
+        table = sim.run(sim.load_scenario(path), seed=1, replications=2).timeseries
+        with_tier = table[table.date >= "2024-10"]  # every option open to every state from Kazan
+        assert (with_tier[["p_outside", "p_partner", "p_member"]] > 0).all().all()
+        assert np.allclose(table[["p_outside", "p_partner", "p_member"]].sum(axis=1), 1.0)
+
+
+def test_explain_shows_what_the_threshold_rule_decides_on():
+    table = explain(sim.load_scenario(THRESHOLD), "2024-09")
+    assert {"threshold", "aligned_ties", "aligned_peers"} <= set(table.columns) and "term" not in table
+    aligned = table[table.option != "outside"].groupby("state").probability.sum()
+    crossed = table.groupby("state").first().eval("aligned_ties >= threshold")
+    tremble = sim.load_scenario(THRESHOLD).decision.threshold.tremble
+    assert (aligned[crossed] >= 1 - tremble).all() and (aligned[~crossed] <= tremble).all()
+    assert crossed.any() and (~crossed).any()
+
+
+def test_explain_shows_what_the_hedging_rule_decides_on():
+    table = explain(sim.load_scenario(HEDGING), "2025-08").groupby("state").first()
+    assert {"western_returns", "bloc_returns", "closed_below"} <= set(table.columns)
+    open_both = (table.western_returns >= table.closed_below) & (table.bloc_returns >= table.closed_below)
+    full = explain(sim.load_scenario(HEDGING), "2025-08")
+    partner = full[full.option == "partner"].set_index("state").probability
+    assert open_both.any() and (partner[open_both[open_both].index] > 0.9).all()
+
+
+def test_a_sweep_over_a_rule_parameter(tmp_path):
+    path = tmp_path / "sweep.yaml"
+    path.write_text(f"""
+base: {THRESHOLD}
+name: threshold_location
+parameters:
+  decision.threshold.location: {{values: [0.2, 0.8]}}
+design: grid
+replications: 8
+seed: 2
+""", encoding="utf-8")
+    table = run_sweep(path, tmp_path / "out", executor="serial").results()
+    aligned = (table.final_status != "outside").groupby(table["decision.threshold.location"]).mean()
+    assert aligned.loc[0.2] > aligned.loc[0.8]
+
+
+def test_figures_draw_a_non_logit_scenario(tmp_path):
+    figures = tmp_path / "figures.yaml"
+    figures.write_text(f"""
+name: rules
+figures:
+  - {{id: why_threshold, kind: why, scenario: {THRESHOLD}, states: [Belarus, Kazakhstan], date: 2024-10}}
+  - {{id: why_hedging, kind: why, scenario: {HEDGING}, states: [Belarus, Kazakhstan], date: 2024-10}}
+  - {{id: timeline_hedging, kind: timeline, scenario: {HEDGING}, replications: 3, seed: 1}}
+""", encoding="utf-8")
+    assert main(["figures", str(figures), "--out", str(tmp_path / "out"), "--sweeps", str(tmp_path / "s")]) == 0
+    for name in ("why_threshold", "why_hedging", "timeline_hedging"):
+        assert (tmp_path / "out" / f"{name}.png").stat().st_size > 1000
+
+
+def test_an_unknown_rule_is_refused_with_its_key(tmp_path, capsys):
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"extends: {THRESHOLD}\nname: bad\ndecision:\n  rule: cascade\n", encoding="utf-8")
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "decision.rule" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("path", [THRESHOLD, HEDGING], ids=lambda p: p.stem)
+def test_the_dashboard_runs_a_non_logit_scenario(path):
+    from sim.viz.app import draw_network, draw_probabilities, draw_statuses, draw_terms
+    from sim.viz.model import DashboardModel
+
+    model = DashboardModel(scenario_path=str(path), seed=3)
+    while model.running:
+        model.step()
+    reference = sim.AlignmentModel(sim.load_scenario(path), rng=3).run().data
+    np.testing.assert_array_equal(model.recorder.data["probabilities"], reference["probabilities"])
+    for figure in (draw_network(model), draw_statuses(model), draw_probabilities(model, "Belarus"),
+                   draw_terms(model, "Belarus")):
+        assert figure.axes
+
+
+@pytest.mark.parametrize("rule", ["threshold", "hedging"])
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_rule_runs_on_every_bundled_scenario(path, rule):
+    scenario = sim.with_overrides(sim.load_scenario(path), {"decision.rule": rule})
+    result = sim.run(scenario, seed=1, replications=2)
+    probabilities = result.timeseries[["p_outside", "p_partner", "p_member"]]
+    assert np.allclose(probabilities.sum(axis=1), 1.0) and (probabilities >= 0).all().all()
+    assert set(result.summary.state) == set(scenario.states)
