@@ -465,13 +465,17 @@ def test_the_page_shows_a_refusal_and_russias_retaliation(page):
             "font-weight: bold") in this_month
     assert (month, "Russia", "retaliation", f"Russia retaliated against {state} (size {retaliation['value']:.2f})",
             "font-weight: bold") in this_month
-    assert rows[:len(this_month)] == this_month  # newest first
+    assert rows[:len(this_month)] == this_month  # the latest month first
     assert all(row[4] == "" for row in rows[len(this_month):])
-    # the whole story so far, as the run's events have it
+    refusal = this_month.index((month, state, "declined the invitation", f"{state} declined the invitation",
+                                "font-weight: bold"))
+    assert this_month[refusal + 1][1:3] == ("Russia", "retaliation")  # within a month, what followed what
+    # the whole story so far, as the run's events have it, month by month from the latest
     expected = DashboardModel(scenario_path=KAZAKHSTAN, seed=seed)
     for _ in range(retaliation["step"]):
         expected.step()
-    assert [row[:3] for row in rows] == list(zip(*[expected.events()[c][::-1] for c in ("date", "actor", "event")]))
+    story = [tuple(row) for row in expected.events()[["step", "date", "actor", "event"]].itertuples(index=False)]
+    assert [row[:3] for row in rows] == [row[1:] for row in sorted(story, key=lambda row: -row[0])]
     assert _text(rc, "alignsim-events-now") == f"{month}: {len(this_month)} deeds this month (in bold)."
     assert _cell(rc, state, "reactions") == ""  # it weighs on choices from the next month
     terms_before = _image(rc, "alignsim-terms-plot")
@@ -479,9 +483,9 @@ def test_the_page_shows_a_refusal_and_russias_retaliation(page):
     rc.find(v.Slider, label="Render Interval (steps)").widget.v_model = 1
     app.focus_state.set(state)
     _button(rc, "Step").click()
-    in_force = f"Russia's retaliation {retaliation['value']:.2f}"
-    assert _cell(rc, state, "reactions") == in_force
-    assert _text(rc, "alignsim-focus-reactions") == f"In force against {state} this month: {in_force}."
+    assert _cell(rc, state, "reactions") == f"Russia {retaliation['value']:.2f}"
+    assert _text(rc, "alignsim-focus-reactions") == (
+        f"In force against {state} this month: Russia's retaliation {retaliation['value']:.2f}.")
     assert _image(rc, "alignsim-terms-plot") != terms_before
     labels = app.term_labels(expected.current_reactions(), 0)
     assert "Russia's retaliation for refusal" in labels

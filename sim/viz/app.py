@@ -35,7 +35,9 @@ from .model import (
 )
 
 REACTIONS = ("Russia's retaliation", "the West's reaction")
-"""The powers' reactions in force, in the order `DashboardModel.current_reactions` gives them."""
+"""The powers' reactions, in the order `DashboardModel.current_reactions` gives them."""
+POWERS = ("Russia", "West")
+"""Who reacts, in the same order: the states' table names a reaction by its power."""
 REACTION_TERMS = {"refusal_retaliation": 0, "western_threat": 1}
 """The term through which each reaction (by its index in REACTIONS) enters a state's utilities."""
 DEEDS = {
@@ -228,13 +230,13 @@ def Panels(model: DashboardModel):
     with solara.Column(style={"width": "100%"}):
         MonthBanner(model)
         with solara.Columns([1, 1]):
-            with solara.Card("States by status (linked: same region)", margin=0):
-                NetworkView(model)
             with solara.Column(style={"width": "100%"}):
-                with solara.Card("States", margin=0):
-                    StateTable(model, focus)
-                with solara.Card("Events: what each actor did, newest first", margin=0):
+                with solara.Card("States by status (linked: same region)", margin=0):
+                    NetworkView(model)
+                with solara.Card("Events: what each actor did, latest month first", margin=0):
                     EventsPanel(model)
+            with solara.Card("States", margin=0):
+                StateTable(model, focus)
         with solara.Card("Statuses over time", margin=0):
             StatusPlot(model)
         with solara.Card(f"Focus: {focus}", margin=0):
@@ -344,7 +346,7 @@ def StateTable(model: DashboardModel, focus: str):
             d.OPTIONS[model.stance[i]],
             "yes" if seeking[i] else "",
             " · ".join(f"{p:.2f}" for p in probabilities[i]),
-            reactions_text(reactions, i),
+            reactions_text(reactions, i, POWERS),
         ]
         style = "font-weight: bold" if state.name == focus else ""
         rows.append(solara.v.Html(
@@ -352,20 +354,22 @@ def StateTable(model: DashboardModel, focus: str):
             children=[solara.v.Html(tag="td", children=[c], class_=f"alignsim-{k}")
                       for k, c in zip(("state", "status", "course", "pending", "probabilities", "reactions"), cells)],
         ))
-    header = ["state", "status", "course", "applied", "P(outside · partner · member)", "reactions in force"]
+    header = ["state", "status", "course", "applied", "P(outside · partner · member)", "reaction"]
     solara.v.SimpleTable(dense=True, class_="alignsim-states", children=[
         solara.v.Html(tag="thead", children=[solara.v.Html(tag="tr", children=[
             solara.v.Html(tag="th", children=[h]) for h in header])]),
         solara.v.Html(tag="tbody", children=rows),
     ])
     solara.Text("course: the option last chosen; applied: a membership application is pending. "
-                "Probabilities: the logit choice in the current month. Reactions in force: the powers' "
-                "reactions weighing on the state's choice this month, with their size.", style={"font-size": "0.8em", "color": "#666"})
+                "Probabilities: the logit choice in the current month. Reaction: a power's reaction in force, "
+                "weighing on the state's choice this month, with its size (Russia: retaliation for a "
+                "refusal; West: secondary sanctions for alignment).",
+                style={"font-size": "0.8em", "color": "#666"})
 
 
-def reactions_text(reactions: tuple[np.ndarray, np.ndarray], index: int) -> str:
-    """The reactions in force against state `index`, with their size ("" for none)."""
-    return "; ".join(f"{name} {level[index]:.2f}" for name, level in zip(REACTIONS, reactions) if level[index] > 0)
+def reactions_text(reactions: tuple[np.ndarray, np.ndarray], index: int, names=REACTIONS) -> str:
+    """The reactions in force against state `index`, each by its name in `names` with its size ("" for none)."""
+    return "; ".join(f"{name} {level[index]:.2f}" for name, level in zip(names, reactions) if level[index] > 0)
 
 
 def deed_text(event) -> str:
@@ -377,7 +381,7 @@ def deed_text(event) -> str:
 
 @solara.component
 def EventsPanel(model: DashboardModel):
-    """The run's deeds so far, newest first; the current month's stand out."""
+    """The run's deeds so far, latest month first; the current month's stand out."""
     update_counter.get()
     events = model.events()
     now = events[events.date == model.date] if model.date else events.iloc[:0]
@@ -396,7 +400,8 @@ def EventsPanel(model: DashboardModel):
             children=[solara.v.Html(tag="td", children=[event.date], class_="alignsim-event-date"),
                       solara.v.Html(tag="td", children=[deed_text(event)], class_="alignsim-event-deed")],
         )
-        for event in events.iloc[::-1].itertuples(index=False)
+        # Within a month, events.csv's order: a refusal before the retaliation it provoked.
+        for event in events.sort_values("step", ascending=False, kind="stable").itertuples(index=False)
     ]
     with solara.Div(style={"max-height": "260px", "overflow-y": "auto"}):
         solara.v.SimpleTable(dense=True, class_="alignsim-events", children=[
