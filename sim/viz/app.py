@@ -384,13 +384,13 @@ def EventsPanel(model: DashboardModel):
     """The run's deeds so far, latest month first; the current month's stand out."""
     update_counter.get()
     events = model.events()
-    now = events[events.date == model.date] if model.date else events.iloc[:0]
+    now = int((events.date == model.date).sum())
     if not model.months_run:
         heading = "No month run yet."
-    elif now.empty:
+    elif not now:
         heading = f"{model.date}: nothing happened this month."
     else:
-        heading = f"{model.date}: {len(now)} deed{'s' if len(now) != 1 else ''} this month (in bold)."
+        heading = f"{model.date}: {now} deed{'s' if now != 1 else ''} this month (in bold)."
     solara.Text(heading, classes=["alignsim-events-now"], style={"font-size": "0.9em"})
     rows = [
         solara.v.Html(
