@@ -78,16 +78,41 @@ def _statuses(page) -> dict[str, str]:
     return {row.get_attribute("data-state"): row.get_attribute("data-status") for row in rows.all()}
 
 
+def _app():
+    with warnings.catch_warnings():
+        # Mesa's SolaraViz trips Solara's rules-of-hooks lint (in Mesa, not here).
+        warnings.filterwarnings("ignore", message=".*use_state.*found despite early return", category=UserWarning)
+        from sim.viz import app
+    return app
+
+
 def _expect_table(page, model: DashboardModel) -> None:
-    """Until the states' table shows `model`'s statuses and courses (it may arrive after the month's text)."""
+    """Until the states' table shows `model`'s statuses, courses and reactions in force (it may
+    arrive after the month's text)."""
     from playwright.sync_api import expect
 
+    app = _app()
     rows = page.locator(".alignsim-states tr[data-state]")
     expect(rows).to_have_count(len(model.states))
+    reactions = model.current_reactions()
     for state in model.states:
         row = page.locator(f'.alignsim-states tr[data-state="{state.name}"]')
         expect(row).to_have_attribute("data-status", state.status)
         expect(row.locator(".alignsim-course")).to_have_text(OPTIONS[model.stance[state.index]])
+        expect(row.locator(".alignsim-reactions")).to_have_text(
+            app.reactions_text(reactions, state.index, app.POWERS))
+
+
+def _expect_events(page, model: DashboardModel) -> None:
+    """Until the events panel shows `model`'s run so far: its events, the latest month first."""
+    from playwright.sync_api import expect
+
+    app = _app()
+    events = model.events().sort_values("step", ascending=False, kind="stable")
+    assert len(events) > 0
+    expect(page.locator(".alignsim-events .alignsim-event-deed")).to_have_text(
+        [app.deed_text(event) for event in events.itertuples(index=False)])
+    expect(page.locator(".alignsim-events .alignsim-event-date")).to_have_text(list(events.date))
 
 
 def _image(page, css_class: str) -> bytes:
@@ -143,6 +168,7 @@ def test_slider_reset_and_step_change_the_plots_and_statuses(server, browser):
     with_scenario_rationality = _expected(60)
     assert {s.name: s.status for s in expected.states} != {s.name: s.status for s in with_scenario_rationality.states}
     _expect_table(page, expected)
+    _expect_events(page, expected)
     assert _statuses(page) != initial  # a state's status changed
     for name, pixels in _new_images(page, sources_before).items():
         assert pixels != pixels_before[name], f"{name} did not change after Step"
@@ -154,16 +180,13 @@ def test_the_screenshot_command_writes_the_page_as_png(server, tmp_path):
     """`python docs/images/dashboard.py OUT`, the README's command, against the running server.
 
     The picture is the page after the whole calendar of the scenario as written: the viewport's
-    size, and the partner colour of Belarus in the network (before any month is run, no pixel of
-    the page has that colour; at the end, 1,689 do).
+    size, and the partner colour of Belarus in the network and its probabilities (before any
+    month is run, no pixel of the page has that colour; at the end, thousands do).
     """
     import numpy as np
     from PIL import Image
 
-    with warnings.catch_warnings():
-        # Mesa's SolaraViz trips Solara's rules-of-hooks lint (in Mesa, not here).
-        warnings.filterwarnings("ignore", message=".*use_state.*found despite early return", category=UserWarning)
-        from sim.viz.app import STATUS_COLOURS
+    STATUS_COLOURS = _app().STATUS_COLOURS
 
     url, process = server
     out = tmp_path / "images" / "dashboard.png"
@@ -173,6 +196,14 @@ def test_the_screenshot_command_writes_the_page_as_png(server, tmp_path):
     assert done.stdout.strip() == f"wrote {out}: {SCENARIO}, Month 2026-12: 60 of 60 months run (end of the calendar)"
     run = _expected(60)  # the README's caption: Belarus, the state in focus, a partner seeking membership
     assert run.states[0].name == "Belarus" and run.states[0].status == "partner" and run.seeking()[0]
+    # and: the states that declined the bloc's invitation in 2026-10 met Russia's retaliation, still in force
+    events = run.events()
+    declined = events[events.event == "declined the invitation"]
+    assert declined.date.max() == "2026-10"
+    last = declined[declined.date == "2026-10"].state
+    retaliated = events[(events.date == "2026-10") & (events.actor == "Russia") & (events.event == "retaliation")]
+    assert sorted(retaliated.state) == sorted(last)
+    assert sorted(last) == sorted(s.name for s in run.states if run.current_reactions()[0][s.index] > 0)
     with Image.open(out) as picture:
         assert picture.format == "PNG"
         assert picture.size == (VIEWPORT["width"], VIEWPORT["height"])

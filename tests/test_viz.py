@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 
 import sim
+from sim.inputs import compile_timeline
+from sim.run import events_table
 from sim.viz.model import (
     ALL_STATES, SCENARIO_VALUES, DashboardModel, bundled_scenarios, load, scenario_overrides, slider_values,
 )
@@ -21,6 +23,24 @@ from sim.viz.model import (
 ROOT = Path(__file__).resolve().parents[1]
 EURASIA = str(ROOT / "scenarios" / "eurasia_2024.yaml")
 KAZAKHSTAN_SANCTIONED = str(ROOT / "scenarios" / "kazakhstan_sanctioned.yaml")
+KAZAKHSTAN = str(ROOT / "scenarios" / "kazakhstan_multivector.yaml")
+
+
+def _first_retaliation(path: str, seeds=range(100)) -> tuple[int, dict]:
+    """The first seed whose run of `path` has Russia retaliate against a state that declined the
+    bloc's invitation that month, and that retaliation (a row of the run's events), found in the
+    run's own events rather than assumed."""
+    for seed in seeds:
+        model = DashboardModel(scenario_path=path, seed=seed)
+        while model.running:
+            model.step()
+        events = model.events()
+        declined = set(zip(events.date[events.event == "declined the invitation"],
+                           events.state[events.event == "declined the invitation"]))
+        for row in events[(events.actor == "Russia") & (events.event == "retaliation")].itertuples():
+            if (row.date, row.state) in declined:
+                return seed, row._asdict()
+    raise AssertionError(f"no seed in {seeds} has a retaliation after a refusal in {path}")
 
 
 # --- The model the dashboard drives ---------------------------------------------------------------
@@ -133,6 +153,43 @@ def test_current_terms_are_the_recorded_month():
     np.testing.assert_array_equal(terms, model.recorder.data["terms"][0])
 
 
+def test_events_are_the_runs_events_as_they_happen():
+    """The events the page shows are events.csv's rows (sim.run.events_table) for the library's
+    run with the same seed, up to the month run so far."""
+    scenario = sim.load_scenario(EURASIA)
+    reference = sim.AlignmentModel(scenario, rng=7).run()
+    timeline = compile_timeline(scenario)
+    expected = events_table({name: array[None] for name, array in reference.data.items()}, timeline,
+                                    scenario.bloc.name)
+    assert len(expected) > 0
+    model = DashboardModel(scenario_path=EURASIA, seed=7)
+    assert model.events().empty
+    for _ in range(30):
+        model.step()
+    so_far = model.events()
+    assert list(so_far.columns) == list(expected.columns)
+    assert so_far.equals(expected[expected.step <= 30].reset_index(drop=True))
+    while model.running:
+        model.step()
+    assert model.events().equals(expected)
+
+
+def test_a_retaliation_after_a_refusal_is_in_force_the_month_after():
+    seed, retaliation = _first_retaliation(KAZAKHSTAN)
+    model = DashboardModel(scenario_path=KAZAKHSTAN, seed=seed)
+    index = model.timeline.states.index(retaliation["state"])
+    column = sim.decision.TERMS.index("refusal_retaliation")
+    for _ in range(retaliation["step"]):
+        model.step()
+    assert model.date == retaliation["date"]
+    assert model.current_reactions()[0][index] == 0  # decided at the end of the month: not yet weighing
+    assert model.current_terms()[0][index, column] == 0
+    model.step()
+    assert model.current_reactions()[0][index] == retaliation["value"] > 0
+    assert model.current_terms()[0][index, column] != 0  # the why's retaliation term, while it lasts
+    np.testing.assert_array_equal(model.current_reactions()[0], model.recorder.data["retaliation"][model.steps - 1])
+
+
 @pytest.mark.parametrize("target", ["Narnia"])
 def test_unknown_target_is_an_issue_not_a_crash(target):
     model = DashboardModel(scenario_path=EURASIA, sanctions_target=target, sanctions=0.5)
@@ -217,7 +274,7 @@ def _statuses(rc) -> dict[str, str]:
     import ipyvuetify as v
 
     return {row.attributes["data-state"]: row.attributes["data-status"]
-            for row in rc.find(v.Html, tag="tr").widgets if "data-state" in row.attributes}
+            for row in rc.find(v.Html, tag="tr").widgets if "data-status" in row.attributes}
 
 
 def _button(rc, label: str):
@@ -364,3 +421,76 @@ def test_a_failing_scenario_shows_its_problems_one_per_line(page, tmp_path):
     assert list(_statuses(rc)) == ["Kazakhstan"]
     _button(rc, "Step").click()
     assert _text(rc, "alignsim-month") == "Month 2022-01: 1 of 60 months run"
+
+
+def test_every_term_of_the_why_has_a_label():
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*use_state.*found despite early return", category=UserWarning)
+        from sim.viz import app
+
+    assert set(app.TERM_LABELS) == set(sim.decision.TERMS)
+    assert app.TERM_LABELS["autonomy"] == "autonomy (wariness of Russia)"
+
+
+def _cell(rc, state: str, column: str) -> str:
+    import ipyvuetify as v
+
+    row = next(r for r in rc.find(v.Html, tag="tr").widgets if r.attributes.get("data-state") == state
+               and "data-status" in r.attributes)
+    return next(c for c in row.children if c.class_ == f"alignsim-{column}").children[0]
+
+
+def test_the_page_shows_a_refusal_and_russias_retaliation(page):
+    """kazakhstan_multivector.yaml with the first seed in which Kazakhstan (or any state of it)
+    declines the bloc's invitation and Russia retaliates: the month's events name both, and from
+    the next month the states' table and the focus's why show the retaliation in force."""
+    import ipyvuetify as v
+
+    rc, app = page
+    seed, retaliation = _first_retaliation(KAZAKHSTAN)
+    state, month = retaliation["state"], retaliation["date"]
+    rc.find(v.Select, label="Bundled scenario").widget.v_model = "kazakhstan_multivector.yaml"
+    rc.find(v.Slider, label="Seed").widget.v_model = seed
+    _button(rc, "Reset").click()
+    assert _text(rc, "alignsim-events-now") == "No month run yet."
+    # One press of Step runs to the month of the refusal.
+    rc.find(v.Slider, label="Render Interval (steps)").widget.v_model = retaliation["step"]
+    _button(rc, "Step").click()
+    assert _text(rc, "alignsim-month").startswith(f"Month {month}: {retaliation['step']} of 60")
+    rows = [(r.attributes["data-date"], r.attributes["data-actor"], r.attributes["data-event"],
+             r.children[1].children[0], r.style_)
+            for r in rc.find(v.Html, tag="tr").widgets if "data-event" in r.attributes]
+    this_month = [row for row in rows if row[0] == month]
+    assert (month, state, "declined the invitation", f"{state} declined the invitation",
+            "font-weight: bold") in this_month
+    assert (month, "Russia", "retaliation", f"Russia retaliated against {state} (size {retaliation['value']:.2f})",
+            "font-weight: bold") in this_month
+    assert rows[:len(this_month)] == this_month  # the latest month first
+    assert all(row[4] == "" for row in rows[len(this_month):])
+    refusal = this_month.index((month, state, "declined the invitation", f"{state} declined the invitation",
+                                "font-weight: bold"))
+    assert this_month[refusal + 1][1:3] == ("Russia", "retaliation")  # within a month, what followed what
+    # the whole story so far, as the run's events have it, month by month from the latest
+    expected = DashboardModel(scenario_path=KAZAKHSTAN, seed=seed)
+    for _ in range(retaliation["step"]):
+        expected.step()
+    story = [tuple(row) for row in expected.events()[["step", "date", "actor", "event"]].itertuples(index=False)]
+    assert [row[:3] for row in rows] == [row[1:] for row in sorted(story, key=lambda row: -row[0])]
+    assert _text(rc, "alignsim-events-now") == f"{month}: {len(this_month)} deeds this month (in bold)."
+    assert _cell(rc, state, "reactions") == ""  # it weighs on choices from the next month
+    terms_before = _image(rc, "alignsim-terms-plot")
+
+    rc.find(v.Slider, label="Render Interval (steps)").widget.v_model = 1
+    app.focus_state.set(state)
+    _button(rc, "Step").click()
+    assert _cell(rc, state, "reactions") == f"Russia {retaliation['value']:.2f}"
+    assert _text(rc, "alignsim-focus-reactions") == (
+        f"In force against {state} this month: Russia's retaliation {retaliation['value']:.2f}.")
+    assert _image(rc, "alignsim-terms-plot") != terms_before
+    labels = app.term_labels(expected.current_reactions(), 0)
+    assert "Russia's retaliation for refusal" in labels
+    expected.step()
+    labels = app.term_labels(expected.current_reactions(), expected.timeline.states.index(state))
+    assert f"Russia's retaliation for refusal ({retaliation['value']:.2f} in force)" in labels
+    assert "autonomy (wariness of Russia)" in labels
+

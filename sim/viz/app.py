@@ -6,9 +6,11 @@
   Step, play and render intervals) and the model parameters (the pressures' sliders and the
   seed), which take effect on Reset;
 - main area: the states as a network coloured by status (states sharing a region are linked), a
-  table of every state's status and option probabilities, the statuses over time, and for the
-  state in focus its option probabilities over time and its choice explained by mechanism: each
-  utility term's weighted contribution to U(member) - U(outside) in the current month.
+  table of every state's status, option probabilities and the powers' reactions in force against
+  it, the run's events as they happen (events.csv's deeds: applications, invitations, declines,
+  statuses taken up, the powers' reactions), the statuses over time, and for the state in focus
+  its option probabilities over time and its choice explained by mechanism: each utility term's
+  weighted contribution to U(member) - U(outside) in the current month.
 
 A scenario that fails its check shows its problems in the page, one per line; nothing stops the
 server. A slider whose value replaces a change the scenario makes on a date shows a warning
@@ -32,6 +34,20 @@ from .model import (
     load,
 )
 
+REACTIONS = ("Russia's retaliation", "the West's reaction")
+"""The powers' reactions, in the order `DashboardModel.current_reactions` gives them."""
+POWERS = ("Russia", "West")
+"""Who reacts, in the same order: the states' table names a reaction by its power."""
+REACTION_TERMS = {"refusal_retaliation": 0, "western_threat": 1}
+"""The term through which each reaction (by its index in REACTIONS) enters a state's utilities."""
+DEEDS = {
+    "invited as partner": "{actor} invited {state} as partner",
+    "invited as member": "{actor} invited {state} as member",
+    "retaliation": "{actor} retaliated against {state} (size {value:.2f})",
+    "secondary sanctions": "{actor} imposed secondary sanctions on {state} (size {value:.2f})",
+}
+"""How the events panel words a deed of events.csv by another actor than the state itself (a
+state's own deed reads "{state} {event}": "Kazakhstan declined the invitation")."""
 STATUS_COLOURS = {"outside": "#9aa0a6", "partner": "#f29e4c", "member": "#2a7fba"}
 PENDING_COLOUR = "#c0392b"
 TOWARD_MEMBER, TOWARD_OUTSIDE = "#2a7fba", "#c0392b"
@@ -42,6 +58,7 @@ TERM_LABELS = {
     "patron_pressure": "Russia's pressure to join",
     "refusal_retaliation": "Russia's retaliation for refusal",
     "diversification": "diversification from Russia",
+    "autonomy": "autonomy (wariness of Russia)",
     "bloc_benefits": "the bloc's benefits",
     "accession_friction": "accession friction (refusal)",
     "substitutes": "substitutes (access elsewhere)",
@@ -213,8 +230,11 @@ def Panels(model: DashboardModel):
     with solara.Column(style={"width": "100%"}):
         MonthBanner(model)
         with solara.Columns([1, 1]):
-            with solara.Card("States by status (linked: same region)", margin=0):
-                NetworkView(model)
+            with solara.Column(style={"width": "100%"}):
+                with solara.Card("States by status (linked: same region)", margin=0):
+                    NetworkView(model)
+                with solara.Card("Events: what each actor did, latest month first", margin=0):
+                    EventsPanel(model)
             with solara.Card("States", margin=0):
                 StateTable(model, focus)
         with solara.Card("Statuses over time", margin=0):
@@ -224,7 +244,9 @@ def Panels(model: DashboardModel):
                           classes=["alignsim-focus"])
             with solara.Columns([1, 1]):
                 ProbabilityPlot(model, focus)
-                TermsPlot(model, focus)
+                with solara.Column():
+                    TermsPlot(model, focus)
+                    FocusReactions(model, focus)
 
 
 def _month_text(model: DashboardModel) -> str:
@@ -313,6 +335,7 @@ def NetworkView(model: DashboardModel):
 def StateTable(model: DashboardModel, focus: str):
     update_counter.get()
     terms, probabilities = model.current_terms()
+    reactions = model.current_reactions()
     seeking = model.seeking()
     rows = []
     for state in model.states:
@@ -323,21 +346,66 @@ def StateTable(model: DashboardModel, focus: str):
             d.OPTIONS[model.stance[i]],
             "yes" if seeking[i] else "",
             " · ".join(f"{p:.2f}" for p in probabilities[i]),
+            reactions_text(reactions, i, POWERS),
         ]
         style = "font-weight: bold" if state.name == focus else ""
         rows.append(solara.v.Html(
             tag="tr", attributes={"data-state": state.name, "data-status": state.status}, style_=style,
             children=[solara.v.Html(tag="td", children=[c], class_=f"alignsim-{k}")
-                      for k, c in zip(("state", "status", "course", "pending", "probabilities"), cells)],
+                      for k, c in zip(("state", "status", "course", "pending", "probabilities", "reactions"), cells)],
         ))
-    header = ["state", "status", "course", "applied", "P(outside · partner · member)"]
+    header = ["state", "status", "course", "applied", "P(outside · partner · member)", "reaction"]
     solara.v.SimpleTable(dense=True, class_="alignsim-states", children=[
         solara.v.Html(tag="thead", children=[solara.v.Html(tag="tr", children=[
             solara.v.Html(tag="th", children=[h]) for h in header])]),
         solara.v.Html(tag="tbody", children=rows),
     ])
     solara.Text("course: the option last chosen; applied: a membership application is pending. "
-                "Probabilities: the logit choice in the current month.", style={"font-size": "0.8em", "color": "#666"})
+                "Probabilities: the logit choice in the current month. Reaction: a power's reaction in force, "
+                "weighing on the state's choice this month, with its size (Russia: retaliation for a "
+                "refusal; West: secondary sanctions for alignment).",
+                style={"font-size": "0.8em", "color": "#666"})
+
+
+def reactions_text(reactions: tuple[np.ndarray, np.ndarray], index: int, names=REACTIONS) -> str:
+    """The reactions in force against state `index`, each by its name in `names` with its size ("" for none)."""
+    return "; ".join(f"{name} {level[index]:.2f}" for name, level in zip(names, reactions) if level[index] > 0)
+
+
+def deed_text(event) -> str:
+    """One row of events.csv as a sentence."""
+    if event.actor == event.state:
+        return f"{event.state} {event.event}"
+    return DEEDS.get(event.event, "{actor}: {event}, {state}").format(**event._asdict())
+
+
+@solara.component
+def EventsPanel(model: DashboardModel):
+    """The run's deeds so far, latest month first; the current month's stand out."""
+    update_counter.get()
+    events = model.events()
+    now = int((events.date == model.date).sum())
+    if not model.months_run:
+        heading = "No month run yet."
+    elif not now:
+        heading = f"{model.date}: nothing happened this month."
+    else:
+        heading = f"{model.date}: {now} deed{'s' if now != 1 else ''} this month (in bold)."
+    solara.Text(heading, classes=["alignsim-events-now"], style={"font-size": "0.9em"})
+    rows = [
+        solara.v.Html(
+            tag="tr", style_="font-weight: bold" if event.date == model.date else "",
+            attributes={"data-date": event.date, "data-state": event.state, "data-actor": event.actor,
+                        "data-event": event.event},
+            children=[solara.v.Html(tag="td", children=[event.date], class_="alignsim-event-date"),
+                      solara.v.Html(tag="td", children=[deed_text(event)], class_="alignsim-event-deed")],
+        )
+        # Within a month, events.csv's order: a refusal before the retaliation it provoked.
+        for event in events.sort_values("step", ascending=False, kind="stable").itertuples(index=False)
+    ]
+    with solara.Div(style={"max-height": "260px", "overflow-y": "auto"}):
+        solara.v.SimpleTable(dense=True, class_="alignsim-events", children=[
+            solara.v.Html(tag="tbody", children=rows)])
 
 
 def _time_axis(ax, model: DashboardModel) -> None:
@@ -408,17 +476,31 @@ def ProbabilityPlot(model: DashboardModel, state: str):
     Plot(lambda: draw_probabilities(model, state), "alignsim-probability-plot", [id(model), model.steps, state])
 
 
+def term_labels(reactions: tuple[np.ndarray, np.ndarray], index: int) -> list[str]:
+    """The terms' labels for state `index`; a term through which a power's reaction weighs on the
+    state says so, with the reaction's size, while the reaction lasts."""
+    labels = []
+    for term in d.TERMS:
+        label = TERM_LABELS.get(term, term.replace("_", " "))
+        reaction = REACTION_TERMS.get(term)
+        if reaction is not None and reactions[reaction][index] > 0:
+            label += f" ({reactions[reaction][index]:.2f} in force)"
+        labels.append(label)
+    return labels
+
+
 def draw_terms(model: DashboardModel, state: str) -> Figure:
     terms, probabilities = model.current_terms()
     index = model.timeline.states.index(state)
+    labels = term_labels(model.current_reactions(), index)
     values = terms[index]
     fig = Figure(figsize=(6.4, 3.8))
-    fig.subplots_adjust(left=0.42, right=0.97, top=0.86, bottom=0.13)
+    fig.subplots_adjust(left=0.48, right=0.97, top=0.86, bottom=0.13)
     ax = fig.subplots()
     y = np.arange(len(d.TERMS))[::-1]
     ax.barh(y, values, color=[TOWARD_MEMBER if v >= 0 else TOWARD_OUTSIDE for v in values])
     ax.set_yticks(y)
-    ax.set_yticklabels([TERM_LABELS.get(t, t.replace("_", " ")) for t in d.TERMS], fontsize=9)
+    ax.set_yticklabels(labels, fontsize=9)
     ax.axvline(0, color="black", linewidth=0.8)
     limit = max(0.5, float(np.abs(values).max()) * 1.35)
     ax.set_xlim(-limit, limit)
@@ -427,10 +509,20 @@ def draw_terms(model: DashboardModel, state: str) -> Figure:
             ax.text(v, yy, f" {v:+.2f} ", va="center", ha="left" if v >= 0 else "right", fontsize=8)
     when = model.date or f"{model.timeline.dates[0]}, before it is run"
     p = probabilities[index]
-    ax.set_title(f"{state}, {when}: U(member) − U(outside) = {values.sum():+.2f}\n"
+    fig.suptitle(f"{state}, {when}: U(member) − U(outside) = {values.sum():+.2f}\n"
                  f"P(outside) {p[0]:.2f} · P(partner) {p[1]:.2f} · P(member) {p[2]:.2f}", fontsize=9)
     ax.set_xlabel("← toward outside      contribution      toward member →", fontsize=8)
     return fig
+
+
+@solara.component
+def FocusReactions(model: DashboardModel, state: str):
+    update_counter.get()
+    index = model.timeline.states.index(state)
+    in_force = reactions_text(model.current_reactions(), index)
+    text = (f"In force against {state} this month: {in_force}." if in_force
+            else f"No power's reaction is in force against {state} this month.")
+    solara.Text(text, classes=["alignsim-focus-reactions"], style={"font-size": "0.9em"})
 
 
 @solara.component

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from mesa import Model
 
 from ..model import AlignmentModel
+from ..run import events_table
 from ..scenario import InputError, Scenario, load_scenario, with_overrides
 from ..scenario.changes import events_overwriting
 
@@ -267,3 +269,20 @@ class DashboardModel(AlignmentModel):
         epoch = self.timeline.epoch_at(0)
         probabilities, dynamic = self.evaluate(epoch)
         return self.net_terms(epoch, dynamic), probabilities
+
+    def current_reactions(self) -> tuple[np.ndarray, np.ndarray]:
+        """(Russia's retaliation, the West's reaction) in force against each state in the last
+        simulated month, as timeseries.csv records them (`retaliation`, `western_reaction`); before
+        the first step, those in force in the first month (a dated event may pin one)."""
+        if self.months_run:
+            month = self.months_run - 1
+            return self.recorder.data["retaliation"][month], self.recorder.data["western_reaction"][month]
+        self.evaluate(self.timeline.epoch_at(0))
+        return self.reactions_in_force
+
+    def events(self) -> pd.DataFrame:
+        """The deeds of the months run so far, in order: events.csv's rows for this one run."""
+        months = self.months_run
+        stacked = {name: array[None, :months] for name, array in self.recorder.data.items()}
+        return events_table(stacked, self.timeline, self.spec.bloc.name)
+

@@ -24,7 +24,7 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-VIEWPORT = {"width": 1500, "height": 1750}
+VIEWPORT = {"width": 1500, "height": 2100}
 TIMEOUT_MS = 60_000
 SERVER_TIMEOUT_S = 90
 SCREENSHOT_SCENARIO = "scenarios/eurasia_2024.yaml"
