@@ -32,7 +32,7 @@ from typing import Iterator
 import numpy as np
 
 from .scenario import InputError, Issue
-from .scenario.loader import MAX_FILE_BYTES
+from .scenario.loader import read_input_text
 
 EXACT_LIMIT = 20  # actors: 2^19 configurations, enumerated in seconds (benchmarks/bench_landscape.py); 2^(n-1) grows fast
 MAX_ACTORS = 1000  # the propensity matrix and the search stay small in memory and time
@@ -293,22 +293,7 @@ def read_propensities(path: str | Path, actors: tuple[str, ...]) -> np.ndarray:
 def _rows(path: str | Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line, row) of a small UTF-8 CSV file with the given columns, cells stripped, blank lines skipped."""
     file = str(path)
-    try:
-        with open(path, "rb") as handle:  # no more than the limit is read, whatever the file's size
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError(Issue(file, "", "file not found")) from None
-    except IsADirectoryError:
-        raise InputError(Issue(file, "", "is a directory, not a CSV file")) from None
-    except OSError as exc:
-        raise InputError(Issue(file, "", f"cannot be read ({exc.strerror})")) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise InputError(Issue(file, "", f"larger than {MAX_FILE_BYTES} bytes"))
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise InputError(Issue(file, "", "is not UTF-8 text", line)) from None
+    text = read_input_text(path, "a CSV file")
     if "\x00" in text:
         line = text[:text.index("\x00")].count("\n") + 1
         raise InputError(Issue(file, "", "contains NUL bytes (a binary file?)", line))

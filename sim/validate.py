@@ -19,6 +19,7 @@ be estimated by maximum likelihood, with leave-one-out cross-validation.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from scipy.optimize import minimize
 from . import decision as d
 from .inputs import Timeline, compile_timeline
 from .scenario import InputError, Issue, Scenario
-from .scenario.loader import MAX_FILE_BYTES
+from .scenario.loader import read_input_text
 from .scenario.schema import Weights, _parse_month, month_number
 
 COLUMNS = ("state", "event", "event_date", "decision", "offer", "response", "response_date", "source", "certainty")
@@ -94,23 +95,14 @@ def _read_rows(path: Path, scenario: Scenario) -> list[dict]:
     """The rows of an observed-decisions CSV, every problem of the rows that are scored reported
     together, each with its line and column."""
     file = str(path)
+    reader = csv.DictReader(io.StringIO(read_input_text(path, "a CSV file"), newline=""))
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(Issue(file, "", f"larger than {MAX_FILE_BYTES} bytes"))
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-            if missing:
-                raise InputError(Issue(file, "", f"missing column(s): {', '.join(missing)}", 1))
-            rows = [{**row, "line": reader.line_num} for row in reader]
-    except FileNotFoundError:
-        raise InputError(Issue(file, "", "file not found")) from None
-    except IsADirectoryError:
-        raise InputError(Issue(file, "", "is a directory, not a CSV file")) from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(Issue(file, "", f"cannot be read as CSV: {exc}")) from None
-    except OSError as exc:
-        raise InputError(Issue(file, "", f"cannot be read ({exc.strerror})")) from None
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InputError(Issue(file, "", f"missing column(s): {', '.join(missing)}", 1))
+        rows = [{**row, "line": reader.line_num} for row in reader]
+    except csv.Error as exc:
+        raise InputError(Issue(file, "", f"cannot be read as CSV: {exc}", reader.line_num)) from None
     problems = []
     for row in rows:
         line = row["line"]

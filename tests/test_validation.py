@@ -91,7 +91,7 @@ def test_belarus_and_kazakhstan_keep_their_outcomes_under_calibrated_weights():
 
 @pytest.mark.parametrize(
     "content,message",
-    [(None, "file not found"), ("state,event\nX,y\n", "missing column"), (b"\xff\xfe\x00bad", "cannot be read")],
+    [(None, "file not found"), ("state,event\nX,y\n", "missing column"), (b"\xff\xfe\x00bad", "is not UTF-8 text")],
 )
 def test_bad_observed_files(tmp_path, capsys, content, message):
     path = tmp_path / "observed.csv"

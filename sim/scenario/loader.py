@@ -105,21 +105,7 @@ def _read(path: Path) -> tuple[Any, Lines, list[Issue]]:
     """Parse one YAML file safely: no Python object tags, bounded size and expansion. Problems
     with single values (duplicate keys, refused tags) are returned, the rest of the file read."""
     file = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(Issue(file, "", "file not found")) from None
-    except IsADirectoryError:
-        raise InputError(Issue(file, "", "is a directory, not a scenario file")) from None
-    except OSError as exc:
-        raise InputError(Issue(file, "", f"cannot be read ({exc.strerror})")) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise InputError(Issue(file, "", f"larger than {MAX_FILE_BYTES} bytes"))
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(Issue(file, "", f"is not UTF-8 text (byte {raw[exc.start]:#04x} on this line)", line)) from None
+    text = read_input_text(path, "a scenario file")
     try:
         loader = yaml.SafeLoader(text)
     except yaml.reader.ReaderError as exc:  # the reader checks every character before parsing
@@ -146,6 +132,28 @@ def _read(path: Path) -> tuple[Any, Lines, list[Issue]]:
         kind = "empty" if data is None or data is _REFUSED else f"a {type(data).__name__}"
         raise InputError(reader.problems or [Issue(file, "", f"a scenario must be a mapping of keys, but the file is {kind}", 1)])
     return data, reader.lines, reader.problems
+
+
+def read_input_text(path: str | Path, kind: str) -> str:
+    """The text of an input file (`kind`: "a scenario file", "a CSV file"), read whole only when it
+    is within MAX_FILE_BYTES; every way it cannot be read is an InputError naming the file."""
+    file = str(path)
+    try:
+        with open(path, "rb") as handle:  # no more than the limit is read, whatever the file's size
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError(Issue(file, "", "file not found")) from None
+    except IsADirectoryError:
+        raise InputError(Issue(file, "", f"is a directory, not {kind}")) from None
+    except OSError as exc:
+        raise InputError(Issue(file, "", f"cannot be read ({exc.strerror})")) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError(Issue(file, "", f"larger than {MAX_FILE_BYTES} bytes"))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(Issue(file, "", f"is not UTF-8 text (byte {raw[exc.start]:#04x} on this line)", line)) from None
 
 
 def read_yaml(path: Path) -> tuple[Any, Lines]:
