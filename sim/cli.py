@@ -115,11 +115,18 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser(
         "validate", help="score the model against observed decisions, next to baselines",
         description="Predict each observed decision of the scenario's states (data/brics_decisions.csv) "
-        "with the model's decision rule, and score accuracy, log-loss and Brier score next to two "
-        "baselines (the base rate; every invitee accepts). Writes predictions.csv, scores.csv, "
-        "disputed.csv (readings not scored), skipped.csv (rows not scored: the bloc's choices, states not in "
-        "the scenario) and a reliability figure (reliability.png, .pdf, .svg) into --out, all at once.")
+        "with the model's decision rule. Out of sample, under leave-one-state-out and a time split (fit on "
+        "decisions up to 2023-12, predict the later ones), score the model with weights fitted on the "
+        "training decisions, the model with the scenario's weights, the base rate and a logistic regression "
+        "on the same indicators: log-loss with a 95%% paired-bootstrap interval, Brier score, accuracy "
+        "(scores.csv), each predictor's log-loss gain over the base rate with its interval (gains.csv) and "
+        "every held-out prediction (out_of_sample.csv). In sample, the scenario's weights next to the base "
+        "rate and 'every invitee accepts' (in_sample.csv, predictions.csv). Also writes disputed.csv "
+        "(readings not scored), skipped.csv (rows not scored: the bloc's choices, states not in the scenario) "
+        "and a reliability figure (reliability.png, .pdf, .svg) into --out, all at once.")
     _observed_arguments(validate)
+    validate.add_argument("--ridge", type=float, default=None,
+                          help="penalty of the fitted model toward the scenario's weights (default 0.01)")
     validate.add_argument("--out", type=Path, help="output folder (default: results/validation/<scenario name>/)")
     validate.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
 
@@ -131,7 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     _observed_arguments(calibrate)
     calibrate.add_argument("--out", type=Path, help="calibrated scenario file (default: "
                            "results/calibration/<scenario name>_calibrated.yaml)")
-    calibrate.add_argument("--ridge", type=float, default=0.01, help="penalty toward the scenario's weights (default 0.01)")
+    calibrate.add_argument("--ridge", type=float, default=None, help="penalty toward the scenario's weights (default 0.01)")
     calibrate.add_argument("--overwrite", action="store_true", help="replace an existing calibrated scenario file")
 
     viz = commands.add_parser(
@@ -315,9 +322,10 @@ def _validate(args) -> int:
     scenario = load_scenario(args.scenario)
     out = args.out if args.out is not None else Path("results") / "validation" / scenario.name
     check_destination(out, args.overwrite)
-    result = validate(scenario, args.observed)
+    result = validate(scenario, args.observed, ridge=_ridge(args.ridge))
     files = {f"{name}.csv": table_bytes(table) for name, table in (
-        ("predictions", result.predictions), ("scores", result.scores),
+        ("predictions", result.predictions), ("in_sample", result.in_sample), ("scores", result.scores),
+        ("gains", result.gains), ("out_of_sample", result.out_of_sample),
         ("disputed", result.disputed), ("skipped", result.skipped))}
     figure = reliability(result.predictions)
     files.update({f"reliability.{fmt}": figure_bytes(figure, fmt) for fmt in ("png", "pdf", "svg")})
@@ -325,15 +333,32 @@ def _validate(args) -> int:
     states = result.predictions.state.nunique()
     print(f"{scenario.name}: {len(result.predictions)} observed decisions of {states} states "
           f"({len(result.disputed)} disputed readings and {len(result.skipped)} bloc or out-of-scenario rows not scored)")
+    print("in sample, the scenario's weights:")
+    print(result.in_sample.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print("out of sample (log-loss with its 95% paired-bootstrap interval):")
     print(result.scores.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print(f"wrote {out}/: predictions.csv, scores.csv, disputed.csv, skipped.csv, reliability.png/.pdf/.svg")
+    print("log-loss gain over the base rate (positive: better):")
+    print(result.gains.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"wrote {out}/: predictions.csv, in_sample.csv, scores.csv, gains.csv, out_of_sample.csv, disputed.csv, "
+          "skipped.csv, reliability.png/.pdf/.svg")
     return 0
+
+
+def _ridge(ridge: float | None) -> float:
+    from .scenario import InputError, Issue
+    from .validate import RIDGE
+
+    if ridge is None:
+        return RIDGE
+    if not ridge >= 0:  # also refuses nan
+        raise InputError(Issue("--ridge", str(ridge), "must be at least 0"))
+    return ridge
 
 
 def _calibrate(args) -> int:
     from .files import write_file
     from .results import check_file_destination
-    from .scenario import InputError, Issue, load_scenario
+    from .scenario import load_scenario
     from .validate import calibrate, calibrated_scenario_text
 
     scenario_path = Path(args.scenario)
@@ -341,9 +366,7 @@ def _calibrate(args) -> int:
     target = (args.out if args.out is not None
               else Path("results") / "calibration" / f"{scenario.name}_calibrated.yaml")
     check_file_destination(target, args.overwrite)
-    if args.ridge < 0:
-        raise InputError(Issue("--ridge", str(args.ridge), "must be at least 0"))
-    result = calibrate(scenario, args.observed, ridge=args.ridge)
+    result = calibrate(scenario, args.observed, ridge=_ridge(args.ridge))
     print(result.scores.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print("calibrated weights: " + ", ".join(f"{k} {v:.3f}" for k, v in result.weights.items()))
     write_file(target, calibrated_scenario_text(scenario_path, target, result, scenario).encode("utf-8"))

@@ -14,6 +14,13 @@ Peers are left out (peer share 0) and the bloc's own choices (blocked, pending) 
 they are not the state's decision. Disputed observations are scored separately, each reading on
 its own. Because every prediction is a smooth function of the decision weights, the weights can
 be estimated by maximum likelihood, with leave-one-out cross-validation.
+
+Out of sample, `validate` scores the fitted model next to two baselines fitted on the same
+decisions (the base rate, and a logistic regression on the indicators the model reads) under two
+splits: leave-one-state-out (every decision of a state predicted from the other states') and time
+(fitted on the decisions up to `TIME_CUT`, predicting the later ones). Confidence intervals come
+from a paired bootstrap over the predicted decisions: one seeded set of resamples per split,
+shared by every predictor, so that differences between predictors are compared on the same draws.
 """
 
 from __future__ import annotations
@@ -25,9 +32,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
 
 from . import decision as d
-from .inputs import Timeline, compile_timeline
+from .inputs import Timeline, _indicator_matrix, compile_timeline, scenario_at
 from .scenario import InputError, Issue, Scenario
 from .scenario.loader import MAX_FILE_BYTES
 from .scenario.schema import Weights, _parse_month, month_number
@@ -37,7 +45,15 @@ POSITIVE = {"accepted", "applied"}
 NEGATIVE = {"declined", "withdrew", "no_response"}
 CODES = {"none": d.OUTSIDE, "partner": d.PARTNER, "member": d.MEMBER}
 CLIP = 1e-3
-FITTED = (*d.TERMS[:-1], "switching_cost")  # every weight; rationality stays fixed (it only rescales them)
+RIDGE = 0.01
+"""Default penalty of the fit toward the scenario's weights (`alignsim calibrate --ridge`)."""
+SPLITS = ("leave-one-state-out", "time")
+TIME_CUT = "2023-12"
+"""The time split fits on decisions made up to this month and predicts the later ones."""
+BOOTSTRAP_DRAWS = 2000
+BOOTSTRAP_SEED = 20251231
+SCORE_COLUMNS = ("predictor", "level", "split", "n", "log_loss", "brier", "accuracy", "log_loss_low95",
+                 "log_loss_high95")
 
 
 @dataclass(frozen=True)
@@ -149,7 +165,7 @@ class Predictor:
         timeline: Timeline = compile_timeline(scenario)
         self.rationality = scenario.decision.rationality
         self.observations = observations
-        self.blocks = []  # per observation: (terms (months, n_terms, 3), available (months, 3), kind, offer)
+        blocks = []  # per observation: (terms (months, n_terms, 3), available (months, 3), kind, offer)
         for obs in observations:
             i = timeline.states.index(obs.state)
             last = timeline.dates.index(obs.month)
@@ -169,20 +185,24 @@ class Predictor:
                 terms.append(term)
                 available.append([True, bool(epoch.partner_tier or offer == d.PARTNER),
                                   bool(epoch.open_to_applicants or obs.decision == "invitation")])
-            self.blocks.append((np.array(terms), np.array(available), obs.decision, obs.offer))
+            blocks.append((np.array(terms), np.array(available), obs.decision, obs.offer))
+        # Every month of every observation stacked, so that one pass of the logit rule predicts all.
+        lengths = [len(block[0]) for block in blocks]
+        self.terms = np.concatenate([block[0] for block in blocks])  # (all months, n_terms, 3)
+        self.available = np.concatenate([block[1] for block in blocks])
+        self.starts = np.cumsum([0, *lengths[:-1]])
+        self.invitation = np.array([block[2] == "invitation" for block in blocks])
+        self.partner_counts = np.repeat([block[2] != "invitation" and block[3] == d.PARTNER for block in blocks],
+                                        lengths)
 
     def predict(self, weights: np.ndarray) -> np.ndarray:
         """P(observed = 1) for every observation, under `weights` (in `sim.decision.TERMS` order)."""
-        result = np.empty(len(self.blocks))
-        for k, (terms, available, kind, offer) in enumerate(self.blocks):
-            utility = np.einsum("j,tjo->to", weights, terms)
-            p = d.choice_probabilities(utility, self.rationality, available)
-            if kind == "invitation":
-                result[k] = 1.0 - p[0, d.OUTSIDE]
-            else:
-                hazard = p[:, d.MEMBER] + (p[:, d.PARTNER] if offer == d.PARTNER else 0.0)
-                result[k] = 1.0 - np.prod(1.0 - hazard)
-        return result
+        utility = np.einsum("j,tjo->to", weights, self.terms)
+        p = d.choice_probabilities(utility, self.rationality, self.available)
+        hazard = p[:, d.MEMBER] + np.where(self.partner_counts, p[:, d.PARTNER], 0.0)
+        applied = 1.0 - np.multiply.reduceat(1.0 - hazard, self.starts)
+        # An invitation is one month, answered: accepted unless the state stays outside.
+        return np.where(self.invitation, 1.0 - p[self.starts, d.OUTSIDE], applied)
 
 
 def scenario_weights(scenario: Scenario) -> np.ndarray:
@@ -211,15 +231,108 @@ def baselines(observations: list[Observation], y: np.ndarray, leave_one_out: boo
     return {"base rate": rate, "every invitee accepts": invitee}
 
 
+def indicator_features(scenario: Scenario, observations: list[Observation]) -> np.ndarray:
+    """What the logistic-regression baseline reads: each decision's state's indicators in the
+    month of the decision, with missing values filled by the model's own rule, and whether the
+    decision answers an invitation (the model's offer in hand)."""
+    at_month: dict[str, np.ndarray] = {}
+    names = list(scenario.states)
+    rows = []
+    for obs in observations:
+        if obs.month not in at_month:
+            at_month[obs.month] = _indicator_matrix(scenario_at(scenario, obs.month))[0]
+        rows.append([*at_month[obs.month][names.index(obs.state)], float(obs.decision == "invitation")])
+    return np.array(rows)
+
+
+def _logistic(features: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray) -> np.ndarray:
+    """scikit-learn's L2-penalised logistic regression on standardised features (C = 1): with
+    thirteen features and a few dozen decisions, a handful of them negative, the unpenalised fit
+    separates the classes and its coefficients run off to infinity."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if len(set(y[train])) < 2:  # nothing to regress on: the training rate is the best guess
+        return np.full(len(test), y[train].mean())
+    fitted = make_pipeline(StandardScaler(), LogisticRegression(C=1.0)).fit(features[train], y[train])
+    return fitted.predict_proba(features[test])[:, 1]
+
+
+def folds(observations: list[Observation], split: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(training rows, predicted rows) of each fold of a split."""
+    rows = np.arange(len(observations))
+    if split == "leave-one-state-out":
+        states = list(dict.fromkeys(o.state for o in observations))
+        test = [rows[[o.state == state for o in observations]] for state in states]
+        return [(np.setdiff1d(rows, t), t) for t in test]
+    later = np.array([o.month > TIME_CUT for o in observations])
+    return [(rows[~later], rows[later])]
+
+
+def log_losses(p: np.ndarray, y: np.ndarray) -> np.ndarray:
+    clipped = np.clip(p, CLIP, 1 - CLIP)
+    return -(y * np.log(clipped) + (1 - y) * np.log(1 - clipped))
+
+
+@dataclass
+class OutOfSample:
+    predictions: pd.DataFrame  # one row per split and predicted decision, one column per predictor
+    scores: pd.DataFrame  # SCORE_COLUMNS
+    gains: pd.DataFrame  # each predictor's log-loss gain over the base rate, with its paired interval
+
+
+PREDICTORS = {"model": "p_model", "model, hand-set weights": "p_hand_set", "base rate": "p_base_rate",
+              "logistic regression": "p_logistic"}
+
+
+def out_of_sample(scenario: Scenario, scored: list[Observation], ridge: float = RIDGE) -> OutOfSample:
+    """Every predictor fitted on each fold's training decisions and scored on its predicted ones."""
+    y = np.array([o.observed for o in scored])
+    predictor = Predictor(scenario, scored, scored)
+    hand_set = scenario_weights(scenario)
+    features = indicator_features(scenario, scored)
+    tables = []
+    for split in SPLITS:
+        for train, test in folds(scored, split):
+            weights = _fit(predictor, y, hand_set, hand_set, ridge, train)
+            tables.append(pd.DataFrame({
+                "split": split, "state": [scored[k].state for k in test], "event": [scored[k].event for k in test],
+                "month": [scored[k].month for k in test], "observed": y[test],
+                "p_model": predictor.predict(weights)[test], "p_hand_set": predictor.predict(hand_set)[test],
+                "p_base_rate": y[train].mean(), "p_logistic": _logistic(features, y, train, test)}))
+    predictions = pd.concat(tables, ignore_index=True)
+    rows, gains = [], []
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    for split in SPLITS:
+        part = predictions[predictions.split == split]
+        observed = part.observed.to_numpy()
+        draws = rng.integers(0, len(part), size=(BOOTSTRAP_DRAWS, len(part)))  # shared by every predictor
+        losses = {name: log_losses(part[column].to_numpy(), observed) for name, column in PREDICTORS.items()}
+        for name, column in PREDICTORS.items():
+            low, high = np.percentile(losses[name][draws].mean(axis=1), [2.5, 97.5])
+            rows.append({"predictor": name, "level": "decision", "split": split,
+                         **scores(part[column].to_numpy(), observed), "log_loss_low95": low, "log_loss_high95": high})
+            if name != "base rate":
+                gain = losses["base rate"] - losses[name]
+                low, high = np.percentile(gain[draws].mean(axis=1), [2.5, 97.5])
+                gains.append({"predictor": name, "split": split, "n": len(part), "log_loss_gain": gain.mean(),
+                              "gain_low95": low, "gain_high95": high})
+    return OutOfSample(predictions, pd.DataFrame(rows, columns=list(SCORE_COLUMNS)), pd.DataFrame(gains))
+
+
 @dataclass
 class Validation:
-    predictions: pd.DataFrame
-    scores: pd.DataFrame
+    predictions: pd.DataFrame  # the scenario's weights, every scored decision
+    in_sample: pd.DataFrame  # their scores next to the baselines, in sample
+    scores: pd.DataFrame  # out of sample, SCORE_COLUMNS
+    gains: pd.DataFrame
+    out_of_sample: pd.DataFrame
     disputed: pd.DataFrame
     skipped: pd.DataFrame
 
 
-def validate(scenario: Scenario, observed: str | Path) -> Validation:
+def validate(scenario: Scenario, observed: str | Path, ridge: float = RIDGE) -> Validation:
     scored, disputed, skipped = read_observed(observed, scenario)
     if not scored:
         raise InputError(Issue(str(observed), "", "no scored observation of the scenario's states"))
@@ -240,7 +353,9 @@ def validate(scenario: Scenario, observed: str | Path) -> Validation:
         disputed_table = pd.DataFrame({"state": [o.state for o in disputed], "event": [o.event for o in disputed],
                                        "reading": ["accepted/applied" if o.observed else "not accepted" for o in disputed],
                                        "p_model": np.where([o.observed for o in disputed], q, 1 - q)})
-    return Validation(table, pd.DataFrame(rows), disputed_table, pd.DataFrame(skipped))
+    held_out = out_of_sample(scenario, scored, ridge)
+    return Validation(table, pd.DataFrame(rows), held_out.scores, held_out.gains, held_out.predictions,
+                      disputed_table, pd.DataFrame(skipped))
 
 
 @dataclass
@@ -257,10 +372,13 @@ def _fit(predictor: Predictor, y: np.ndarray, start: np.ndarray, prior: np.ndarr
         return float(-np.mean(y[rows] * np.log(p) + (1 - y[rows]) * np.log(1 - p)) + ridge * np.sum((w - prior) ** 2))
 
     bounds = [(0.0, 20.0)] * len(start)
-    return minimize(loss, start, method="L-BFGS-B", bounds=bounds, options={"maxiter": 200}).x
+    # One BLAS thread: on problems this small, more threads only wait for each other, and on a busy
+    # machine that made each optimiser step 50 times slower.
+    with threadpool_limits(1):
+        return minimize(loss, start, method="L-BFGS-B", bounds=bounds, options={"maxiter": 200}).x
 
 
-def calibrate(scenario: Scenario, observed: str | Path, ridge: float = 0.01) -> Calibration:
+def calibrate(scenario: Scenario, observed: str | Path, ridge: float = RIDGE) -> Calibration:
     """Maximum-likelihood decision weights (ridge-penalised toward the scenario's), with the
     leave-one-out log-loss of the model and of the baselines."""
     scored, _, _ = read_observed(observed, scenario)

@@ -2,15 +2,19 @@
 
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 import sim
 from sim.cli import main
-from sim.validate import read_observed, validate
+from sim.inputs import INDICATORS, scenario_at
+from sim.results import table_bytes
+from sim.validate import SCORE_COLUMNS, TIME_CUT, folds, indicator_features, read_observed, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUND = ROOT / "scenarios" / "brics_2024_round.yaml"
@@ -27,18 +31,77 @@ def test_the_round_scenario_is_built_from_the_data_files():
     assert observed_states <= set(scenario.states)
 
 
+@cache
+def validation():
+    return validate(sim.load_scenario(ROUND), OBSERVED)
+
+
 def test_validate_prints_model_and_baselines_over_twenty_states(tmp_path, capsys):
     assert main(["validate", str(ROUND), "--observed", str(OBSERVED), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    for predictor in ("model", "base rate", "every invitee accepts"):
+    for predictor in ("model", "base rate", "every invitee accepts", "logistic regression"):
         assert predictor in out
-    scores = pd.read_csv(tmp_path / "scores.csv")
-    assert set(scores.columns) >= {"predictor", "n", "accuracy", "log_loss", "brier"}
+    in_sample = pd.read_csv(tmp_path / "in_sample.csv")
+    assert set(in_sample.columns) >= {"predictor", "n", "accuracy", "log_loss", "brier"}
+    # Same scenario, same data: the same bytes, bootstrap intervals included.
+    assert (tmp_path / "scores.csv").read_bytes() == table_bytes(validation().scores)
+    assert (tmp_path / "gains.csv").read_bytes() == table_bytes(validation().gains)
     predictions = pd.read_csv(tmp_path / "predictions.csv")
     assert predictions.state.nunique() >= 20
     assert predictions.p_model.between(0, 1).all()
     assert ((predictions.observed == 1) == (predictions.p_of_observed == predictions.p_model)).all()
     assert (tmp_path / "reliability.png").stat().st_size > 1000
+
+
+def test_scores_put_the_model_beside_both_baselines_under_both_splits():
+    scores = validation().scores
+    assert tuple(scores.columns) == SCORE_COLUMNS
+    assert set(zip(scores.predictor, scores.split)) == {(p, s) for p in ("model", "model, hand-set weights",
+                                                                         "base rate", "logistic regression")
+                                                        for s in ("leave-one-state-out", "time")}
+    assert (scores.level == "decision").all()
+    predictions = validation().predictions
+    n = scores.set_index("split").n
+    assert (n["leave-one-state-out"] == len(predictions)).all()
+    assert (n["time"] == (predictions.month > TIME_CUT).sum()).all()
+    assert (scores.log_loss_low95 < scores.log_loss).all() and (scores.log_loss < scores.log_loss_high95).all()
+    assert scores[["brier", "accuracy"]].apply(lambda c: c.between(0, 1)).all().all()
+    # The gains are the paired differences of the same per-decision losses.
+    gains = validation().gains.set_index(["predictor", "split"])
+    by = scores.set_index(["predictor", "split"]).log_loss
+    for (predictor, split), row in gains.iterrows():
+        assert row.log_loss_gain == pytest.approx(by[("base rate", split)] - by[(predictor, split)])
+        assert row.gain_low95 < row.log_loss_gain < row.gain_high95
+
+
+def test_no_fold_sees_what_it_predicts():
+    scored, _, _ = read_observed(OBSERVED, sim.load_scenario(ROUND))
+    by_state = folds(scored, "leave-one-state-out")
+    assert len(by_state) == len({o.state for o in scored})
+    assert sorted(k for _, test in by_state for k in test) == list(range(len(scored)))
+    for train, test in by_state:
+        assert not {scored[k].state for k in train} & {scored[k].state for k in test}
+    [(train, test)] = folds(scored, "time")
+    assert max(scored[k].month for k in train) <= TIME_CUT < min(scored[k].month for k in test)
+    assert len(train) + len(test) == len(scored)
+    # The base rate of a held-out state is the rate of the others' decisions, its own left out.
+    held_out = validation().out_of_sample.query("split == 'leave-one-state-out'")
+    y = held_out.observed
+    for state, rows in held_out.groupby("state"):
+        others = y[held_out.state != state]
+        assert rows.p_base_rate.iloc[0] == pytest.approx(others.mean())
+
+
+def test_the_logistic_baseline_reads_the_indicators_the_model_reads():
+    scenario = sim.load_scenario(ROUND)
+    scored, _, _ = read_observed(OBSERVED, scenario)
+    features = indicator_features(scenario, scored)
+    assert features.shape == (len(scored), len(INDICATORS) + 1)
+    assert not np.isnan(features).any()
+    belarus = next(k for k, o in enumerate(scored) if o.state == "Belarus")
+    then = scenario_at(scenario, scored[belarus].month).states["Belarus"].indicators
+    assert features[belarus, INDICATORS.index("sanctions")] == then.sanctions.value
+    assert list(features[:, -1]) == [float(o.decision == "invitation") for o in scored]
 
 
 def test_disputed_and_bloc_decisions_are_not_scored_as_facts():
@@ -55,7 +118,7 @@ def test_disputed_and_bloc_decisions_are_not_scored_as_facts():
 
 def test_an_offer_in_hand_is_more_readily_taken_than_sought():
     """Accepting an invitation costs no accession friction, so P(accept) exceeds P(apply)."""
-    result = validate(sim.load_scenario(ROUND), OBSERVED).predictions.set_index(["state", "decision"])
+    result = validation().predictions.set_index(["state", "decision"])
     for state in ("Malaysia", "Thailand", "Bolivia"):
         assert result.loc[(state, "invitation"), "p_model"] > result.loc[(state, "application"), "p_model"]
 
