@@ -133,8 +133,10 @@ def _parser() -> argparse.ArgumentParser:
     calibrate = commands.add_parser(
         "calibrate", help="estimate the decision weights from observed decisions",
         description="Maximum-likelihood decision weights (scipy.optimize, ridge-penalised toward the "
-        "scenario's) with leave-one-out cross-validation. Reports in-sample and out-of-sample log-loss "
-        "next to the baselines and writes a calibrated scenario that extends the original.")
+        "scenario's) with leave-one-out cross-validation. Fits only the weights the decisions inform: a weight "
+        "no decision carries, or along which the likelihood is flat at the fit, keeps the scenario's value; "
+        "prints each weight's status and the Hessian's eigenvalues at the fit. Reports in-sample and "
+        "out-of-sample log-loss next to the baselines and writes a calibrated scenario that extends the original.")
     _observed_arguments(calibrate)
     calibrate.add_argument("--out", type=Path, help="calibrated scenario file (default: "
                            "results/calibration/<scenario name>_calibrated.yaml)")
@@ -369,6 +371,11 @@ def _calibrate(args) -> int:
     result = calibrate(scenario, args.observed, ridge=_ridge(args.ridge))
     print(result.scores.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print("calibrated weights: " + ", ".join(f"{k} {v:.3f}" for k, v in result.weights.items()))
+    print("identification: each weight, and the curvature of the log-likelihood along it at the fit")
+    print(result.identification.terms.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print("the Hessian's eigenvalues over the estimated weights, smallest first (relative: to the largest)")
+    print(result.identification.spectrum.to_string(index=False, formatters={
+        "eigenvalue": lambda v: f"{v:.3g}", "relative": lambda v: f"{v:.1e}"}))
     write_file(target, calibrated_scenario_text(scenario_path, target, result, scenario).encode("utf-8"))
     print(f"wrote {target}")
     return 0

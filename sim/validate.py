@@ -295,7 +295,7 @@ def out_of_sample(scenario: Scenario, scored: list[Observation], ridge: float = 
     tables = []
     for split in SPLITS:
         for train, test in folds(scored, split):
-            weights = _fit(predictor, y, hand_set, hand_set, ridge, train)
+            weights, _ = estimate_weights(predictor, y, hand_set, ridge, train)
             tables.append(pd.DataFrame({
                 "split": split, "state": [scored[k].state for k in test], "event": [scored[k].event for k in test],
                 "month": [scored[k].month for k in test], "observed": y[test],
@@ -358,29 +358,142 @@ def validate(scenario: Scenario, observed: str | Path, ridge: float = RIDGE) -> 
                       disputed_table, pd.DataFrame(skipped))
 
 
+def fixed_terms(predictor: Predictor) -> dict[str, str]:
+    """The weights no scored decision can inform, each with the reason; the others are estimated.
+
+    A term informs the fit only through what it adds to an option over staying outside, on the
+    options open at each decision. A term that adds nothing at every decision leaves the
+    likelihood flat in its weight; one that adds, at every decision, a fixed multiple of what an
+    earlier term adds enters identically, so only their weighted sum is informed: the earlier
+    term carries it and the later one is held at the scenario's value.
+    """
+    relative = (predictor.terms - predictor.terms[:, :, :1]) * predictor.available[:, None, :]
+    columns = relative.transpose(1, 0, 2).reshape(len(d.TERMS), -1)
+    norms = np.linalg.norm(columns, axis=1)
+    fixed: dict[str, str] = {}
+    for j, term in enumerate(d.TERMS):
+        if norms[j] < 1e-12:
+            fixed[term] = "no scored decision carries it"
+            continue
+        for i in range(j):
+            if d.TERMS[i] not in fixed and abs(columns[i] @ columns[j]) / (norms[i] * norms[j]) > 1 - 1e-9:
+                fixed[term] = f"enters as {d.TERMS[i]} does (merged into it)"
+                break
+    return fixed
+
+
+FLAT = 1e-4
+"""A direction of the weights along which the likelihood's curvature is below this share of the
+largest is not informed by the decisions."""
+
+
+def _free(fixed: dict[str, str]) -> np.ndarray:
+    return np.array([term not in fixed for term in d.TERMS])
+
+
+def _negative_log_likelihood(predictor: Predictor, y: np.ndarray, weights: np.ndarray, rows: np.ndarray) -> float:
+    return float(log_losses(predictor.predict(weights)[rows], y[rows]).sum())
+
+
+def hessian(predictor: Predictor, y: np.ndarray, weights: np.ndarray, free: np.ndarray, rows: np.ndarray,
+            step: float = 1e-3) -> np.ndarray:
+    """Central-difference Hessian of the negative log-likelihood (unpenalised) of the decisions
+    `rows`, in the free weights."""
+    index = np.flatnonzero(free)
+    h = np.empty((len(index), len(index)))
+    for a, i in enumerate(index):
+        for b, j in enumerate(index[a:], start=a):
+            total = 0.0
+            for si, sj, sign in ((1, 1, 1), (1, -1, -1), (-1, 1, -1), (-1, -1, 1)):
+                w = weights.copy()
+                w[i] += si * step
+                w[j] += sj * step
+                total += sign * _negative_log_likelihood(predictor, y, w, rows)
+            h[a, b] = h[b, a] = total / (4 * step * step)
+    return h
+
+
+def _direction(vector: np.ndarray, names: list[str]) -> str:
+    """An eigenvector as its loadings of at least 0.3, largest first and positive."""
+    vector = vector * np.sign(vector[np.argmax(np.abs(vector))])
+    return " ".join(f"{vector[k]:+.2f} {names[k]}" for k in np.argsort(-np.abs(vector)) if abs(vector[k]) >= 0.3)
+
+
+def _fit(predictor: Predictor, y: np.ndarray, start: np.ndarray, prior: np.ndarray, ridge: float,
+         rows: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """Penalised maximum likelihood over the free weights; the others keep the scenario's values."""
+
+    def loss(v: np.ndarray) -> float:
+        w = prior.copy()
+        w[free] = v
+        p = np.clip(predictor.predict(w)[rows], CLIP, 1 - CLIP)
+        return float(-np.mean(y[rows] * np.log(p) + (1 - y[rows]) * np.log(1 - p)) + ridge * np.sum((w - prior) ** 2))
+
+    bounds = [(0.0, 20.0)] * int(free.sum())
+    # One BLAS thread: on problems this small, more threads only wait for each other, and on a busy
+    # machine that made each optimiser step 50 times slower.
+    with threadpool_limits(1):
+        fitted = prior.copy()
+        fitted[free] = minimize(loss, start[free], method="L-BFGS-B", bounds=bounds, options={"maxiter": 200}).x
+        return fitted
+
+
+def estimate_weights(predictor: Predictor, y: np.ndarray, prior: np.ndarray, ridge: float,
+                     rows: np.ndarray) -> tuple[np.ndarray, dict[str, str]]:
+    """The fitted weights on the decisions `rows`, and the weights held at the scenario's values,
+    each with the reason: those `fixed_terms` finds no decision informs, then, one at a time, the
+    weight that loads most on a direction along which the likelihood at the fit is flat (`FLAT`),
+    refitting after each."""
+    fixed = fixed_terms(predictor)
+    while True:
+        free = _free(fixed)
+        fitted = _fit(predictor, y, prior, prior, ridge, rows, free)
+        values, vectors = np.linalg.eigh(hessian(predictor, y, fitted, free, rows))
+        if values[0] >= FLAT * values[-1] or free.sum() == 1:
+            return fitted, fixed
+        names = [term for term in d.TERMS if term not in fixed]
+        weakest = names[int(np.argmax(np.abs(vectors[:, 0])))]
+        fixed[weakest] = (f"the likelihood is flat along {_direction(vectors[:, 0], names)} "
+                          f"(curvature {values[0] / values[-1]:.1e} of the largest)")
+
+
+@dataclass
+class Identification:
+    terms: pd.DataFrame  # term, status, hand_set, fitted, curvature
+    spectrum: pd.DataFrame  # eigenvalue, relative, direction: smallest first
+
+
+def identification(predictor: Predictor, y: np.ndarray, prior: np.ndarray, fitted: np.ndarray,
+                   fixed: dict[str, str]) -> Identification:
+    """Which weights the decisions inform, and how well: the spectrum of the Hessian of the
+    negative log-likelihood at the fit, over the estimated weights. A small eigenvalue is a
+    combination of weights (its eigenvector) along which the likelihood is nearly flat."""
+    free = _free(fixed)
+    h = hessian(predictor, y, fitted, free, np.arange(len(y)))
+    names = [term for term in d.TERMS if term not in fixed]
+    curvature = dict(zip(names, np.diag(h)))
+    terms = pd.DataFrame({
+        "term": d.TERMS,
+        "status": ["fixed: " + fixed[t] if t in fixed else
+                   "estimated, at its bound 0" if f <= 1e-8 else "estimated" for t, f in zip(d.TERMS, fitted)],
+        "hand_set": prior, "fitted": fitted, "curvature": [curvature.get(t, 0.0) for t in d.TERMS]})
+    values, vectors = np.linalg.eigh(h)
+    spectrum = pd.DataFrame({"eigenvalue": values, "relative": values / values.max(),
+                             "direction": [_direction(v, names) for v in vectors.T]})
+    return Identification(terms, spectrum)
+
+
 @dataclass
 class Calibration:
     weights: dict[str, float]
     scores: pd.DataFrame
     predictions: pd.DataFrame
-
-
-def _fit(predictor: Predictor, y: np.ndarray, start: np.ndarray, prior: np.ndarray, ridge: float,
-         rows: np.ndarray) -> np.ndarray:
-    def loss(w: np.ndarray) -> float:
-        p = np.clip(predictor.predict(w)[rows], CLIP, 1 - CLIP)
-        return float(-np.mean(y[rows] * np.log(p) + (1 - y[rows]) * np.log(1 - p)) + ridge * np.sum((w - prior) ** 2))
-
-    bounds = [(0.0, 20.0)] * len(start)
-    # One BLAS thread: on problems this small, more threads only wait for each other, and on a busy
-    # machine that made each optimiser step 50 times slower.
-    with threadpool_limits(1):
-        return minimize(loss, start, method="L-BFGS-B", bounds=bounds, options={"maxiter": 200}).x
+    identification: Identification
 
 
 def calibrate(scenario: Scenario, observed: str | Path, ridge: float = RIDGE) -> Calibration:
     """Maximum-likelihood decision weights (ridge-penalised toward the scenario's), with the
-    leave-one-out log-loss of the model and of the baselines."""
+    leave-one-out log-loss of the model and of the baselines, and the identification check."""
     scored, _, _ = read_observed(observed, scenario)
     if len(scored) < 3:
         raise InputError(Issue(str(observed), "", "too few scored observations to calibrate"))
@@ -388,10 +501,10 @@ def calibrate(scenario: Scenario, observed: str | Path, ridge: float = RIDGE) ->
     predictor = Predictor(scenario, scored, scored)
     prior = scenario_weights(scenario)
     everything = np.arange(len(y))
-    fitted = _fit(predictor, y, prior, prior, ridge, everything)
+    fitted, fixed = estimate_weights(predictor, y, prior, ridge, everything)
     out_of_sample = np.empty(len(y))
     for k in everything:
-        w = _fit(predictor, y, fitted, prior, ridge, everything[everything != k])
+        w, _ = estimate_weights(predictor, y, prior, ridge, everything[everything != k])
         out_of_sample[k] = predictor.predict(w)[k]
     in_sample = predictor.predict(fitted)
     rows = [
@@ -403,7 +516,8 @@ def calibrate(scenario: Scenario, observed: str | Path, ridge: float = RIDGE) ->
              for name, q in baselines(scored, y, leave_one_out=True).items()]
     predictions = pd.DataFrame({"state": [o.state for o in scored], "event": [o.event for o in scored],
                                 "observed": y, "p_in_sample": in_sample, "p_leave_one_out": out_of_sample})
-    return Calibration(dict(zip(d.TERMS, map(float, fitted))), pd.DataFrame(rows), predictions)
+    return Calibration(dict(zip(d.TERMS, map(float, fitted))), pd.DataFrame(rows), predictions,
+                       identification(predictor, y, prior, fitted, fixed))
 
 
 def calibrated_scenario_text(scenario_path: Path, target: Path, calibration: Calibration, scenario: Scenario) -> str:
@@ -419,8 +533,10 @@ def calibrated_scenario_text(scenario_path: Path, target: Path, calibration: Cal
         "name": f"{scenario.name}_calibrated",
         "title": f"{scenario.title or scenario.name}, with calibrated decision weights",
         "assumptions": [
-            "Decision weights estimated by maximum likelihood (alignsim calibrate) on the observed decisions; "
-            f"leave-one-out log-loss {loo.log_loss:.3f} over {int(loo.n)} decisions.",
+            ("Decision weights estimated by maximum likelihood (alignsim calibrate) on the observed decisions; "
+             f"leave-one-out log-loss {loo.log_loss:.3f} over {int(loo.n)} decisions."),
+            *[f"{row.term} is held at the original scenario's value: {row.status.removeprefix('fixed: ')}."
+              for row in calibration.identification.terms.itertuples() if row.status.startswith("fixed")],
         ],
         "decision": {"switching_cost": round(calibration.weights["switching_cost"], 6), "weights": weights},
     }

@@ -180,6 +180,50 @@ def gains_table() -> str:
                      if predictor != "base rate")
 
 
+def _loadings(direction: str) -> list[tuple[str, str]]:
+    """(loading, term) pairs of a direction as `sim.validate` writes it."""
+    return re.findall(r"([+-]\d+\.\d\d) (\w+)", direction)
+
+
+def flat_directions():
+    terms = calibration().identification.terms.set_index("term").status
+    return {f"{term}_{other}": loading for term in ("patron_pressure", "diversification")
+            for loading, other in _loadings(terms[term])}
+
+
+def flat_text() -> str:
+    terms = calibration().identification.terms.set_index("term").status
+    return " and ".join(" ".join(f"{{{term}_{other}}} {other}" for _, other in _loadings(terms[term]))
+                        + f" (for {term.replace('_', ' ')})" for term in ("patron_pressure", "diversification")) + "."
+
+
+def short_status(status: str) -> str:
+    return status.split(" along ")[0]
+
+
+def identification_values():
+    ident = calibration().identification
+    values = {}
+    for row in ident.terms.itertuples():
+        values |= {f"{row.term}_hand": two(row.hand_set), f"{row.term}_fitted": two(row.fitted),
+                   f"{row.term}_curv": three(row.curvature)}
+    for k, row in enumerate(ident.spectrum.itertuples()):
+        values |= {f"e{k}": f"{row.eigenvalue:.4f}", f"e{k}_rel": f"{row.relative:.5f}"}
+        values |= {f"e{k}_{term}": loading for loading, term in _loadings(row.direction)}
+    return values
+
+
+def identification_terms_table() -> str:
+    return "\n".join(f"| {row.term} | {short_status(row.status)} | {{{row.term}_hand}} | {{{row.term}_fitted}} | "
+                     f"{{{row.term}_curv}} |" for row in calibration().identification.terms.itertuples())
+
+
+def spectrum_table() -> str:
+    return "\n".join(f"| {{e{k}}} | {{e{k}_rel}} | "
+                     + " ".join(f"{{e{k}_{term}}} {term}" for _, term in _loadings(row.direction)) + " |"
+                     for k, row in enumerate(calibration().identification.spectrum.itertuples()))
+
+
 def calibrated_weights():
     return {name: two(value) for name, value in calibration().weights.items()}
 
@@ -309,6 +353,9 @@ CLAIMS = {
         default_scores),
     "validation_out_of_sample": Claim(VALIDATION, out_of_sample_table(), out_of_sample_scores),
     "validation_gains": Claim(VALIDATION, gains_table(), out_of_sample_scores),
+    "validation_flat": Claim(VALIDATION, flat_text(), flat_directions),
+    "validation_identification": Claim(VALIDATION, identification_terms_table(), identification_values),
+    "validation_spectrum": Claim(VALIDATION, spectrum_table(), identification_values),
     "validation_reliability": Claim(VALIDATION, "of the {count} decisions given under 0.25, {share}% came true",
                                     reliability_low),
     "validation_calibrated_table": Claim(
@@ -325,11 +372,11 @@ CLAIMS = {
                                "{base_right} of {n2})", out_of_sample_margin),
     "validation_negatives": Claim(VALIDATION, "rests on {n} decisions, {negative} of them negative", scored_counts),
     "validation_weights": Claim(VALIDATION, "sanction relief {sanction_relief}, Western exposure {western_exposure}, "
-                                "Western threat {western_threat} (unchanged), patron pressure {patron_pressure}, "
-                                "refusal retaliation {refusal_retaliation} (unchanged), diversification "
-                                "{diversification}, autonomy {autonomy}, bloc benefits {bloc_benefits}, accession "
-                                "friction {accession_friction}, substitutes {substitutes}, peer influence "
-                                "{peer_influence} (unchanged), switching cost {switching_cost}.", calibrated_weights),
+                                "Western threat {western_threat} (fixed), patron pressure {patron_pressure} (fixed), "
+                                "refusal retaliation {refusal_retaliation} (fixed), diversification "
+                                "{diversification} (fixed), autonomy {autonomy}, bloc benefits {bloc_benefits}, "
+                                "accession friction {accession_friction}, substitutes {substitutes}, peer influence "
+                                "{peer_influence} (fixed), switching cost {switching_cost}.", calibrated_weights),
     "validation_calibrated_outcomes": Claim(VALIDATION, "Belarus seeks membership in {belarus}% of replications and "
                                             "ends a partner or member in {belarus_held}%; Kazakhstan in {kazakhstan}%. "
                                             "The counterfactuals still move the expected way (Belarus with sanctions "
@@ -343,16 +390,13 @@ CLAIMS = {
                                    "Bolivia's applications ({bangladesh}, {bolivia}), Armenia's non-application "
                                    "({armenia} to apply) and Algeria's silence on the Kazan list ({algeria}).",
                                    worst_out_of_sample),
-    "validation_dependence_weights": Claim(
-        VALIDATION, "their estimates ({patron}, {diversification}, {autonomy}) are weakly identified",
-        lambda: {term: three(calibration().weights[name]) for term, name in
-                 (("patron", "patron_pressure"), ("diversification", "diversification"), ("autonomy", "autonomy"))}),
     "validation_missing": Claim(VALIDATION, "**Missing indicators**: {filled} of {cells} indicator values are filled",
                                 lambda: {**filled_in_round(), "cells": data_counts()["cells"]}),
     "validation_disputed": Claim(VALIDATION, "model gives Kazakhstan {kazakhstan} of accepting partnership under the "
                                  "default weights, that is, it sides with Tokayev's reading, and Saudi Arabia {saudi} "
                                  "of accepting membership", disputed),
-    "validation_too_few": Claim(VALIDATION, "- {n} decisions, {negative} negative, cannot support", scored_counts),
+    "validation_too_few": Claim(VALIDATION, "- {n} decisions, {negative} negative, inform seven of the twelve weights",
+                                scored_counts),
     "model_room": Claim(MODEL, "In the Kazan epoch (2024-10) of the bundled single-state scenarios, R = {belarus} for "
                         "Belarus and {kazakhstan} for Kazakhstan.", room_for_manoeuvre),
     "model_worked_example": Claim(
@@ -440,6 +484,34 @@ def test_the_out_of_sample_comparisons_in_words_hold():
     assert log_loss[("logistic regression", "leave-one-state-out")] < log_loss[("model", "leave-one-state-out")]
     assert log_loss[("base rate", "time")] < log_loss[("logistic regression", "time")]
     assert log_loss[("model", "time")] < log_loss[("logistic regression", "time")]
+
+
+def test_the_identification_in_words_holds():
+    """docs/validation.md, "Identification": which weights are fixed and why, and what the spectrum shows."""
+    guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
+    status = calibration().identification.terms.set_index("term").status
+    for term in ("western_threat", "refusal_retaliation", "peer_influence"):
+        assert f"**{term}**: no scored decision carries it" in guide
+        assert status[term] == "fixed: no scored decision carries it"
+    assert "**patron_pressure** and **diversification**: the likelihood is flat along a direction each dominates" in guide
+    for term in ("patron_pressure", "diversification"):
+        assert status[term].startswith("fixed: the likelihood is flat along")
+    assert status.str.startswith("fixed").sum() == 5
+    assert "No two terms of the present model enter identically" in guide
+    assert not status.str.contains("enters as").any()
+    assert "inform seven of the twelve weights" in guide
+    spectrum = calibration().identification.spectrum
+    assert ("So the decisions inform about two combinations well (the cost of asking: switching cost and "
+            "accession friction)") in guide
+    for row in spectrum.tail(2).itertuples():
+        assert {term for _, term in _loadings(row.direction)[:2]} == {"switching_cost", "accession_friction"}
+    assert (spectrum.relative.iloc[:-2] < 0.01).all()
+    assert "**sanction relief, autonomy and bloc benefits trade off along the flattest direction**" in guide
+    assert {term for _, term in _loadings(spectrum.direction.iloc[0])} == {"sanction_relief", "autonomy",
+                                                                           "bloc_benefits"}
+    assert "and Western exposure against substitutes along another" in guide
+    assert any([term for _, term in _loadings(d)] == ["western_exposure", "substitutes"] for d in spectrum.direction)
+    assert "Switching cost sits at its bound 0" in guide and status["switching_cost"] == "estimated, at its bound 0"
 
 
 def test_a_changed_figure_is_caught():

@@ -12,9 +12,26 @@ import yaml
 
 import sim
 from sim.cli import main
+from sim.decision import TERMS
 from sim.inputs import INDICATORS, scenario_at
 from sim.results import table_bytes
-from sim.validate import SCORE_COLUMNS, TIME_CUT, folds, indicator_features, read_observed, validate
+from sim.validate import (
+    FLAT,
+    RIDGE,
+    SCORE_COLUMNS,
+    TIME_CUT,
+    Predictor,
+    _fit,
+    _free,
+    calibrate,
+    fixed_terms,
+    folds,
+    indicator_features,
+    log_losses,
+    read_observed,
+    scenario_weights,
+    validate,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUND = ROOT / "scenarios" / "brics_2024_round.yaml"
@@ -34,6 +51,11 @@ def test_the_round_scenario_is_built_from_the_data_files():
 @cache
 def validation():
     return validate(sim.load_scenario(ROUND), OBSERVED)
+
+
+@cache
+def calibration():
+    return calibrate(sim.load_scenario(ROUND), OBSERVED)
 
 
 def test_validate_prints_model_and_baselines_over_twenty_states(tmp_path, capsys):
@@ -102,6 +124,44 @@ def test_the_logistic_baseline_reads_the_indicators_the_model_reads():
     then = scenario_at(scenario, scored[belarus].month).states["Belarus"].indicators
     assert features[belarus, INDICATORS.index("sanctions")] == then.sanctions.value
     assert list(features[:, -1]) == [float(o.decision == "invitation") for o in scored]
+
+
+def test_weights_no_decision_informs_are_fixed_and_identical_terms_merged():
+    scenario = sim.load_scenario(ROUND)
+    scored, _, _ = read_observed(OBSERVED, scenario)
+    predictor = Predictor(scenario, scored, scored)
+    assert fixed_terms(predictor) == {term: "no scored decision carries it"
+                                      for term in ("western_threat", "refusal_retaliation", "peer_influence")}
+    # A term that adds twice what an earlier one adds, at every decision, enters identically.
+    substitutes, friction = TERMS.index("substitutes"), TERMS.index("accession_friction")
+    predictor.terms[:, substitutes] = 2.0 * predictor.terms[:, friction]
+    assert fixed_terms(predictor)["substitutes"] == "enters as accession_friction does (merged into it)"
+    assert "accession_friction" not in fixed_terms(predictor)
+
+
+def test_calibration_fits_only_what_the_likelihood_is_curved_in():
+    result = calibration()
+    ident = result.identification
+    hand_set = dict(zip(TERMS, scenario_weights(sim.load_scenario(ROUND))))
+    fixed = ident.terms[ident.terms.status.str.startswith("fixed")]
+    assert len(fixed) >= 3
+    for row in fixed.itertuples():
+        assert result.weights[row.term] == hand_set[row.term] and row.curvature == 0
+    estimated = ident.terms[~ident.terms.status.str.startswith("fixed")]
+    assert len(ident.spectrum) == len(estimated)
+    assert (ident.spectrum.relative >= FLAT).all() and ident.spectrum.relative.iloc[-1] == 1
+    assert (estimated.curvature > 0).all()
+    # Fixing the weights the likelihood is flat in costs almost nothing: freeing them again improves
+    # the log-likelihood of all 39 decisions by less than 0.1 in total.
+    assert fixed.status.str.contains("flat along").any()
+    scenario = sim.load_scenario(ROUND)
+    scored, _, _ = read_observed(OBSERVED, scenario)
+    predictor = Predictor(scenario, scored, scored)
+    y, rows, prior = np.array([o.observed for o in scored]), np.arange(len(scored)), scenario_weights(scenario)
+    freed = _fit(predictor, y, prior, prior, RIDGE, rows, _free(fixed_terms(predictor)))
+    fitted = np.array([result.weights[term] for term in TERMS])
+    loss = log_losses(predictor.predict(fitted), y).sum()
+    assert abs(loss - log_losses(predictor.predict(freed), y).sum()) < 0.1
 
 
 def test_disputed_and_bloc_decisions_are_not_scored_as_facts():
