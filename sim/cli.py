@@ -120,7 +120,9 @@ def _parser() -> argparse.ArgumentParser:
         "training decisions, the model with the scenario's weights, the base rate and a logistic regression "
         "on the same indicators: log-loss with a 95%% paired-bootstrap interval, Brier score, accuracy "
         "(scores.csv), each predictor's log-loss gain over the base rate with its interval (gains.csv) and "
-        "every held-out prediction (out_of_sample.csv). In sample, the scenario's weights next to the base "
+        "every held-out prediction (out_of_sample.csv). At the simulation level, leaving one state out, "
+        "each undisputed state's status at the end of 2025 as the simulation gives it, next to the same "
+        "baselines (scores.csv, statuses.csv). In sample, the scenario's weights next to the base "
         "rate and 'every invitee accepts' (in_sample.csv, predictions.csv). Also writes disputed.csv "
         "(readings not scored), skipped.csv (rows not scored: the bloc's choices, states not in the scenario) "
         "and a reliability figure (reliability.png, .pdf, .svg) into --out, all at once.")
@@ -327,7 +329,7 @@ def _validate(args) -> int:
     result = validate(scenario, args.observed, ridge=_ridge(args.ridge))
     files = {f"{name}.csv": table_bytes(table) for name, table in (
         ("predictions", result.predictions), ("in_sample", result.in_sample), ("scores", result.scores),
-        ("gains", result.gains), ("out_of_sample", result.out_of_sample),
+        ("gains", result.gains), ("out_of_sample", result.out_of_sample), ("statuses", result.statuses),
         ("disputed", result.disputed), ("skipped", result.skipped))}
     figure = reliability(result.predictions)
     files.update({f"reliability.{fmt}": figure_bytes(figure, fmt) for fmt in ("png", "pdf", "svg")})
@@ -341,8 +343,8 @@ def _validate(args) -> int:
     print(result.scores.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print("log-loss gain over the base rate (positive: better):")
     print(result.gains.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print(f"wrote {out}/: predictions.csv, in_sample.csv, scores.csv, gains.csv, out_of_sample.csv, disputed.csv, "
-          "skipped.csv, reliability.png/.pdf/.svg")
+    print(f"wrote {out}/: predictions.csv, in_sample.csv, scores.csv, gains.csv, out_of_sample.csv, statuses.csv, "
+          "disputed.csv, skipped.csv, reliability.png/.pdf/.svg")
     return 0
 
 

@@ -280,22 +280,108 @@ class OutOfSample:
     predictions: pd.DataFrame  # one row per split and predicted decision, one column per predictor
     scores: pd.DataFrame  # SCORE_COLUMNS
     gains: pd.DataFrame  # each predictor's log-loss gain over the base rate, with its paired interval
+    statuses: pd.DataFrame  # the simulation level: each state's observed and predicted status at SIMULATED_MONTH
 
 
 PREDICTORS = {"model": "p_model", "model, hand-set weights": "p_hand_set", "base rate": "p_base_rate",
               "logistic regression": "p_logistic"}
+SIMULATED_MONTH = "2025-12"
+"""The simulation level scores each state's status at the end of this month."""
+SIMULATION_REPLICATIONS = 30
+SIMULATION_SEED = 1
 
 
-def out_of_sample(scenario: Scenario, scored: list[Observation], ridge: float = RIDGE) -> OutOfSample:
-    """Every predictor fitted on each fold's training decisions and scored on its predicted ones."""
+def _score_rows(level: str, split: str, losses: dict[str, np.ndarray], metrics: dict[str, dict],
+                rng: np.random.Generator) -> tuple[list[dict], list[dict]]:
+    """Score rows and gains over the base rate of one level and split, with intervals from one set
+    of bootstrap resamples of the predicted items, shared by every predictor (paired)."""
+    n = len(losses["base rate"])
+    draws = rng.integers(0, n, size=(BOOTSTRAP_DRAWS, n))
+    rows, gains = [], []
+    for name, loss in losses.items():
+        low, high = np.percentile(loss[draws].mean(axis=1), [2.5, 97.5])
+        rows.append({"predictor": name, "level": level, "split": split, **metrics[name],
+                     "log_loss_low95": low, "log_loss_high95": high})
+        if name != "base rate":
+            gain = losses["base rate"] - loss
+            low, high = np.percentile(gain[draws].mean(axis=1), [2.5, 97.5])
+            gains.append({"predictor": name, "level": level, "split": split, "n": n, "log_loss_gain": gain.mean(),
+                          "gain_low95": low, "gain_high95": high})
+    return rows, gains
+
+
+def observed_statuses(scored: list[Observation], disputed: list[Observation]) -> dict[str, int]:
+    """Each undisputed state's status at the end of SIMULATED_MONTH: the highest offer it accepted
+    by then, else outside. A state with a disputed decision has no undisputed status."""
+    contested = {o.state for o in disputed}
+    statuses = {}
+    for obs in scored:
+        if obs.state in contested:
+            continue
+        taken = obs.decision == "invitation" and obs.observed == 1 and obs.month <= SIMULATED_MONTH
+        statuses[obs.state] = max(statuses.get(obs.state, d.OUTSIDE), obs.offer if taken else d.OUTSIDE)
+    return statuses
+
+
+def simulated_status_shares(scenario: Scenario, weights: np.ndarray) -> np.ndarray:
+    """(n_states, 3): P(status at SIMULATED_MONTH) from SIMULATION_REPLICATIONS runs under `weights`,
+    each share smoothed by the Jeffreys prior (half a run per status), so that a status no run
+    reached is improbable, not impossible."""
+    from .run import replication_seeds, run_once
+    from .scenario import with_overrides
+
+    overrides = {("decision.switching_cost" if term == "switching_cost" else f"decision.weights.{term}"): float(w)
+                 for term, w in zip(d.TERMS, weights)}
+    world = with_overrides(scenario, overrides)
+    timeline = compile_timeline(world)
+    step = timeline.dates.index(SIMULATED_MONTH)
+    counts = np.zeros((len(timeline.states), len(d.OPTIONS)))
+    for seed in replication_seeds(SIMULATION_SEED, SIMULATION_REPLICATIONS):
+        status = run_once(world, seed, timeline, record=("status",))["status"][step]
+        counts[np.arange(len(status)), status] += 1
+    return (counts + 0.5) / (SIMULATION_REPLICATIONS + 0.5 * len(d.OPTIONS))
+
+
+def _class_metrics(p: np.ndarray, observed: np.ndarray) -> dict:
+    """Log-loss, Brier score (summed over the statuses) and accuracy of status probabilities."""
+    rows = np.arange(len(observed))
+    truth = np.zeros_like(p)
+    truth[rows, observed] = 1.0
+    return {"n": len(observed), "log_loss": float(-np.log(np.clip(p[rows, observed], CLIP, 1.0)).mean()),
+            "brier": float(((p - truth) ** 2).sum(axis=1).mean()),
+            "accuracy": float((p.argmax(axis=1) == observed).mean())}
+
+
+def _status_logistic(features: np.ndarray, observed: np.ndarray, train: np.ndarray, test: np.ndarray) -> np.ndarray:
+    """The multinomial form of `_logistic`, over the three statuses."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    p = np.full((len(test), len(d.OPTIONS)), CLIP)
+    classes = np.unique(observed[train])
+    if len(classes) < 2:
+        p[:, classes[0]] = 1.0
+        return p
+    fitted = make_pipeline(StandardScaler(), LogisticRegression(C=1.0)).fit(features[train], observed[train])
+    p[:, classes] = fitted.predict_proba(features[test])
+    return p
+
+
+def out_of_sample(scenario: Scenario, scored: list[Observation], disputed: list[Observation],
+                  ridge: float = RIDGE) -> OutOfSample:
+    """Every predictor fitted on each fold's training decisions and scored on its predicted ones,
+    at the decision level under both splits, and at the simulation level leaving one state out."""
     y = np.array([o.observed for o in scored])
     predictor = Predictor(scenario, scored, scored)
     hand_set = scenario_weights(scenario)
     features = indicator_features(scenario, scored)
-    tables = []
+    tables, state_weights = [], {}
     for split in SPLITS:
         for train, test in folds(scored, split):
             weights, _ = estimate_weights(predictor, y, hand_set, ridge, train)
+            if split == "leave-one-state-out":
+                state_weights[scored[test[0]].state] = weights
             tables.append(pd.DataFrame({
                 "split": split, "state": [scored[k].state for k in test], "event": [scored[k].event for k in test],
                 "month": [scored[k].month for k in test], "observed": y[test],
@@ -307,18 +393,36 @@ def out_of_sample(scenario: Scenario, scored: list[Observation], ridge: float = 
     for split in SPLITS:
         part = predictions[predictions.split == split]
         observed = part.observed.to_numpy()
-        draws = rng.integers(0, len(part), size=(BOOTSTRAP_DRAWS, len(part)))  # shared by every predictor
         losses = {name: log_losses(part[column].to_numpy(), observed) for name, column in PREDICTORS.items()}
-        for name, column in PREDICTORS.items():
-            low, high = np.percentile(losses[name][draws].mean(axis=1), [2.5, 97.5])
-            rows.append({"predictor": name, "level": "decision", "split": split,
-                         **scores(part[column].to_numpy(), observed), "log_loss_low95": low, "log_loss_high95": high})
-            if name != "base rate":
-                gain = losses["base rate"] - losses[name]
-                low, high = np.percentile(gain[draws].mean(axis=1), [2.5, 97.5])
-                gains.append({"predictor": name, "split": split, "n": len(part), "log_loss_gain": gain.mean(),
-                              "gain_low95": low, "gain_high95": high})
-    return OutOfSample(predictions, pd.DataFrame(rows, columns=list(SCORE_COLUMNS)), pd.DataFrame(gains))
+        metrics = {name: scores(part[column].to_numpy(), observed) for name, column in PREDICTORS.items()}
+        split_rows, split_gains = _score_rows("decision", split, losses, metrics, rng)
+        rows += split_rows
+        gains += split_gains
+
+    # The simulation level: each undisputed state's status at SIMULATED_MONTH, simulated with the
+    # weights fitted without that state's decisions, against baselines fitted on the other states.
+    statuses = observed_statuses(scored, disputed)
+    names = list(scenario.states)
+    states = [s for s in names if s in statuses]
+    observed = np.array([statuses[s] for s in states])
+    world = _indicator_matrix(scenario_at(scenario, SIMULATED_MONTH))[0][[names.index(s) for s in states]]
+    hand_shares = simulated_status_shares(scenario, hand_set)
+    p = {name: np.empty((len(states), len(d.OPTIONS))) for name in PREDICTORS}
+    everyone = np.arange(len(states))
+    for k, state in enumerate(states):
+        others = everyone[everyone != k]
+        p["model"][k] = simulated_status_shares(scenario, state_weights[state])[names.index(state)]
+        p["model, hand-set weights"][k] = hand_shares[names.index(state)]
+        p["base rate"][k] = np.clip(np.bincount(observed[others], minlength=len(d.OPTIONS)) / len(others), CLIP, 1.0)
+        p["logistic regression"][k] = _status_logistic(world, observed, others, np.array([k]))[0]
+    losses = {name: -np.log(np.clip(q[everyone, observed], CLIP, 1.0)) for name, q in p.items()}
+    metrics = {name: _class_metrics(q, observed) for name, q in p.items()}
+    split_rows, split_gains = _score_rows("simulation", "leave-one-state-out", losses, metrics, rng)
+    status_table = pd.DataFrame({"state": states, "observed": [d.OPTIONS[c] for c in observed],
+                                 **{f"{column}_{option}": p[name][:, j] for name, column in PREDICTORS.items()
+                                    for j, option in enumerate(d.OPTIONS)}})
+    return OutOfSample(predictions, pd.DataFrame(rows + split_rows, columns=list(SCORE_COLUMNS)),
+                       pd.DataFrame(gains + split_gains), status_table)
 
 
 @dataclass
@@ -328,6 +432,7 @@ class Validation:
     scores: pd.DataFrame  # out of sample, SCORE_COLUMNS
     gains: pd.DataFrame
     out_of_sample: pd.DataFrame
+    statuses: pd.DataFrame
     disputed: pd.DataFrame
     skipped: pd.DataFrame
 
@@ -353,9 +458,9 @@ def validate(scenario: Scenario, observed: str | Path, ridge: float = RIDGE) -> 
         disputed_table = pd.DataFrame({"state": [o.state for o in disputed], "event": [o.event for o in disputed],
                                        "reading": ["accepted/applied" if o.observed else "not accepted" for o in disputed],
                                        "p_model": np.where([o.observed for o in disputed], q, 1 - q)})
-    held_out = out_of_sample(scenario, scored, ridge)
+    held_out = out_of_sample(scenario, scored, disputed, ridge)
     return Validation(table, pd.DataFrame(rows), held_out.scores, held_out.gains, held_out.predictions,
-                      disputed_table, pd.DataFrame(skipped))
+                      held_out.statuses, disputed_table, pd.DataFrame(skipped))
 
 
 def fixed_terms(predictor: Predictor) -> dict[str, str]:

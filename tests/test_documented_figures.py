@@ -31,7 +31,7 @@ import pytest
 import sim
 from sim.decision import TERMS
 from sim.inputs import compile_timeline
-from sim.validate import calibrate, validate
+from sim.validate import BOOTSTRAP_DRAWS, SIMULATION_REPLICATIONS, SIMULATION_SEED, calibrate, validate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_documented_outcomes import REPLICATIONS, SEED, summary  # noqa: E402  the same cached runs
@@ -151,33 +151,41 @@ def out_of_sample_margin():
 
 PREDICTOR_TAGS = {"model": "model", "model, hand-set weights": "hand", "base rate": "base",
                   "logistic regression": "logit"}
-SPLIT_TAGS = {"leave-one-state-out": "loso", "time": "time"}
+
+
+LEVEL_SPLITS = {("decision", "leave-one-state-out"): "loso", ("decision", "time"): "time",
+                ("simulation", "leave-one-state-out"): "sim"}
 
 
 def out_of_sample_scores():
     values = {}
     for row in validation().scores.itertuples():
-        tag = f"{PREDICTOR_TAGS[row.predictor]}_{SPLIT_TAGS[row.split]}"
+        tag = f"{PREDICTOR_TAGS[row.predictor]}_{LEVEL_SPLITS[(row.level, row.split)]}"
         values |= {f"{tag}_n": str(int(row.n)), f"{tag}_ll": three(row.log_loss), f"{tag}_low": three(row.log_loss_low95),
                    f"{tag}_high": three(row.log_loss_high95), f"{tag}_brier": three(row.brier),
                    f"{tag}_acc": three(row.accuracy)}
     for row in validation().gains.itertuples():
-        tag = f"{PREDICTOR_TAGS[row.predictor]}_{SPLIT_TAGS[row.split]}"
+        tag = f"{PREDICTOR_TAGS[row.predictor]}_{LEVEL_SPLITS[(row.level, row.split)]}"
         values |= {f"{tag}_gain": three(row.log_loss_gain), f"{tag}_glow": three(row.gain_low95),
                    f"{tag}_ghigh": three(row.gain_high95)}
     return values
 
 
 def out_of_sample_table() -> str:
-    return "\n".join(f"| {predictor} | {split} | {{{p}_{s}_n}} | {{{p}_{s}_ll}} [{{{p}_{s}_low}}, {{{p}_{s}_high}}] | "
-                     f"{{{p}_{s}_brier}} | {{{p}_{s}_acc}} |"
-                     for split, s in SPLIT_TAGS.items() for predictor, p in PREDICTOR_TAGS.items())
+    return "\n".join(f"| {predictor} | {level} | {split} | {{{p}_{s}_n}} | {{{p}_{s}_ll}} [{{{p}_{s}_low}}, "
+                     f"{{{p}_{s}_high}}] | {{{p}_{s}_brier}} | {{{p}_{s}_acc}} |"
+                     for (level, split), s in LEVEL_SPLITS.items() for predictor, p in PREDICTOR_TAGS.items())
 
 
 def gains_table() -> str:
-    return "\n".join(f"| {predictor} | {split} | {{{p}_{s}_gain}} [{{{p}_{s}_glow}}, {{{p}_{s}_ghigh}}] |"
-                     for split, s in SPLIT_TAGS.items() for predictor, p in PREDICTOR_TAGS.items()
+    return "\n".join(f"| {predictor} | {level} | {split} | {{{p}_{s}_gain}} [{{{p}_{s}_glow}}, {{{p}_{s}_ghigh}}] |"
+                     for (level, split), s in LEVEL_SPLITS.items() for predictor, p in PREDICTOR_TAGS.items()
                      if predictor != "base rate")
+
+
+def simulation_setup():
+    return {"n": str(len(validation().statuses)), "replications": str(SIMULATION_REPLICATIONS),
+            "seed": str(SIMULATION_SEED)}
 
 
 def _loadings(direction: str) -> list[tuple[str, str]]:
@@ -356,6 +364,11 @@ CLAIMS = {
     "validation_flat": Claim(VALIDATION, flat_text(), flat_directions),
     "validation_identification": Claim(VALIDATION, identification_terms_table(), identification_values),
     "validation_spectrum": Claim(VALIDATION, spectrum_table(), identification_values),
+    "validation_simulation_setup": Claim(VALIDATION, "the {n} states with no disputed decision), as the simulation "
+                                         "of the whole round gives it: the share of {replications} replications "
+                                         "(seed {seed})", simulation_setup),
+    "validation_bootstrap": Claim(VALIDATION, "simulation level): {draws} resamples, seeded",
+                                  lambda: {"draws": str(BOOTSTRAP_DRAWS)}),
     "validation_reliability": Claim(VALIDATION, "of the {count} decisions given under 0.25, {share}% came true",
                                     reliability_low),
     "validation_calibrated_table": Claim(
@@ -474,16 +487,28 @@ def test_the_out_of_sample_comparisons_in_words_hold():
                   ("**The hand-set weights do worse than the base rate under both splits, and their gain's interval "
                    "lies below 0.**")):
         assert words in guide, words
-    gains = validation().gains.set_index(["predictor", "split"])
-    log_loss = validation().scores.set_index(["predictor", "split"]).log_loss
-    for split in SPLIT_TAGS:
+    gains = validation().gains.set_index(["predictor", "level", "split"])
+    log_loss = validation().scores.set_index(["predictor", "level", "split"]).log_loss
+    for level, split in LEVEL_SPLITS:
         for predictor in ("model", "logistic regression"):
-            assert gains.loc[(predictor, split), "gain_low95"] < 0 < gains.loc[(predictor, split), "gain_high95"]
-        assert gains.loc[("model", split), "log_loss_gain"] > 0
-        assert gains.loc[("model, hand-set weights", split), "gain_high95"] < 0
-    assert log_loss[("logistic regression", "leave-one-state-out")] < log_loss[("model", "leave-one-state-out")]
-    assert log_loss[("base rate", "time")] < log_loss[("logistic regression", "time")]
-    assert log_loss[("model", "time")] < log_loss[("logistic regression", "time")]
+            assert gains.loc[(predictor, level, split), "gain_low95"] < 0 < gains.loc[(predictor, level, split),
+                                                                                    "gain_high95"]
+        assert gains.loc[("model, hand-set weights", level, split), "gain_high95"] < 0
+    for split in ("leave-one-state-out", "time"):
+        assert gains.loc[("model", "decision", split), "log_loss_gain"] > 0
+    loso, time = ("decision", "leave-one-state-out"), ("decision", "time")
+    assert log_loss[("logistic regression", *loso)] < log_loss[("model", *loso)]
+    assert log_loss[("base rate", *time)] < log_loss[("logistic regression", *time)]
+    assert log_loss[("model", *time)] < log_loss[("logistic regression", *time)]
+    assert "**At the simulation level, no predictor does better than the base rate**" in guide
+    simulation = ("simulation", "leave-one-state-out")
+    for predictor in ("model", "model, hand-set weights", "logistic regression"):
+        assert log_loss[(predictor, *simulation)] > log_loss[("base rate", *simulation)]
+    assert ("under the fitted weights it gives Egypt and the United Arab Emirates, both members, less than a "
+            "one-in-ten chance of membership") in guide
+    statuses = validation().statuses.set_index("state")
+    for state in ("Egypt", "United Arab Emirates"):
+        assert statuses.loc[state, "observed"] == "member" and statuses.loc[state, "p_model_member"] < 0.1
 
 
 def test_the_identification_in_words_holds():

@@ -16,7 +16,9 @@ from sim.decision import TERMS
 from sim.inputs import INDICATORS, scenario_at
 from sim.results import table_bytes
 from sim.validate import (
+    CLIP,
     FLAT,
+    PREDICTORS,
     RIDGE,
     SCORE_COLUMNS,
     TIME_CUT,
@@ -68,6 +70,7 @@ def test_validate_prints_model_and_baselines_over_twenty_states(tmp_path, capsys
     # Same scenario, same data: the same bytes, bootstrap intervals included.
     assert (tmp_path / "scores.csv").read_bytes() == table_bytes(validation().scores)
     assert (tmp_path / "gains.csv").read_bytes() == table_bytes(validation().gains)
+    assert (tmp_path / "statuses.csv").read_bytes() == table_bytes(validation().statuses)
     predictions = pd.read_csv(tmp_path / "predictions.csv")
     assert predictions.state.nunique() >= 20
     assert predictions.p_model.between(0, 1).all()
@@ -78,21 +81,21 @@ def test_validate_prints_model_and_baselines_over_twenty_states(tmp_path, capsys
 def test_scores_put_the_model_beside_both_baselines_under_both_splits():
     scores = validation().scores
     assert tuple(scores.columns) == SCORE_COLUMNS
-    assert set(zip(scores.predictor, scores.split)) == {(p, s) for p in ("model", "model, hand-set weights",
-                                                                         "base rate", "logistic regression")
-                                                        for s in ("leave-one-state-out", "time")}
-    assert (scores.level == "decision").all()
+    predictors = ("model", "model, hand-set weights", "base rate", "logistic regression")
+    levels = (("decision", "leave-one-state-out"), ("decision", "time"), ("simulation", "leave-one-state-out"))
+    assert list(zip(scores.predictor, scores.level, scores.split)) == [(p, *ls) for ls in levels for p in predictors]
     predictions = validation().predictions
-    n = scores.set_index("split").n
-    assert (n["leave-one-state-out"] == len(predictions)).all()
-    assert (n["time"] == (predictions.month > TIME_CUT).sum()).all()
+    n = scores.set_index(["level", "split"]).n
+    assert (n[("decision", "leave-one-state-out")] == len(predictions)).all()
+    assert (n[("decision", "time")] == (predictions.month > TIME_CUT).sum()).all()
+    assert (n[("simulation", "leave-one-state-out")] == len(validation().statuses)).all()
     assert (scores.log_loss_low95 < scores.log_loss).all() and (scores.log_loss < scores.log_loss_high95).all()
     assert scores[["brier", "accuracy"]].apply(lambda c: c.between(0, 1)).all().all()
     # The gains are the paired differences of the same per-decision losses.
-    gains = validation().gains.set_index(["predictor", "split"])
-    by = scores.set_index(["predictor", "split"]).log_loss
-    for (predictor, split), row in gains.iterrows():
-        assert row.log_loss_gain == pytest.approx(by[("base rate", split)] - by[(predictor, split)])
+    gains = validation().gains.set_index(["predictor", "level", "split"])
+    by = scores.set_index(["predictor", "level", "split"]).log_loss
+    for (predictor, level, split), row in gains.iterrows():
+        assert row.log_loss_gain == pytest.approx(by[("base rate", level, split)] - by[(predictor, level, split)])
         assert row.gain_low95 < row.log_loss_gain < row.gain_high95
 
 
@@ -112,6 +115,23 @@ def test_no_fold_sees_what_it_predicts():
     for state, rows in held_out.groupby("state"):
         others = y[held_out.state != state]
         assert rows.p_base_rate.iloc[0] == pytest.approx(others.mean())
+
+
+def test_the_simulation_level_scores_each_undisputed_states_status_at_the_end_of_2025():
+    statuses = validation().statuses.set_index("state")
+    assert "Kazakhstan" not in statuses.index and "Saudi Arabia" not in statuses.index  # disputed
+    assert statuses.loc["Egypt", "observed"] == "member"  # accepted membership at Johannesburg
+    assert statuses.loc["Belarus", "observed"] == "partner"  # accepted partnership at Kazan
+    assert statuses.loc["Argentina", "observed"] == "outside"  # declined
+    for column in PREDICTORS.values():
+        shares = statuses[[f"{column}_{option}" for option in ("outside", "partner", "member")]]
+        assert np.allclose(shares.sum(axis=1), 1.0, atol=3 * CLIP) and (shares > 0).all().all()
+    # Belarus's decisions inform the weights little; sanctioned, it is most often a partner or member.
+    assert statuses.loc["Belarus", "p_model_outside"] < 0.5
+    # The base rate of a held-out state is the other states' shares of the three statuses.
+    observed = statuses.observed
+    others = observed.drop("Belarus")
+    assert statuses.loc["Belarus", "p_base_rate_partner"] == pytest.approx((others == "partner").mean())
 
 
 def test_the_logistic_baseline_reads_the_indicators_the_model_reads():
