@@ -29,6 +29,7 @@ examples:
   alignsim figures figures/paper.yaml                         # every figure of the paper
   alignsim validate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
   alignsim calibrate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
+  alignsim estimate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
   alignsim viz scenarios/eurasia_2024.yaml --port 8765           # the dashboard, on 127.0.0.1
   alignsim landscape tests/data/docking/landscape-syria2016/actors.csv tests/data/docking/landscape-syria2016/propensities_feb20.csv
 
@@ -144,6 +145,24 @@ def _parser() -> argparse.ArgumentParser:
                            "results/calibration/<scenario name>_calibrated.yaml)")
     calibrate.add_argument("--ridge", type=float, default=None, help="penalty toward the scenario's weights (default 0.01)")
     calibrate.add_argument("--overwrite", action="store_true", help="replace an existing calibrated scenario file")
+
+    estimate = commands.add_parser(
+        "estimate", help="sample the posterior of the decision weights (emcee) from observed decisions",
+        description="Bayesian estimation of the decision weights some observed decision carries (the others keep "
+        "the scenario's values): the decision-level likelihood of `alignsim calibrate`, priors from a YAML file "
+        "(default: estimation/priors.yaml), emcee's ensemble sampler, and ArviZ's R-hat and effective sample "
+        "size. Writes draws.parquet (after burn-in: walker, draw, one column per weight), summary.csv (prior, "
+        "mean, sd, 5/50/95% quantiles, R-hat, ESS per sampled weight), trace.png and pair.png into --out, all "
+        "at once; a progress bar on a terminal. Needs the estimate extra: pip install 'alignsim[estimate]'.")
+    _observed_arguments(estimate)
+    estimate.add_argument("--out", type=Path, help="output folder (default: results/estimate/<scenario name>/)")
+    estimate.add_argument("--priors", type=Path, help="priors YAML file (default: estimation/priors.yaml)")
+    estimate.add_argument("--walkers", type=_positive, default=32, help="emcee walkers (default 32)")
+    estimate.add_argument("--steps", type=_positive, default=6000, help="steps per walker (default 6000)")
+    estimate.add_argument("--burn", type=_non_negative, default=2000,
+                          help="steps discarded at the start of each walker (default 2000)")
+    estimate.add_argument("--seed", type=_non_negative, default=1, help="random seed (default 1)")
+    estimate.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
 
     viz = commands.add_parser(
         "viz", help="open the browser dashboard (Mesa SolaraViz): sliders, steps, the reasons",
@@ -383,6 +402,42 @@ def _calibrate(args) -> int:
     return 0
 
 
+def _estimate(args) -> int:
+    from .figures import figure_bytes
+    from .results import check_destination, table_bytes, write_folder
+    from .scenario import InputError, Issue, load_scenario
+
+    try:
+        import arviz  # noqa: F401  checked here, to name the extra before any work
+        import emcee  # noqa: F401
+    except ImportError:
+        raise InputError(Issue("emcee, arviz", "", "estimation needs emcee and ArviZ: "
+                               "pip install 'alignsim[estimate]'")) from None
+    from .estimate import PRIORS, estimate, pair_figure, read_priors, trace_figure
+
+    scenario = load_scenario(args.scenario)
+    out = args.out if args.out is not None else Path("results") / "estimate" / scenario.name
+    check_destination(out, args.overwrite)
+    priors = read_priors(args.priors if args.priors is not None else PRIORS)
+    posterior = estimate(scenario, args.observed, priors, walkers=args.walkers, steps=args.steps, burn=args.burn,
+                         seed=args.seed, progress=sys.stderr.isatty())
+    files = {"draws.parquet": _parquet_bytes(posterior.draws), "summary.csv": table_bytes(posterior.summary)}
+    for name, figure in (("trace", trace_figure(posterior)), ("pair", pair_figure(posterior))):
+        files[f"{name}.png"] = figure_bytes(figure, "png")
+    write_folder(out, files, args.overwrite)
+    print(posterior.summary.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"wrote {out}/: draws.parquet, summary.csv, trace.png, pair.png")
+    return 0
+
+
+def _parquet_bytes(frame) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
 def _viz(args) -> int:
     from .viz import serve
 
@@ -551,7 +606,7 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     try:
         commands = {"check": _check, "run": _run, "sweep": _sweep, "figures": _figures, "validate": _validate,
-                    "calibrate": _calibrate, "viz": _viz, "export": _export, "sensitivity": _sensitivity,
+                    "calibrate": _calibrate, "estimate": _estimate, "viz": _viz, "export": _export, "sensitivity": _sensitivity,
                     "landscape": _landscape, "discover": _discover}
         return commands[args.command](args)
     except InputError as exc:

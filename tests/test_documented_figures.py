@@ -12,8 +12,9 @@ figure may need rewording too):
 
     PYTHONPATH=. python tests/test_documented_figures.py --update
 
-Cost: about 20 s (four 200-replication runs shared with test_documented_outcomes.py, four with
-the calibrated weights, two more, and one calibration).
+Cost: about a minute and a half on a busy machine (four 200-replication runs shared with
+test_documented_outcomes.py, four with the calibrated weights, two more, one calibration, one
+validation with its simulation level, and one posterior at `alignsim estimate`'s defaults).
 """
 
 from __future__ import annotations
@@ -181,6 +182,36 @@ def gains_table() -> str:
     return "\n".join(f"| {predictor} | {level} | {split} | {{{p}_{s}_gain}} [{{{p}_{s}_glow}}, {{{p}_{s}_ghigh}}] |"
                      for (level, split), s in LEVEL_SPLITS.items() for predictor, p in PREDICTOR_TAGS.items()
                      if predictor != "base rate")
+
+
+def estimate_defaults() -> dict[str, int]:
+    """`alignsim estimate`'s default walkers, steps, burn-in and seed."""
+    from sim.cli import _parser
+
+    args = _parser().parse_args(["estimate", str(ROUND), "--observed", str(OBSERVED)])
+    return {"walkers": args.walkers, "steps": args.steps, "burn": args.burn, "seed": args.seed}
+
+
+@cache
+def posterior():
+    """`alignsim estimate` on the round with its default settings (docs/validation.md, "Posterior")."""
+    from sim.estimate import PRIORS, estimate, read_priors
+
+    return estimate(sim.load_scenario(ROUND), OBSERVED, read_priors(PRIORS), **estimate_defaults())
+
+
+def posterior_values():
+    values = {"rhat": three(posterior().summary.r_hat.max())}
+    for row in posterior().summary.itertuples():
+        values |= {f"{row.weight}_hand": two(row.hand_set), f"{row.weight}_median": two(row.median),
+                   f"{row.weight}_q05": two(row.q05), f"{row.weight}_q95": two(row.q95),
+                   f"{row.weight}_rhat": three(row.r_hat), f"{row.weight}_ess": f"{row.ess_bulk:.0f}"}
+    return values
+
+
+def posterior_table() -> str:
+    return "\n".join(f"| {w} | {{{w}_hand}} | {{{w}_median}} [{{{w}_q05}}, {{{w}_q95}}] | {{{w}_rhat}} | {{{w}_ess}} |"
+                     for w in posterior().names)
 
 
 def simulation_setup():
@@ -369,6 +400,11 @@ CLAIMS = {
                                          "(seed {seed})", simulation_setup),
     "validation_bootstrap": Claim(VALIDATION, "simulation level): {draws} resamples, seeded",
                                   lambda: {"draws": str(BOOTSTRAP_DRAWS)}),
+    "validation_posterior_settings": Claim(VALIDATION, "emcee's ensemble ({walkers} walkers, {steps} steps, the "
+                                           "first {burn} discarded, seed {seed}: the command's defaults)",
+                                           lambda: {k: str(v) for k, v in estimate_defaults().items()}),
+    "validation_posterior": Claim(VALIDATION, posterior_table(), posterior_values),
+    "validation_posterior_rhat": Claim(VALIDATION, "the largest R-hat is {rhat},", posterior_values),
     "validation_reliability": Claim(VALIDATION, "of the {count} decisions given under 0.25, {share}% came true",
                                     reliability_low),
     "validation_calibrated_table": Claim(
@@ -537,6 +573,23 @@ def test_the_identification_in_words_holds():
     assert "and Western exposure against substitutes along another" in guide
     assert any([term for _, term in _loadings(d)] == ["western_exposure", "substitutes"] for d in spectrum.direction)
     assert "Switching cost sits at its bound 0" in guide and status["switching_cost"] == "estimated, at its bound 0"
+
+
+def test_the_posterior_in_words_holds():
+    """docs/validation.md, "Posterior": what the sampler and the posterior show."""
+    guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
+    summary = posterior().summary.set_index("weight")
+    assert "**The sampler has not converged by the strict criterion**" in guide
+    assert summary.r_hat.max() > 1.01
+    assert ("the weights the likelihood is flat in (patron pressure, diversification) have posteriors close to "
+            "their prior (median 2.0)") in guide
+    for weight in ("patron_pressure", "diversification"):
+        assert abs(summary.loc[weight, "median"] - 2.0) < 0.5
+    assert ("the bloc's benefits, held near their hand-set value by calibrate's ridge, move far above it once the "
+            "ridge is gone") in guide
+    assert summary.loc["bloc_benefits", "q05"] > calibration().weights["bloc_benefits"]
+    assert "(the nine of the identification table that no decision leaves out;" in guide
+    assert len(summary) == 9
 
 
 def test_a_changed_figure_is_caught():
