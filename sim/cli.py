@@ -162,6 +162,9 @@ def _parser() -> argparse.ArgumentParser:
     estimate.add_argument("--burn", type=_non_negative, default=2000,
                           help="steps discarded at the start of each walker (default 2000)")
     estimate.add_argument("--seed", type=_non_negative, default=1, help="random seed (default 1)")
+    estimate.add_argument("--sensitivity", action="store_true",
+                          help="also sample with every prior's spread halved and doubled, and write each weight's "
+                          "posterior median and 90%% interval under the three to prior_sensitivity.csv")
     estimate.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
 
     viz = commands.add_parser(
@@ -413,7 +416,7 @@ def _estimate(args) -> int:
     except ImportError:
         raise InputError(Issue("emcee, arviz", "", "estimation needs emcee and ArviZ: "
                                "pip install 'alignsim[estimate]'")) from None
-    from .estimate import PRIORS, estimate, pair_figure, read_priors, trace_figure
+    from .estimate import PRIORS, estimate, pair_figure, prior_sensitivity, read_priors, trace_figure
 
     scenario = load_scenario(args.scenario)
     out = args.out if args.out is not None else Path("results") / "estimate" / scenario.name
@@ -422,11 +425,15 @@ def _estimate(args) -> int:
     posterior = estimate(scenario, args.observed, priors, walkers=args.walkers, steps=args.steps, burn=args.burn,
                          seed=args.seed, progress=sys.stderr.isatty())
     files = {"draws.parquet": _parquet_bytes(posterior.draws), "summary.csv": table_bytes(posterior.summary)}
+    if args.sensitivity:
+        files["prior_sensitivity.csv"] = table_bytes(prior_sensitivity(
+            scenario, args.observed, priors, posterior, walkers=args.walkers, steps=args.steps, burn=args.burn,
+            seed=args.seed, progress=sys.stderr.isatty()))
     for name, figure in (("trace", trace_figure(posterior)), ("pair", pair_figure(posterior))):
         files[f"{name}.png"] = figure_bytes(figure, "png")
     write_folder(out, files, args.overwrite)
     print(posterior.summary.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print(f"wrote {out}/: draws.parquet, summary.csv, trace.png, pair.png")
+    print(f"wrote {out}/: {', '.join(sorted(files))}")
     return 0
 
 

@@ -26,6 +26,8 @@ from .validate import CLIP, Predictor, fixed_terms, read_observed, scenario_weig
 PRIORS = Path(__file__).resolve().parents[1] / "estimation" / "priors.yaml"
 """The bundled priors."""
 DISTRIBUTIONS = {"halfnormal": ("scale",), "uniform": ("low", "high")}
+SENSITIVITY = (0.5, 2.0)
+"""The prior-sensitivity check reruns the sampler with every prior's spread scaled by these factors."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,13 @@ class Prior:
 
     def describe(self) -> str:
         return f"{self.distribution}({', '.join(f'{k}={v:g}' for k, v in self.parameters.items())})"
+
+    def widened(self, factor: float) -> Prior:
+        """The same prior with its spread scaled by `factor` (a half-normal's scale, a uniform's width)."""
+        if self.distribution == "halfnormal":
+            return Prior("halfnormal", {"scale": self.parameters["scale"] * factor})
+        low, high = self.parameters["low"], self.parameters["high"]
+        return Prior("uniform", {"low": low, "high": low + (high - low) * factor})
 
 
 def read_priors(path: str | Path) -> dict[str, Prior]:
@@ -207,3 +216,20 @@ def pair_figure(posterior: Posterior):
             if i == n - 1:
                 ax.set_xlabel(b, fontsize=5)
     return fig
+
+
+def prior_sensitivity(scenario: Scenario, observed: str | Path, priors: dict[str, Prior], posterior: Posterior,
+                      walkers: int, steps: int, burn: int, seed: int, progress: bool = False) -> pd.DataFrame:
+    """Each sampled weight's posterior median and 90% interval under the priors as given and with
+    every prior's spread scaled by each factor of SENSITIVITY (same sampler settings and seed)."""
+    rows = []
+    for factor in (1.0, *SENSITIVITY):
+        if factor == 1.0:
+            result = posterior
+        else:
+            widened = {name: prior.widened(factor) for name, prior in priors.items()}
+            result = estimate(scenario, observed, widened, walkers, steps, burn, seed, progress)
+        for row in result.summary.itertuples():
+            rows.append({"prior_scale": factor, "weight": row.weight, "prior": row.prior, "median": row.median,
+                         "q05": row.q05, "q95": row.q95})
+    return pd.DataFrame(rows)

@@ -14,7 +14,8 @@ figure may need rewording too):
 
 Cost: about a minute and a half on a busy machine (four 200-replication runs shared with
 test_documented_outcomes.py, four with the calibrated weights, two more, one calibration, one
-validation with its simulation level, and one posterior at `alignsim estimate`'s defaults).
+validation with its simulation level, and three posteriors at `alignsim estimate`'s defaults: the
+priors file's and its prior-sensitivity check).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import pytest
 
 import sim
 from sim.decision import TERMS
+from sim.estimate import PRIORS, read_priors
 from sim.inputs import compile_timeline
 from sim.validate import BOOTSTRAP_DRAWS, SIMULATION_REPLICATIONS, SIMULATION_SEED, calibrate, validate
 
@@ -198,6 +200,30 @@ def posterior():
     from sim.estimate import PRIORS, estimate, read_priors
 
     return estimate(sim.load_scenario(ROUND), OBSERVED, read_priors(PRIORS), **estimate_defaults())
+
+
+@cache
+def sensitivity():
+    from sim.estimate import PRIORS, prior_sensitivity, read_priors
+
+    return prior_sensitivity(sim.load_scenario(ROUND), OBSERVED, read_priors(PRIORS), posterior(),
+                             **estimate_defaults())
+
+
+SCALES = {0.5: "half", 1.0: "as", 2.0: "double"}
+
+
+def sensitivity_values():
+    values = {}
+    for row in sensitivity().itertuples():
+        tag = f"{row.weight}_{SCALES[row.prior_scale]}"
+        values |= {f"{tag}_median": two(row.median), f"{tag}_q05": two(row.q05), f"{tag}_q95": two(row.q95)}
+    return values
+
+
+def sensitivity_table() -> str:
+    return "\n".join(f"| {w} | " + " | ".join(f"{{{w}_{s}_median}} [{{{w}_{s}_q05}}, {{{w}_{s}_q95}}]"
+                                            for s in SCALES.values()) + " |" for w in posterior().names)
 
 
 def posterior_values():
@@ -405,6 +431,7 @@ CLAIMS = {
                                            lambda: {k: str(v) for k, v in estimate_defaults().items()}),
     "validation_posterior": Claim(VALIDATION, posterior_table(), posterior_values),
     "validation_posterior_rhat": Claim(VALIDATION, "the largest R-hat is {rhat},", posterior_values),
+    "validation_prior_sensitivity": Claim(VALIDATION, sensitivity_table(), sensitivity_values),
     "validation_reliability": Claim(VALIDATION, "of the {count} decisions given under 0.25, {share}% came true",
                                     reliability_low),
     "validation_calibrated_table": Claim(
@@ -590,6 +617,14 @@ def test_the_posterior_in_words_holds():
     assert summary.loc["bloc_benefits", "q05"] > calibration().weights["bloc_benefits"]
     assert "(the nine of the identification table that no decision leaves out;" in guide
     assert len(summary) == 9
+    assert ("**Only accession friction is nearly insensitive to the prior**; autonomy moves most with it, and every "
+            "other weight's median moves by more than a third between the narrowest and the widest prior") in guide
+    medians = sensitivity().pivot(index="weight", columns="prior_scale", values="median")
+    spread = medians[2.0] / medians[0.5]
+    assert spread.idxmin() == "accession_friction" and spread.min() < 1.25
+    assert (spread.drop("accession_friction") > 4 / 3).all() and spread.idxmax() == "autonomy"
+    assert "| weight | half-normal, scale 1.5 | scale 3 (the priors file) | scale 6 |" in guide
+    assert {p.parameters["scale"] for p in read_priors(PRIORS).values()} == {3.0}
 
 
 def test_a_changed_figure_is_caught():

@@ -87,3 +87,17 @@ def test_burn_in_must_leave_draws(tmp_path, capsys):
                  "--steps", "100", "--burn", "100"]) == 2
     assert "--burn" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_prior_sensitivity_reruns_with_each_priors_spread_halved_and_doubled(tmp_path):
+    out = tmp_path / "out"
+    assert main(["estimate", str(ROUND), "--observed", str(OBSERVED), "--out", str(out), "--sensitivity", *SHORT]) == 0
+    table = pd.read_csv(out / "prior_sensitivity.csv")
+    posterior = short_posterior()
+    assert sorted(table.prior_scale.unique()) == [0.5, 1.0, 2.0]
+    for scale, prior in ((0.5, "halfnormal(scale=1.5)"), (1.0, "halfnormal(scale=3)"), (2.0, "halfnormal(scale=6)")):
+        rows = table[table.prior_scale == scale]
+        assert list(rows.weight) == posterior.names and (rows.prior == prior).all()
+    # The run under the priors as given is the posterior of summary.csv.
+    as_given = table[table.prior_scale == 1.0].set_index("weight")["median"]
+    assert np.allclose(as_given.loc[posterior.names], posterior.summary.set_index("weight").loc[posterior.names, "median"])
