@@ -29,6 +29,7 @@ examples:
   alignsim figures figures/paper.yaml                         # every figure of the paper
   alignsim validate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
   alignsim calibrate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
+  alignsim estimate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
   alignsim viz scenarios/eurasia_2024.yaml --port 8765           # the dashboard, on 127.0.0.1
   alignsim landscape tests/data/docking/landscape-syria2016/actors.csv tests/data/docking/landscape-syria2016/propensities_feb20.csv
 
@@ -115,24 +116,56 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser(
         "validate", help="score the model against observed decisions, next to baselines",
         description="Predict each observed decision of the scenario's states (data/brics_decisions.csv) "
-        "with the model's decision rule, and score accuracy, log-loss and Brier score next to two "
-        "baselines (the base rate; every invitee accepts). Writes predictions.csv, scores.csv, "
-        "disputed.csv (readings not scored), skipped.csv (rows not scored: the bloc's choices, states not in "
-        "the scenario) and a reliability figure (reliability.png, .pdf, .svg) into --out, all at once.")
+        "with the model's decision rule. Out of sample, under leave-one-state-out and a time split (fit on "
+        "decisions up to 2023-12, predict the later ones), score the model with weights fitted on the "
+        "training decisions, the model with the scenario's weights, the base rate and a logistic regression "
+        "on the same indicators: log-loss with a 95%% paired-bootstrap interval, Brier score, accuracy "
+        "(scores.csv), each predictor's log-loss gain over the base rate with its interval (gains.csv) and "
+        "every held-out prediction (out_of_sample.csv). At the simulation level, leaving one state out, "
+        "each undisputed state's status at the end of 2025 as the simulation gives it, next to the same "
+        "baselines (scores.csv, statuses.csv). In sample, the scenario's weights next to the base "
+        "rate and 'every invitee accepts' (in_sample.csv, predictions.csv). Also writes disputed.csv "
+        "(readings not scored), skipped.csv (rows not scored: the bloc's choices, states not in the scenario) "
+        "and a reliability figure (reliability.png, .pdf, .svg) into --out, all at once.")
     _observed_arguments(validate)
+    validate.add_argument("--ridge", type=float, default=None,
+                          help="penalty of the fitted model toward the scenario's weights (default 0.01)")
     validate.add_argument("--out", type=Path, help="output folder (default: results/validation/<scenario name>/)")
     validate.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
 
     calibrate = commands.add_parser(
         "calibrate", help="estimate the decision weights from observed decisions",
         description="Maximum-likelihood decision weights (scipy.optimize, ridge-penalised toward the "
-        "scenario's) with leave-one-out cross-validation. Reports in-sample and out-of-sample log-loss "
-        "next to the baselines and writes a calibrated scenario that extends the original.")
+        "scenario's) with leave-one-out cross-validation. Fits only the weights the decisions inform: a weight "
+        "no decision carries, or along which the likelihood is flat at the fit, keeps the scenario's value; "
+        "prints each weight's status and the Hessian's eigenvalues at the fit. Reports in-sample and "
+        "out-of-sample log-loss next to the baselines and writes a calibrated scenario that extends the original.")
     _observed_arguments(calibrate)
     calibrate.add_argument("--out", type=Path, help="calibrated scenario file (default: "
                            "results/calibration/<scenario name>_calibrated.yaml)")
-    calibrate.add_argument("--ridge", type=float, default=0.01, help="penalty toward the scenario's weights (default 0.01)")
+    calibrate.add_argument("--ridge", type=float, default=None, help="penalty toward the scenario's weights (default 0.01)")
     calibrate.add_argument("--overwrite", action="store_true", help="replace an existing calibrated scenario file")
+
+    estimate = commands.add_parser(
+        "estimate", help="sample the posterior of the decision weights (emcee) from observed decisions",
+        description="Bayesian estimation of the decision weights some observed decision carries (the others keep "
+        "the scenario's values): the decision-level likelihood of `alignsim calibrate`, priors from a YAML file "
+        "(default: estimation/priors.yaml), emcee's ensemble sampler, and ArviZ's R-hat and effective sample "
+        "size. Writes draws.parquet (after burn-in: walker, draw, one column per weight), summary.csv (prior, "
+        "mean, sd, 5/50/95% quantiles, R-hat, ESS per sampled weight), trace.png and pair.png into --out, all "
+        "at once; a progress bar on a terminal. Needs the estimate extra: pip install 'alignsim[estimate]'.")
+    _observed_arguments(estimate)
+    estimate.add_argument("--out", type=Path, help="output folder (default: results/estimate/<scenario name>/)")
+    estimate.add_argument("--priors", type=Path, help="priors YAML file (default: estimation/priors.yaml)")
+    estimate.add_argument("--walkers", type=_positive, default=32, help="emcee walkers (default 32)")
+    estimate.add_argument("--steps", type=_positive, default=6000, help="steps per walker (default 6000)")
+    estimate.add_argument("--burn", type=_non_negative, default=2000,
+                          help="steps discarded at the start of each walker (default 2000)")
+    estimate.add_argument("--seed", type=_non_negative, default=1, help="random seed (default 1)")
+    estimate.add_argument("--sensitivity", action="store_true",
+                          help="also sample with every prior's spread halved and doubled, and write each weight's "
+                          "posterior median and 90%% interval under the three to prior_sensitivity.csv")
+    estimate.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
 
     viz = commands.add_parser(
         "viz", help="open the browser dashboard (Mesa SolaraViz): sliders, steps, the reasons",
@@ -316,9 +349,10 @@ def _validate(args) -> int:
     scenario = load_scenario(args.scenario)
     out = args.out if args.out is not None else Path("results") / "validation" / scenario.name
     check_destination(out, args.overwrite)
-    result = validate(scenario, args.observed)
+    result = validate(scenario, args.observed, ridge=_ridge(args.ridge))
     files = {f"{name}.csv": table_bytes(table) for name, table in (
-        ("predictions", result.predictions), ("scores", result.scores),
+        ("predictions", result.predictions), ("in_sample", result.in_sample), ("scores", result.scores),
+        ("gains", result.gains), ("out_of_sample", result.out_of_sample), ("statuses", result.statuses),
         ("disputed", result.disputed), ("skipped", result.skipped))}
     figure = reliability(result.predictions)
     files.update({f"reliability.{fmt}": figure_bytes(figure, fmt) for fmt in ("png", "pdf", "svg")})
@@ -326,15 +360,32 @@ def _validate(args) -> int:
     states = result.predictions.state.nunique()
     print(f"{scenario.name}: {len(result.predictions)} observed decisions of {states} states "
           f"({len(result.disputed)} disputed readings and {len(result.skipped)} bloc or out-of-scenario rows not scored)")
+    print("in sample, the scenario's weights:")
+    print(result.in_sample.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print("out of sample (log-loss with its 95% paired-bootstrap interval):")
     print(result.scores.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print(f"wrote {out}/: predictions.csv, scores.csv, disputed.csv, skipped.csv, reliability.png/.pdf/.svg")
+    print("log-loss gain over the base rate (positive: better):")
+    print(result.gains.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"wrote {out}/: predictions.csv, in_sample.csv, scores.csv, gains.csv, out_of_sample.csv, statuses.csv, "
+          "disputed.csv, skipped.csv, reliability.png/.pdf/.svg")
     return 0
+
+
+def _ridge(ridge: float | None) -> float:
+    from .scenario import InputError, Issue
+    from .validate import RIDGE
+
+    if ridge is None:
+        return RIDGE
+    if not ridge >= 0:  # also refuses nan
+        raise InputError(Issue("--ridge", str(ridge), "must be at least 0"))
+    return ridge
 
 
 def _calibrate(args) -> int:
     from .files import write_file
     from .results import check_file_destination
-    from .scenario import InputError, Issue, load_scenario
+    from .scenario import load_scenario
     from .validate import calibrate, calibrated_scenario_text
 
     scenario_path = Path(args.scenario)
@@ -342,14 +393,57 @@ def _calibrate(args) -> int:
     target = (args.out if args.out is not None
               else Path("results") / "calibration" / f"{scenario.name}_calibrated.yaml")
     check_file_destination(target, args.overwrite)
-    if args.ridge < 0:
-        raise InputError(Issue("--ridge", str(args.ridge), "must be at least 0"))
-    result = calibrate(scenario, args.observed, ridge=args.ridge)
+    result = calibrate(scenario, args.observed, ridge=_ridge(args.ridge))
     print(result.scores.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print("calibrated weights: " + ", ".join(f"{k} {v:.3f}" for k, v in result.weights.items()))
+    print("identification: each weight, and the curvature of the log-likelihood along it at the fit")
+    print(result.identification.terms.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print("the Hessian's eigenvalues over the estimated weights, smallest first (relative: to the largest)")
+    print(result.identification.spectrum.to_string(index=False, formatters={
+        "eigenvalue": lambda v: f"{v:.3g}", "relative": lambda v: f"{v:.1e}"}))
     write_file(target, calibrated_scenario_text(scenario_path, target, result, scenario).encode("utf-8"))
     print(f"wrote {target}")
     return 0
+
+
+def _estimate(args) -> int:
+    from .figures import figure_bytes
+    from .results import check_destination, table_bytes, write_folder
+    from .scenario import InputError, Issue, load_scenario
+
+    try:
+        import arviz  # noqa: F401  checked here, to name the extra before any work
+        import emcee  # noqa: F401
+    except ImportError:
+        raise InputError(Issue("emcee, arviz", "", "estimation needs emcee and ArviZ: "
+                               "pip install 'alignsim[estimate]'")) from None
+    from .estimate import PRIORS, estimate, pair_figure, prior_sensitivity, read_priors, trace_figure
+
+    scenario = load_scenario(args.scenario)
+    out = args.out if args.out is not None else Path("results") / "estimate" / scenario.name
+    check_destination(out, args.overwrite)
+    priors = read_priors(args.priors if args.priors is not None else PRIORS)
+    posterior = estimate(scenario, args.observed, priors, walkers=args.walkers, steps=args.steps, burn=args.burn,
+                         seed=args.seed, progress=sys.stderr.isatty())
+    files = {"draws.parquet": _parquet_bytes(posterior.draws), "summary.csv": table_bytes(posterior.summary)}
+    if args.sensitivity:
+        files["prior_sensitivity.csv"] = table_bytes(prior_sensitivity(
+            scenario, args.observed, priors, posterior, walkers=args.walkers, steps=args.steps, burn=args.burn,
+            seed=args.seed, progress=sys.stderr.isatty()))
+    for name, figure in (("trace", trace_figure(posterior)), ("pair", pair_figure(posterior))):
+        files[f"{name}.png"] = figure_bytes(figure, "png")
+    write_folder(out, files, args.overwrite)
+    print(posterior.summary.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"wrote {out}/: {', '.join(sorted(files))}")
+    return 0
+
+
+def _parquet_bytes(frame) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
 
 
 def _viz(args) -> int:
@@ -520,7 +614,7 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     try:
         commands = {"check": _check, "run": _run, "sweep": _sweep, "figures": _figures, "validate": _validate,
-                    "calibrate": _calibrate, "viz": _viz, "export": _export, "sensitivity": _sensitivity,
+                    "calibrate": _calibrate, "estimate": _estimate, "viz": _viz, "export": _export, "sensitivity": _sensitivity,
                     "landscape": _landscape, "discover": _discover}
         return commands[args.command](args)
     except InputError as exc:

@@ -14,6 +14,13 @@ Peers are left out (peer share 0) and the bloc's own choices (blocked, pending) 
 they are not the state's decision. Disputed observations are scored separately, each reading on
 its own. Because every prediction is a smooth function of the decision weights, the weights can
 be estimated by maximum likelihood, with leave-one-out cross-validation.
+
+Out of sample, `validate` scores the fitted model next to two baselines fitted on the same
+decisions (the base rate, and a logistic regression on the indicators the model reads) under two
+splits: leave-one-state-out (every decision of a state predicted from the other states') and time
+(fitted on the decisions up to `TIME_CUT`, predicting the later ones). Confidence intervals come
+from a paired bootstrap over the predicted decisions: one seeded set of resamples per split,
+shared by every predictor, so that differences between predictors are compared on the same draws.
 """
 
 from __future__ import annotations
@@ -26,9 +33,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
 
 from . import decision as d
-from .inputs import Timeline, compile_timeline
+from .inputs import Timeline, _indicator_matrix, compile_timeline, scenario_at
 from .scenario import InputError, Issue, Scenario
 from .scenario.loader import read_input_text
 from .scenario.schema import Weights, _parse_month, month_number
@@ -38,7 +46,15 @@ POSITIVE = {"accepted", "applied"}
 NEGATIVE = {"declined", "withdrew", "no_response"}
 CODES = {"none": d.OUTSIDE, "partner": d.PARTNER, "member": d.MEMBER}
 CLIP = 1e-3
-FITTED = (*d.TERMS[:-1], "switching_cost")  # every weight; rationality stays fixed (it only rescales them)
+RIDGE = 0.01
+"""Default penalty of the fit toward the scenario's weights (`alignsim calibrate --ridge`)."""
+SPLITS = ("leave-one-state-out", "time")
+TIME_CUT = "2023-12"
+"""The time split fits on decisions made up to this month and predicts the later ones."""
+BOOTSTRAP_DRAWS = 2000
+BOOTSTRAP_SEED = 20251231
+SCORE_COLUMNS = ("predictor", "level", "split", "n", "log_loss", "brier", "accuracy", "log_loss_low95",
+                 "log_loss_high95")
 
 
 @dataclass(frozen=True)
@@ -141,7 +157,7 @@ class Predictor:
         timeline: Timeline = compile_timeline(scenario)
         self.rationality = scenario.decision.rationality
         self.observations = observations
-        self.blocks = []  # per observation: (terms (months, n_terms, 3), available (months, 3), kind, offer)
+        blocks = []  # per observation: (terms (months, n_terms, 3), available (months, 3), kind, offer)
         for obs in observations:
             i = timeline.states.index(obs.state)
             last = timeline.dates.index(obs.month)
@@ -161,20 +177,24 @@ class Predictor:
                 terms.append(term)
                 available.append([True, bool(epoch.partner_tier or offer == d.PARTNER),
                                   bool(epoch.open_to_applicants or obs.decision == "invitation")])
-            self.blocks.append((np.array(terms), np.array(available), obs.decision, obs.offer))
+            blocks.append((np.array(terms), np.array(available), obs.decision, obs.offer))
+        # Every month of every observation stacked, so that one pass of the logit rule predicts all.
+        lengths = [len(block[0]) for block in blocks]
+        self.terms = np.concatenate([block[0] for block in blocks])  # (all months, n_terms, 3)
+        self.available = np.concatenate([block[1] for block in blocks])
+        self.starts = np.cumsum([0, *lengths[:-1]])
+        self.invitation = np.array([block[2] == "invitation" for block in blocks])
+        self.partner_counts = np.repeat([block[2] != "invitation" and block[3] == d.PARTNER for block in blocks],
+                                        lengths)
 
     def predict(self, weights: np.ndarray) -> np.ndarray:
         """P(observed = 1) for every observation, under `weights` (in `sim.decision.TERMS` order)."""
-        result = np.empty(len(self.blocks))
-        for k, (terms, available, kind, offer) in enumerate(self.blocks):
-            utility = np.einsum("j,tjo->to", weights, terms)
-            p = d.choice_probabilities(utility, self.rationality, available)
-            if kind == "invitation":
-                result[k] = 1.0 - p[0, d.OUTSIDE]
-            else:
-                hazard = p[:, d.MEMBER] + (p[:, d.PARTNER] if offer == d.PARTNER else 0.0)
-                result[k] = 1.0 - np.prod(1.0 - hazard)
-        return result
+        utility = np.einsum("j,tjo->to", weights, self.terms)
+        p = d.choice_probabilities(utility, self.rationality, self.available)
+        hazard = p[:, d.MEMBER] + np.where(self.partner_counts, p[:, d.PARTNER], 0.0)
+        applied = 1.0 - np.multiply.reduceat(1.0 - hazard, self.starts)
+        # An invitation is one month, answered: accepted unless the state stays outside.
+        return np.where(self.invitation, 1.0 - p[self.starts, d.OUTSIDE], applied)
 
 
 def scenario_weights(scenario: Scenario) -> np.ndarray:
@@ -203,15 +223,213 @@ def baselines(observations: list[Observation], y: np.ndarray, leave_one_out: boo
     return {"base rate": rate, "every invitee accepts": invitee}
 
 
+def indicator_features(scenario: Scenario, observations: list[Observation]) -> np.ndarray:
+    """What the logistic-regression baseline reads: each decision's state's indicators in the
+    month of the decision, with missing values filled by the model's own rule, and whether the
+    decision answers an invitation (the model's offer in hand)."""
+    at_month: dict[str, np.ndarray] = {}
+    names = list(scenario.states)
+    rows = []
+    for obs in observations:
+        if obs.month not in at_month:
+            at_month[obs.month] = _indicator_matrix(scenario_at(scenario, obs.month))[0]
+        rows.append([*at_month[obs.month][names.index(obs.state)], float(obs.decision == "invitation")])
+    return np.array(rows)
+
+
+def _logistic(features: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray) -> np.ndarray:
+    """scikit-learn's L2-penalised logistic regression on standardised features (C = 1): with
+    thirteen features and a few dozen decisions, a handful of them negative, the unpenalised fit
+    separates the classes and its coefficients run off to infinity."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if len(set(y[train])) < 2:  # nothing to regress on: the training rate is the best guess
+        return np.full(len(test), y[train].mean())
+    fitted = make_pipeline(StandardScaler(), LogisticRegression(C=1.0)).fit(features[train], y[train])
+    return fitted.predict_proba(features[test])[:, 1]
+
+
+def folds(observations: list[Observation], split: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(training rows, predicted rows) of each fold of a split."""
+    rows = np.arange(len(observations))
+    if split == "leave-one-state-out":
+        states = list(dict.fromkeys(o.state for o in observations))
+        test = [rows[[o.state == state for o in observations]] for state in states]
+        return [(np.setdiff1d(rows, t), t) for t in test]
+    later = np.array([o.month > TIME_CUT for o in observations])
+    return [(rows[~later], rows[later])]
+
+
+def log_losses(p: np.ndarray, y: np.ndarray) -> np.ndarray:
+    clipped = np.clip(p, CLIP, 1 - CLIP)
+    return -(y * np.log(clipped) + (1 - y) * np.log(1 - clipped))
+
+
+@dataclass
+class OutOfSample:
+    predictions: pd.DataFrame  # one row per split and predicted decision, one column per predictor
+    scores: pd.DataFrame  # SCORE_COLUMNS
+    gains: pd.DataFrame  # each predictor's log-loss gain over the base rate, with its paired interval
+    statuses: pd.DataFrame  # the simulation level: each state's observed and predicted status at SIMULATED_MONTH
+
+
+PREDICTORS = {"model": "p_model", "model, hand-set weights": "p_hand_set", "base rate": "p_base_rate",
+              "logistic regression": "p_logistic"}
+SIMULATED_MONTH = "2025-12"
+"""The simulation level scores each state's status at the end of this month."""
+SIMULATION_REPLICATIONS = 30
+SIMULATION_SEED = 1
+
+
+def _score_rows(level: str, split: str, losses: dict[str, np.ndarray], metrics: dict[str, dict],
+                rng: np.random.Generator) -> tuple[list[dict], list[dict]]:
+    """Score rows and gains over the base rate of one level and split, with intervals from one set
+    of bootstrap resamples of the predicted items, shared by every predictor (paired)."""
+    n = len(losses["base rate"])
+    draws = rng.integers(0, n, size=(BOOTSTRAP_DRAWS, n))
+    rows, gains = [], []
+    for name, loss in losses.items():
+        low, high = np.percentile(loss[draws].mean(axis=1), [2.5, 97.5])
+        rows.append({"predictor": name, "level": level, "split": split, **metrics[name],
+                     "log_loss_low95": low, "log_loss_high95": high})
+        if name != "base rate":
+            gain = losses["base rate"] - loss
+            low, high = np.percentile(gain[draws].mean(axis=1), [2.5, 97.5])
+            gains.append({"predictor": name, "level": level, "split": split, "n": n, "log_loss_gain": gain.mean(),
+                          "gain_low95": low, "gain_high95": high})
+    return rows, gains
+
+
+def observed_statuses(scored: list[Observation], disputed: list[Observation]) -> dict[str, int]:
+    """Each undisputed state's status at the end of SIMULATED_MONTH: the highest offer it accepted
+    by then, else outside. A state with a disputed decision has no undisputed status."""
+    contested = {o.state for o in disputed}
+    statuses = {}
+    for obs in scored:
+        if obs.state in contested:
+            continue
+        taken = obs.decision == "invitation" and obs.observed == 1 and obs.month <= SIMULATED_MONTH
+        statuses[obs.state] = max(statuses.get(obs.state, d.OUTSIDE), obs.offer if taken else d.OUTSIDE)
+    return statuses
+
+
+def simulated_status_shares(scenario: Scenario, weights: np.ndarray) -> np.ndarray:
+    """(n_states, 3): P(status at SIMULATED_MONTH) from SIMULATION_REPLICATIONS runs under `weights`,
+    each share smoothed by the Jeffreys prior (half a run per status), so that a status no run
+    reached is improbable, not impossible."""
+    from .run import replication_seeds, run_once
+    from .scenario import with_overrides
+
+    overrides = {("decision.switching_cost" if term == "switching_cost" else f"decision.weights.{term}"): float(w)
+                 for term, w in zip(d.TERMS, weights)}
+    world = with_overrides(scenario, overrides)
+    timeline = compile_timeline(world)
+    step = timeline.dates.index(SIMULATED_MONTH)
+    counts = np.zeros((len(timeline.states), len(d.OPTIONS)))
+    for seed in replication_seeds(SIMULATION_SEED, SIMULATION_REPLICATIONS):
+        status = run_once(world, seed, timeline, record=("status",))["status"][step]
+        counts[np.arange(len(status)), status] += 1
+    return (counts + 0.5) / (SIMULATION_REPLICATIONS + 0.5 * len(d.OPTIONS))
+
+
+def _class_metrics(p: np.ndarray, observed: np.ndarray) -> dict:
+    """Log-loss, Brier score (summed over the statuses) and accuracy of status probabilities."""
+    rows = np.arange(len(observed))
+    truth = np.zeros_like(p)
+    truth[rows, observed] = 1.0
+    return {"n": len(observed), "log_loss": float(-np.log(np.clip(p[rows, observed], CLIP, 1.0)).mean()),
+            "brier": float(((p - truth) ** 2).sum(axis=1).mean()),
+            "accuracy": float((p.argmax(axis=1) == observed).mean())}
+
+
+def _status_logistic(features: np.ndarray, observed: np.ndarray, train: np.ndarray, test: np.ndarray) -> np.ndarray:
+    """The multinomial form of `_logistic`, over the three statuses."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    p = np.full((len(test), len(d.OPTIONS)), CLIP)
+    classes = np.unique(observed[train])
+    if len(classes) < 2:
+        p[:, classes[0]] = 1.0
+        return p
+    fitted = make_pipeline(StandardScaler(), LogisticRegression(C=1.0)).fit(features[train], observed[train])
+    p[:, classes] = fitted.predict_proba(features[test])
+    return p
+
+
+def out_of_sample(scenario: Scenario, scored: list[Observation], disputed: list[Observation],
+                  ridge: float = RIDGE) -> OutOfSample:
+    """Every predictor fitted on each fold's training decisions and scored on its predicted ones,
+    at the decision level under both splits, and at the simulation level leaving one state out."""
+    y = np.array([o.observed for o in scored])
+    predictor = Predictor(scenario, scored, scored)
+    hand_set = scenario_weights(scenario)
+    features = indicator_features(scenario, scored)
+    tables, state_weights = [], {}
+    for split in SPLITS:
+        for train, test in folds(scored, split):
+            weights, _ = estimate_weights(predictor, y, hand_set, ridge, train)
+            if split == "leave-one-state-out":
+                state_weights[scored[test[0]].state] = weights
+            tables.append(pd.DataFrame({
+                "split": split, "state": [scored[k].state for k in test], "event": [scored[k].event for k in test],
+                "month": [scored[k].month for k in test], "observed": y[test],
+                "p_model": predictor.predict(weights)[test], "p_hand_set": predictor.predict(hand_set)[test],
+                "p_base_rate": y[train].mean(), "p_logistic": _logistic(features, y, train, test)}))
+    predictions = pd.concat(tables, ignore_index=True)
+    rows, gains = [], []
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    for split in SPLITS:
+        part = predictions[predictions.split == split]
+        observed = part.observed.to_numpy()
+        losses = {name: log_losses(part[column].to_numpy(), observed) for name, column in PREDICTORS.items()}
+        metrics = {name: scores(part[column].to_numpy(), observed) for name, column in PREDICTORS.items()}
+        split_rows, split_gains = _score_rows("decision", split, losses, metrics, rng)
+        rows += split_rows
+        gains += split_gains
+
+    # The simulation level: each undisputed state's status at SIMULATED_MONTH, simulated with the
+    # weights fitted without that state's decisions, against baselines fitted on the other states.
+    statuses = observed_statuses(scored, disputed)
+    names = list(scenario.states)
+    states = [s for s in names if s in statuses]
+    observed = np.array([statuses[s] for s in states])
+    world = _indicator_matrix(scenario_at(scenario, SIMULATED_MONTH))[0][[names.index(s) for s in states]]
+    hand_shares = simulated_status_shares(scenario, hand_set)
+    p = {name: np.empty((len(states), len(d.OPTIONS))) for name in PREDICTORS}
+    everyone = np.arange(len(states))
+    for k, state in enumerate(states):
+        others = everyone[everyone != k]
+        p["model"][k] = simulated_status_shares(scenario, state_weights[state])[names.index(state)]
+        p["model, hand-set weights"][k] = hand_shares[names.index(state)]
+        p["base rate"][k] = np.clip(np.bincount(observed[others], minlength=len(d.OPTIONS)) / len(others), CLIP, 1.0)
+        p["logistic regression"][k] = _status_logistic(world, observed, others, np.array([k]))[0]
+    losses = {name: -np.log(np.clip(q[everyone, observed], CLIP, 1.0)) for name, q in p.items()}
+    metrics = {name: _class_metrics(q, observed) for name, q in p.items()}
+    split_rows, split_gains = _score_rows("simulation", "leave-one-state-out", losses, metrics, rng)
+    status_table = pd.DataFrame({"state": states, "observed": [d.OPTIONS[c] for c in observed],
+                                 **{f"{column}_{option}": p[name][:, j] for name, column in PREDICTORS.items()
+                                    for j, option in enumerate(d.OPTIONS)}})
+    return OutOfSample(predictions, pd.DataFrame(rows + split_rows, columns=list(SCORE_COLUMNS)),
+                       pd.DataFrame(gains + split_gains), status_table)
+
+
 @dataclass
 class Validation:
-    predictions: pd.DataFrame
-    scores: pd.DataFrame
+    predictions: pd.DataFrame  # the scenario's weights, every scored decision
+    in_sample: pd.DataFrame  # their scores next to the baselines, in sample
+    scores: pd.DataFrame  # out of sample, SCORE_COLUMNS
+    gains: pd.DataFrame
+    out_of_sample: pd.DataFrame
+    statuses: pd.DataFrame
     disputed: pd.DataFrame
     skipped: pd.DataFrame
 
 
-def validate(scenario: Scenario, observed: str | Path) -> Validation:
+def validate(scenario: Scenario, observed: str | Path, ridge: float = RIDGE) -> Validation:
     scored, disputed, skipped = read_observed(observed, scenario)
     if not scored:
         raise InputError(Issue(str(observed), "", "no scored observation of the scenario's states"))
@@ -232,7 +450,134 @@ def validate(scenario: Scenario, observed: str | Path) -> Validation:
         disputed_table = pd.DataFrame({"state": [o.state for o in disputed], "event": [o.event for o in disputed],
                                        "reading": ["accepted/applied" if o.observed else "not accepted" for o in disputed],
                                        "p_model": np.where([o.observed for o in disputed], q, 1 - q)})
-    return Validation(table, pd.DataFrame(rows), disputed_table, pd.DataFrame(skipped))
+    held_out = out_of_sample(scenario, scored, disputed, ridge)
+    return Validation(table, pd.DataFrame(rows), held_out.scores, held_out.gains, held_out.predictions,
+                      held_out.statuses, disputed_table, pd.DataFrame(skipped))
+
+
+def fixed_terms(predictor: Predictor) -> dict[str, str]:
+    """The weights no scored decision can inform, each with the reason; the others are estimated.
+
+    A term informs the fit only through what it adds to an option over staying outside, on the
+    options open at each decision. A term that adds nothing at every decision leaves the
+    likelihood flat in its weight; one that adds, at every decision, a fixed multiple of what an
+    earlier term adds enters identically, so only their weighted sum is informed: the earlier
+    term carries it and the later one is held at the scenario's value.
+    """
+    relative = (predictor.terms - predictor.terms[:, :, :1]) * predictor.available[:, None, :]
+    columns = relative.transpose(1, 0, 2).reshape(len(d.TERMS), -1)
+    norms = np.linalg.norm(columns, axis=1)
+    fixed: dict[str, str] = {}
+    for j, term in enumerate(d.TERMS):
+        if norms[j] < 1e-12:
+            fixed[term] = "no scored decision carries it"
+            continue
+        for i in range(j):
+            if d.TERMS[i] not in fixed and abs(columns[i] @ columns[j]) / (norms[i] * norms[j]) > 1 - 1e-9:
+                fixed[term] = f"enters as {d.TERMS[i]} does (merged into it)"
+                break
+    return fixed
+
+
+FLAT = 1e-4
+"""A direction of the weights along which the likelihood's curvature is below this share of the
+largest is not informed by the decisions."""
+
+
+def _free(fixed: dict[str, str]) -> np.ndarray:
+    return np.array([term not in fixed for term in d.TERMS])
+
+
+def _negative_log_likelihood(predictor: Predictor, y: np.ndarray, weights: np.ndarray, rows: np.ndarray) -> float:
+    return float(log_losses(predictor.predict(weights)[rows], y[rows]).sum())
+
+
+def hessian(predictor: Predictor, y: np.ndarray, weights: np.ndarray, free: np.ndarray, rows: np.ndarray,
+            step: float = 1e-3) -> np.ndarray:
+    """Central-difference Hessian of the negative log-likelihood (unpenalised) of the decisions
+    `rows`, in the free weights."""
+    index = np.flatnonzero(free)
+    h = np.empty((len(index), len(index)))
+    for a, i in enumerate(index):
+        for b, j in enumerate(index[a:], start=a):
+            total = 0.0
+            for si, sj, sign in ((1, 1, 1), (1, -1, -1), (-1, 1, -1), (-1, -1, 1)):
+                w = weights.copy()
+                w[i] += si * step
+                w[j] += sj * step
+                total += sign * _negative_log_likelihood(predictor, y, w, rows)
+            h[a, b] = h[b, a] = total / (4 * step * step)
+    return h
+
+
+def _direction(vector: np.ndarray, names: list[str]) -> str:
+    """An eigenvector as its loadings of at least 0.3, largest first and positive."""
+    vector = vector * np.sign(vector[np.argmax(np.abs(vector))])
+    return " ".join(f"{vector[k]:+.2f} {names[k]}" for k in np.argsort(-np.abs(vector)) if abs(vector[k]) >= 0.3)
+
+
+def _fit(predictor: Predictor, y: np.ndarray, start: np.ndarray, prior: np.ndarray, ridge: float,
+         rows: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """Penalised maximum likelihood over the free weights; the others keep the scenario's values."""
+
+    def loss(v: np.ndarray) -> float:
+        w = prior.copy()
+        w[free] = v
+        p = np.clip(predictor.predict(w)[rows], CLIP, 1 - CLIP)
+        return float(-np.mean(y[rows] * np.log(p) + (1 - y[rows]) * np.log(1 - p)) + ridge * np.sum((w - prior) ** 2))
+
+    bounds = [(0.0, 20.0)] * int(free.sum())
+    # One BLAS thread: on problems this small, more threads only wait for each other, and on a busy
+    # machine that made each optimiser step 50 times slower.
+    with threadpool_limits(1):
+        fitted = prior.copy()
+        fitted[free] = minimize(loss, start[free], method="L-BFGS-B", bounds=bounds, options={"maxiter": 200}).x
+        return fitted
+
+
+def estimate_weights(predictor: Predictor, y: np.ndarray, prior: np.ndarray, ridge: float,
+                     rows: np.ndarray) -> tuple[np.ndarray, dict[str, str]]:
+    """The fitted weights on the decisions `rows`, and the weights held at the scenario's values,
+    each with the reason: those `fixed_terms` finds no decision informs, then, one at a time, the
+    weight that loads most on a direction along which the likelihood at the fit is flat (`FLAT`),
+    refitting after each."""
+    fixed = fixed_terms(predictor)
+    while True:
+        free = _free(fixed)
+        fitted = _fit(predictor, y, prior, prior, ridge, rows, free)
+        values, vectors = np.linalg.eigh(hessian(predictor, y, fitted, free, rows))
+        if values[0] >= FLAT * values[-1] or free.sum() == 1:
+            return fitted, fixed
+        names = [term for term in d.TERMS if term not in fixed]
+        weakest = names[int(np.argmax(np.abs(vectors[:, 0])))]
+        fixed[weakest] = (f"the likelihood is flat along {_direction(vectors[:, 0], names)} "
+                          f"(curvature {values[0] / values[-1]:.1e} of the largest)")
+
+
+@dataclass
+class Identification:
+    terms: pd.DataFrame  # term, status, hand_set, fitted, curvature
+    spectrum: pd.DataFrame  # eigenvalue, relative, direction: smallest first
+
+
+def identification(predictor: Predictor, y: np.ndarray, prior: np.ndarray, fitted: np.ndarray,
+                   fixed: dict[str, str]) -> Identification:
+    """Which weights the decisions inform, and how well: the spectrum of the Hessian of the
+    negative log-likelihood at the fit, over the estimated weights. A small eigenvalue is a
+    combination of weights (its eigenvector) along which the likelihood is nearly flat."""
+    free = _free(fixed)
+    h = hessian(predictor, y, fitted, free, np.arange(len(y)))
+    names = [term for term in d.TERMS if term not in fixed]
+    curvature = dict(zip(names, np.diag(h)))
+    terms = pd.DataFrame({
+        "term": d.TERMS,
+        "status": ["fixed: " + fixed[t] if t in fixed else
+                   "estimated, at its bound 0" if f <= 1e-8 else "estimated" for t, f in zip(d.TERMS, fitted)],
+        "hand_set": prior, "fitted": fitted, "curvature": [curvature.get(t, 0.0) for t in d.TERMS]})
+    values, vectors = np.linalg.eigh(h)
+    spectrum = pd.DataFrame({"eigenvalue": values, "relative": values / values.max(),
+                             "direction": [_direction(v, names) for v in vectors.T]})
+    return Identification(terms, spectrum)
 
 
 @dataclass
@@ -240,21 +585,12 @@ class Calibration:
     weights: dict[str, float]
     scores: pd.DataFrame
     predictions: pd.DataFrame
+    identification: Identification
 
 
-def _fit(predictor: Predictor, y: np.ndarray, start: np.ndarray, prior: np.ndarray, ridge: float,
-         rows: np.ndarray) -> np.ndarray:
-    def loss(w: np.ndarray) -> float:
-        p = np.clip(predictor.predict(w)[rows], CLIP, 1 - CLIP)
-        return float(-np.mean(y[rows] * np.log(p) + (1 - y[rows]) * np.log(1 - p)) + ridge * np.sum((w - prior) ** 2))
-
-    bounds = [(0.0, 20.0)] * len(start)
-    return minimize(loss, start, method="L-BFGS-B", bounds=bounds, options={"maxiter": 200}).x
-
-
-def calibrate(scenario: Scenario, observed: str | Path, ridge: float = 0.01) -> Calibration:
+def calibrate(scenario: Scenario, observed: str | Path, ridge: float = RIDGE) -> Calibration:
     """Maximum-likelihood decision weights (ridge-penalised toward the scenario's), with the
-    leave-one-out log-loss of the model and of the baselines."""
+    leave-one-out log-loss of the model and of the baselines, and the identification check."""
     scored, _, _ = read_observed(observed, scenario)
     if len(scored) < 3:
         raise InputError(Issue(str(observed), "", "too few scored observations to calibrate"))
@@ -262,10 +598,10 @@ def calibrate(scenario: Scenario, observed: str | Path, ridge: float = 0.01) -> 
     predictor = Predictor(scenario, scored, scored)
     prior = scenario_weights(scenario)
     everything = np.arange(len(y))
-    fitted = _fit(predictor, y, prior, prior, ridge, everything)
+    fitted, fixed = estimate_weights(predictor, y, prior, ridge, everything)
     out_of_sample = np.empty(len(y))
     for k in everything:
-        w = _fit(predictor, y, fitted, prior, ridge, everything[everything != k])
+        w, _ = estimate_weights(predictor, y, prior, ridge, everything[everything != k])
         out_of_sample[k] = predictor.predict(w)[k]
     in_sample = predictor.predict(fitted)
     rows = [
@@ -277,7 +613,8 @@ def calibrate(scenario: Scenario, observed: str | Path, ridge: float = 0.01) -> 
              for name, q in baselines(scored, y, leave_one_out=True).items()]
     predictions = pd.DataFrame({"state": [o.state for o in scored], "event": [o.event for o in scored],
                                 "observed": y, "p_in_sample": in_sample, "p_leave_one_out": out_of_sample})
-    return Calibration(dict(zip(d.TERMS, map(float, fitted))), pd.DataFrame(rows), predictions)
+    return Calibration(dict(zip(d.TERMS, map(float, fitted))), pd.DataFrame(rows), predictions,
+                       identification(predictor, y, prior, fitted, fixed))
 
 
 def calibrated_scenario_text(scenario_path: Path, target: Path, calibration: Calibration, scenario: Scenario) -> str:
@@ -293,8 +630,10 @@ def calibrated_scenario_text(scenario_path: Path, target: Path, calibration: Cal
         "name": f"{scenario.name}_calibrated",
         "title": f"{scenario.title or scenario.name}, with calibrated decision weights",
         "assumptions": [
-            "Decision weights estimated by maximum likelihood (alignsim calibrate) on the observed decisions; "
-            f"leave-one-out log-loss {loo.log_loss:.3f} over {int(loo.n)} decisions.",
+            ("Decision weights estimated by maximum likelihood (alignsim calibrate) on the observed decisions; "
+             f"leave-one-out log-loss {loo.log_loss:.3f} over {int(loo.n)} decisions."),
+            *[f"{row.term} is held at the original scenario's value: {row.status.removeprefix('fixed: ')}."
+              for row in calibration.identification.terms.itertuples() if row.status.startswith("fixed")],
         ],
         "decision": {"switching_cost": round(calibration.weights["switching_cost"], 6), "weights": weights},
     }

@@ -12,8 +12,10 @@ figure may need rewording too):
 
     PYTHONPATH=. python tests/test_documented_figures.py --update
 
-Cost: about 20 s (four 200-replication runs shared with test_documented_outcomes.py, four with
-the calibrated weights, two more, and one calibration).
+Cost: about a minute and a half on a busy machine (four 200-replication runs shared with
+test_documented_outcomes.py, four with the calibrated weights, two more, one calibration, one
+validation with its simulation level, and three posteriors at `alignsim estimate`'s defaults: the
+priors file's and its prior-sensitivity check).
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ import pytest
 
 import sim
 from sim.decision import TERMS
+from sim.estimate import PRIORS, read_priors
 from sim.inputs import compile_timeline
-from sim.validate import calibrate, validate
+from sim.validate import BOOTSTRAP_DRAWS, SIMULATION_REPLICATIONS, SIMULATION_SEED, calibrate, validate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_documented_outcomes import REPLICATIONS, SEED, summary  # noqa: E402  the same cached runs
@@ -125,7 +128,7 @@ def scored_counts():
 
 
 def default_scores():
-    table = validation().scores
+    table = validation().in_sample
     return {**prefixed("model", score_row(table, "model")), **prefixed("base", score_row(table, "base rate")),
             **prefixed("invitee", score_row(table, "every invitee accepts"))}
 
@@ -147,6 +150,143 @@ def out_of_sample_margin():
             "loo_brier": three(loo.brier), "base_brier": three(base.brier),
             "loo_right": str(round(loo.accuracy * loo.n)), "base_right": str(round(base.accuracy * base.n)),
             "n": str(int(loo.n)), "n2": str(int(loo.n))}
+
+
+PREDICTOR_TAGS = {"model": "model", "model, hand-set weights": "hand", "base rate": "base",
+                  "logistic regression": "logit"}
+
+
+LEVEL_SPLITS = {("decision", "leave-one-state-out"): "loso", ("decision", "time"): "time",
+                ("simulation", "leave-one-state-out"): "sim"}
+
+
+def out_of_sample_scores():
+    values = {}
+    for row in validation().scores.itertuples():
+        tag = f"{PREDICTOR_TAGS[row.predictor]}_{LEVEL_SPLITS[(row.level, row.split)]}"
+        values |= {f"{tag}_n": str(int(row.n)), f"{tag}_ll": three(row.log_loss), f"{tag}_low": three(row.log_loss_low95),
+                   f"{tag}_high": three(row.log_loss_high95), f"{tag}_brier": three(row.brier),
+                   f"{tag}_acc": three(row.accuracy)}
+    for row in validation().gains.itertuples():
+        tag = f"{PREDICTOR_TAGS[row.predictor]}_{LEVEL_SPLITS[(row.level, row.split)]}"
+        values |= {f"{tag}_gain": three(row.log_loss_gain), f"{tag}_glow": three(row.gain_low95),
+                   f"{tag}_ghigh": three(row.gain_high95)}
+    return values
+
+
+def out_of_sample_table() -> str:
+    return "\n".join(f"| {predictor} | {level} | {split} | {{{p}_{s}_n}} | {{{p}_{s}_ll}} [{{{p}_{s}_low}}, "
+                     f"{{{p}_{s}_high}}] | {{{p}_{s}_brier}} | {{{p}_{s}_acc}} |"
+                     for (level, split), s in LEVEL_SPLITS.items() for predictor, p in PREDICTOR_TAGS.items())
+
+
+def gains_table() -> str:
+    return "\n".join(f"| {predictor} | {level} | {split} | {{{p}_{s}_gain}} [{{{p}_{s}_glow}}, {{{p}_{s}_ghigh}}] |"
+                     for (level, split), s in LEVEL_SPLITS.items() for predictor, p in PREDICTOR_TAGS.items()
+                     if predictor != "base rate")
+
+
+def estimate_defaults() -> dict[str, int]:
+    """`alignsim estimate`'s default walkers, steps, burn-in and seed."""
+    from sim.cli import _parser
+
+    args = _parser().parse_args(["estimate", str(ROUND), "--observed", str(OBSERVED)])
+    return {"walkers": args.walkers, "steps": args.steps, "burn": args.burn, "seed": args.seed}
+
+
+@cache
+def posterior():
+    """`alignsim estimate` on the round with its default settings (docs/validation.md, "Posterior")."""
+    from sim.estimate import PRIORS, estimate, read_priors
+
+    return estimate(sim.load_scenario(ROUND), OBSERVED, read_priors(PRIORS), **estimate_defaults())
+
+
+@cache
+def sensitivity():
+    from sim.estimate import PRIORS, prior_sensitivity, read_priors
+
+    return prior_sensitivity(sim.load_scenario(ROUND), OBSERVED, read_priors(PRIORS), posterior(),
+                             **estimate_defaults())
+
+
+SCALES = {0.5: "half", 1.0: "as", 2.0: "double"}
+
+
+def sensitivity_values():
+    values = {}
+    for row in sensitivity().itertuples():
+        tag = f"{row.weight}_{SCALES[row.prior_scale]}"
+        values |= {f"{tag}_median": two(row.median), f"{tag}_q05": two(row.q05), f"{tag}_q95": two(row.q95)}
+    return values
+
+
+def sensitivity_table() -> str:
+    return "\n".join(f"| {w} | " + " | ".join(f"{{{w}_{s}_median}} [{{{w}_{s}_q05}}, {{{w}_{s}_q95}}]"
+                                            for s in SCALES.values()) + " |" for w in posterior().names)
+
+
+def posterior_values():
+    values = {"rhat": three(posterior().summary.r_hat.max())}
+    for row in posterior().summary.itertuples():
+        values |= {f"{row.weight}_hand": two(row.hand_set), f"{row.weight}_median": two(row.median),
+                   f"{row.weight}_q05": two(row.q05), f"{row.weight}_q95": two(row.q95),
+                   f"{row.weight}_rhat": three(row.r_hat), f"{row.weight}_ess": f"{row.ess_bulk:.0f}"}
+    return values
+
+
+def posterior_table() -> str:
+    return "\n".join(f"| {w} | {{{w}_hand}} | {{{w}_median}} [{{{w}_q05}}, {{{w}_q95}}] | {{{w}_rhat}} | {{{w}_ess}} |"
+                     for w in posterior().names)
+
+
+def simulation_setup():
+    return {"n": str(len(validation().statuses)), "replications": str(SIMULATION_REPLICATIONS),
+            "seed": str(SIMULATION_SEED)}
+
+
+def _loadings(direction: str) -> list[tuple[str, str]]:
+    """(loading, term) pairs of a direction as `sim.validate` writes it."""
+    return re.findall(r"([+-]\d+\.\d\d) (\w+)", direction)
+
+
+def flat_directions():
+    terms = calibration().identification.terms.set_index("term").status
+    return {f"{term}_{other}": loading for term in ("patron_pressure", "diversification")
+            for loading, other in _loadings(terms[term])}
+
+
+def flat_text() -> str:
+    terms = calibration().identification.terms.set_index("term").status
+    return " and ".join(" ".join(f"{{{term}_{other}}} {other}" for _, other in _loadings(terms[term]))
+                        + f" (for {term.replace('_', ' ')})" for term in ("patron_pressure", "diversification")) + "."
+
+
+def short_status(status: str) -> str:
+    return status.split(" along ")[0]
+
+
+def identification_values():
+    ident = calibration().identification
+    values = {}
+    for row in ident.terms.itertuples():
+        values |= {f"{row.term}_hand": two(row.hand_set), f"{row.term}_fitted": two(row.fitted),
+                   f"{row.term}_curv": three(row.curvature)}
+    for k, row in enumerate(ident.spectrum.itertuples()):
+        values |= {f"e{k}": f"{row.eigenvalue:.4f}", f"e{k}_rel": f"{row.relative:.5f}"}
+        values |= {f"e{k}_{term}": loading for loading, term in _loadings(row.direction)}
+    return values
+
+
+def identification_terms_table() -> str:
+    return "\n".join(f"| {row.term} | {short_status(row.status)} | {{{row.term}_hand}} | {{{row.term}_fitted}} | "
+                     f"{{{row.term}_curv}} |" for row in calibration().identification.terms.itertuples())
+
+
+def spectrum_table() -> str:
+    return "\n".join(f"| {{e{k}}} | {{e{k}_rel}} | "
+                     + " ".join(f"{{e{k}_{term}}} {term}" for _, term in _loadings(row.direction)) + " |"
+                     for k, row in enumerate(calibration().identification.spectrum.itertuples()))
 
 
 def calibrated_weights():
@@ -276,6 +416,22 @@ CLAIMS = {
         "| base rate | {base_n} | {base_accuracy} | {base_log_loss} | {base_brier} |\n"
         "| every invitee accepts | {invitee_n} | {invitee_accuracy} | {invitee_log_loss} | {invitee_brier} |",
         default_scores),
+    "validation_out_of_sample": Claim(VALIDATION, out_of_sample_table(), out_of_sample_scores),
+    "validation_gains": Claim(VALIDATION, gains_table(), out_of_sample_scores),
+    "validation_flat": Claim(VALIDATION, flat_text(), flat_directions),
+    "validation_identification": Claim(VALIDATION, identification_terms_table(), identification_values),
+    "validation_spectrum": Claim(VALIDATION, spectrum_table(), identification_values),
+    "validation_simulation_setup": Claim(VALIDATION, "the {n} states with no disputed decision), as the simulation "
+                                         "of the whole round gives it: the share of {replications} replications "
+                                         "(seed {seed})", simulation_setup),
+    "validation_bootstrap": Claim(VALIDATION, "simulation level): {draws} resamples, seeded",
+                                  lambda: {"draws": str(BOOTSTRAP_DRAWS)}),
+    "validation_posterior_settings": Claim(VALIDATION, "emcee's ensemble ({walkers} walkers, {steps} steps, the "
+                                           "first {burn} discarded, seed {seed}: the command's defaults)",
+                                           lambda: {k: str(v) for k, v in estimate_defaults().items()}),
+    "validation_posterior": Claim(VALIDATION, posterior_table(), posterior_values),
+    "validation_posterior_rhat": Claim(VALIDATION, "the largest R-hat is {rhat},", posterior_values),
+    "validation_prior_sensitivity": Claim(VALIDATION, sensitivity_table(), sensitivity_values),
     "validation_reliability": Claim(VALIDATION, "of the {count} decisions given under 0.25, {share}% came true",
                                     reliability_low),
     "validation_calibrated_table": Claim(
@@ -292,11 +448,11 @@ CLAIMS = {
                                "{base_right} of {n2})", out_of_sample_margin),
     "validation_negatives": Claim(VALIDATION, "rests on {n} decisions, {negative} of them negative", scored_counts),
     "validation_weights": Claim(VALIDATION, "sanction relief {sanction_relief}, Western exposure {western_exposure}, "
-                                "Western threat {western_threat} (unchanged), patron pressure {patron_pressure}, "
-                                "refusal retaliation {refusal_retaliation} (unchanged), diversification "
-                                "{diversification}, autonomy {autonomy}, bloc benefits {bloc_benefits}, accession "
-                                "friction {accession_friction}, substitutes {substitutes}, peer influence "
-                                "{peer_influence} (unchanged), switching cost {switching_cost}.", calibrated_weights),
+                                "Western threat {western_threat} (fixed), patron pressure {patron_pressure} (fixed), "
+                                "refusal retaliation {refusal_retaliation} (fixed), diversification "
+                                "{diversification} (fixed), autonomy {autonomy}, bloc benefits {bloc_benefits}, "
+                                "accession friction {accession_friction}, substitutes {substitutes}, peer influence "
+                                "{peer_influence} (fixed), switching cost {switching_cost}.", calibrated_weights),
     "validation_calibrated_outcomes": Claim(VALIDATION, "Belarus seeks membership in {belarus}% of replications and "
                                             "ends a partner or member in {belarus_held}%; Kazakhstan in {kazakhstan}%. "
                                             "The counterfactuals still move the expected way (Belarus with sanctions "
@@ -310,16 +466,13 @@ CLAIMS = {
                                    "Bolivia's applications ({bangladesh}, {bolivia}), Armenia's non-application "
                                    "({armenia} to apply) and Algeria's silence on the Kazan list ({algeria}).",
                                    worst_out_of_sample),
-    "validation_dependence_weights": Claim(
-        VALIDATION, "their estimates ({patron}, {diversification}, {autonomy}) are weakly identified",
-        lambda: {term: three(calibration().weights[name]) for term, name in
-                 (("patron", "patron_pressure"), ("diversification", "diversification"), ("autonomy", "autonomy"))}),
     "validation_missing": Claim(VALIDATION, "**Missing indicators**: {filled} of {cells} indicator values are filled",
                                 lambda: {**filled_in_round(), "cells": data_counts()["cells"]}),
     "validation_disputed": Claim(VALIDATION, "model gives Kazakhstan {kazakhstan} of accepting partnership under the "
                                  "default weights, that is, it sides with Tokayev's reading, and Saudi Arabia {saudi} "
                                  "of accepting membership", disputed),
-    "validation_too_few": Claim(VALIDATION, "- {n} decisions, {negative} negative, cannot support", scored_counts),
+    "validation_too_few": Claim(VALIDATION, "- {n} decisions, {negative} negative, inform seven of the twelve weights",
+                                scored_counts),
     "model_room": Claim(MODEL, "In the Kazan epoch (2024-10) of the bundled single-state scenarios, R = {belarus} for "
                         "Belarus and {kazakhstan} for Kazakhstan.", room_for_manoeuvre),
     "model_worked_example": Claim(
@@ -376,13 +529,102 @@ def test_the_comparisons_in_words_hold():
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
     assert "**The uncalibrated model does worse than either baseline.**" in guide
     assert "Out of sample, the calibrated model beats both baselines on log-loss" in guide
-    default = validation().scores.set_index("predictor")
+    default = validation().in_sample.set_index("predictor")
     for baseline in ("base rate", "every invitee accepts"):
         assert (default.loc["model", ["log_loss", "brier"]] > default.loc[baseline, ["log_loss", "brier"]]).all()
         assert default.loc["model", "accuracy"] < default.loc[baseline, "accuracy"]
     loo = calibration().scores.query("sample == 'leave-one-out'").set_index("predictor")
     for baseline in ("base rate", "every invitee accepts"):
         assert (loo.loc["model, calibrated", ["log_loss", "brier"]] < loo.loc[baseline, ["log_loss", "brier"]]).all()
+
+
+def test_the_out_of_sample_comparisons_in_words_hold():
+    """docs/validation.md, "Out of sample": what the intervals of the gains over the base rate show."""
+    guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
+    for words in (("**the fitted model scores a lower log-loss than the base rate under both splits, but the "
+                   "interval of its gain includes 0 under both:"),
+                  "Neither is the logistic regression, whose gain's interval also includes 0 under both splits.",
+                  ("Under leave-one-state-out the logistic regression scores a lower log-loss than the fitted model; "
+                   "under the time split, fitted on the few decisions of 2023, it does worse than the base rate, and "
+                   "the model does better than it."),
+                  ("**The hand-set weights do worse than the base rate under both splits, and their gain's interval "
+                   "lies below 0.**")):
+        assert words in guide, words
+    gains = validation().gains.set_index(["predictor", "level", "split"])
+    log_loss = validation().scores.set_index(["predictor", "level", "split"]).log_loss
+    for level, split in LEVEL_SPLITS:
+        for predictor in ("model", "logistic regression"):
+            assert gains.loc[(predictor, level, split), "gain_low95"] < 0 < gains.loc[(predictor, level, split),
+                                                                                    "gain_high95"]
+        assert gains.loc[("model, hand-set weights", level, split), "gain_high95"] < 0
+    for split in ("leave-one-state-out", "time"):
+        assert gains.loc[("model", "decision", split), "log_loss_gain"] > 0
+    loso, time = ("decision", "leave-one-state-out"), ("decision", "time")
+    assert log_loss[("logistic regression", *loso)] < log_loss[("model", *loso)]
+    assert log_loss[("base rate", *time)] < log_loss[("logistic regression", *time)]
+    assert log_loss[("model", *time)] < log_loss[("logistic regression", *time)]
+    assert "**At the simulation level, no predictor does better than the base rate**" in guide
+    simulation = ("simulation", "leave-one-state-out")
+    for predictor in ("model", "model, hand-set weights", "logistic regression"):
+        assert log_loss[(predictor, *simulation)] > log_loss[("base rate", *simulation)]
+    assert ("under the fitted weights it gives Egypt and the United Arab Emirates, both members, less than a "
+            "one-in-ten chance of membership") in guide
+    statuses = validation().statuses.set_index("state")
+    for state in ("Egypt", "United Arab Emirates"):
+        assert statuses.loc[state, "observed"] == "member" and statuses.loc[state, "p_model_member"] < 0.1
+
+
+def test_the_identification_in_words_holds():
+    """docs/validation.md, "Identification": which weights are fixed and why, and what the spectrum shows."""
+    guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
+    status = calibration().identification.terms.set_index("term").status
+    for term in ("western_threat", "refusal_retaliation", "peer_influence"):
+        assert f"**{term}**: no scored decision carries it" in guide
+        assert status[term] == "fixed: no scored decision carries it"
+    assert "**patron_pressure** and **diversification**: the likelihood is flat along a direction each dominates" in guide
+    for term in ("patron_pressure", "diversification"):
+        assert status[term].startswith("fixed: the likelihood is flat along")
+    assert status.str.startswith("fixed").sum() == 5
+    assert "No two terms of the present model enter identically" in guide
+    assert not status.str.contains("enters as").any()
+    assert "inform seven of the twelve weights" in guide
+    spectrum = calibration().identification.spectrum
+    assert ("So the decisions inform about two combinations well (the cost of asking: switching cost and "
+            "accession friction)") in guide
+    for row in spectrum.tail(2).itertuples():
+        assert {term for _, term in _loadings(row.direction)[:2]} == {"switching_cost", "accession_friction"}
+    assert (spectrum.relative.iloc[:-2] < 0.01).all()
+    assert "**sanction relief, autonomy and bloc benefits trade off along the flattest direction**" in guide
+    assert {term for _, term in _loadings(spectrum.direction.iloc[0])} == {"sanction_relief", "autonomy",
+                                                                           "bloc_benefits"}
+    assert "and Western exposure against substitutes along another" in guide
+    assert any([term for _, term in _loadings(d)] == ["western_exposure", "substitutes"] for d in spectrum.direction)
+    assert "Switching cost sits at its bound 0" in guide and status["switching_cost"] == "estimated, at its bound 0"
+
+
+def test_the_posterior_in_words_holds():
+    """docs/validation.md, "Posterior": what the sampler and the posterior show."""
+    guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
+    summary = posterior().summary.set_index("weight")
+    assert "**The sampler has not converged by the strict criterion**" in guide
+    assert summary.r_hat.max() > 1.01
+    assert ("the weights the likelihood is flat in (patron pressure, diversification) have posteriors close to "
+            "their prior (median 2.0)") in guide
+    for weight in ("patron_pressure", "diversification"):
+        assert abs(summary.loc[weight, "median"] - 2.0) < 0.5
+    assert ("the bloc's benefits, held near their hand-set value by calibrate's ridge, move far above it once the "
+            "ridge is gone") in guide
+    assert summary.loc["bloc_benefits", "q05"] > calibration().weights["bloc_benefits"]
+    assert "(the nine of the identification table that no decision leaves out;" in guide
+    assert len(summary) == 9
+    assert ("**Only accession friction is nearly insensitive to the prior**; autonomy moves most with it, and every "
+            "other weight's median moves by more than a third between the narrowest and the widest prior") in guide
+    medians = sensitivity().pivot(index="weight", columns="prior_scale", values="median")
+    spread = medians[2.0] / medians[0.5]
+    assert spread.idxmin() == "accession_friction" and spread.min() < 1.25
+    assert (spread.drop("accession_friction") > 4 / 3).all() and spread.idxmax() == "autonomy"
+    assert "| weight | half-normal, scale 1.5 | scale 3 (the priors file) | scale 6 |" in guide
+    assert {p.parameters["scale"] for p in read_priors(PRIORS).values()} == {3.0}
 
 
 def test_a_changed_figure_is_caught():

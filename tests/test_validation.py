@@ -2,15 +2,38 @@
 
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 import sim
 from sim.cli import main
-from sim.validate import read_observed, validate
+from sim.decision import TERMS
+from sim.inputs import INDICATORS, scenario_at
+from sim.results import table_bytes
+from sim.validate import (
+    CLIP,
+    FLAT,
+    PREDICTORS,
+    RIDGE,
+    SCORE_COLUMNS,
+    TIME_CUT,
+    Predictor,
+    _fit,
+    _free,
+    calibrate,
+    fixed_terms,
+    folds,
+    indicator_features,
+    log_losses,
+    read_observed,
+    scenario_weights,
+    validate,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUND = ROOT / "scenarios" / "brics_2024_round.yaml"
@@ -27,18 +50,138 @@ def test_the_round_scenario_is_built_from_the_data_files():
     assert observed_states <= set(scenario.states)
 
 
+@cache
+def validation():
+    return validate(sim.load_scenario(ROUND), OBSERVED)
+
+
+@cache
+def calibration():
+    return calibrate(sim.load_scenario(ROUND), OBSERVED)
+
+
 def test_validate_prints_model_and_baselines_over_twenty_states(tmp_path, capsys):
     assert main(["validate", str(ROUND), "--observed", str(OBSERVED), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    for predictor in ("model", "base rate", "every invitee accepts"):
+    for predictor in ("model", "base rate", "every invitee accepts", "logistic regression"):
         assert predictor in out
-    scores = pd.read_csv(tmp_path / "scores.csv")
-    assert set(scores.columns) >= {"predictor", "n", "accuracy", "log_loss", "brier"}
+    in_sample = pd.read_csv(tmp_path / "in_sample.csv")
+    assert set(in_sample.columns) >= {"predictor", "n", "accuracy", "log_loss", "brier"}
+    # Same scenario, same data: the same bytes, bootstrap intervals included.
+    assert (tmp_path / "scores.csv").read_bytes() == table_bytes(validation().scores)
+    assert (tmp_path / "gains.csv").read_bytes() == table_bytes(validation().gains)
+    assert (tmp_path / "statuses.csv").read_bytes() == table_bytes(validation().statuses)
     predictions = pd.read_csv(tmp_path / "predictions.csv")
     assert predictions.state.nunique() >= 20
     assert predictions.p_model.between(0, 1).all()
     assert ((predictions.observed == 1) == (predictions.p_of_observed == predictions.p_model)).all()
     assert (tmp_path / "reliability.png").stat().st_size > 1000
+
+
+def test_scores_put_the_model_beside_both_baselines_under_both_splits():
+    scores = validation().scores
+    assert tuple(scores.columns) == SCORE_COLUMNS
+    predictors = ("model", "model, hand-set weights", "base rate", "logistic regression")
+    levels = (("decision", "leave-one-state-out"), ("decision", "time"), ("simulation", "leave-one-state-out"))
+    assert list(zip(scores.predictor, scores.level, scores.split)) == [(p, *ls) for ls in levels for p in predictors]
+    predictions = validation().predictions
+    n = scores.set_index(["level", "split"]).n
+    assert (n[("decision", "leave-one-state-out")] == len(predictions)).all()
+    assert (n[("decision", "time")] == (predictions.month > TIME_CUT).sum()).all()
+    assert (n[("simulation", "leave-one-state-out")] == len(validation().statuses)).all()
+    assert (scores.log_loss_low95 < scores.log_loss).all() and (scores.log_loss < scores.log_loss_high95).all()
+    assert scores[["brier", "accuracy"]].apply(lambda c: c.between(0, 1)).all().all()
+    # The gains are the paired differences of the same per-decision losses.
+    gains = validation().gains.set_index(["predictor", "level", "split"])
+    by = scores.set_index(["predictor", "level", "split"]).log_loss
+    for (predictor, level, split), row in gains.iterrows():
+        assert row.log_loss_gain == pytest.approx(by[("base rate", level, split)] - by[(predictor, level, split)])
+        assert row.gain_low95 < row.log_loss_gain < row.gain_high95
+
+
+def test_no_fold_sees_what_it_predicts():
+    scored, _, _ = read_observed(OBSERVED, sim.load_scenario(ROUND))
+    by_state = folds(scored, "leave-one-state-out")
+    assert len(by_state) == len({o.state for o in scored})
+    assert sorted(k for _, test in by_state for k in test) == list(range(len(scored)))
+    for train, test in by_state:
+        assert not {scored[k].state for k in train} & {scored[k].state for k in test}
+    [(train, test)] = folds(scored, "time")
+    assert max(scored[k].month for k in train) <= TIME_CUT < min(scored[k].month for k in test)
+    assert len(train) + len(test) == len(scored)
+    # The base rate of a held-out state is the rate of the others' decisions, its own left out.
+    held_out = validation().out_of_sample.query("split == 'leave-one-state-out'")
+    y = held_out.observed
+    for state, rows in held_out.groupby("state"):
+        others = y[held_out.state != state]
+        assert rows.p_base_rate.iloc[0] == pytest.approx(others.mean())
+
+
+def test_the_simulation_level_scores_each_undisputed_states_status_at_the_end_of_2025():
+    statuses = validation().statuses.set_index("state")
+    assert "Kazakhstan" not in statuses.index and "Saudi Arabia" not in statuses.index  # disputed
+    assert statuses.loc["Egypt", "observed"] == "member"  # accepted membership at Johannesburg
+    assert statuses.loc["Belarus", "observed"] == "partner"  # accepted partnership at Kazan
+    assert statuses.loc["Argentina", "observed"] == "outside"  # declined
+    for column in PREDICTORS.values():
+        shares = statuses[[f"{column}_{option}" for option in ("outside", "partner", "member")]]
+        assert np.allclose(shares.sum(axis=1), 1.0, atol=3 * CLIP) and (shares > 0).all().all()
+    # Belarus's decisions inform the weights little; sanctioned, it is most often a partner or member.
+    assert statuses.loc["Belarus", "p_model_outside"] < 0.5
+    # The base rate of a held-out state is the other states' shares of the three statuses.
+    observed = statuses.observed
+    others = observed.drop("Belarus")
+    assert statuses.loc["Belarus", "p_base_rate_partner"] == pytest.approx((others == "partner").mean())
+
+
+def test_the_logistic_baseline_reads_the_indicators_the_model_reads():
+    scenario = sim.load_scenario(ROUND)
+    scored, _, _ = read_observed(OBSERVED, scenario)
+    features = indicator_features(scenario, scored)
+    assert features.shape == (len(scored), len(INDICATORS) + 1)
+    assert not np.isnan(features).any()
+    belarus = next(k for k, o in enumerate(scored) if o.state == "Belarus")
+    then = scenario_at(scenario, scored[belarus].month).states["Belarus"].indicators
+    assert features[belarus, INDICATORS.index("sanctions")] == then.sanctions.value
+    assert list(features[:, -1]) == [float(o.decision == "invitation") for o in scored]
+
+
+def test_weights_no_decision_informs_are_fixed_and_identical_terms_merged():
+    scenario = sim.load_scenario(ROUND)
+    scored, _, _ = read_observed(OBSERVED, scenario)
+    predictor = Predictor(scenario, scored, scored)
+    assert fixed_terms(predictor) == {term: "no scored decision carries it"
+                                      for term in ("western_threat", "refusal_retaliation", "peer_influence")}
+    # A term that adds twice what an earlier one adds, at every decision, enters identically.
+    substitutes, friction = TERMS.index("substitutes"), TERMS.index("accession_friction")
+    predictor.terms[:, substitutes] = 2.0 * predictor.terms[:, friction]
+    assert fixed_terms(predictor)["substitutes"] == "enters as accession_friction does (merged into it)"
+    assert "accession_friction" not in fixed_terms(predictor)
+
+
+def test_calibration_fits_only_what_the_likelihood_is_curved_in():
+    result = calibration()
+    ident = result.identification
+    hand_set = dict(zip(TERMS, scenario_weights(sim.load_scenario(ROUND))))
+    fixed = ident.terms[ident.terms.status.str.startswith("fixed")]
+    assert len(fixed) >= 3
+    for row in fixed.itertuples():
+        assert result.weights[row.term] == hand_set[row.term] and row.curvature == 0
+    estimated = ident.terms[~ident.terms.status.str.startswith("fixed")]
+    assert len(ident.spectrum) == len(estimated)
+    assert (ident.spectrum.relative >= FLAT).all() and ident.spectrum.relative.iloc[-1] == 1
+    assert (estimated.curvature > 0).all()
+    # Fixing the weights the likelihood is flat in costs almost nothing: freeing them again improves
+    # the log-likelihood of all 39 decisions by less than 0.1 in total.
+    assert fixed.status.str.contains("flat along").any()
+    scenario = sim.load_scenario(ROUND)
+    scored, _, _ = read_observed(OBSERVED, scenario)
+    predictor = Predictor(scenario, scored, scored)
+    y, rows, prior = np.array([o.observed for o in scored]), np.arange(len(scored)), scenario_weights(scenario)
+    freed = _fit(predictor, y, prior, prior, RIDGE, rows, _free(fixed_terms(predictor)))
+    fitted = np.array([result.weights[term] for term in TERMS])
+    loss = log_losses(predictor.predict(fitted), y).sum()
+    assert abs(loss - log_losses(predictor.predict(freed), y).sum()) < 0.1
 
 
 def test_disputed_and_bloc_decisions_are_not_scored_as_facts():
@@ -55,7 +198,7 @@ def test_disputed_and_bloc_decisions_are_not_scored_as_facts():
 
 def test_an_offer_in_hand_is_more_readily_taken_than_sought():
     """Accepting an invitation costs no accession friction, so P(accept) exceeds P(apply)."""
-    result = validate(sim.load_scenario(ROUND), OBSERVED).predictions.set_index(["state", "decision"])
+    result = validation().predictions.set_index(["state", "decision"])
     for state in ("Malaysia", "Thailand", "Bolivia"):
         assert result.loc[(state, "invitation"), "p_model"] > result.loc[(state, "application"), "p_model"]
 

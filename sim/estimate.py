@@ -1,0 +1,235 @@
+"""Bayesian estimation of the decision weights: a posterior, not a point.
+
+The likelihood is the decision-level one of `sim.validate` (each observed decision's probability
+under the model's decision rule, given the situation at its time). The weights sampled are those
+some scored decision carries (`sim.validate.fixed_terms`); the others keep the scenario's values.
+Where the likelihood is flat (`alignsim calibrate` reports where), the prior speaks: the priors are
+written in a YAML file, weakly informative and not centred on the hand-set values. The sampler is
+emcee's affine-invariant ensemble; ArviZ gives R-hat and the effective sample size, treating each
+walker as a chain.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import decision as d
+from .scenario import InputError, Issue, Scenario
+from .scenario.loader import read_yaml
+from .validate import CLIP, Predictor, fixed_terms, read_observed, scenario_weights
+
+PRIORS = Path(__file__).resolve().parents[1] / "estimation" / "priors.yaml"
+"""The bundled priors."""
+DISTRIBUTIONS = {"halfnormal": ("scale",), "uniform": ("low", "high")}
+SENSITIVITY = (0.5, 2.0)
+"""The prior-sensitivity check reruns the sampler with every prior's spread scaled by these factors."""
+
+
+@dataclass(frozen=True)
+class Prior:
+    distribution: str
+    parameters: dict[str, float]
+
+    def log_density(self, x: float) -> float:
+        if x < 0:
+            return -np.inf
+        if self.distribution == "halfnormal":
+            return -0.5 * (x / self.parameters["scale"]) ** 2
+        low, high = self.parameters["low"], self.parameters["high"]
+        return 0.0 if low <= x <= high else -np.inf
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        if self.distribution == "halfnormal":
+            return np.abs(rng.normal(0.0, self.parameters["scale"], n))
+        return rng.uniform(self.parameters["low"], self.parameters["high"], n)
+
+    def describe(self) -> str:
+        return f"{self.distribution}({', '.join(f'{k}={v:g}' for k, v in self.parameters.items())})"
+
+    def widened(self, factor: float) -> Prior:
+        """The same prior with its spread scaled by `factor` (a half-normal's scale, a uniform's width)."""
+        if self.distribution == "halfnormal":
+            return Prior("halfnormal", {"scale": self.parameters["scale"] * factor})
+        low, high = self.parameters["low"], self.parameters["high"]
+        return Prior("uniform", {"low": low, "high": low + (high - low) * factor})
+
+
+def read_priors(path: str | Path) -> dict[str, Prior]:
+    """One prior per weight of `sim.decision.TERMS`: `default`, overridden under `weights`; every
+    problem reported together, with the file and the key."""
+    path = Path(path)
+    file = str(path)
+    data, _ = read_yaml(path)
+    if not isinstance(data, dict):
+        raise InputError(Issue(file, "", "expected a mapping with the keys default and weights"))
+    problems = [Issue(file, key, "unknown key; expected default, weights") for key in data
+                if key not in ("default", "weights")]
+    weights = data.get("weights") or {}
+    if not isinstance(weights, dict):
+        problems.append(Issue(file, "weights", "expected a mapping from weight names to priors"))
+        weights = {}
+    problems += [Issue(file, f"weights.{name}", f"unknown weight; expected one of {', '.join(d.TERMS)}")
+                 for name in weights if name not in d.TERMS]
+    priors = {}
+    for name in d.TERMS:
+        key = f"weights.{name}" if name in weights else "default"
+        spec = weights.get(name, data.get("default"))
+        prior, issues = _prior(spec, file, key)
+        problems += [issue for issue in issues if issue not in problems]
+        priors[name] = prior
+    if problems:
+        raise InputError(problems)
+    return priors
+
+
+def _prior(spec, file: str, key: str) -> tuple[Prior | None, list[Issue]]:
+    if not isinstance(spec, dict) or "distribution" not in spec:
+        return None, [Issue(file, key, "expected a prior: distribution and its parameters")]
+    kind = spec["distribution"]
+    if kind not in DISTRIBUTIONS:
+        return None, [Issue(file, f"{key}.distribution", f"unknown distribution {kind!r}; expected "
+                            f"{', '.join(DISTRIBUTIONS)}")]
+    issues, parameters = [], {}
+    for name in spec:
+        if name != "distribution" and name not in DISTRIBUTIONS[kind]:
+            issues.append(Issue(file, f"{key}.{name}", f"not a parameter of {kind}; expected "
+                                f"{', '.join(DISTRIBUTIONS[kind])}"))
+    for name in DISTRIBUTIONS[kind]:
+        value = spec.get(name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
+            issues.append(Issue(file, f"{key}.{name}", f"expected a number, got {value!r}"))
+        else:
+            parameters[name] = float(value)
+    if not issues and kind == "halfnormal" and parameters["scale"] <= 0:
+        issues.append(Issue(file, f"{key}.scale", "must be greater than 0"))
+    if not issues and kind == "uniform" and not 0 <= parameters["low"] < parameters["high"]:
+        issues.append(Issue(file, f"{key}.low", "expected 0 <= low < high (weights are not negative)"))
+    return (None if issues else Prior(kind, parameters)), issues
+
+
+@dataclass
+class Posterior:
+    names: list[str]  # the sampled weights
+    draws: pd.DataFrame  # walker, draw, one column per weight of TERMS (fixed ones constant), after burn-in
+    summary: pd.DataFrame  # per sampled weight: prior, mean, sd, quantiles, R-hat, ESS
+
+
+def estimate(scenario: Scenario, observed: str | Path, priors: dict[str, Prior], walkers: int, steps: int,
+             burn: int, seed: int, progress: bool = False) -> Posterior:
+    """Sample the posterior of the decision weights some scored decision carries."""
+    import emcee
+
+    scored, _, _ = read_observed(observed, scenario)
+    if len(scored) < 3:
+        raise InputError(Issue(str(observed), "", "too few scored observations to estimate"))
+    y = np.array([o.observed for o in scored])
+    predictor = Predictor(scenario, scored, scored)
+    fixed = fixed_terms(predictor)
+    free = np.array([term not in fixed for term in d.TERMS])
+    names = [term for term in d.TERMS if term not in fixed]
+    base = scenario_weights(scenario)
+    if walkers < 2 * len(names):
+        raise InputError(Issue("--walkers", str(walkers), f"at least twice the {len(names)} sampled weights"))
+    if not 0 <= burn < steps:
+        raise InputError(Issue("--burn", str(burn), f"must be at least 0 and below --steps ({steps})"))
+
+    def log_posterior(v: np.ndarray) -> float:
+        prior = sum(priors[name].log_density(x) for name, x in zip(names, v))
+        if not np.isfinite(prior):
+            return -np.inf
+        w = base.copy()
+        w[free] = v
+        p = np.clip(predictor.predict(w), CLIP, 1 - CLIP)
+        return prior + float(np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+    rng = np.random.default_rng(seed)
+    start = np.column_stack([priors[name].draw(rng, walkers) for name in names])
+    sampler = emcee.EnsembleSampler(walkers, len(names), log_posterior)
+    sampler.random_state = np.random.RandomState(seed).get_state()
+    sampler.run_mcmc(start, steps, progress=progress)
+    chain = sampler.get_chain()[burn:]  # (draws, walkers, weights)
+
+    with warnings.catch_warnings():  # ArviZ announces its coming refactor on import
+        warnings.simplefilter("ignore", FutureWarning)
+        import arviz as az
+    idata = az.from_dict(posterior={name: chain[:, :, k].T for k, name in enumerate(names)})
+    stats = az.summary(idata, kind="all", round_to="none", hdi_prob=0.9)
+    flat = chain.reshape(-1, len(names))
+    summary = pd.DataFrame({
+        "weight": names, "prior": [priors[name].describe() for name in names],
+        "hand_set": base[free], "mean": flat.mean(axis=0), "sd": flat.std(axis=0, ddof=1),
+        "q05": np.quantile(flat, 0.05, axis=0), "median": np.median(flat, axis=0),
+        "q95": np.quantile(flat, 0.95, axis=0),
+        "r_hat": stats.loc[names, "r_hat"].to_numpy(), "ess_bulk": stats.loc[names, "ess_bulk"].to_numpy(),
+        "ess_tail": stats.loc[names, "ess_tail"].to_numpy()})
+    n_draws = chain.shape[0]
+    draws = pd.DataFrame({"walker": np.tile(np.arange(walkers), n_draws),
+                          "draw": np.repeat(np.arange(burn, steps), walkers)})
+    for k, term in enumerate(d.TERMS):
+        draws[term] = flat[:, names.index(term)] if term in names else base[k]
+    return Posterior(names, draws, summary)
+
+
+def trace_figure(posterior: Posterior):
+    """Each sampled weight's draws by walker, and their marginal density."""
+    import matplotlib.pyplot as plt
+
+    names = posterior.names
+    fig, axes = plt.subplots(len(names), 2, figsize=(9, 1.6 * len(names)), squeeze=False)
+    draws = posterior.draws
+    for row, name in enumerate(names):
+        for _, walker in draws.groupby("walker"):
+            axes[row, 0].plot(walker["draw"], walker[name], linewidth=0.4, alpha=0.5)
+        axes[row, 1].hist(draws[name], bins=40, density=True)
+        axes[row, 0].set_ylabel(name, fontsize=7)
+    axes[-1, 0].set_xlabel("step")
+    axes[-1, 1].set_xlabel("weight")
+    fig.tight_layout()
+    return fig
+
+
+def pair_figure(posterior: Posterior):
+    """Every pair of sampled weights, to show the ridges along which the data trade one for another."""
+    import matplotlib.pyplot as plt
+
+    names = posterior.names
+    n = len(names)
+    fig, axes = plt.subplots(n, n, figsize=(1.4 * n, 1.4 * n), squeeze=False)
+    for i, a in enumerate(names):
+        for j, b in enumerate(names):
+            ax = axes[i, j]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == j:
+                ax.hist(posterior.draws[a], bins=30)
+            elif i > j:
+                ax.plot(posterior.draws[b], posterior.draws[a], ",", alpha=0.3)
+            else:
+                ax.axis("off")
+            if j == 0:
+                ax.set_ylabel(a, fontsize=5)
+            if i == n - 1:
+                ax.set_xlabel(b, fontsize=5)
+    return fig
+
+
+def prior_sensitivity(scenario: Scenario, observed: str | Path, priors: dict[str, Prior], posterior: Posterior,
+                      walkers: int, steps: int, burn: int, seed: int, progress: bool = False) -> pd.DataFrame:
+    """Each sampled weight's posterior median and 90% interval under the priors as given and with
+    every prior's spread scaled by each factor of SENSITIVITY (same sampler settings and seed)."""
+    rows = []
+    for factor in (1.0, *SENSITIVITY):
+        if factor == 1.0:
+            result = posterior
+        else:
+            widened = {name: prior.widened(factor) for name, prior in priors.items()}
+            result = estimate(scenario, observed, widened, walkers, steps, burn, seed, progress)
+        for row in result.summary.itertuples():
+            rows.append({"prior_scale": factor, "weight": row.weight, "prior": row.prior, "median": row.median,
+                         "q05": row.q05, "q95": row.q95})
+    return pd.DataFrame(rows)

@@ -1,0 +1,103 @@
+"""alignsim estimate: the posterior of the decision weights (emcee, ArviZ), issue 11 item 3."""
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.cli import main
+from sim.decision import TERMS
+from sim.estimate import PRIORS, estimate, read_priors
+from sim.validate import scenario_weights
+
+ROOT = Path(__file__).resolve().parents[1]
+ROUND = ROOT / "scenarios" / "brics_2024_round.yaml"
+OBSERVED = ROOT / "data" / "brics_decisions.csv"
+SHORT = ["--walkers", "20", "--steps", "300", "--burn", "100"]
+
+
+@cache
+def short_posterior():
+    return estimate(sim.load_scenario(ROUND), OBSERVED, read_priors(PRIORS), walkers=20, steps=300, burn=100, seed=1)
+
+
+def test_estimate_writes_draws_summary_and_plots_the_same_bytes_twice(tmp_path, capsys):
+    for out in (tmp_path / "a", tmp_path / "b"):
+        assert main(["estimate", str(ROUND), "--observed", str(OBSERVED), "--out", str(out), *SHORT]) == 0
+    assert "r_hat" in capsys.readouterr().out
+    for name in ("draws.parquet", "summary.csv", "trace.png", "pair.png"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    draws = pd.read_parquet(tmp_path / "a" / "draws.parquet")
+    assert len(draws) == 20 * (300 - 100) and draws["draw"].min() == 100
+    summary = pd.read_csv(tmp_path / "a" / "summary.csv")
+    assert {"weight", "prior", "median", "q05", "q95", "r_hat", "ess_bulk", "ess_tail"} <= set(summary.columns)
+    assert (summary.r_hat > 0.9).all() and (summary.ess_bulk > 0).all()
+    assert main(["estimate", str(ROUND), "--observed", str(OBSERVED), "--out", str(tmp_path / "a"), *SHORT]) == 2
+
+
+def test_weights_no_decision_carries_keep_the_scenarios_values_and_the_rest_are_sampled():
+    posterior = short_posterior()
+    hand_set = dict(zip(TERMS, scenario_weights(sim.load_scenario(ROUND))))
+    for term in ("western_threat", "refusal_retaliation", "peer_influence"):
+        assert term not in posterior.names
+        assert (posterior.draws[term] == hand_set[term]).all()
+    assert {"sanction_relief", "bloc_benefits", "accession_friction"} <= set(posterior.names)
+    for name in posterior.names:
+        assert (posterior.draws[name] >= 0).all() and posterior.draws[name].nunique() > 100
+
+
+def test_the_data_narrow_what_they_inform():
+    """Accession friction is well informed (calibrate's spectrum): its posterior is far narrower
+    than its half-normal prior of scale 3 (sd 3 * sqrt(1 - 2 / pi) = 1.81)."""
+    summary = short_posterior().summary.set_index("weight")
+    assert summary.loc["accession_friction", "sd"] < 0.8
+    assert summary.loc["accession_friction", "sd"] < 3 * np.sqrt(1 - 2 / np.pi) / 2
+
+
+def test_the_bundled_priors_favour_no_weight():
+    priors = read_priors(PRIORS)
+    assert len({(p.distribution, tuple(p.parameters.items())) for p in priors.values()}) == 1
+    assert all(p.distribution == "halfnormal" for p in priors.values())
+
+
+@pytest.mark.parametrize("text,key", [
+    ("default: {distribution: gamma, shape: 2}\n", "default.distribution"),
+    ("default: {distribution: halfnormal, scale: -1}\n", "default.scale"),
+    ("default: {distribution: halfnormal, scale: 3}\nweights: {bloc_benefit: {distribution: halfnormal, scale: 1}}\n",
+     "weights.bloc_benefit"),
+    ("default: {distribution: uniform, low: 0}\n", "default.high"),
+    ("defaults: {distribution: halfnormal, scale: 3}\n", "defaults"),
+])
+def test_a_bad_priors_file_is_named_with_its_key(tmp_path, capsys, text, key):
+    priors = tmp_path / "priors.yaml"
+    priors.write_text(text)
+    out = tmp_path / "out"
+    assert main(["estimate", str(ROUND), "--observed", str(OBSERVED), "--priors", str(priors), "--out", str(out),
+                 *SHORT]) == 2
+    err = capsys.readouterr().err
+    assert str(priors) in err and key in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_burn_in_must_leave_draws(tmp_path, capsys):
+    assert main(["estimate", str(ROUND), "--observed", str(OBSERVED), "--out", str(tmp_path / "out"),
+                 "--steps", "100", "--burn", "100"]) == 2
+    assert "--burn" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_prior_sensitivity_reruns_with_each_priors_spread_halved_and_doubled(tmp_path):
+    out = tmp_path / "out"
+    assert main(["estimate", str(ROUND), "--observed", str(OBSERVED), "--out", str(out), "--sensitivity", *SHORT]) == 0
+    table = pd.read_csv(out / "prior_sensitivity.csv")
+    posterior = short_posterior()
+    assert sorted(table.prior_scale.unique()) == [0.5, 1.0, 2.0]
+    for scale, prior in ((0.5, "halfnormal(scale=1.5)"), (1.0, "halfnormal(scale=3)"), (2.0, "halfnormal(scale=6)")):
+        rows = table[table.prior_scale == scale]
+        assert list(rows.weight) == posterior.names and (rows.prior == prior).all()
+    # The run under the priors as given is the posterior of summary.csv.
+    as_given = table[table.prior_scale == 1.0].set_index("weight")["median"]
+    assert np.allclose(as_given.loc[posterior.names], posterior.summary.set_index("weight").loc[posterior.names, "median"])
