@@ -30,6 +30,7 @@ examples:
   alignsim validate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
   alignsim calibrate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
   alignsim estimate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
+  alignsim forecast scenarios/brics_2024_round_calibrated.yaml --observed data/brics_decisions.csv --cutoff 2025-12 --summit 2026-09
   alignsim viz scenarios/eurasia_2024.yaml --port 8765           # the dashboard, on 127.0.0.1
   alignsim landscape tests/data/docking/landscape-syria2016/actors.csv tests/data/docking/landscape-syria2016/propensities_feb20.csv
 
@@ -166,6 +167,31 @@ def _parser() -> argparse.ArgumentParser:
                           help="also sample with every prior's spread halved and doubled, and write each weight's "
                           "posterior median and 90%% interval under the three to prior_sensitivity.csv")
     estimate.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
+
+    forecast = commands.add_parser(
+        "forecast", help="predict the next summit's decisions of every partner, applicant and invitee",
+        description="Start from each state's situation at the data cut-off as the observed decisions give it "
+        "(status, pending application, unanswered invitation), run the model forward through the next summit "
+        "on the scenario's calendar after the cut-off and six months after it, and give each partner, pending "
+        "applicant and invitee the probability of each decision open to it (accept membership, become a "
+        "member, take partner status, apply for membership) with a 95%% interval: the replications' sampling "
+        "interval, at the scenario's weights (no parameter uncertainty). Writes forecast.csv and the figure "
+        "forecast.png, .pdf, .svg into --out, all at once. With --score FORECAST.csv it writes nothing: it "
+        "resolves each question of that file by the observed decisions at its resolution month and prints "
+        "the log-loss and Brier score.")
+    _observed_arguments(forecast)
+    forecast.add_argument("--cutoff", metavar="YYYY-MM",
+                          help="the data cut-off (default: the last month of a decision in --observed)")
+    forecast.add_argument("--summit", metavar="YYYY-MM",
+                          help="the next summit's month; needed when the calendar has no summit after the cut-off "
+                          "or only assumes its month")
+    forecast.add_argument("--seed", type=_non_negative, help="master seed (default: the scenario's run.seed)")
+    forecast.add_argument("--replications", type=_positive,
+                          help="replications (default: the scenario's run.replications)")
+    forecast.add_argument("--out", type=Path, help="output folder (default: results/forecast/<scenario name>/)")
+    forecast.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
+    forecast.add_argument("--score", type=Path, metavar="FORECAST.csv",
+                          help="score this forecast file against --observed instead of forecasting")
 
     viz = commands.add_parser(
         "viz", help="open the browser dashboard (Mesa SolaraViz): sliders, steps, the reasons",
@@ -438,6 +464,59 @@ def _estimate(args) -> int:
     return 0
 
 
+def _forecast(args) -> int:
+    from .scenario import InputError, Issue, load_scenario
+
+    scenario = load_scenario(args.scenario)
+    if args.score is not None:
+        making = [f"--{name}" for name in ("cutoff", "summit", "seed", "replications", "out") if getattr(args, name)
+                  is not None] + (["--overwrite"] if args.overwrite else [])
+        if making:
+            raise InputError(Issue("--score", str(args.score), f"scores a forecast file; {', '.join(making)} "
+                                   "belong to making one"))
+        return _score_forecast(args, scenario)
+    from .figures import figure_bytes
+    from .figures.kinds import forecast as forecast_figure
+    from .forecast import forecast
+    from .results import check_destination, table_bytes, write_folder
+
+    out = args.out if args.out is not None else Path("results") / "forecast" / scenario.name
+    check_destination(out, args.overwrite)
+    replications = args.replications or scenario.run.replications
+    try:
+        with _progress(replications, False, "replications") as tick:
+            result = forecast(scenario, args.observed, cutoff=args.cutoff, summit=args.summit, seed=args.seed,
+                              replications=args.replications, progress=tick)
+        figure = forecast_figure(result.table)
+        files = {"forecast.csv": table_bytes(result.table),
+                 **{f"forecast.{fmt}": figure_bytes(figure, fmt) for fmt in ("png", "pdf", "svg")}}
+        write_folder(out, files, args.overwrite)
+    except KeyboardInterrupt:
+        raise _Interrupted(f"nothing written to {out}/") from None
+    summit = result.summit
+    print(f"{scenario.name}: data cut-off {result.cutoff}; next summit {summit.name}, {summit.date} "
+          f"({summit.provenance}); questions resolve at the end of {result.resolution}")
+    print(result.table[["state", "current_status", "question", "probability", "low", "high"]].to_string(
+        index=False, float_format=lambda v: f"{v:.2f}"))
+    for state, reason in result.not_asked.items():
+        print(f"not asked: {state} ({reason})")
+    print("intervals: the replications' sampling only (95% Wilson), at the scenario's weights: they leave out "
+          "the weights' uncertainty")
+    print(f"wrote {out}/: forecast.csv, forecast.png/.pdf/.svg")
+    return 0
+
+
+def _score_forecast(args, scenario) -> int:
+    from .forecast import read_forecast, score
+
+    result = score(read_forecast(args.score), scenario, args.observed, str(args.score))
+    table = result.questions[["state", "question", "probability", "resolution_date", "outcome", "not_scored"]]
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="-"))
+    print(f"{args.score}: {result.n} questions resolved by {args.observed}: log-loss {result.log_loss:.3f}, "
+          f"Brier score {result.brier:.3f}")
+    return 0
+
+
 def _parquet_bytes(frame) -> bytes:
     import io
 
@@ -614,7 +693,7 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     try:
         commands = {"check": _check, "run": _run, "sweep": _sweep, "figures": _figures, "validate": _validate,
-                    "calibrate": _calibrate, "estimate": _estimate, "viz": _viz, "export": _export, "sensitivity": _sensitivity,
+                    "calibrate": _calibrate, "estimate": _estimate, "forecast": _forecast, "viz": _viz, "export": _export, "sensitivity": _sensitivity,
                     "landscape": _landscape, "discover": _discover}
         return commands[args.command](args)
     except InputError as exc:

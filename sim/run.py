@@ -44,9 +44,13 @@ def run_once(
     seed_sequence: np.random.SeedSequence,
     timeline: Timeline | None = None,
     record: tuple[str, ...] | None = None,
+    offers: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """One replication; returns the recorded arrays."""
+    """One replication; returns the recorded arrays. `offers` (option codes) are invitations the
+    states hold at the start, answered at their first decision (a forecast starts from the record)."""
     model = AlignmentModel(scenario, rng=np.random.default_rng(seed_sequence), timeline=timeline, record=record)
+    if offers is not None:
+        model.offer[:] = offers
     data = model.run().data
     # Mesa 3.3 keeps a per-model id counter in a class attribute, which would keep every model
     # of a long sweep alive; release it (later releases no longer have it).

@@ -278,6 +278,34 @@ def reliability(predictions: pd.DataFrame, bins: int = 5) -> Figure:
     return fig
 
 
+QUESTION_COLOURS = {"accept membership": STATUS_COLOURS["member"], "become a member": STATUS_COLOURS["member"],
+                    "take partner status": "#44AA99", "apply for membership": STATUS_COLOURS["seeking"]}
+
+
+def forecast(table: pd.DataFrame, title: str = "") -> Figure:
+    """A forecast: each state's questions, the probability as a dot and its interval as a bar, in
+    the table's order from the top, coloured by question."""
+    with house_style():
+        fig = Figure(figsize=(SINGLE_COLUMN * 1.6, 0.8 + 0.16 * len(table)))
+        ax = fig.subplots()
+        y = np.arange(len(table))[::-1]
+        for question, colour in QUESTION_COLOURS.items():
+            rows = (table.question == question).to_numpy()
+            if rows.any():
+                part = table[rows]
+                ax.errorbar(part.probability, y[rows], xerr=[part.probability - part.low, part.high - part.probability],
+                            fmt="o", markersize=3, color=colour, elinewidth=1, capsize=0, label=question)
+        ax.set_yticks(y, [f"{s}: {q}" for s, q in zip(table.state, table.question)], fontsize=6)
+        ax.set_ylim(-0.8, len(table) - 0.2)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("probability, with its 95% interval")
+        ax.legend(loc="lower right", fontsize=6)
+        if title:
+            ax.set_title(title)
+        fig.tight_layout()
+    return fig
+
+
 def peeling_trajectory(trajectory: pd.DataFrame, chosen: int, title: str = "") -> Figure:
     """PRIM's peeling trajectory: coverage against density of each box, coloured by the number of
     restricted parameters, with the chosen box circled."""
