@@ -176,6 +176,10 @@ def next_summit(scenario: Scenario, cutoff: str, summit: str | None = None) -> T
             raise InputError(Issue("--summit", summit, str(exc))) from None
         if summit <= cutoff:
             raise InputError(Issue("--summit", summit, f"must be after the data cut-off {cutoff}"))
+        if upcoming is not None and upcoming.source is not None and upcoming.date != summit:
+            raise InputError(Issue("--summit", summit, f"the calendar's next summit after the data cut-off {cutoff}, "
+                                   f"{upcoming.name}, has a sourced month ({upcoming.date}); --summit gives the month "
+                                   "of a summit the calendar lacks or only assumes"))
         return Target(upcoming.name if upcoming else "the next summit", summit, "given with --summit")
     if upcoming is None:
         raise InputError(Issue(scenario.name, "calendar.summits", f"no summit after the data cut-off {cutoff}; "
@@ -219,7 +223,7 @@ def forecast(scenario: Scenario, observed: str | Path, cutoff: str | None = None
     """Predict every partner's, pending applicant's and invitee's next decision at the next summit."""
     rows = read_record(observed, scenario)
     if not any(row["state"] in scenario.states for row in rows):
-        raise InputError(Issue(str(observed), "state", f"no observed decision of the scenario's states"))
+        raise InputError(Issue(str(observed), "state", "no observed decision of the scenario's states"))
     if cutoff is None:
         cutoff = record_end(rows)
     else:

@@ -49,6 +49,9 @@ NOT_RUN = {
                                                  "into a temporary folder",
     "python benchmarks/": "a benchmark: minutes each, measuring the machine (docs/performance.md)",
     "# start_cluster.py": "needs dask-jobqueue and a SLURM login node",
+    "alignsim forecast scenarios/brics_2024_round_calibrated.yaml --observed data/brics_decisions.csv --score":
+        "scores the forecast once the record holds the decisions of 2026-2027; until then it refuses, exit 2 "
+        "(tests/test_forecast.py scores a toy record)",
 }
 SMALL = [  # (files in the copy, pattern, replacement)
     ("scenarios/base/*.yaml", r"replications: \d+", "replications: 3"),

@@ -356,6 +356,38 @@ def investment_west_fills():
             "eurasia": f"{first_fill('eurasia_2024', 'Belarus', 'investment_west'):.4f}"}
 
 
+FORECAST = "docs/forecast.md"
+FORECAST_SETTINGS = {"cutoff": "2025-12", "summit": "2026-09", "replications": 1000}
+"""docs/forecast.md's command: `alignsim forecast` on the calibrated round (the scenario's seed)."""
+CALIBRATED_ROUND = SCENARIOS / "brics_2024_round_calibrated.yaml"
+
+
+@cache
+def documented_forecast():
+    return sim.forecast(sim.load_scenario(CALIBRATED_ROUND), OBSERVED, **FORECAST_SETTINGS)
+
+
+def forecast_rows() -> list[tuple[str, str, str]]:
+    """(state, situation, question) of each row of the forecast, from the record alone (no run)."""
+    from sim.forecast import read_record, situations
+
+    scenario = sim.load_scenario(CALIBRATED_ROUND)
+    start = situations(read_record(OBSERVED, scenario), scenario, FORECAST_SETTINGS["cutoff"])
+    return [(name, s.describe(), question) for name, s in start.items() for question in s.questions()]
+
+
+def forecast_table() -> str:
+    return "\n".join(f"| {state} | {situation} | {question} | {{p{k}}} [{{low{k}}}, {{high{k}}}] |"
+                     for k, (state, situation, question) in enumerate(forecast_rows()))
+
+
+def forecast_values():
+    values = {}
+    for k, row in enumerate(documented_forecast().table.itertuples()):
+        values |= {f"p{k}": two(row.probability), f"low{k}": two(row.low), f"high{k}": two(row.high)}
+    return values
+
+
 def data_counts():
     import pandas as pd
 
@@ -432,6 +464,10 @@ CLAIMS = {
     "validation_posterior": Claim(VALIDATION, posterior_table(), posterior_values),
     "validation_posterior_rhat": Claim(VALIDATION, "the largest R-hat is {rhat},", posterior_values),
     "validation_prior_sensitivity": Claim(VALIDATION, sensitivity_table(), sensitivity_values),
+    "forecast_table": Claim(FORECAST, forecast_table(), forecast_values),
+    "forecast_replications": Claim(FORECAST, "A question's probability is the share of {replications} replications "
+                                   "(seed {seed})", lambda: {"replications": str(FORECAST_SETTINGS["replications"]),
+                                                             "seed": str(documented_forecast().table.seed.iloc[0])}),
     "validation_reliability": Claim(VALIDATION, "of the {count} decisions given under 0.25, {share}% came true",
                                     reliability_low),
     "validation_calibrated_table": Claim(
@@ -625,6 +661,27 @@ def test_the_posterior_in_words_holds():
     assert (spread.drop("accession_friction") > 4 / 3).all() and spread.idxmax() == "autonomy"
     assert "| weight | half-normal, scale 1.5 | scale 3 (the priors file) | scale 6 |" in guide
     assert {p.parameters["scale"] for p in read_priors(PRIORS).values()} == {3.0}
+
+
+def test_the_forecast_in_words_holds():
+    """docs/forecast.md: what the model expects, in words, and the settings the page states."""
+    guide = " ".join((ROOT / FORECAST).read_text(encoding="utf-8").split())
+    result = documented_forecast()
+    table = result.table
+    assert (f"Data cut-off: {result.cutoff}. Summit: India (the XVIII summit), taken to meet in {result.summit.date}. "
+            f"Questions resolve at the end of {result.resolution}.") in guide
+    assert "partners stay partners, and none is likely to become a member" in guide
+    assert table[table.current_status.str.startswith("partner")].query("question == 'become a member'").probability.max() < 0.1
+    assert "Türkiye, holding an offer of partner status, takes it" in guide
+    assert table.query("state == 'Türkiye' and question == 'take partner status'").probability.iloc[0] > 0.5
+    assert ("each pending applicant has about a one-in-three chance or less of being made a partner, and almost none "
+            "of membership") in guide
+    applicants = table[table.current_status.str.startswith("outside, applied")]
+    applicants = applicants[~applicants.current_status.str.contains("invited")]
+    assert applicants.query("question == 'take partner status'").probability.max() < 0.4
+    assert applicants.query("question == 'become a member'").probability.max() < 0.05
+    assert "is not asked (Kazakhstan's partner status, Saudi Arabia's membership)" in guide
+    assert set(result.not_asked) == {"Kazakhstan", "Saudi Arabia"}
 
 
 def test_a_changed_figure_is_caught():
