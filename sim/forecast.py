@@ -92,6 +92,9 @@ def read_record(path: str | Path, scenario: Scenario) -> list[dict]:
     problems = []
     for row in rows:
         if row["state"] in scenario.states and row["decision"] == "bloc":
+            if row["offer"] not in CODES:
+                problems.append(Issue(str(path), "offer", f"unknown offer {row['offer']!r}; expected "
+                                      f"{', '.join(CODES)}", row["line"]))
             for column in ("event_date", "response_date"):
                 if row[column] or column == "event_date":
                     try:
@@ -103,10 +106,10 @@ def read_record(path: str | Path, scenario: Scenario) -> list[dict]:
     return rows
 
 
-def record_end(rows: list[dict]) -> str:
-    """The last month in which the record notes a decision: the default data cut-off."""
-    months = [row[c] for row in rows for c in ("event_date", "response_date") if isinstance(row[c], str) and row[c]]
-    return max(months)
+def record_end(rows: list[dict], scenario: Scenario) -> str:
+    """The last month in which the record notes a decision of the scenario's states: the default data cut-off."""
+    return max(row[c] for row in rows if row["state"] in scenario.states for c in ("event_date", "response_date")
+               if row[c])
 
 
 def _effective(row: dict) -> str:
@@ -225,7 +228,7 @@ def forecast(scenario: Scenario, observed: str | Path, cutoff: str | None = None
     if not any(row["state"] in scenario.states for row in rows):
         raise InputError(Issue(str(observed), "state", "no observed decision of the scenario's states"))
     if cutoff is None:
-        cutoff = record_end(rows)
+        cutoff = record_end(rows, scenario)
     else:
         try:
             cutoff = _parse_month(cutoff)
@@ -322,7 +325,9 @@ def score(table: pd.DataFrame, scenario: Scenario, observed: str | Path, forecas
     """Resolve each question of a forecast by the record at its resolution month, and score the
     forecast: mean log-loss (probabilities clipped to [CLIP, 1 - CLIP]) and Brier score."""
     rows = read_record(observed, scenario)
-    covered = record_end(rows)
+    if not any(row["state"] in scenario.states for row in rows):
+        raise InputError(Issue(str(observed), "state", "no observed decision of the scenario's states"))
+    covered = record_end(rows, scenario)
     resolution = table.resolution_date.max()
     if covered < resolution:
         raise InputError(Issue(str(observed), "response_date", f"the record's last decision ({covered}) is before "

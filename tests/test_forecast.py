@@ -4,14 +4,20 @@ seed; scoring against a record that knows the outcomes; bad input; the committed
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
 
 import sim
 from sim.cli import main
 from sim.forecast import COLUMNS, read_record, situations
 from sim.results import table_bytes
+from sim.scenario import InputError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_hostile_inputs import _assert_ours, _settings, _with_file, edited_csv  # noqa: E402  the same mutations
 
 ROOT = Path(__file__).resolve().parents[1]
 CALIBRATED = ROOT / "scenarios" / "brics_2024_round_calibrated.yaml"
@@ -70,6 +76,19 @@ def test_a_cut_off_before_an_application_changes_who_is_pending(scenario):
     # An invitation is pending until it is answered: Vietnam, invited at Kazan, answered in 2025-06.
     assert situations(record, scenario, "2025-03")["Vietnam"].describe() == "outside, invited as partner"
     assert situations(record, scenario, "2025-06")["Vietnam"].describe() == "partner"
+
+
+@_settings("csv")
+@given(edited_csv())
+def test_a_mutated_record_gives_situations_or_our_error(scenario, text):
+    folder, path = _with_file(text, "observed.csv")
+    with folder:
+        try:
+            start = situations(read_record(path, scenario), scenario, "2025-12")
+        except InputError as exc:
+            _assert_ours(exc)
+        else:
+            assert set(start) == set(scenario.states)
 
 
 TOY_RECORD = """state,event,event_date,decision,offer,response,response_date,source,certainty,note
