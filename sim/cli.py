@@ -174,7 +174,7 @@ def _parser() -> argparse.ArgumentParser:
         "(status, pending application, unanswered invitation), run the model forward through the next summit "
         "on the scenario's calendar after the cut-off and six months after it, and give each partner, pending "
         "applicant and invitee the probability of each decision open to it (accept membership, become a "
-        "member, take partner status, apply for membership) with a 95%% interval: the replications' sampling "
+        "member, take partner status, apply for membership) with a 95% interval: the replications' sampling "
         "interval, at the scenario's weights (no parameter uncertainty). Writes forecast.csv and the figure "
         "forecast.png, .pdf, .svg into --out, all at once. With --score FORECAST.csv it writes nothing: it "
         "resolves each question of that file by the observed decisions at its resolution month and prints "

@@ -33,6 +33,7 @@ import pytest
 import sim
 from sim.decision import TERMS
 from sim.estimate import PRIORS, read_priors
+from sim.forecast import ANSWER_MONTHS
 from sim.inputs import compile_timeline
 from sim.validate import BOOTSTRAP_DRAWS, SIMULATION_REPLICATIONS, SIMULATION_SEED, calibrate, validate
 
@@ -680,6 +681,8 @@ def test_the_forecast_in_words_holds():
     applicants = applicants[~applicants.current_status.str.contains("invited")]
     assert applicants.query("question == 'take partner status'").probability.max() < 0.4
     assert applicants.query("question == 'become a member'").probability.max() < 0.05
+    assert "through the summit, where the bloc chooses whom to invite by its rule, and six months after it" in guide
+    assert ANSWER_MONTHS == 6
     assert "is not asked (Kazakhstan's partner status, Saudi Arabia's membership)" in guide
     assert set(result.not_asked) == {"Kazakhstan", "Saudi Arabia"}
 

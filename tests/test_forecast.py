@@ -163,3 +163,14 @@ def test_the_documented_forecast_writes_the_committed_figure(tmp_path, capsys):
     assert (out / "forecast.png").read_bytes() == (ROOT / "docs" / "images" / "forecast.png").read_bytes()
     assert main(["forecast", *DOCUMENTED, "--out", str(out)]) == 2  # the one overwrite rule
     assert "--overwrite" in capsys.readouterr().err
+
+
+def test_the_help_states_the_answer_window(capsys):
+    from sim.forecast import ANSWER_MONTHS
+
+    with pytest.raises(SystemExit) as exited:
+        main(["forecast", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert exited.value.code == 0
+    assert ANSWER_MONTHS == 6 and "through the next summit on the scenario's calendar after the cut-off and six months after it" in out
+    assert "with a 95% interval" in out
