@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from .decision import MEMBER, OUTSIDE, PARTNER
 from .inputs import compile_timeline
@@ -164,7 +165,11 @@ class Target:
 
     name: str
     date: str
-    provenance: str
+    provenance: str  # the calendar's source, or GIVEN
+    invitations: dict[str, str] | None = None  # the bloc's observed choice there, if the scenario gives it
+
+
+GIVEN = "given with --summit"
 
 
 def next_summit(scenario: Scenario, cutoff: str, summit: str | None = None) -> Target:
@@ -183,7 +188,9 @@ def next_summit(scenario: Scenario, cutoff: str, summit: str | None = None) -> T
             raise InputError(Issue("--summit", summit, f"the calendar's next summit after the data cut-off {cutoff}, "
                                    f"{upcoming.name}, has a sourced month ({upcoming.date}); --summit gives the month "
                                    "of a summit the calendar lacks or only assumes"))
-        return Target(upcoming.name if upcoming else "the next summit", summit, "given with --summit")
+        if upcoming is None:
+            return Target("the next summit", summit, GIVEN)
+        return Target(upcoming.name, summit, GIVEN, upcoming.invitations)
     if upcoming is None:
         raise InputError(Issue(scenario.name, "calendar.summits", f"no summit after the data cut-off {cutoff}; "
                                "give the next summit's month with --summit"))
@@ -191,24 +198,29 @@ def next_summit(scenario: Scenario, cutoff: str, summit: str | None = None) -> T
         raise InputError(Issue(scenario.name, "calendar.summits", f"the next summit after the data cut-off {cutoff}, "
                                f"{upcoming.name} ({upcoming.date}), has an assumed month ({upcoming.assumption}); "
                                "give its month with --summit"))
-    return Target(upcoming.name, upcoming.date, upcoming.source)
+    return Target(upcoming.name, upcoming.date, upcoming.source, upcoming.invitations)
 
 
 def forecast_scenario(scenario: Scenario, start: dict[str, Situation], cutoff: str, target: Target) -> Scenario:
     """The scenario from the month after the cut-off to the resolution month, its states starting
     from `start`, with only the target summit on its calendar."""
     data = scenario.model_dump(mode="json")
-    summit = next((s for s in scenario.calendar.summits if s.name == target.name), None)
-    data["calendar"].update(start=_next_month(cutoff), end=_next_month(target.date, ANSWER_MONTHS), summits=[{
-        "date": target.date, "name": target.name, "invitations": summit.invitations if summit else None,
-        **({"source": target.provenance} if target.provenance != "given with --summit" else
-           {"assumption": "the month given with --summit"})}])
+    end = _next_month(target.date, ANSWER_MONTHS)
+    data["calendar"].update(start=_next_month(cutoff), end=end, summits=[{
+        "date": target.date, "name": target.name, "invitations": target.invitations,
+        **({"assumption": "the month given with --summit"} if target.provenance == GIVEN else
+           {"source": target.provenance})}])
     for name, situation in start.items():
         data["states"][name]["initial"] = {
             "status": ["outside", "partner", "member"][situation.status],
             "seeking_membership": situation.seeking == MEMBER,
             "source": f"the observed decisions at the data cut-off {cutoff}"}
-    return Scenario.model_validate(data)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(error["msg"] for error in exc.errors())
+        raise InputError(Issue(scenario.name, "", f"the record at the data cut-off {cutoff} and a calendar to {end} "
+                               f"do not make a valid scenario: {problems}")) from None
 
 
 @dataclass

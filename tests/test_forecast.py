@@ -134,6 +134,7 @@ def test_a_record_that_does_not_reach_the_resolution_month_cannot_score(tmp_path
     (["--cutoff", "2025-12", "--summit", "2025-11"], "must be after the data cut-off 2025-12"),
     (["--cutoff", "2026-10"], "no summit after the data cut-off 2026-10"),
     (["--summit", "2026-09"], "Rio de Janeiro, has a sourced month (2025-07)"),
+    (["--cutoff", "2025-12", "--summit", "2999-01"], "do not make a valid scenario"),
     (["--score", "missing.csv", "--cutoff", "2025-12"], "--cutoff belong to making one"),
 ])
 def test_bad_input_exits_2_with_a_message_and_writes_nothing(tmp_path, capsys, arguments, message):
