@@ -20,4 +20,4 @@ from .model import AlignmentModel  # noqa: E402
 from .run import RunResult, run  # noqa: E402
 from .scenario import InputError, OverwrittenValueWarning, Scenario, load_scenario, with_overrides  # noqa: E402
 
-__all__ = ["AlignmentModel", "InputError", "forecast", "OverwrittenValueWarning", "RunResult", "Scenario", "load_scenario", "run", "with_overrides"]
+__all__ = ["AlignmentModel", "InputError", "OverwrittenValueWarning", "RunResult", "Scenario", "forecast", "load_scenario", "run", "with_overrides"]

@@ -125,9 +125,9 @@ def _effective(row: dict) -> str:
 def situations(rows: list[dict], scenario: Scenario, month: str) -> dict[str, Situation]:
     """Each of the scenario's states' situation at the end of `month`, by the record.
 
-    An invitation is pending from its month until it is answered: accepted or declined at the
-    response's month, or, unanswered (`no_response`), lapsed the month after, as `alignsim validate`
-    reads it. A bloc row left `pending` is an offer the state has not answered, unless it is the
+    An invitation is pending from its month until it is answered, at the response's month; a
+    response without a month (`no_response`: unanswered, the invitation lapsed) counts from the
+    month after the invitation, as `alignsim validate` reads it. A bloc row left `pending` is an offer the state has not answered, unless it is the
     state's own application left open (it asks for the status the state applied for)."""
     found = {}
     for name in scenario.states:
@@ -142,11 +142,11 @@ def situations(rows: list[dict], scenario: Scenario, month: str) -> dict[str, Si
             code, response, decision = CODES[row["offer"]], row["response"], row["decision"]
             if decision == "application" and _effective(row) <= month:
                 if response == "applied":
-                    seeking = max(seeking, MEMBER if code == MEMBER else PARTNER)
+                    seeking = max(seeking, PARTNER if code == PARTNER else MEMBER)  # as sim.validate reads it
                 elif response in ("withdrew", "declined"):
                     seeking = OUTSIDE
             elif decision == "invitation":
-                answered = row["response_date"] or (_next_month(row["event_date"]) if response == "no_response" else "")
+                answered = row["response_date"] or (_next_month(row["event_date"]) if response != "pending" else "")
                 if not answered or answered > month:
                     offer = max(offer, code)
                 elif response == "accepted":
