@@ -154,7 +154,8 @@ def why(explained: pd.DataFrame, states: list[str], date: str) -> Figure:
 
 def _why_drivers(explained: pd.DataFrame, states: list[str], date: str) -> Figure:
     """Each state's drivers of a rule without utilities (bars: thresholds, shares of aligned ties,
-    returns open on each side, all shares in [0, 1]), with the options' probabilities."""
+    returns open on each side, on a [0, 1] axis of shares; or frustration, energies and
+    propensities, on an axis of their own), with the options' probabilities."""
     drivers = [column for column in explained.columns if column not in ("state", "option", "probability")]
     with house_style():
         fig = Figure(figsize=(SINGLE_COLUMN, 0.22 * len(drivers) * len(states) + 1.0))
@@ -167,8 +168,14 @@ def _why_drivers(explained: pd.DataFrame, states: list[str], date: str) -> Figur
             ax.invert_yaxis()
             chances = "  ".join(f"P({o})={p:.2f}" for o, p in zip(rows.option, rows.probability))
             ax.set_title(f"{state}, {date}: {chances}", loc="left", fontsize=6)
-        axes[-1, 0].set_xlim(0, 1)
-        axes[-1, 0].set_xlabel("share")
+        values = explained[drivers].to_numpy(float)
+        if ((values >= 0) & (values <= 1)).all():
+            axes[-1, 0].set_xlim(0, 1)
+            axes[-1, 0].set_xlabel("share")
+        else:
+            for ax in axes[:, 0]:
+                ax.axvline(0, color="black", linewidth=0.6)
+            axes[-1, 0].set_xlabel("value")
         fig.tight_layout()
     return fig
 
