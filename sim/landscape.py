@@ -256,6 +256,62 @@ def search(landscape: Landscape, frustration: bool = False, restarts: int = REST
                     counts[order], f if frustration else None, restarts, seed)
 
 
+def holding(landscape: Landscape, held: dict[int, bool], restarts: int = RESTARTS, seed: int = SEED) -> Analysis:
+    """The local minima when actors `held` stay on given sides (actor index: True for the second
+    side) and the others are free: no single switch of a free actor lowers E. With fewer than
+    EXACT_LIMIT free actors, steepest descent (`descend`) starts from every configuration of the
+    free actors, so that every such minimum is found and ``basin`` counts its basin exactly
+    (method "enumeration"); beyond, from ``restarts`` random ones drawn with ``seed`` ("search").
+    Returns the minima found, in the order of their first start."""
+    n = len(landscape.actors)
+    free = np.setdiff1d(np.arange(n), list(held))
+    if len(free) < EXACT_LIMIT:
+        method, starts = "enumeration", np.arange(2 ** len(free), dtype=np.int64)
+    else:
+        method, starts = "search", np.random.default_rng(seed).integers(0, 2 ** 62, size=restarts)
+    movable = np.zeros(n, dtype=bool)
+    movable[free] = True
+    ends = []
+    for begin in range(0, len(starts), CHUNK):
+        x = np.zeros((len(starts[begin:begin + CHUNK]), n))
+        x[:, free] = (starts[begin:begin + CHUNK, None] >> np.arange(len(free))) & 1
+        for k, side in held.items():
+            x[:, k] = float(side)
+        ends.append(descend(landscape, x, np.broadcast_to(movable, x.shape)).astype(bool))
+    x = np.concatenate(ends)
+    x ^= x[:, :1]  # the mirror that keeps the first actor on the first side
+    found, first, counts = np.unique(x, axis=0, return_index=True, return_counts=True)
+    order = np.argsort(first, kind="stable")
+    sides = found[order]
+    return Analysis(landscape, method, sides, energies(landscape, sides), np.ones(len(sides), dtype=bool),
+                    counts[order], None, len(starts), seed if method == "search" else None)
+
+
+def near_minima(analysis: Analysis, movable: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """The local minima and every configuration one switch (of a `movable` actor, (n,) bool;
+    default any) away from one, by ascending energy (a minimum before a neighbour of equal
+    energy): their sides (m, n), energies (m,), the rank of the minimum each belongs to (0: the
+    lowest; a configuration next to several, to the lowest) and the actor switched (-1 for a
+    minimum itself)."""
+    minima = analysis.minima()
+    n = len(analysis.landscape.actors)
+    found = analysis.sides[minima]
+    movers = np.arange(n) if movable is None else np.flatnonzero(movable)
+    neighbours = np.repeat(found, len(movers), axis=0)
+    switched = np.tile(movers, len(minima))
+    neighbours[np.arange(len(neighbours)), switched] ^= True
+    sides = np.concatenate([found, neighbours])
+    sides ^= sides[:, :1]  # the mirror that keeps the first actor on the first side
+    rank = np.concatenate([np.arange(len(minima)), np.repeat(np.arange(len(minima)), len(movers))])
+    actor = np.concatenate([np.full(len(minima), -1), switched])
+    _, first = np.unique(sides, axis=0, return_index=True)
+    first = np.sort(first)  # minima first, then neighbours by minimum: the first listing of each wins
+    energy = energies(analysis.landscape, sides[first])
+    order = np.argsort(energy, kind="stable")
+    keep = first[order]
+    return sides[keep], energy[order], rank[keep], actor[keep]
+
+
 # --- input files ---------------------------------------------------------------------------------
 
 

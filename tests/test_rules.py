@@ -189,7 +189,7 @@ def test_a_state_weighs_where_its_peers_settle_not_where_they_stand():
     assert energy[0, d.MEMBER] < energy[0, d.PARTNER] < energy[0, d.OUTSIDE]
     assert chances[d.MEMBER] > chances[d.PARTNER] > chances[d.OUTSIDE]
     # held where they stand (a myopic state), the outside peers would pull it the other way
-    myopic = landscape.world_landscape(world.epoch, world.adjacency)
+    myopic = landscape.world_landscape(world.epoch, world.adjacency, world.epoch.rule)
     start = np.repeat(landscape.configuration(world.aligned)[None, :], 3, axis=0)
     start[:, landscape.POLES] = landscape.POSITION
     standing = sim.landscape.energies(myopic, start)

@@ -342,3 +342,32 @@ def prim_box(box: pd.DataFrame, coverage: float, density: float, markers: list[t
             ax.set_title(title, loc="left", fontsize=7)
         fig.tight_layout()
     return fig
+
+
+def landscape(actors: tuple[str, ...], sides: np.ndarray, energy: np.ndarray, rank: np.ndarray,
+              switched: np.ndarray, title: str = "", rows: int = 30) -> Figure:
+    """Energies of the configurations near the local minima (`sim.landscape.near_minima`), lowest
+    first, at most `rows`: each minimum a dark bar labelled with its two coalitions, each
+    neighbour a light bar labelled with the actor whose switch leads to it from its minimum."""
+    shown = slice(0, min(rows, len(energy)))
+    labels = []
+    for side, r, k in zip(sides[shown], rank[shown], switched[shown]):
+        if k < 0:
+            coalitions = " | ".join(", ".join(a for a, apart in zip(actors, side) if apart == s) for s in (False, True))
+            labels.append(f"minimum {r + 1}: {coalitions if len(coalitions) <= 70 else coalitions[:69] + '…'}")
+        else:
+            labels.append(f"minimum {r + 1}, {actors[k]} switched")
+    with house_style():
+        fig = Figure(figsize=(SINGLE_COLUMN * 2, 0.16 * len(labels) + 1.0))
+        ax = fig.subplots()
+        positions = np.arange(len(labels))
+        colours = np.where(switched[shown] < 0, "#332288", "#88CCEE")
+        ax.barh(positions, energy[shown], color=colours, height=0.7)
+        ax.axvline(0, color="black", linewidth=0.6)
+        ax.set_yticks(positions, labels, fontsize=5.5)
+        ax.invert_yaxis()
+        ax.set_xlabel("energy E (dark: a local minimum; light: one switch away from one)")
+        if title:
+            ax.set_title(title, loc="left", fontsize=7)
+        fig.tight_layout()
+    return fig

@@ -16,6 +16,8 @@ from ..landscape import Landscape, descend, energies, frustrations
 
 WEST, BLOC = 0, 1  # the poles' places among the actors; the deciding states follow, in scenario order
 POLES = 2
+HELD = {WEST: False, BLOC: True}
+"""The poles stay on their sides: they define the two sides, and no configuration joins them."""
 POSITION = d.ALIGNMENT
 """Where each option puts a state: outside on the West's side (0), member on the bloc's (1),
 partner half-way (1/2)."""
@@ -25,15 +27,15 @@ def draw(rng: np.random.Generator, n_states: int) -> None:
     """The landscape rule fixes no chance at the start."""
 
 
-def toward_bloc(epoch) -> np.ndarray:
+def toward_bloc(epoch, p) -> np.ndarray:
     """p_iB: trade with the bloc's members, plus affinity with its narrative (weight `political_ties`)."""
-    return epoch.bloc_trade + epoch.rule.political_ties * epoch.affinity
+    return epoch.bloc_trade + p.political_ties * epoch.affinity
 
 
-def toward_west(epoch) -> np.ndarray:
+def toward_west(epoch, p) -> np.ndarray:
     """p_iW: trade with the West, plus its engagement (weight `political_ties`), less the sanction
     pressure it applies (weight `conflict`)."""
-    return epoch.trade_west + epoch.rule.political_ties * epoch.engagement - epoch.rule.conflict * epoch.pressure
+    return epoch.trade_west + p.political_ties * epoch.engagement - p.conflict * epoch.pressure
 
 
 @cache
@@ -42,17 +44,16 @@ def _actors(n_states: int) -> tuple[str, ...]:
     return ("West", "bloc", *map(str, range(n_states)))
 
 
-def world_landscape(epoch, adjacency: np.ndarray, actors: tuple[str, ...] | None = None) -> Landscape:
-    """The West, the bloc and the deciding states: sizes (the poles' from the rule's parameters, 1
-    for a state) and propensities (state-pole from the indicators, peer-peer for regional peers,
-    West-bloc the negative rivalry). `actors` names them (West, bloc, states) for output."""
-    p = epoch.rule
+def world_landscape(epoch, adjacency: np.ndarray, p, actors: tuple[str, ...] | None = None) -> Landscape:
+    """The West, the bloc and the deciding states: sizes (the poles' from the parameters `p`,
+    `decision.landscape`; 1 for a state) and propensities (state-pole from the indicators,
+    peer-peer for regional peers). `actors` names them (West, bloc, states) for output. The poles
+    are held apart (`HELD`), so their own propensity would add the same to every energy: it is 0."""
     n = len(adjacency)
     propensity = np.zeros((n + POLES, n + POLES))
     propensity[POLES:, POLES:] = p.peer_propensity * adjacency
-    propensity[POLES:, WEST] = propensity[WEST, POLES:] = toward_west(epoch)
-    propensity[POLES:, BLOC] = propensity[BLOC, POLES:] = toward_bloc(epoch)
-    propensity[WEST, BLOC] = propensity[BLOC, WEST] = -p.rivalry
+    propensity[POLES:, WEST] = propensity[WEST, POLES:] = toward_west(epoch, p)
+    propensity[POLES:, BLOC] = propensity[BLOC, POLES:] = toward_bloc(epoch, p)
     sizes = np.concatenate([[p.west_size, p.bloc_size], np.ones(n)])
     return Landscape(_actors(n) if actors is None else actors, sizes, propensity)
 
@@ -60,7 +61,7 @@ def world_landscape(epoch, adjacency: np.ndarray, actors: tuple[str, ...] | None
 def configuration(aligned: np.ndarray) -> np.ndarray:
     """The world now: the West at 0, the bloc at 1, an aligned state (a partner, a member or
     seeking either) on the bloc's side, any other on the West's."""
-    return np.concatenate([[0.0, 1.0], aligned])
+    return np.concatenate([[float(HELD[WEST]), float(HELD[BLOC])], aligned])
 
 
 def option_energies(world) -> np.ndarray:
@@ -68,7 +69,7 @@ def option_energies(world) -> np.ndarray:
     from the configuration the option leads to (the state placed at the option's position), reached
     by steepest descent of the other states with the state and the poles held."""
     n = len(world.stance)
-    landscape = world_landscape(world.epoch, world.adjacency)
+    landscape = world_landscape(world.epoch, world.adjacency, world.epoch.rule)
     rows = np.arange(n * len(POSITION))
     state, option = rows // len(POSITION), rows % len(POSITION)
     start = np.repeat(configuration(world.aligned)[None, :], len(rows), axis=0)
@@ -88,12 +89,12 @@ def probabilities(world) -> np.ndarray:
 def drivers(world) -> dict[str, np.ndarray]:
     """Each state's frustration in the world now, its options' energies above the lowest of the
     three, and its propensities toward the two poles."""
-    landscape = world_landscape(world.epoch, world.adjacency)
+    landscape = world_landscape(world.epoch, world.adjacency, world.epoch.rule)
     energy = option_energies(world)
     relative = energy - energy.min(axis=1, keepdims=True)
     return {
         "frustration": frustrations(landscape, configuration(world.aligned)[None, :])[0, POLES:],
         **{f"energy_{option}": relative[:, k] for k, option in enumerate(d.OPTIONS)},
-        "bloc_propensity": toward_bloc(world.epoch),
-        "west_propensity": toward_west(world.epoch),
+        "bloc_propensity": toward_bloc(world.epoch, world.epoch.rule),
+        "west_propensity": toward_west(world.epoch, world.epoch.rule),
     }

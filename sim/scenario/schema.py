@@ -415,10 +415,6 @@ class LandscapeRule(Strict):
         description="weight of sanction pressure, counted against a state's propensity toward the West",
     )
     peer_propensity: float = Field(default=0.1, ge=0, le=100, description="propensity between two regional peers")
-    rivalry: float = Field(
-        default=1.0, ge=0, le=100,
-        description="the West's and the bloc's propensity to be apart (their propensity is its negative)",
-    )
 
 
 class Decision(Strict):
