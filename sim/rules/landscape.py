@@ -67,16 +67,15 @@ def configuration(aligned: np.ndarray) -> np.ndarray:
 def option_energies(world) -> np.ndarray:
     """(n_states, n_options): for each state and option, the energy of the nearest local minimum
     from the configuration the option leads to (the state placed at the option's position), reached
-    by steepest descent of the other states with the state and the poles held."""
+    by steepest descent of the state's peers, everyone else held."""
     n = len(world.stance)
     landscape = world_landscape(world.epoch, world.adjacency, world.epoch.rule)
     rows = np.arange(n * len(POSITION))
     state, option = rows // len(POSITION), rows % len(POSITION)
     start = np.repeat(configuration(world.aligned)[None, :], len(rows), axis=0)
     start[rows, POLES + state] = POSITION[option]
-    movable = np.ones(start.shape, dtype=bool)
-    movable[:, :POLES] = False
-    movable[rows, POLES + state] = False
+    movable = np.zeros(start.shape, dtype=bool)
+    movable[:, POLES:] = world.adjacency[state] > 0  # no one else is tied to the state
     return energies(landscape, descend(landscape, start, movable)).reshape(n, len(POSITION))
 
 
