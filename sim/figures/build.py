@@ -271,7 +271,8 @@ class Builder:
                            "actors": len(actors), "configurations": configurations, "method": method,
                            "local_minima": len(analysis.energy)})
         title = spec.title or (f"{scenario.name}, {spec.date}\n{len(actors)} actors, the poles apart, "
-                               f"{configurations:,} configurations ({method}), {len(analysis.energy)} local minima")
+                               f"{configurations:,} configurations ({method}), {len(analysis.energy)} local "
+                               f"{'minimum' if len(analysis.energy) == 1 else 'minima'}")
         return kinds.landscape(actors, sides, energy, rank, switched, title), provenance
 
     def _states(self, spec: FigureSpec, available: list[str]) -> list[str]:

@@ -7,6 +7,7 @@ global state behind (a notebook shows a returned Figure as it is).
 
 from __future__ import annotations
 
+import textwrap
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -347,27 +348,33 @@ def prim_box(box: pd.DataFrame, coverage: float, density: float, markers: list[t
 def landscape(actors: tuple[str, ...], sides: np.ndarray, energy: np.ndarray, rank: np.ndarray,
               switched: np.ndarray, title: str = "", rows: int = 30) -> Figure:
     """Energies of the configurations near the local minima (`sim.landscape.near_minima`), lowest
-    first, at most `rows`: each minimum a dark bar labelled with its two coalitions, each
-    neighbour a light bar labelled with the actor whose switch leads to it from its minimum."""
+    first, at most `rows`, as their height above the lowest minimum: each minimum a dark bar, each
+    neighbour a light bar labelled with the actor whose switch leads to it from its minimum; the
+    minima's coalitions are written out below."""
     shown = slice(0, min(rows, len(energy)))
-    labels = []
-    for side, r, k in zip(sides[shown], rank[shown], switched[shown]):
-        if k < 0:
-            coalitions = " | ".join(", ".join(a for a, apart in zip(actors, side) if apart == s) for s in (False, True))
-            labels.append(f"minimum {r + 1}: {coalitions if len(coalitions) <= 70 else coalitions[:69] + '…'}")
-        else:
-            labels.append(f"minimum {r + 1}, {actors[k]} switched")
+    labels = [f"minimum {r + 1}" if k < 0 else f"minimum {r + 1}, {actors[k]} switched"
+              for r, k in zip(rank[shown], switched[shown])]
+    minima = [(r, side) for r, side, k in zip(rank, sides, switched) if k < 0]
+    notes = []
+    for r, side in sorted(minima, key=lambda item: item[0])[:3]:
+        coalitions = "  |  ".join(", ".join(a for a, apart in zip(actors, side) if apart == s) for s in (False, True))
+        notes.append(textwrap.fill(f"minimum {r + 1} (E = {energy[rank == r][0]:.4g}): {coalitions}", 120))
+    if len(minima) > 3:
+        notes.append(f"... and {len(minima) - 3} more {'minimum' if len(minima) == 4 else 'minima'}")
+    note = "\n".join(notes)
     with house_style():
-        fig = Figure(figsize=(SINGLE_COLUMN * 2, 0.16 * len(labels) + 1.0))
+        fig = Figure(figsize=(SINGLE_COLUMN * 2, 0.16 * len(labels) + 1.2 + 0.12 * note.count("\n")))
         ax = fig.subplots()
         positions = np.arange(len(labels))
         colours = np.where(switched[shown] < 0, "#332288", "#88CCEE")
-        ax.barh(positions, energy[shown], color=colours, height=0.7)
-        ax.axvline(0, color="black", linewidth=0.6)
+        ax.barh(positions, energy[shown] - energy[0], color=colours, height=0.7)
+        at_minimum = switched[shown] < 0  # a marker, so that the lowest minimum's empty bar shows
+        ax.plot((energy[shown] - energy[0])[at_minimum], positions[at_minimum], "D", color="#332288", markersize=3)
         ax.set_yticks(positions, labels, fontsize=5.5)
         ax.invert_yaxis()
-        ax.set_xlabel("energy E (dark: a local minimum; light: one switch away from one)")
+        ax.set_xlabel("energy above the lowest minimum (dark: a local minimum; light: one switch away from one)")
         if title:
             ax.set_title(title, loc="left", fontsize=7)
-        fig.tight_layout()
+        fig.text(0.01, 0.01, note, fontsize=5, va="bottom", ha="left")
+        fig.tight_layout(rect=(0, 0.02 + 0.03 * (note.count("\n") + 1), 1, 1))
     return fig
