@@ -308,6 +308,23 @@ seed: 2
     assert aligned.loc[0.2] > aligned.loc[0.8]
 
 
+def test_a_sweep_over_a_landscape_parameter(tmp_path):
+    """A heavier bloc pulls harder: more states end aligned."""
+    path = tmp_path / "sweep.yaml"
+    path.write_text(f"""
+base: {LANDSCAPE}
+name: landscape_bloc_size
+parameters:
+  decision.landscape.bloc_size: {{values: [0.5, 3.0]}}
+design: grid
+replications: 6
+seed: 2
+""", encoding="utf-8")
+    table = run_sweep(path, tmp_path / "out", executor="serial").results()
+    aligned = (table.final_status != "outside").groupby(table["decision.landscape.bloc_size"]).mean()
+    assert aligned.loc[3.0] > aligned.loc[0.5] + 0.2
+
+
 def test_figures_draw_a_non_logit_scenario(tmp_path):
     figures = tmp_path / "figures.yaml"
     figures.write_text(f"""
