@@ -265,16 +265,17 @@ def holding(landscape: Landscape, held: dict[int, bool], restarts: int = RESTART
     Returns the minima found, in the order of their first start."""
     n = len(landscape.actors)
     free = np.setdiff1d(np.arange(n), list(held))
-    if len(free) < EXACT_LIMIT:
-        method, starts = "enumeration", np.arange(2 ** len(free), dtype=np.int64)
-    else:
-        method, starts = "search", np.random.default_rng(seed).integers(0, 2 ** 62, size=restarts)
+    exhaustive = len(free) < EXACT_LIMIT
+    count = 2 ** len(free) if exhaustive else restarts
+    rng = np.random.default_rng(seed)
     movable = np.zeros(n, dtype=bool)
     movable[free] = True
     ends = []
-    for begin in range(0, len(starts), CHUNK):
-        x = np.zeros((len(starts[begin:begin + CHUNK]), n))
-        x[:, free] = (starts[begin:begin + CHUNK, None] >> np.arange(len(free))) & 1
+    for begin in range(0, count, CHUNK):
+        size = min(CHUNK, count - begin)
+        x = np.zeros((size, n))
+        x[:, free] = ((np.arange(begin, begin + size)[:, None] >> np.arange(len(free))) & 1 if exhaustive
+                      else rng.integers(0, 2, size=(size, len(free))))
         for k, side in held.items():
             x[:, k] = float(side)
         ends.append(descend(landscape, x, np.broadcast_to(movable, x.shape)).astype(bool))
@@ -283,8 +284,8 @@ def holding(landscape: Landscape, held: dict[int, bool], restarts: int = RESTART
     found, first, counts = np.unique(x, axis=0, return_index=True, return_counts=True)
     order = np.argsort(first, kind="stable")
     sides = found[order]
-    return Analysis(landscape, method, sides, energies(landscape, sides), np.ones(len(sides), dtype=bool),
-                    counts[order], None, len(starts), seed if method == "search" else None)
+    return Analysis(landscape, "enumeration" if exhaustive else "search", sides, energies(landscape, sides),
+                    np.ones(len(sides), dtype=bool), counts[order], None, count, None if exhaustive else seed)
 
 
 def near_minima(analysis: Analysis, movable: np.ndarray | None = None) -> tuple[np.ndarray, ...]:

@@ -281,6 +281,21 @@ def test_holding_finds_every_minimum_of_the_free_actors(seed):
     np.testing.assert_allclose(found.energy, energies(landscape, found.sides))
 
 
+def test_holding_beyond_the_limit_searches_and_finds_the_minimum_of_two_camps():
+    """70 free actors, two camps that like each other within and dislike each other across: the
+    search from random starts ends in the split into the two camps, with the held actor in its
+    camp."""
+    n = 71
+    camp = np.arange(n) % 2 == 0
+    propensities = np.where(camp[:, None] == camp[None, :], 1.0, -1.0)
+    np.fill_diagonal(propensities, 0.0)
+    landscape = Landscape(tuple(f"a{i}" for i in range(n)), np.ones(n), propensities)
+    found = holding(landscape, {0: False}, restarts=50, seed=1)
+    assert found.method == "search" and found.restarts == 50 and found.seed == 1
+    best = found.sides[found.minima()[0]]
+    assert np.array_equal(best, ~camp)
+
+
 def test_descend_holds_half_way_and_unmovable_actors():
     landscape = random_landscape(6, 4)
     start = np.array([[0.0, 0.5, 1.0, 0.0, 1.0, 0.0]] * 2)
