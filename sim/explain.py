@@ -1,6 +1,7 @@
 """Why a state chooses as it does at a given month: under the logit, every option's utility,
 term by term; under a rule without per-mechanism utilities, what the rule decides on (its
-`drivers`: a threshold and the share of aligned ties, or the returns open on each side).
+`drivers`: a threshold and the share of aligned ties, the returns open on each side, or a
+state's frustration and its options' energies in the landscape).
 
 What depends on the run's history (the powers' reactions, accession friction, peers, switching
 cost, the thresholds drawn) is evaluated on the history of one replication (replication 0 of

@@ -60,6 +60,8 @@ class Epoch:
     pressure: np.ndarray  # (n_states,) sanction pressure
     western_open: np.ndarray  # (n_states,) Western stake not yet closed by sanctions: stake x (1 - pressure)
     bloc_trade: np.ndarray  # (n_states,) trade with the patron, China and the other members
+    affinity: np.ndarray  # (n_states,) affinity with the bloc's narrative
+    engagement: np.ndarray  # (n_states,) Western diplomatic and economic engagement
     threat: float  # the West's standing threat against joiners
     threat_term: np.ndarray  # (n_states, n_options) western_threat_term of the standing threat alone
     retaliation: float  # size of the patron's reaction to a refusal made now
@@ -217,6 +219,8 @@ def _epoch(scenario: Scenario, first_step: int, partner_tier: bool, open_to_appl
         pressure=pressure,
         western_open=stake * (1.0 - pressure),
         bloc_trade=bloc_trade,
+        affinity=x["affinity"],
+        engagement=x["western_engagement"],
         threat=west.threat_against_joiners.value,
         threat_term=d.western_threat_term(west.threat_against_joiners.value, x["trade_west"], pressure),
         retaliation=russia.retaliation_for_refusal.value,

@@ -10,6 +10,11 @@ A configuration X puts each actor on one of two sides; d_ij(X) = 1 when i and j 
   is a *local minimum* when no single switch lowers E (a switch that leaves E unchanged does not
   disqualify it: ties count as minima).
 
+Positions may also be fractional, x_i in [0, 1] (0: the first actor's side, 1: the other), with
+``d_ij = x_i (1 - x_j) + x_j (1 - x_i)``, the chance that i and j are apart when each stands on the
+second side with chance x; on whole positions it is the definition above. `descend` holds such an
+actor where it is (the decision rule's half-way partner, sim/rules/landscape.py).
+
 Conventions (docs/landscape.md): a configuration and its mirror image are one, so there are
 2^(n-1) of them, the grand coalition (E = 0) included. Configuration number c (0 .. 2^(n-1) - 1)
 keeps the first actor on the first side and puts actor k >= 1 on the second side when bit k-1 of
@@ -129,7 +134,7 @@ def _weights(landscape: Landscape) -> tuple[np.ndarray, np.ndarray, float]:
 
 
 def frustrations(landscape: Landscape, sides: np.ndarray) -> np.ndarray:
-    """F_i(X) for configurations ``sides`` (m, n) of booleans: (m, n)."""
+    """F_i(X) for configurations ``sides`` (m, n) of booleans, or positions in [0, 1]: (m, n)."""
     q_matrix, q, _ = _weights(landscape)
     return _frustrations(sides.astype(float), q_matrix, q)
 
@@ -193,6 +198,41 @@ def enumerate_configurations(landscape: Landscape, frustration: bool = False) ->
     return Analysis(landscape, "enumeration", sides, energy, minimum, basin, frustration_all)
 
 
+def descend(landscape: Landscape, positions: np.ndarray, movable: np.ndarray | None = None) -> np.ndarray:
+    """Steepest descent from each configuration of ``positions`` (m, n), each x_i in [0, 1]: while
+    some switch of an actor lowers E, the actor whose switch lowers it most (the first on ties)
+    moves to the other side. Only actors at 0 or 1 that are ``movable`` (m, n; default all) switch.
+    Returns the positions reached (m, n), each a local minimum for the movable actors."""
+    q_matrix, q, tolerance = _weights(landscape)
+    x = np.array(positions, dtype=float)
+    held = np.zeros(x.shape) if movable is None else np.where(movable, 0.0, np.inf)
+    held[(x != 0.0) & (x != 1.0)] = np.inf
+    while _descend(x, _frustrations(x, q_matrix, q), q_matrix, q, landscape.sizes, tolerance, held):
+        pass  # each pass starts from frustrations recomputed afresh: incremental updates drift
+    return x
+
+
+def _descend(x: np.ndarray, f: np.ndarray, q_matrix: np.ndarray, q: np.ndarray, sizes: np.ndarray,
+             tolerance: float, held: np.ndarray | float = 0.0) -> bool:
+    """Steepest descent of positions ``x`` (m, n) with frustrations ``f``, both updated in place;
+    ``held`` adds +inf to the slack of actors that may not switch. True if any actor moved."""
+    rows_all = np.arange(len(x))
+    moved = False
+    while True:
+        slack = _slack(f, sizes, q) + held
+        steepest = np.argmin(slack, axis=1)
+        rows = np.flatnonzero(slack[rows_all, steepest] < -tolerance)
+        if len(rows) == 0:
+            return moved
+        moved = True
+        k = steepest[rows]
+        previous = f[rows, k]
+        # d_jk changes by (1 - 2 x_j)(1 - 2 x_k): -1 for an actor it leaves, +1 for one it joins, 0 half-way
+        f[rows] += q_matrix[:, k].T * ((1.0 - 2.0 * x[rows]) * (1.0 - 2.0 * x[rows, k])[:, None])
+        f[rows, k] = q[k] - previous
+        x[rows, k] = 1.0 - x[rows, k]
+
+
 def search(landscape: Landscape, frustration: bool = False, restarts: int = RESTARTS, seed: int = SEED) -> Analysis:
     """Local minima by steepest descent from ``restarts`` random configurations (seeded).
 
@@ -204,27 +244,9 @@ def search(landscape: Landscape, frustration: bool = False, restarts: int = REST
     if not 1 <= restarts <= MAX_RESTARTS:
         raise InputError(Issue("--restarts", "", f"must be between 1 and {MAX_RESTARTS}, got {restarts}"))
     n = len(landscape.actors)
-    q_matrix, q, tolerance = _weights(landscape)
+    q_matrix, q, _ = _weights(landscape)
     rng = np.random.default_rng(seed)
-    x = rng.integers(0, 2, size=(restarts, n)).astype(bool)
-    while True:
-        f = _frustrations(x.astype(float), q_matrix, q)  # recomputed: incremental updates drift
-        moved = False
-        while True:
-            slack = _slack(f, landscape.sizes, q)
-            steepest = np.argmin(slack, axis=1)
-            rows = np.flatnonzero(slack[np.arange(restarts), steepest] < -tolerance)
-            if len(rows) == 0:
-                break
-            moved = True
-            k = steepest[rows]
-            apart = x[rows] != x[rows, k][:, None]
-            previous = f[rows, k]
-            f[rows] += q_matrix[:, k].T * np.where(apart, -1.0, 1.0)
-            f[rows, k] = q[k] - previous
-            x[rows, k] = ~x[rows, k]
-        if not moved:
-            break
+    x = descend(landscape, rng.integers(0, 2, size=(restarts, n))).astype(bool)
     x ^= x[:, :1]  # the mirror that keeps the first actor on the first side
     found, first, counts = np.unique(x, axis=0, return_index=True, return_counts=True)
     order = np.argsort(first, kind="stable")
@@ -232,6 +254,63 @@ def search(landscape: Landscape, frustration: bool = False, restarts: int = REST
     f = _frustrations(sides.astype(float), q_matrix, q)
     return Analysis(landscape, "search", sides, f @ landscape.sizes + 0.0, np.ones(len(sides), dtype=bool),
                     counts[order], f if frustration else None, restarts, seed)
+
+
+def holding(landscape: Landscape, held: dict[int, bool], restarts: int = RESTARTS, seed: int = SEED) -> Analysis:
+    """The local minima when actors `held` stay on given sides (actor index: True for the second
+    side) and the others are free: no single switch of a free actor lowers E. With fewer than
+    EXACT_LIMIT free actors, steepest descent (`descend`) starts from every configuration of the
+    free actors, so that every such minimum is found and ``basin`` counts its basin exactly
+    (method "enumeration"); beyond, from ``restarts`` random ones drawn with ``seed`` ("search").
+    Returns the minima found, in the order of their first start."""
+    n = len(landscape.actors)
+    free = np.setdiff1d(np.arange(n), list(held))
+    exhaustive = len(free) < EXACT_LIMIT
+    count = 2 ** len(free) if exhaustive else restarts
+    rng = np.random.default_rng(seed)
+    movable = np.zeros(n, dtype=bool)
+    movable[free] = True
+    ends = []
+    for begin in range(0, count, CHUNK):
+        size = min(CHUNK, count - begin)
+        x = np.zeros((size, n))
+        x[:, free] = ((np.arange(begin, begin + size)[:, None] >> np.arange(len(free))) & 1 if exhaustive
+                      else rng.integers(0, 2, size=(size, len(free))))
+        for k, side in held.items():
+            x[:, k] = float(side)
+        ends.append(descend(landscape, x, np.broadcast_to(movable, x.shape)).astype(bool))
+    x = np.concatenate(ends)
+    x ^= x[:, :1]  # the mirror that keeps the first actor on the first side
+    found, first, counts = np.unique(x, axis=0, return_index=True, return_counts=True)
+    order = np.argsort(first, kind="stable")
+    sides = found[order]
+    return Analysis(landscape, "enumeration" if exhaustive else "search", sides, energies(landscape, sides),
+                    np.ones(len(sides), dtype=bool), counts[order], None, count, None if exhaustive else seed)
+
+
+def near_minima(analysis: Analysis, movable: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """The local minima and every configuration one switch (of a `movable` actor, (n,) bool;
+    default any) away from one, by ascending energy (a minimum before a neighbour of equal
+    energy): their sides (m, n), energies (m,), the rank of the minimum each belongs to (0: the
+    lowest; a configuration next to several, to the lowest) and the actor switched (-1 for a
+    minimum itself)."""
+    minima = analysis.minima()
+    n = len(analysis.landscape.actors)
+    found = analysis.sides[minima]
+    movers = np.arange(n) if movable is None else np.flatnonzero(movable)
+    neighbours = np.repeat(found, len(movers), axis=0)
+    switched = np.tile(movers, len(minima))
+    neighbours[np.arange(len(neighbours)), switched] ^= True
+    sides = np.concatenate([found, neighbours])
+    sides ^= sides[:, :1]  # the mirror that keeps the first actor on the first side
+    rank = np.concatenate([np.arange(len(minima)), np.repeat(np.arange(len(minima)), len(movers))])
+    actor = np.concatenate([np.full(len(minima), -1), switched])
+    _, first = np.unique(sides, axis=0, return_index=True)
+    first = np.sort(first)  # minima first, then neighbours by minimum: the first listing of each wins
+    energy = energies(analysis.landscape, sides[first])
+    order = np.argsort(energy, kind="stable")
+    keep = first[order]
+    return sides[keep], energy[order], rank[keep], actor[keep]
 
 
 # --- input files ---------------------------------------------------------------------------------

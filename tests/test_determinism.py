@@ -62,7 +62,8 @@ def _renamed(scenario: sim.Scenario, names: dict[str, str]) -> sim.Scenario:
 
 
 @pytest.mark.parametrize("path", [EURASIA, SCENARIOS / "brics_2024_round_observed.yaml",
-                                  SCENARIOS / "eurasia_2024_threshold.yaml", SCENARIOS / "eurasia_2024_hedging.yaml"],
+                                  SCENARIOS / "eurasia_2024_threshold.yaml", SCENARIOS / "eurasia_2024_hedging.yaml",
+                                  SCENARIOS / "eurasia_2024_landscape.yaml"],
                          ids=lambda p: p.stem)
 def test_renaming_states_changes_only_the_names(path):
     """Names steer nothing, with the bloc's observed choices and vetoes named per state too, under

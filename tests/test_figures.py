@@ -65,6 +65,7 @@ figures:
       - {{label: Belarus, scenario: {ROOT}/scenarios/belarus_semi_blockade.yaml, state: Belarus, date: 2024-10}}
   - {{id: sobol, kind: sobol, sweep: sobol.yaml, output: p_member_final, formats: [png]}}
   - {{id: network, kind: network, scenario: {ROOT}/scenarios/eurasia_2024.yaml, replications: 3}}
+  - {{id: landscape, kind: landscape, scenario: {ROOT}/scenarios/eurasia_2024_landscape.yaml, date: 2024-10}}
   - id: prim
     kind: prim_box
     sweep: lhs.yaml
@@ -91,7 +92,7 @@ def test_every_kind_renders_in_every_format(built):
     tmp_path, first, _ = built
     assert first == 0
     names = {p.name for p in (tmp_path / "A").iterdir()}
-    for figure in ("timeline", "why", "phase", "network", "prim"):
+    for figure in ("timeline", "why", "phase", "network", "prim", "landscape"):
         assert {f"{figure}.png", f"{figure}.pdf", f"{figure}.svg", f"{figure}.json"} <= names
     assert {"sobol.png", "sobol.json"} <= names and "sobol.pdf" not in names
     for name in names:
@@ -118,6 +119,10 @@ def test_sidecars_record_provenance(built):
     assert set(phase["files"]) == {"phase.png", "phase.pdf", "phase.svg"}
     prim = json.loads((tmp_path / "A" / "prim.json").read_text())
     assert prim["box"].startswith("Kazakhstan: p_member_final in the top 30%") and "sanctions >=" in prim["box"]
+    landscape = json.loads((tmp_path / "A" / "landscape.json").read_text())
+    # six states free, the West and the bloc held apart: 2^6 configurations, each descended from
+    assert landscape["actors"] == 8 and landscape["configurations"] == 64
+    assert landscape["method"] == "descent from every one" and landscape["local_minima"] >= 1
 
 
 def test_sweeps_are_reused_and_the_command_says_so(tmp_path, capsys):
@@ -140,6 +145,8 @@ def test_sweeps_are_reused_and_the_command_says_so(tmp_path, capsys):
         ("{id: x, kind: pie, scenario: s.yaml}", "got 'pie'"),
         ("{id: x, kind: timeline}", "needs 'scenario'"),
         ("{id: x, kind: why, scenario: SCENARIO}", "needs 'date'"),
+        ("{id: x, kind: landscape, scenario: SCENARIO}", "needs 'date'"),
+        ("{id: x, kind: landscape, scenario: SCENARIO, date: 2031-01}", "figures.x.date: 2031-01 is not a simulated"),
         ("{id: x, kind: timeline, scenario: nowhere.yaml}", "does not exist"),
         ("{id: x, kind: timeline, scenario: SCENARIO, marks: [Atlantis]}", "no summit or event named 'Atlantis'"),
         ("{id: x, kind: timeline, scenario: SCENARIO, states: [Narnia]}", "no state 'Narnia'"),
@@ -169,4 +176,5 @@ def test_the_paper_figures_file_is_valid():
     from sim.figures import load_figures
 
     paper = load_figures(ROOT / "figures" / "paper.yaml")
-    assert {f.kind for f in paper.figures} == {"timeline", "why", "phase_diagram", "sobol", "network", "prim_box"}
+    assert {f.kind for f in paper.figures} == {"timeline", "why", "phase_diagram", "sobol", "network", "prim_box",
+                                               "landscape"}

@@ -12,7 +12,10 @@ import numpy as np
 import pytest
 
 from sim.cli import main
-from sim.landscape import EXACT_LIMIT, Landscape, analyse, energies, enumerate_configurations, read_landscape, search
+from sim.landscape import (
+    EXACT_LIMIT, Landscape, analyse, configuration_sides, descend, energies, enumerate_configurations, frustrations,
+    holding, near_minima, read_landscape, search,
+)
 
 DOCKING = Path(__file__).resolve().parent / "data" / "docking" / "landscape-syria2016"
 CASES = [("actors.csv", "propensities_feb20.csv", "expected_feb20.json"),
@@ -255,6 +258,73 @@ def test_the_table_lists_the_minima_and_their_basins(capsys):
     assert row.split()[1:4] == ["-65600", "1,024", "100.0%"]
     assert row.endswith("Iraqi_Kurds, Baghdad  |  ISIS, Nursa")
     assert "frustration: US " in out
+
+
+# --- held actors, half-way positions and the configurations near the minima ---------------------
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_holding_finds_every_minimum_of_the_free_actors(seed):
+    """Against brute force: every configuration with actors 0 and 1 held apart, a minimum when no
+    single switch of a free actor lowers E."""
+    landscape = random_landscape(9, seed)
+    found = holding(landscape, {0: False, 1: True})
+    sides = configuration_sides(9, np.arange(2 ** 8))
+    sides = sides[sides[:, 1]]  # actor 1 apart from actor 0
+    energy = energies(landscape, sides)
+    flipped = np.repeat(sides, 7, axis=0)
+    flipped[np.arange(len(flipped)), np.tile(np.arange(2, 9), len(sides))] ^= True
+    lowest_switch = energies(landscape, flipped).reshape(len(sides), 7).min(axis=1)
+    minima = sides[lowest_switch >= energy - 1e-9]
+    assert found.method == "enumeration" and found.basin.sum() == 2 ** 7
+    assert {tuple(row) for row in found.sides} == {tuple(row) for row in minima}
+    np.testing.assert_allclose(found.energy, energies(landscape, found.sides))
+
+
+def test_holding_beyond_the_limit_searches_and_finds_the_minimum_of_two_camps():
+    """70 free actors, two camps that like each other within and dislike each other across: the
+    search from random starts ends in the split into the two camps, with the held actor in its
+    camp."""
+    n = 71
+    camp = np.arange(n) % 2 == 0
+    propensities = np.where(camp[:, None] == camp[None, :], 1.0, -1.0)
+    np.fill_diagonal(propensities, 0.0)
+    landscape = Landscape(tuple(f"a{i}" for i in range(n)), np.ones(n), propensities)
+    found = holding(landscape, {0: False}, restarts=50, seed=1)
+    assert found.method == "search" and found.restarts == 50 and found.seed == 1
+    best = found.sides[found.minima()[0]]
+    assert np.array_equal(best, ~camp)
+
+
+def test_descend_holds_half_way_and_unmovable_actors():
+    landscape = random_landscape(6, 4)
+    start = np.array([[0.0, 0.5, 1.0, 0.0, 1.0, 0.0]] * 2)
+    movable = np.array([[True] * 6, [False, True, True, False, True, True]])
+    ends = descend(landscape, start, movable)
+    assert np.all(ends[:, 1] == 0.5) and ends[1, 0] == 0.0 and ends[1, 3] == 0.0
+    assert np.isin(ends[:, [0, 2, 3, 4, 5]], (0.0, 1.0)).all()
+    # a half-way actor is apart from anyone half the time: its frustration is half its total pull
+    f = frustrations(landscape, ends)
+    q = (landscape.propensities * landscape.sizes[None, :]).sum(axis=1)
+    np.testing.assert_allclose(f[:, 1], q[1] / 2)
+
+
+def test_near_minima_lists_each_minimum_and_its_single_switches():
+    landscape = random_landscape(7, 12)  # four local minima
+    result = enumerate_configurations(landscape)
+    movable = np.array([False, True, True, True, True, True, True])
+    sides, energy, rank, switched = near_minima(result, movable)
+    assert np.all(np.diff(energy) >= 0)
+    np.testing.assert_allclose(energy, energies(landscape, sides))
+    minima = result.sides[result.minima()]
+    assert (switched < 0).sum() == len(minima) > 1
+    for row, r in zip(sides[switched < 0], rank[switched < 0]):
+        assert np.array_equal(row, minima[r])
+    assert 0 not in switched
+    for row, r, k in zip(sides[switched >= 0], rank[switched >= 0], switched[switched >= 0]):
+        differs = np.flatnonzero(row != minima[r])
+        assert list(differs) == [k]
+    assert len({tuple(row) for row in sides}) == len(sides)
 
 
 # --- bad input -----------------------------------------------------------------------------------

@@ -13,14 +13,16 @@ from sim import decision as d
 from sim.cli import main
 from sim.explain import explain
 from sim.model import AlignmentModel
-from sim.rules import World, hedging, threshold
-from sim.scenario.schema import ThresholdRule
+from sim.rules import World, hedging, landscape, threshold
+from sim.scenario.schema import LandscapeRule, ThresholdRule
 from sim.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 THRESHOLD = SCENARIOS / "eurasia_2024_threshold.yaml"
 HEDGING = SCENARIOS / "eurasia_2024_hedging.yaml"
+LANDSCAPE = SCENARIOS / "eurasia_2024_landscape.yaml"
+RIVALS = [THRESHOLD, HEDGING, LANDSCAPE]
 ALL_OPEN = np.ones((1, len(d.OPTIONS)), dtype=bool)
 
 
@@ -139,10 +141,121 @@ def test_a_hedger_without_the_partner_tier_stays_out_rather_than_apply():
     assert before_tier[d.PARTNER] == 0.0 and before_tier[d.OUTSIDE] > 0.9
 
 
+# --- Landscape theory of aggregation -----------------------------------------------------------
+
+
+def _landscape_world(n: int = 4, **indicators) -> World:
+    """n states, all outside, in one region, with neutral indicators but those given."""
+    zeros = np.zeros(n)
+    values = {key: indicators.get(key, zeros) for key in
+              ("bloc_trade", "affinity", "trade_west", "engagement", "pressure")}
+    epoch = SimpleNamespace(**values, rule=LandscapeRule())
+    adjacency = np.ones((n, n)) - np.eye(n)
+    return World(epoch, np.zeros((n, len(d.OPTIONS))), ALL_OPEN, np.zeros(n, dtype=int), zeros, adjacency, None)
+
+
+def _with(value: float, n: int = 4) -> np.ndarray:
+    """0.3 for every state, `value` for the first."""
+    return np.where(np.arange(n) == 0, value, 0.3)
+
+
+def test_a_larger_propensity_toward_the_bloc_pulls_a_state_toward_alignment():
+    by_trade = [landscape.probabilities(_landscape_world(bloc_trade=_with(v), trade_west=_with(0.3)))[0]
+                for v in (0.1, 0.3, 0.6)]
+    by_affinity = [landscape.probabilities(_landscape_world(affinity=_with(v), trade_west=_with(0.3)))[0]
+                   for v in (0.1, 0.3, 0.6)]
+    for rows in (by_trade, by_affinity):
+        member, outside = np.array(rows)[:, d.MEMBER], np.array(rows)[:, d.OUTSIDE]
+        assert np.all(np.diff(member) > 0) and np.all(np.diff(outside) < 0)
+
+
+def test_a_larger_propensity_toward_the_west_pulls_a_state_away():
+    by_trade = [landscape.probabilities(_landscape_world(bloc_trade=_with(0.3), trade_west=_with(v)))[0]
+                for v in (0.1, 0.3, 0.6)]
+    by_sanctions = [landscape.probabilities(_landscape_world(bloc_trade=_with(0.3), trade_west=_with(0.3),
+                                                            pressure=_with(v)))[0] for v in (0.6, 0.3, 0.0)]
+    for rows in (by_trade, by_sanctions):
+        member, outside = np.array(rows)[:, d.MEMBER], np.array(rows)[:, d.OUTSIDE]
+        assert np.all(np.diff(outside) > 0) and np.all(np.diff(member) < 0)
+
+
+def test_a_state_weighs_where_its_peers_settle_not_where_they_stand():
+    """The first state is torn evenly between the poles; its three peers, all still outside, lean to
+    the bloc. In the configuration each option leads to, the peers move to the bloc's side (the
+    nearest local minimum), so the state leans to the bloc although no peer has aligned yet."""
+    world = _landscape_world(bloc_trade=np.array([0.3, 0.6, 0.6, 0.6]), trade_west=_with(0.3))
+    energy = landscape.option_energies(world)
+    chances = landscape.probabilities(world)[0]
+    assert energy[0, d.MEMBER] < energy[0, d.PARTNER] < energy[0, d.OUTSIDE]
+    assert chances[d.MEMBER] > chances[d.PARTNER] > chances[d.OUTSIDE]
+    # held where they stand (a myopic state), the outside peers would pull it the other way
+    myopic = landscape.world_landscape(world.epoch, world.adjacency, world.epoch.rule)
+    start = np.repeat(landscape.configuration(world.aligned)[None, :], 3, axis=0)
+    start[:, landscape.POLES] = landscape.POSITION
+    standing = sim.landscape.energies(myopic, start)
+    assert standing[d.OUTSIDE] < standing[d.MEMBER]
+
+
+def test_partner_is_half_way_in_energy():
+    """A half-way actor is apart from each side half the time: without peers, so that nothing else
+    moves, a partner's energy is the mean of the two sides'."""
+    world = _landscape_world(bloc_trade=np.array([0.5, 0.1, 0.2, 0.3]), trade_west=np.array([0.2, 0.4, 0.1, 0.3]))
+    world.epoch.rule = LandscapeRule(peer_propensity=0.0)
+    energy = landscape.option_energies(world)
+    np.testing.assert_allclose(energy[:, d.PARTNER], (energy[:, d.OUTSIDE] + energy[:, d.MEMBER]) / 2)
+    assert not np.allclose(energy[:, d.OUTSIDE], energy[:, d.MEMBER])
+
+
+def test_a_lower_temperature_sharpens_the_choice():
+    def member(temperature):
+        world = _landscape_world(bloc_trade=_with(0.9), trade_west=_with(0.3))
+        world.epoch.rule = LandscapeRule(temperature=temperature)
+        return landscape.probabilities(world)[0, d.MEMBER]
+    assert member(0.1) > member(0.5) > member(5.0) > 1 / 3
+
+
+def test_the_landscape_rule_works_from_a_world_for_one_date():
+    """What `validate --rule` needs: probabilities from an epoch and the statuses of one month, with
+    no model running; the same as the model's at that month."""
+    scenario = sim.load_scenario(LANDSCAPE)
+    model = AlignmentModel(scenario, rng=0)
+    month = model.timeline.dates.index("2024-10")
+    for _ in range(month):
+        model.step()
+    from_model, _ = model.evaluate(model.timeline.epoch_at(month))
+    world = model.world
+    rebuilt = World(model.timeline.epoch_at(month), np.zeros_like(world.utility), world.available,
+                    world.stance.copy(), world.aligned.copy(), model.timeline.adjacency, None)
+    np.testing.assert_array_equal(landscape.probabilities(rebuilt), from_model)
+
+
+def test_the_landscape_rule_in_a_whole_run_follows_the_bloc_propensity():
+    """Kazakhstan with more affinity for the bloc's narrative seeks membership more often."""
+    def seeking(affinity):
+        scenario = sim.with_overrides(sim.load_scenario(LANDSCAPE),
+                                      {"events": None, "states.Kazakhstan.indicators.affinity": affinity})
+        return sim.run(scenario, seed=3, replications=30).summary.set_index("state").p_seeking_membership
+    low, high = seeking(0.0), seeking(1.0)
+    assert high["Kazakhstan"] > low["Kazakhstan"] + 0.2
+
+
+def test_explain_shows_frustration_and_energies_for_the_landscape_rule():
+    table = explain(sim.load_scenario(LANDSCAPE), "2024-10")
+    drivers = {"frustration", "energy_outside", "energy_partner", "energy_member", "bloc_propensity",
+               "west_propensity"}
+    assert drivers <= set(table.columns) and "term" not in table
+    first = table.groupby("state", sort=False).first()
+    energies = first[["energy_outside", "energy_partner", "energy_member"]].to_numpy()
+    assert np.allclose(energies.min(axis=1), 0.0)
+    # the option of lowest energy is the most probable one
+    chances = table.pivot(index="state", columns="option", values="probability").loc[first.index, list(d.OPTIONS)]
+    assert np.array_equal(chances.to_numpy().argmax(axis=1), energies.argmin(axis=1))
+
+
 # --- Every rule with every tool ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [THRESHOLD, HEDGING], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", RIVALS, ids=lambda p: p.stem)
 def test_same_seed_same_bytes(tmp_path, path):
     files = []
     for name in ("a", "b"):
@@ -153,7 +266,7 @@ def test_same_seed_same_bytes(tmp_path, path):
 
 
 def test_rules_tremble_so_every_open_option_has_some_probability():
-    for path in (THRESHOLD, HEDGING):
+    for path in RIVALS:
         table = sim.run(sim.load_scenario(path), seed=1, replications=2).timeseries
         with_tier = table[table.date >= "2024-10"]  # every option open to every state from Kazan
         assert (with_tier[["p_outside", "p_partner", "p_member"]] > 0).all().all()
@@ -195,6 +308,23 @@ seed: 2
     assert aligned.loc[0.2] > aligned.loc[0.8]
 
 
+def test_a_sweep_over_a_landscape_parameter(tmp_path):
+    """A heavier bloc pulls harder: more states end aligned."""
+    path = tmp_path / "sweep.yaml"
+    path.write_text(f"""
+base: {LANDSCAPE}
+name: landscape_bloc_size
+parameters:
+  decision.landscape.bloc_size: {{values: [0.5, 3.0]}}
+design: grid
+replications: 6
+seed: 2
+""", encoding="utf-8")
+    table = run_sweep(path, tmp_path / "out", executor="serial").results()
+    aligned = (table.final_status != "outside").groupby(table["decision.landscape.bloc_size"]).mean()
+    assert aligned.loc[3.0] > aligned.loc[0.5] + 0.2
+
+
 def test_figures_draw_a_non_logit_scenario(tmp_path):
     figures = tmp_path / "figures.yaml"
     figures.write_text(f"""
@@ -202,10 +332,11 @@ name: rules
 figures:
   - {{id: why_threshold, kind: why, scenario: {THRESHOLD}, states: [Belarus, Kazakhstan], date: 2024-10}}
   - {{id: why_hedging, kind: why, scenario: {HEDGING}, states: [Belarus, Kazakhstan], date: 2024-10}}
+  - {{id: why_landscape, kind: why, scenario: {LANDSCAPE}, states: [Belarus, Kazakhstan], date: 2024-10}}
   - {{id: timeline_hedging, kind: timeline, scenario: {HEDGING}, replications: 3, seed: 1}}
 """, encoding="utf-8")
     assert main(["figures", str(figures), "--out", str(tmp_path / "out"), "--sweeps", str(tmp_path / "s")]) == 0
-    for name in ("why_threshold", "why_hedging", "timeline_hedging"):
+    for name in ("why_threshold", "why_hedging", "why_landscape", "timeline_hedging"):
         assert (tmp_path / "out" / f"{name}.png").stat().st_size > 1000
 
 
@@ -218,7 +349,7 @@ def test_an_unknown_rule_is_refused_with_its_key(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("path", [THRESHOLD, HEDGING], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", RIVALS, ids=lambda p: p.stem)
 def test_the_dashboard_runs_a_non_logit_scenario(path):
     from sim.viz.app import draw_network, draw_probabilities, draw_statuses, draw_terms
     from sim.viz.model import DashboardModel
@@ -233,7 +364,7 @@ def test_the_dashboard_runs_a_non_logit_scenario(path):
         assert figure.axes
 
 
-@pytest.mark.parametrize("rule", ["threshold", "hedging"])
+@pytest.mark.parametrize("rule", ["threshold", "hedging", "landscape"])
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
 def test_every_rule_runs_on_every_bundled_scenario(path, rule):
     scenario = sim.with_overrides(sim.load_scenario(path), {"decision.rule": rule})

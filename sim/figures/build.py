@@ -18,11 +18,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import networkx as nx
+import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from ..explain import explain
 from ..files import write_file
-from ..inputs import scenario_at
+from ..inputs import compile_timeline, scenario_at
+from ..landscape import holding, near_minima
+from ..rules.landscape import HELD, world_landscape
 from ..run import RunResult, run
 from ..scenario import InputError, Issue, Scenario, load_scenario
 from ..scenario.changes import get_path
@@ -49,14 +52,14 @@ class FigureSpec(Strict):
     """One figure."""
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")] = Field(description="file name stem")
-    kind: Literal["timeline", "why", "phase_diagram", "sobol", "network", "prim_box"] = Field(
+    kind: Literal["timeline", "why", "phase_diagram", "sobol", "network", "prim_box", "landscape"] = Field(
         description="what to draw")
-    scenario: str | None = Field(default=None, description="scenario file (timeline, why, network)")
+    scenario: str | None = Field(default=None, description="scenario file (timeline, why, network, landscape)")
     sweep: str | None = Field(default=None, description="sweep file (phase_diagram, sobol, prim_box)")
     states: list[str] | None = Field(default=None, description="states to show (default: all)")
     replications: int | None = Field(default=None, ge=1, le=100_000, description="default: the scenario's")
     seed: int | None = Field(default=None, ge=0, description="default: the scenario's")
-    date: Month | None = Field(default=None, description="why: the month explained")
+    date: Month | None = Field(default=None, description="why: the month explained; landscape: the month drawn")
     marks: list[str] | None = Field(default=None, description="timeline: summit or event names to mark")
     mark_labels: dict[str, str] = Field(default_factory=dict, description="timeline: labels for marks, by name")
     x: str | None = Field(default=None, description="phase_diagram: the swept parameter on the x axis")
@@ -76,13 +79,13 @@ class FigureSpec(Strict):
 
     @model_validator(mode="after")
     def _inputs(self) -> FigureSpec:
-        needs_scenario = self.kind in ("timeline", "why", "network")
+        needs_scenario = self.kind in ("timeline", "why", "network", "landscape")
         if needs_scenario and not self.scenario:
             raise ValueError(f"a {self.kind} figure needs 'scenario'")
         if not needs_scenario and not self.sweep:
             raise ValueError(f"a {self.kind} figure needs 'sweep'")
-        if self.kind == "why" and self.date is None:
-            raise ValueError("a why figure needs 'date'")
+        if self.kind in ("why", "landscape") and self.date is None:
+            raise ValueError(f"a {self.kind} figure needs 'date'")
         if self.kind == "phase_diagram" and (self.x is None or self.y is None):
             raise ValueError("a phase_diagram needs 'x' and 'y' (two swept parameters)")
         if self.kind == "prim_box" and (self.threshold is None) == (self.top is None):
@@ -194,6 +197,8 @@ class Builder:
                                "history": "replication 0 of the seed, up to the month explained"})
             states = self._states(spec, list(scenario.states))
             return kinds.why(explain(scenario, spec.date, seed), states, spec.date), provenance
+        if spec.kind == "landscape":
+            return self.landscape(spec, provenance)
         if spec.kind in ("timeline", "network"):
             scenario, result = self.scenario_run(spec)
             states = self._states(spec, list(scenario.states))
@@ -243,6 +248,32 @@ class Builder:
         markers = [(m.label, *self._marker(m, spec, [spec.x, spec.y]).values()) for m in spec.markers]
         return kinds.phase_diagram(table, spec.x, spec.y, spec.output, spec.x_label or spec.x,
                                    spec.y_label or spec.y, markers), provenance
+
+    def landscape(self, spec: FigureSpec, provenance: dict) -> tuple[object, dict]:
+        """The world of the landscape rule at a month (sim/rules/landscape.py, with the scenario's
+        `decision.landscape` whatever its rule): its configurations near the local minima."""
+        scenario = load_scenario(self._file(spec.scenario, f"figures.{spec.id}.scenario"))
+        timeline = compile_timeline(scenario)
+        if spec.date not in timeline.dates:
+            raise InputError(Issue(str(self.path), f"figures.{spec.id}.date", f"{spec.date} is not a simulated "
+                                   f"month of {scenario.name} ({timeline.dates[0]} to {timeline.dates[-1]})"))
+        epoch = timeline.epoch_at(timeline.dates.index(spec.date))
+        actors = ("West", scenario.bloc.name, *timeline.states)
+        world = world_landscape(epoch, timeline.adjacency, scenario.decision.landscape, actors)
+        analysis = holding(world, HELD)
+        states = np.ones(len(actors), dtype=bool)
+        states[list(HELD)] = False
+        sides, energy, rank, switched = near_minima(analysis, states)
+        configurations = 2 ** len(timeline.states)
+        method = ("descent from every one" if analysis.method == "enumeration" else
+                  f"descent from {analysis.restarts} random ones, seed {analysis.seed}")
+        provenance.update({"scenario": scenario.name, "scenario_files": scenario.origin["files"],
+                           "actors": len(actors), "configurations": configurations, "method": method,
+                           "local_minima": len(analysis.energy)})
+        title = spec.title or (f"{scenario.name}, {spec.date}\n{len(actors)} actors, the poles apart, "
+                               f"{configurations:,} configurations ({method}), {len(analysis.energy)} local "
+                               f"{'minimum' if len(analysis.energy) == 1 else 'minima'}")
+        return kinds.landscape(actors, sides, energy, rank, switched, title), provenance
 
     def _states(self, spec: FigureSpec, available: list[str]) -> list[str]:
         unknown = [s for s in spec.states or [] if s not in available]

@@ -7,6 +7,7 @@ global state behind (a notebook shows a returned Figure as it is).
 
 from __future__ import annotations
 
+import textwrap
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -154,7 +155,8 @@ def why(explained: pd.DataFrame, states: list[str], date: str) -> Figure:
 
 def _why_drivers(explained: pd.DataFrame, states: list[str], date: str) -> Figure:
     """Each state's drivers of a rule without utilities (bars: thresholds, shares of aligned ties,
-    returns open on each side, all shares in [0, 1]), with the options' probabilities."""
+    returns open on each side, on a [0, 1] axis of shares; or frustration, energies and
+    propensities, on an axis of their own), with the options' probabilities."""
     drivers = [column for column in explained.columns if column not in ("state", "option", "probability")]
     with house_style():
         fig = Figure(figsize=(SINGLE_COLUMN, 0.22 * len(drivers) * len(states) + 1.0))
@@ -167,8 +169,14 @@ def _why_drivers(explained: pd.DataFrame, states: list[str], date: str) -> Figur
             ax.invert_yaxis()
             chances = "  ".join(f"P({o})={p:.2f}" for o, p in zip(rows.option, rows.probability))
             ax.set_title(f"{state}, {date}: {chances}", loc="left", fontsize=6)
-        axes[-1, 0].set_xlim(0, 1)
-        axes[-1, 0].set_xlabel("share")
+        values = explained[drivers].to_numpy(float)
+        if ((values >= 0) & (values <= 1)).all():
+            axes[-1, 0].set_xlim(0, 1)
+            axes[-1, 0].set_xlabel("share")
+        else:
+            for ax in axes[:, 0]:
+                ax.axvline(0, color="black", linewidth=0.6)
+            axes[-1, 0].set_xlabel("value")
         fig.tight_layout()
     return fig
 
@@ -362,4 +370,39 @@ def prim_box(box: pd.DataFrame, coverage: float, density: float, markers: list[t
         if title:
             ax.set_title(title, loc="left", fontsize=7)
         fig.tight_layout()
+    return fig
+
+
+def landscape(actors: tuple[str, ...], sides: np.ndarray, energy: np.ndarray, rank: np.ndarray,
+              switched: np.ndarray, title: str = "", rows: int = 30) -> Figure:
+    """Energies of the configurations near the local minima (`sim.landscape.near_minima`), lowest
+    first, at most `rows`, as their height above the lowest minimum: each minimum a dark bar, each
+    neighbour a light bar labelled with the actor whose switch leads to it from its minimum; the
+    minima's coalitions are written out below."""
+    shown = slice(0, min(rows, len(energy)))
+    labels = [f"minimum {r + 1}" if k < 0 else f"minimum {r + 1}, {actors[k]} switched"
+              for r, k in zip(rank[shown], switched[shown])]
+    minima = [(r, side) for r, side, k in zip(rank, sides, switched) if k < 0]
+    notes = []
+    for r, side in sorted(minima, key=lambda item: item[0])[:3]:
+        coalitions = "  |  ".join(", ".join(a for a, apart in zip(actors, side) if apart == s) for s in (False, True))
+        notes.append(textwrap.fill(f"minimum {r + 1} (E = {energy[rank == r][0]:.4g}): {coalitions}", 120))
+    if len(minima) > 3:
+        notes.append(f"... and {len(minima) - 3} more {'minimum' if len(minima) == 4 else 'minima'}")
+    note = "\n".join(notes)
+    with house_style():
+        fig = Figure(figsize=(SINGLE_COLUMN * 2, 0.16 * len(labels) + 1.2 + 0.12 * note.count("\n")))
+        ax = fig.subplots()
+        positions = np.arange(len(labels))
+        colours = np.where(switched[shown] < 0, "#332288", "#88CCEE")
+        ax.barh(positions, energy[shown] - energy[0], color=colours, height=0.7)
+        at_minimum = switched[shown] < 0  # a marker, so that the lowest minimum's empty bar shows
+        ax.plot((energy[shown] - energy[0])[at_minimum], positions[at_minimum], "D", color="#332288", markersize=3)
+        ax.set_yticks(positions, labels, fontsize=5.5)
+        ax.invert_yaxis()
+        ax.set_xlabel("energy above the lowest minimum (dark: a local minimum; light: one switch away from one)")
+        if title:
+            ax.set_title(title, loc="left", fontsize=7)
+        fig.text(0.01, 0.01, note, fontsize=5, va="bottom", ha="left")
+        fig.tight_layout(rect=(0, 0.02 + 0.03 * (note.count("\n") + 1), 1, 1))
     return fig

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import hedging, logit, threshold
+from . import hedging, landscape, logit, threshold
 
 if TYPE_CHECKING:
     from ..inputs import Epoch
@@ -40,4 +40,5 @@ class World:
     draws: np.ndarray | None  # what the rule's `draw` fixed for this replication
 
 
-RULES: dict[str, ModuleType] = {"logit": logit, "threshold": threshold, "hedging": hedging}
+RULES: dict[str, ModuleType] = {"logit": logit, "threshold": threshold, "hedging": hedging,
+                                "landscape": landscape}

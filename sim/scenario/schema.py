@@ -394,16 +394,40 @@ class HedgingRule(Strict):
     )
 
 
+class LandscapeRule(Strict):
+    """Landscape theory of aggregation (Axelrod & Bennett 1993): the West, the bloc and the deciding
+    states as actors; a state's options are valued by the energy of the configuration each leads to
+    once its peers settle (docs/model.md, "7.10 The landscape rule")."""
+
+    temperature: float = Field(
+        default=0.5, gt=0, le=100,
+        description="how much an energy difference counts: choice probabilities go as exp(-energy / temperature)",
+    )
+    west_size: float = Field(default=1.0, gt=0, le=100, description="the West's size, against a deciding state's 1")
+    bloc_size: float = Field(default=1.0, gt=0, le=100, description="the bloc's size, against a deciding state's 1")
+    political_ties: float = Field(
+        default=1.0, ge=0, le=100,
+        description="weight of political ties in a state's propensities: affinity with the bloc's narrative "
+        "toward the bloc, Western engagement toward the West (trade counts 1)",
+    )
+    conflict: float = Field(
+        default=1.0, ge=0, le=100,
+        description="weight of sanction pressure, counted against a state's propensity toward the West",
+    )
+    peer_propensity: float = Field(default=0.1, ge=0, le=100, description="propensity between two regional peers")
+
+
 class Decision(Strict):
     """How states choose: by default random utility with logit choice; or a rival rule."""
 
-    rule: Literal["logit", "threshold", "hedging"] = Field(
+    rule: Literal["logit", "threshold", "hedging", "landscape"] = Field(
         default="logit",
-        description="the choice rule: logit over the mechanisms' utilities, a threshold cascade, or hedging "
-        "(docs/model.md, section 7)",
+        description="the choice rule: logit over the mechanisms' utilities, a threshold cascade, hedging or "
+        "the landscape theory of aggregation (docs/model.md, section 7)",
     )
     threshold: ThresholdRule = Field(default_factory=ThresholdRule, description="the threshold rule's parameters")
     hedging: HedgingRule = Field(default_factory=HedgingRule, description="the hedging rule's parameters")
+    landscape: LandscapeRule = Field(default_factory=LandscapeRule, description="the landscape rule's parameters")
     rationality: float = Field(default=3.0, ge=0, le=100, description="logit precision lambda; 0 chooses at random")
     switching_cost: float = Field(default=0.5, ge=0, le=100, description="utility lost by changing course")
     review_rate_per_year: float = Field(
