@@ -68,7 +68,7 @@ class Bloc(Agent):
         self.name = name
 
     def convene(self, step: int, epoch) -> None:
-        """Issue invitations; the states answer them at their next decision."""
+        """Issue invitations, before the states decide: each invited state answers in this step."""
         model = self.model
         # Draw for every state, candidate or not, so that each state's stream of chance does not
         # depend on the others' choices, and whether or not the summit's choice is observed.

@@ -3,14 +3,15 @@
 Each step is `calendar.step_months` months (one by default):
 
 1. the epoch in force gives the exogenous world (indicators, policies, bloc rules) as arrays;
+   if a summit falls in the step, the bloc issues its invitations;
 2. every state's options are scored at once by the decision functions, and the states that
    decide this step draw a choice by the scenario's decision rule (sim/rules/: the logit by
    default). A state decides at a decision moment (its
    situation changed as an epoch began, or it holds an invitation to answer) or, between
    moments, with the probability per step of a constant review rate, so that how often states
    decide does not depend on the step's length;
-3. each such state acts on its choice (sim/agents.py);
-4. if a summit falls in the step, the bloc issues invitations;
+3. each such state acts on its choice (sim/agents.py), an invited state answering its invitation;
+4. the powers react to what the states did;
 5. the step is recorded.
 """
 
@@ -31,9 +32,11 @@ from .record import Recorder
 from .rules import RULES, World
 from .scenario import Scenario
 
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
 """The model's dynamics, recorded in manifest.json: 2 adds decision moments, reacting powers, the
-autonomy term and a choosing bloc (issue 10). Bump it when the rules change what a run means."""
+autonomy term and a choosing bloc (issue 10); 3 answers an invitation within its summit's step
+and adds Russia's pressure before a summit and China's optional inducement. Bump it when the
+rules change what a run means."""
 
 _DYNAMIC = [d.TERMS.index(name) for name in
             ("western_threat", "refusal_retaliation", "accession_friction", "peer_influence", "switching_cost")]
@@ -157,6 +160,14 @@ class AlignmentModel(Model):
     def step(self) -> None:
         month = self.steps - 1
         epoch = self.timeline.epoch_at(month)
+        # The summit's invitations come first: an invited state answers within the summit's step,
+        # once, with its course before the summit as its status quo. Were they issued after the
+        # states acted, a state shocked by the summit's own news (the bloc's new appetite) would
+        # decide twice, and the bloc could invite a state on an application made in answer to
+        # that news.
+        if self.timeline.summit[month]:
+            self.bloc.convene(month, epoch)
+        invited = self.offer.copy()
         probabilities, dynamic = self.evaluate(epoch)
 
         self.reviewing = self.deciding(month, epoch)
@@ -171,14 +182,11 @@ class AlignmentModel(Model):
             power.react(month, epoch, status_before, course_before)
         self.last_interest[self.stance >= d.PARTNER] = month * self.timeline.step_months
 
-        if self.timeline.summit[month]:
-            self.bloc.convene(month, epoch)
-
         values = {
             "status": self.status,
             "seeking_membership": self.seeking(),
             "course": self.stance,
-            "invited": self.offer,
+            "invited": invited,
             "declined": self.declined,
             "deciding": self.reviewing,
             "probabilities": probabilities,
