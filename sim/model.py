@@ -26,7 +26,7 @@ from mesa.discrete_space import Network
 
 from . import decision as d
 from . import powers
-from .agents import Bloc, Power, StateAgent, russia_provoked, west_provoked
+from .agents import Bloc, Power, StateAgent, russia_presses, russia_provoked, west_provoked
 from .inputs import Timeline, compile_timeline
 from .record import Recorder
 from .rules import RULES, World
@@ -38,8 +38,11 @@ autonomy term and a choosing bloc (issue 10); 3 answers an invitation within its
 and adds Russia's pressure before a summit and China's optional inducement. Bump it when the
 rules change what a run means."""
 
+# Computed each step. All but the last are zero in the epoch's exogenous terms; for
+# patron_pressure the step adds Russia's pressure before a summit to the standing pressure there.
 _DYNAMIC = [d.TERMS.index(name) for name in
-            ("western_threat", "refusal_retaliation", "accession_friction", "peer_influence", "switching_cost")]
+            ("western_threat", "refusal_retaliation", "accession_friction", "peer_influence", "switching_cost",
+             "patron_pressure")]
 NEVER = -(10**9)
 _ALL_AVAILABLE = np.ones((1, len(d.OPTIONS)), dtype=bool)
 
@@ -92,6 +95,7 @@ class AlignmentModel(Model):
         self.bloc = Bloc(self, scenario.bloc.name)
         self.russia = Power(self, "Russia", russia_provoked, "retaliation", self.timeline.retaliation_steps)
         self.west = Power(self, "West", west_provoked, "west_reaction", self.timeline.west_reaction_steps)
+        self.presses = Power(self, "Russia", russia_presses, "pre_summit_pressure", self.timeline.pressure_steps)
         self.recorder = Recorder(self.timeline.n_steps, n, record)
 
     def seeking(self) -> np.ndarray:
@@ -118,6 +122,7 @@ class AlignmentModel(Model):
                                                epoch.admit_member), epoch.admit_partner, self.status, self.offer),
             d.peer_influence_term(d.peer_alignment(self.timeline.adjacency, aligned)),
             d.switching_cost_term(self.stance),
+            d.patron_pressure_term(self.presses.level, epoch.dependence) if self.presses.active else none,
         ]
         weights = epoch.weights[_DYNAMIC]
         active = [k for k, term in enumerate(dynamic) if term is not none]
@@ -131,6 +136,7 @@ class AlignmentModel(Model):
             if not epoch.open_to_applicants:
                 available[:, d.MEMBER] = (self.status == d.MEMBER) | (self.stance == d.MEMBER)
         self.reactions_in_force = (retaliation, western)
+        self.pressure_in_force = self.presses.level.copy() if self.presses.active else none[:, 0]
         # Kept for `explain`, which shows what the rule decided on.
         self.world = World(epoch, utility, available, self.stance, aligned, self.timeline.adjacency, self.rule_draws)
         return self.rule.probabilities(self.world), dynamic
@@ -141,8 +147,8 @@ class AlignmentModel(Model):
         net = epoch.exogenous_net.copy()
         none = _none(len(net))
         for column, weight, term in zip(_DYNAMIC, epoch.weights[_DYNAMIC], dynamic):
-            if term is not none:  # the exogenous table already holds 0 there
-                net[:, column] = weight * (term[:, d.MEMBER] - term[:, d.OUTSIDE])
+            if term is not none:
+                net[:, column] += weight * (term[:, d.MEMBER] - term[:, d.OUTSIDE])
         return net
 
     def deciding(self, step: int, epoch) -> np.ndarray:
@@ -178,7 +184,7 @@ class AlignmentModel(Model):
         status_before, course_before = (self.status.copy(), self.stance.copy()) if anyone else (None, None)
         for state in self.states:
             state.act()
-        for power in (self.russia, self.west):
+        for power in (self.russia, self.west, self.presses):
             power.react(month, epoch, status_before, course_before)
         self.last_interest[self.stance >= d.PARTNER] = month * self.timeline.step_months
 
@@ -195,6 +201,8 @@ class AlignmentModel(Model):
             "retaliation_started": self.russia.started * self.russia.level,
             "western_reaction": self.reactions_in_force[1],
             "western_reaction_started": self.west.started * self.west.level,
+            "pre_summit_pressure": self.pressure_in_force,
+            "pre_summit_pressure_started": self.presses.started * self.presses.level,
         }
         if self.recorder.wants("terms"):
             values["terms"] = self.net_terms(epoch, dynamic)
