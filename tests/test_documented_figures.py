@@ -369,6 +369,43 @@ def data_counts():
             "coded": str(kinds.get("assumption", 0)), "missing": str(kinds.get("missing", 0))}
 
 
+ADMITTED = ("Egypt", "Ethiopia", "Iran", "United Arab Emirates", "Saudi Arabia", "Indonesia")
+OBSERVED_ROUND_REPLICATIONS = 100
+
+
+@cache
+def observed_round(name: str):
+    return sim.run(sim.load_scenario(SCENARIOS / f"{name}.yaml"), seed=SEED, replications=OBSERVED_ROUND_REPLICATIONS)
+
+
+def observed_round_figures():
+    """The observed-conditioned round under the hand-set (h) and calibrated (c) weights: each
+    admitted state's (and Argentina's) share ending as a member; of the observed member
+    invitations, the share accepted at the answer, and of those, the share no longer a member at
+    the end; the mean share of the Kazan list ending as partner or member."""
+    scenario = sim.load_scenario(SCENARIOS / "brics_2024_round_observed.yaml")
+    kazan = next(s.invitations for s in scenario.calendar.summits if s.name == "Kazan")
+    observed_months = {s.date for s in scenario.calendar.summits if s.invitations and "member" in s.invitations.values()}
+    values = {}
+    for prefix, name in (("h", "brics_2024_round_observed"), ("c", "brics_2024_round_observed_calibrated")):
+        result = observed_round(name)
+        summary = result.summary.set_index("state")
+        for state in (*ADMITTED, "Argentina"):
+            values[f"{prefix}_{state.split()[0].lower()}"] = two(summary.loc[state, "p_member"])
+        events = result.events
+        invited = events[(events.event == "invited as member") & events.date.isin(observed_months)][
+            ["replication", "step", "state"]]
+        became = events[events.event == "became member"][["replication", "step", "state"]]
+        accepted = invited.merge(became, on=["replication", "step", "state"])
+        final = result.timeseries[result.timeseries.step == result.timeseries.step.max()].set_index(
+            ["replication", "state"]).status
+        left = final.loc[list(zip(accepted.replication, accepted.state))] != "member"
+        values[f"{prefix}_accepted"] = two(len(accepted) / len(invited))
+        values[f"{prefix}_left"] = two(left.mean())
+        values[f"{prefix}_kazan"] = two((1 - summary.loc[list(kazan), "p_outside"]).mean())
+    return values
+
+
 @dataclass(frozen=True)
 class Claim:
     document: str
@@ -473,6 +510,18 @@ CLAIMS = {
                                  "of accepting membership", disputed),
     "validation_too_few": Claim(VALIDATION, "- {n} decisions, {negative} negative, inform seven of the twelve weights",
                                 scored_counts),
+    "validation_observed_round": Claim(
+        VALIDATION, "| Egypt | member from 2024-01 | {h_egypt} | {c_egypt} |\n"
+        "| Ethiopia | member from 2024-01 | {h_ethiopia} | {c_ethiopia} |\n"
+        "| Iran | member from 2024-01 | {h_iran} | {c_iran} |\n"
+        "| United Arab Emirates | member from 2024-01 | {h_united} | {c_united} |\n"
+        "| Saudi Arabia | invited; answer unclear | {h_saudi} | {c_saudi} |\n"
+        "| Indonesia | member from 2025-01 | {h_indonesia} | {c_indonesia} |\n"
+        "| Argentina | declined (2023-12) | {h_argentina} | {c_argentina} |\n"
+        "| member invitations accepted at the answer | | {h_accepted} | {c_accepted} |\n"
+        "| of those accepted, no longer members at the end | | {h_left} | {c_left} |\n"
+        "| the thirteen of the Kazan list: mean share ending partner or member | all accepted but Algeria "
+        "(Kazakhstan's and Türkiye's answers disputed or pending) | {h_kazan} | {c_kazan} |", observed_round_figures),
     "model_room": Claim(MODEL, "In the Kazan epoch (2024-10) of the bundled single-state scenarios, R = {belarus} for "
                         "Belarus and {kazakhstan} for Kazakhstan.", room_for_manoeuvre),
     "model_worked_example": Claim(
