@@ -158,7 +158,7 @@ class AlignmentModel(Model):
         stream of chance does not depend on the others' situations."""
         hazard = self.rng.random(len(self.status)) < self.timeline.review_probability
         # A reaction aimed at a state changes its situation: a decision moment.
-        moment = (self.offer != d.OUTSIDE) | self.russia.started | self.west.started
+        moment = (self.offer != d.OUTSIDE) | self.russia.started | self.west.started | self.presses.started
         if step == epoch.first_step and step > 0:
             moment = moment | epoch.shocked
         return hazard | moment
@@ -184,8 +184,10 @@ class AlignmentModel(Model):
         status_before, course_before = (self.status.copy(), self.stance.copy()) if anyone else (None, None)
         for state in self.states:
             state.act()
-        for power in (self.russia, self.west, self.presses):
+        for power in (self.russia, self.west):
             power.react(month, epoch, status_before, course_before)
+        if self.presses.active or self.timeline.pressure_before[month] >= 0:  # a summit's lead step, or pressing
+            self.presses.react(month, epoch, status_before, course_before)
         self.last_interest[self.stance >= d.PARTNER] = month * self.timeline.step_months
 
         values = {
