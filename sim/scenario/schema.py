@@ -479,7 +479,7 @@ class Scenario(Strict):
     )
     states: dict[Name, State] = Field(min_length=1, description="the deciding states, by name")
     bloc: Bloc = Field(description="the bloc the states may join")
-    powers: Powers = Field(description="the policies of the West and of Russia")
+    powers: Powers = Field(description="the policies of the West, of Russia and, optionally, of China")
     decision: Decision = Field(default_factory=Decision, description="decision rule and its parameters")
     events: dict[Name, Event] = Field(default_factory=dict, description="dated changes, by name")
     run: RunSettings = Field(default_factory=RunSettings, description="default seed and replications")
