@@ -68,7 +68,7 @@ class Bloc(Agent):
         self.name = name
 
     def convene(self, step: int, epoch) -> None:
-        """Issue invitations; the states answer them at their next decision."""
+        """Issue invitations, before the states decide: each invited state answers in this step."""
         model = self.model
         # Draw for every state, candidate or not, so that each state's stream of chance does not
         # depend on the others' choices, and whether or not the summit's choice is observed.
@@ -85,13 +85,14 @@ class Bloc(Agent):
 
 
 class Power(Agent):
-    """An outside power that reacts to what states do: Russia to refusals, the West to
-    alignment. Its reactions against each state are the model arrays `level` and `until`."""
+    """An outside power's reaction rule: Russia's to refusals and its pressure before a summit,
+    the West's to alignment. Its reactions against each state are the arrays `level` and `until`."""
 
     def __init__(self, model: AlignmentModel, name: str, trigger, size: str, duration: int):
         super().__init__(model)
         self.name = name
-        self.trigger = trigger  # (model, status before, course before) -> states that provoke it
+        # (model, step, status before, course before) -> the states it acts against, or None
+        self.trigger = trigger
         self.size = size  # the Epoch attribute holding the reaction's size
         self.duration = duration
         n = len(model.status)
@@ -101,9 +102,11 @@ class Power(Agent):
         self.started = self._quiet
         self.active = False  # some reaction of this power is in force
 
-    def react(self, step: int, epoch, status_before: np.ndarray, course_before: np.ndarray) -> None:
+    def react(self, step: int, epoch, status_before: np.ndarray | None, course_before: np.ndarray | None) -> None:
         """React to this step's deeds; `status_before` is None when no state decided."""
-        trigger = self._quiet if status_before is None else self.trigger(self.model, status_before, course_before)
+        trigger = self.trigger(self.model, step, status_before, course_before)
+        if trigger is None:
+            trigger = self._quiet
         if self.active or np.count_nonzero(trigger):  # most steps nobody provokes and nothing runs
             self.started = powers.react(self.level, self.until, trigger, getattr(epoch, self.size), step, self.duration)
             self.active = bool(np.count_nonzero(self.level))
@@ -111,9 +114,18 @@ class Power(Agent):
             self.started = self._quiet
 
 
-def russia_provoked(model: AlignmentModel, status_before: np.ndarray, course_before: np.ndarray) -> np.ndarray:
-    return powers.refusals(model.reviewing, model.declined, course_before, model.stance)
+def russia_provoked(model: AlignmentModel, step: int, status_before, course_before) -> np.ndarray | None:
+    return None if status_before is None else powers.refusals(model.reviewing, model.declined, course_before,
+                                                              model.stance)
 
 
-def west_provoked(model: AlignmentModel, status_before: np.ndarray, course_before: np.ndarray) -> np.ndarray:
-    return powers.alignments(status_before, model.status)
+def west_provoked(model: AlignmentModel, step: int, status_before, course_before) -> np.ndarray | None:
+    return None if status_before is None else powers.alignments(status_before, model.status)
+
+
+def russia_presses(model: AlignmentModel, step: int, status_before, course_before) -> np.ndarray | None:
+    """Russia's pressure before a summit, begun `pressure_lead_months` ahead of it."""
+    summit = model.timeline.pressure_before[step]
+    if summit < 0:
+        return None
+    return powers.candidates(model.status, model.stance, model.timeline.observed_offers.get(int(summit)))

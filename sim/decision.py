@@ -145,6 +145,13 @@ def bloc_benefits_term(benefits: float, trade_with_members: np.ndarray, affinity
     return _scaled(benefits * (trade_with_members + affinity) / 2.0)
 
 
+def china_inducement_term(inducement: float, trade_china: np.ndarray) -> np.ndarray:
+    """Mechanism 4, China's optional policy: an inducement to align (finance, trade) that China
+    offers candidates, worth more to a state that trades more with China. It is one of the bloc's
+    benefits and is reported with them."""
+    return _scaled(inducement * trade_china)
+
+
 def accession_friction_term(
     admit_member: np.ndarray, admit_partner: np.ndarray, status: np.ndarray, offer: np.ndarray
 ) -> np.ndarray:

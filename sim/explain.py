@@ -41,7 +41,7 @@ def explain(scenario: Scenario, date: str, seed: int | None = None) -> pd.DataFr
                               "probability": probabilities.ravel()})
         return table.assign(**{name: np.repeat(values, len(d.OPTIONS)) for name, values in drivers.items()})
     terms = epoch.exogenous_terms.copy()
-    terms[_DYNAMIC] = np.stack(dynamic)
+    terms[_DYNAMIC] += np.stack(dynamic)  # zero there but for the standing patron pressure
     weighted = epoch.weights[:, None, None] * terms  # (terms, states, options)
     rows = []
     for s, state in enumerate(model.timeline.states):

@@ -66,6 +66,7 @@ class Epoch:
     threat_term: np.ndarray  # (n_states, n_options) western_threat_term of the standing threat alone
     retaliation: float  # size of the patron's reaction to a refusal made now
     west_reaction: float  # size of the West's reaction to an alignment made now
+    pre_summit_pressure: float  # size of Russia's pressure on a coming summit's candidates, begun now
     retaliation_in_force: np.ndarray  # (n_states,) pinned by dated events (powers.russia.imposed)
     west_reaction_in_force: np.ndarray  # (n_states,) pinned by dated events (powers.west.imposed)
 
@@ -96,6 +97,8 @@ class Timeline:
     step_months: int
     retaliation_steps: int  # how long a reaction of each power lasts, in steps
     west_reaction_steps: int
+    pressure_steps: int  # how long Russia's pressure before a summit lasts, in steps
+    pressure_before: np.ndarray  # (n_steps,) the step of the summit whose pressure begins at this step, else -1
     review_probability: float  # chance per step that a state reviews its course outside a decision moment
     invitation_memory: int  # in months
     filled: tuple[tuple[str, str, str, float, str], ...] = field(default=())  # (date, state, indicator, value, rule)
@@ -185,7 +188,8 @@ def _epoch(scenario: Scenario, first_step: int, partner_tier: bool, open_to_appl
         "patron_pressure": d.patron_pressure_term(russia.pressure_to_join.value, dependence),
         "diversification": d.diversification_term(dependence),
         "autonomy": d.autonomy_term(dependence, pressure),
-        "bloc_benefits": d.bloc_benefits_term(bloc.benefits.value, bloc_trade, x["affinity"]),
+        "bloc_benefits": d.bloc_benefits_term(bloc.benefits.value, bloc_trade, x["affinity"])
+        + d.china_inducement_term(scenario.powers.china.inducement.value, x["trade_china"]),
         "substitutes": d.substitutes_term(d.substitute_access(overlaps, x["bilateral_channels"])),
     }
     terms = np.zeros((len(d.TERMS), len(scenario.states), len(d.OPTIONS)))
@@ -225,6 +229,7 @@ def _epoch(scenario: Scenario, first_step: int, partner_tier: bool, open_to_appl
         threat_term=d.western_threat_term(west.threat_against_joiners.value, x["trade_west"], pressure),
         retaliation=russia.retaliation_for_refusal.value,
         west_reaction=west.reaction_to_alignment.value,
+        pre_summit_pressure=russia.pressure_before_summit.value,
         retaliation_in_force=np.array([russia.imposed.get(name, 0.0) for name in scenario.states]),
         west_reaction_in_force=np.array([west.imposed.get(name, 0.0) for name in scenario.states]),
         shocked=np.ones(len(scenario.states), dtype=bool),
@@ -312,6 +317,13 @@ def compile_timeline(scenario: Scenario) -> Timeline:
                 offers[names.index(name)] = STATUS_CODES[option]
             observed[calendar.step_of(s.date)] = offers
 
+    russia = scenario.powers.russia
+    pressure_before = np.full(n_steps, -1, dtype=np.int64)
+    lead = -(-russia.pressure_lead_months // k)
+    for s in sorted(np.flatnonzero(summit)):  # a later summit's lead step wins a shared step
+        if s - lead >= 0:
+            pressure_before[s - lead] = s
+
     regions = tuple(state.region for state in scenario.states.values())
     region_array = np.array(regions, dtype=object)
     adjacency = (region_array[:, None] == region_array[None, :]).astype(float)
@@ -331,6 +343,8 @@ def compile_timeline(scenario: Scenario) -> Timeline:
         step_months=k,
         retaliation_steps=-(-scenario.powers.russia.retaliation_months // k),
         west_reaction_steps=-(-scenario.powers.west.reaction_months // k),
+        pressure_steps=-(-russia.pressure_months // k),
+        pressure_before=pressure_before,
         review_probability=float(-np.expm1(-scenario.decision.review_rate_per_year * k / 12.0)),
         invitation_memory=scenario.bloc.invitation_memory_months,
         filled=tuple(filled),

@@ -3,14 +3,15 @@
 Each step is `calendar.step_months` months (one by default):
 
 1. the epoch in force gives the exogenous world (indicators, policies, bloc rules) as arrays;
+   if a summit falls in the step, the bloc issues its invitations;
 2. every state's options are scored at once by the decision functions, and the states that
    decide this step draw a choice by the scenario's decision rule (sim/rules/: the logit by
    default). A state decides at a decision moment (its
    situation changed as an epoch began, or it holds an invitation to answer) or, between
    moments, with the probability per step of a constant review rate, so that how often states
    decide does not depend on the step's length;
-3. each such state acts on its choice (sim/agents.py);
-4. if a summit falls in the step, the bloc issues invitations;
+3. each such state acts on its choice (sim/agents.py), an invited state answering its invitation;
+4. the powers react to what the states did;
 5. the step is recorded.
 """
 
@@ -25,18 +26,23 @@ from mesa.discrete_space import Network
 
 from . import decision as d
 from . import powers
-from .agents import Bloc, Power, StateAgent, russia_provoked, west_provoked
+from .agents import Bloc, Power, StateAgent, russia_presses, russia_provoked, west_provoked
 from .inputs import Timeline, compile_timeline
 from .record import Recorder
 from .rules import RULES, World
 from .scenario import Scenario
 
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
 """The model's dynamics, recorded in manifest.json: 2 adds decision moments, reacting powers, the
-autonomy term and a choosing bloc (issue 10). Bump it when the rules change what a run means."""
+autonomy term and a choosing bloc (issue 10); 3 answers an invitation within its summit's step
+and adds Russia's pressure before a summit and China's optional inducement. Bump it when the
+rules change what a run means."""
 
+# Computed each step. All but the last are zero in the epoch's exogenous terms; for
+# patron_pressure the step adds Russia's pressure before a summit to the standing pressure there.
 _DYNAMIC = [d.TERMS.index(name) for name in
-            ("western_threat", "refusal_retaliation", "accession_friction", "peer_influence", "switching_cost")]
+            ("western_threat", "refusal_retaliation", "accession_friction", "peer_influence", "switching_cost",
+             "patron_pressure")]
 NEVER = -(10**9)
 _ALL_AVAILABLE = np.ones((1, len(d.OPTIONS)), dtype=bool)
 
@@ -89,6 +95,7 @@ class AlignmentModel(Model):
         self.bloc = Bloc(self, scenario.bloc.name)
         self.russia = Power(self, "Russia", russia_provoked, "retaliation", self.timeline.retaliation_steps)
         self.west = Power(self, "West", west_provoked, "west_reaction", self.timeline.west_reaction_steps)
+        self.presses = Power(self, "Russia", russia_presses, "pre_summit_pressure", self.timeline.pressure_steps)
         self.recorder = Recorder(self.timeline.n_steps, n, record)
 
     def seeking(self) -> np.ndarray:
@@ -115,6 +122,7 @@ class AlignmentModel(Model):
                                                epoch.admit_member), epoch.admit_partner, self.status, self.offer),
             d.peer_influence_term(d.peer_alignment(self.timeline.adjacency, aligned)),
             d.switching_cost_term(self.stance),
+            d.patron_pressure_term(self.presses.level, epoch.dependence) if self.presses.active else none,
         ]
         weights = epoch.weights[_DYNAMIC]
         active = [k for k, term in enumerate(dynamic) if term is not none]
@@ -128,6 +136,7 @@ class AlignmentModel(Model):
             if not epoch.open_to_applicants:
                 available[:, d.MEMBER] = (self.status == d.MEMBER) | (self.stance == d.MEMBER)
         self.reactions_in_force = (retaliation, western)
+        self.pressure_in_force = self.presses.level.copy() if self.presses.active else none[:, 0]
         # Kept for `explain`, which shows what the rule decided on.
         self.world = World(epoch, utility, available, self.stance, aligned, self.timeline.adjacency, self.rule_draws)
         return self.rule.probabilities(self.world), dynamic
@@ -138,8 +147,8 @@ class AlignmentModel(Model):
         net = epoch.exogenous_net.copy()
         none = _none(len(net))
         for column, weight, term in zip(_DYNAMIC, epoch.weights[_DYNAMIC], dynamic):
-            if term is not none:  # the exogenous table already holds 0 there
-                net[:, column] = weight * (term[:, d.MEMBER] - term[:, d.OUTSIDE])
+            if term is not none:
+                net[:, column] += weight * (term[:, d.MEMBER] - term[:, d.OUTSIDE])
         return net
 
     def deciding(self, step: int, epoch) -> np.ndarray:
@@ -149,7 +158,7 @@ class AlignmentModel(Model):
         stream of chance does not depend on the others' situations."""
         hazard = self.rng.random(len(self.status)) < self.timeline.review_probability
         # A reaction aimed at a state changes its situation: a decision moment.
-        moment = (self.offer != d.OUTSIDE) | self.russia.started | self.west.started
+        moment = (self.offer != d.OUTSIDE) | self.russia.started | self.west.started | self.presses.started
         if step == epoch.first_step and step > 0:
             moment = moment | epoch.shocked
         return hazard | moment
@@ -157,6 +166,14 @@ class AlignmentModel(Model):
     def step(self) -> None:
         month = self.steps - 1
         epoch = self.timeline.epoch_at(month)
+        # The summit's invitations come first: an invited state answers within the summit's step,
+        # once, with its course before the summit as its status quo. Were they issued after the
+        # states acted, a state shocked by the summit's own news (the bloc's new appetite) would
+        # decide twice, and the bloc could invite a state on an application made in answer to
+        # that news.
+        if self.timeline.summit[month]:
+            self.bloc.convene(month, epoch)
+        invited = self.offer.copy()
         probabilities, dynamic = self.evaluate(epoch)
 
         self.reviewing = self.deciding(month, epoch)
@@ -169,16 +186,15 @@ class AlignmentModel(Model):
             state.act()
         for power in (self.russia, self.west):
             power.react(month, epoch, status_before, course_before)
+        if self.presses.active or self.timeline.pressure_before[month] >= 0:  # a summit's lead step, or pressing
+            self.presses.react(month, epoch, status_before, course_before)
         self.last_interest[self.stance >= d.PARTNER] = month * self.timeline.step_months
-
-        if self.timeline.summit[month]:
-            self.bloc.convene(month, epoch)
 
         values = {
             "status": self.status,
             "seeking_membership": self.seeking(),
             "course": self.stance,
-            "invited": self.offer,
+            "invited": invited,
             "declined": self.declined,
             "deciding": self.reviewing,
             "probabilities": probabilities,
@@ -187,6 +203,8 @@ class AlignmentModel(Model):
             "retaliation_started": self.russia.started * self.russia.level,
             "western_reaction": self.reactions_in_force[1],
             "western_reaction_started": self.west.started * self.west.level,
+            "pre_summit_pressure": self.pressure_in_force,
+            "pre_summit_pressure_started": self.presses.started * self.presses.level,
         }
         if self.recorder.wants("terms"):
             values["terms"] = self.net_terms(epoch, dynamic)

@@ -2,15 +2,15 @@
 and Russia as powers with policies; mechanisms 2 and 3a).
 
 A reaction is aimed at one state, has a size and a duration, and enters that state's utilities
-while it lasts (`refusal_retaliation_term`, `western_threat_term` in sim/decision.py). Nothing
-here knows a state's name.
+while it lasts (`refusal_retaliation_term`, `western_threat_term`, `patron_pressure_term` in
+sim/decision.py). Nothing here knows a state's name.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .decision import OUTSIDE, PARTNER
+from .decision import MEMBER, OUTSIDE, PARTNER
 
 
 def refusals(deciding: np.ndarray, declined: np.ndarray, course_before: np.ndarray, course: np.ndarray) -> np.ndarray:
@@ -18,6 +18,17 @@ def refusals(deciding: np.ndarray, declined: np.ndarray, course_before: np.ndarr
     the bloc back to staying outside (Kazakhstan's 2023 ambition withdrawn on 2024-10-16, after
     which Russia banned Kazakh produce: euronews 2024-10-23; London Politica)."""
     return declined | (deciding & (course_before >= PARTNER) & (course == OUTSIDE))
+
+
+def candidates(status: np.ndarray, course: np.ndarray, announced: np.ndarray | None) -> np.ndarray:
+    """The states Russia presses before a summit: those the summit may admit or invite, with an
+    application pending or interest shown (which includes every partner), and those whose
+    invitation at that summit is already known (`announced`, the bloc's observed choice).
+
+    Before Kazan, Kazakhstan had received "a proposal to join the alliance" from its host and
+    refused "a few days before the summit" (London Politica)."""
+    pressed = (course >= PARTNER) & (status < MEMBER)
+    return pressed if announced is None else pressed | (announced > status)
 
 
 def alignments(status_before: np.ndarray, status: np.ndarray) -> np.ndarray:

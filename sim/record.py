@@ -24,6 +24,8 @@ FIELDS: dict[str, tuple[type, tuple[int, ...], str]] = {
     "retaliation_started": (np.float64, (), "size of a retaliation Russia began this step after a refusal (0: none)"),
     "western_reaction": (np.float64, (), "the West's reaction to alignment in force against the state this step"),
     "western_reaction_started": (np.float64, (), "size of a reaction the West began this step (0: none)"),
+    "pre_summit_pressure": (np.float64, (), "Russia's pressure before a summit in force against the state this step"),
+    "pre_summit_pressure_started": (np.float64, (), "size of a pressure before a summit Russia began this step (0: none)"),
 }
 
 

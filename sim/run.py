@@ -124,6 +124,7 @@ def timeseries_table(stacked: dict[str, np.ndarray], timeline: Timeline, seed: i
     table["deciding"] = stacked["deciding"].ravel()
     table["retaliation"] = stacked["retaliation"].ravel()
     table["western_reaction"] = stacked["western_reaction"].ravel()
+    table["pre_summit_pressure"] = stacked["pre_summit_pressure"].ravel()
     return pd.DataFrame(table)
 
 
@@ -175,6 +176,8 @@ def events_table(stacked: dict[str, np.ndarray], timeline: Timeline, bloc: str) 
         ((status > status_before) & (status == MEMBER), "state", "became member", ones),
         (stacked["retaliation_started"] > 0, "Russia", "retaliation", stacked["retaliation_started"]),
         (stacked["western_reaction_started"] > 0, "West", "secondary sanctions", stacked["western_reaction_started"]),
+        (stacked["pre_summit_pressure_started"] > 0, "Russia", "pressure before the summit",
+         stacked["pre_summit_pressure_started"]),
     ]
     parts = []
     for order, (mask, actor, event, value) in enumerate(deeds):

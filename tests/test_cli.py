@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import sim
 from sim.cli import main
 from sim.decision import OPTIONS, TERMS
 from sim.model import MODEL_VERSION
@@ -69,6 +70,15 @@ def test_check_accepts_every_bundled_scenario(scenario, capsys):
     assert code == 0, err
     assert f"{scenario}: OK" in out
     assert err == ""
+
+
+@pytest.mark.parametrize("scenario", RUNNABLE, ids=[p.stem for p in RUNNABLE])
+def test_run_runs_every_bundled_scenario(scenario, tmp_path):
+    out = tmp_path / "out"
+    assert run_cli(str(scenario), "--replications", "2", "--seed", "1", "--out", str(out), "--quiet") == 0
+    summary = pd.read_csv(out / "summary.csv")
+    assert len(summary) == len(sim.load_scenario(scenario).states) and (summary.replications == 2).all()
+    assert json.loads((out / "manifest.json").read_text())["model_version"] == MODEL_VERSION
 
 
 def test_check_accepts_all_bundled_scenarios_at_once(capsys):

@@ -51,19 +51,36 @@ def test_no_state_applies_before_the_bloc_opens():
 
 def test_deciding_happens_at_moments_or_at_the_review_rate():
     """Without any review rate, states decide only at decision moments: when their situation
-    changes as an epoch begins, in the step after an invitation (the answer), or in the step after
-    a power began a reaction against them."""
+    changes as an epoch begins, in the summit's step when invited (the answer), or in the step
+    after a power began a reaction against them."""
     scenario = sim.with_overrides(EURASIA, {"decision.review_rate_per_year": 0.0})
     result = sim.run(scenario, seed=1, replications=40)
     ts = result.timeseries
     epoch_moments = {event.date for event in scenario.events.values()} | {scenario.bloc.partner_tier_from.date}
-    prompted = result.events[result.events.event.isin(["invited as partner", "invited as member", "retaliation"])]
-    answers = set(zip(prompted.replication, prompted.step + 1, prompted.state))
+    events = result.events
+    invited = events[events.event.isin(["invited as partner", "invited as member"])]
+    reacted = events[events.event == "retaliation"]
+    answers = set(zip(invited.replication, invited.step, invited.state)) | set(
+        zip(reacted.replication, reacted.step + 1, reacted.state))
     deciding = ts[ts.deciding]
     assert len(deciding) > 0
     for row in deciding.itertuples():
         assert row.date in epoch_moments or (row.replication, row.step, row.state) in answers, row
     assert len(answers & set(zip(deciding.replication, deciding.step, deciding.state))) > 0
+
+
+def test_an_invitation_is_answered_once_in_the_summits_step():
+    """Every invited state decides in the summit's step, and its answer (a status taken, or a
+    decline) is dated then, even where the summit's own news shocks it in that step."""
+    result = sim.run(EURASIA, seed=1, replications=40)
+    ts = result.timeseries.set_index(["replication", "step", "state"])
+    events = result.events
+    invited = events[events.event.isin(["invited as partner", "invited as member"])]
+    assert len(invited) > 0
+    keys = list(zip(invited.replication, invited.step, invited.state))
+    assert ts.loc[keys, "deciding"].all()
+    answered = events[events.event.isin(["became partner", "became member", "declined the invitation"])]
+    assert set(zip(answered.replication, answered.step, answered.state)) <= set(keys)
 
 
 @pytest.mark.parametrize("state", ["Belarus", "Kazakhstan"])

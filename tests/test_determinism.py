@@ -46,7 +46,8 @@ def _renamed(scenario: sim.Scenario, names: dict[str, str]) -> sim.Scenario:
     for member in data["bloc"]["members"].values():
         member["toward"] = {names[k]: v for k, v in member["toward"].items()}
     for power in data["powers"].values():
-        power["imposed"] = {names[k]: v for k, v in power["imposed"].items()}
+        if "imposed" in power:
+            power["imposed"] = {names[k]: v for k, v in power["imposed"].items()}
     for summit in data["calendar"]["summits"]:
         if summit["invitations"] is not None:
             summit["invitations"] = {names[k]: v for k, v in summit["invitations"].items()}
@@ -61,14 +62,22 @@ def _renamed(scenario: sim.Scenario, names: dict[str, str]) -> sim.Scenario:
     return validate(data)
 
 
-@pytest.mark.parametrize("path", [EURASIA, SCENARIOS / "brics_2024_round_observed.yaml",
-                                  SCENARIOS / "eurasia_2024_threshold.yaml", SCENARIOS / "eurasia_2024_hedging.yaml",
-                                  SCENARIOS / "eurasia_2024_landscape.yaml"],
-                         ids=lambda p: p.stem)
-def test_renaming_states_changes_only_the_names(path):
+PRESSING = {"powers.russia.pressure_before_summit": {"value": 0.8, "assumption": "test"},
+            "powers.russia.pressure_months": 2,
+            "powers.china.inducement": {"value": 0.8, "assumption": "test"}}
+
+
+@pytest.mark.parametrize("path, overrides", [(EURASIA, {}), (SCENARIOS / "brics_2024_round_observed.yaml", {}),
+                                             (SCENARIOS / "brics_2024_round_observed.yaml", PRESSING),
+                                             (SCENARIOS / "eurasia_2024_threshold.yaml", {}),
+                                             (SCENARIOS / "eurasia_2024_hedging.yaml", {}),
+                                             (SCENARIOS / "eurasia_2024_landscape.yaml", {})],
+                         ids=["eurasia_2024", "brics_2024_round_observed", "observed_pressed_and_induced",
+                              "eurasia_2024_threshold", "eurasia_2024_hedging", "eurasia_2024_landscape"])
+def test_renaming_states_changes_only_the_names(path, overrides):
     """Names steer nothing, with the bloc's observed choices and vetoes named per state too, under
-    every decision rule."""
-    scenario = sim.load_scenario(path)
+    every decision rule, and with Russia pressing before summits and China's inducement on."""
+    scenario = sim.with_overrides(sim.load_scenario(path), overrides)
     names = {old: f"State {i:02d}" for i, old in enumerate(scenario.states)}
     original = sim.run(scenario, seed=2, replications=20)
     renamed = sim.run(_renamed(scenario, names), seed=2, replications=20)

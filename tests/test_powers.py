@@ -9,7 +9,8 @@ import pandas as pd
 
 import sim
 from sim import powers
-from sim.decision import MEMBER, OUTSIDE, PARTNER
+from sim.decision import MEMBER, OUTSIDE, PARTNER, TERMS
+from sim.inputs import compile_timeline
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 EURASIA = sim.load_scenario(SCENARIOS / "eurasia_2024.yaml")
@@ -100,3 +101,83 @@ def test_a_dated_event_pins_an_observed_reaction():
     on = (kz.date >= "2024-10") & (kz.date < "2025-10")
     assert (kz[on].retaliation == 0.5).all() and (kz[~on].retaliation == 0).all()
     assert (ts[ts.state != "Kazakhstan"].retaliation == 0).all()
+
+
+OBSERVED = sim.load_scenario(SCENARIOS / "brics_2024_round_observed.yaml")
+PRESSING = {"powers.russia.pressure_before_summit": {"value": 0.8, "assumption": "test"},
+            "powers.russia.pressure_months": 2}
+
+
+def test_the_candidates_pressed_before_a_summit():
+    status = np.array([OUTSIDE, OUTSIDE, PARTNER, MEMBER, OUTSIDE, OUTSIDE])
+    course = np.array([MEMBER, PARTNER, PARTNER, MEMBER, OUTSIDE, OUTSIDE])
+    announced = np.array([OUTSIDE, OUTSIDE, MEMBER, OUTSIDE, PARTNER, OUTSIDE])
+    assert powers.candidates(status, course, None).tolist() == [True, True, True, False, False, False]
+    assert powers.candidates(status, course, announced).tolist() == [True, True, True, False, True, False]
+
+
+def test_pressure_before_a_summit_raises_a_dependent_states_acceptance_of_its_invitation():
+    """Kazakhstan's Kazan invitation is announced in the observed round: Russia presses it from a
+    month ahead, so at the summit, where it answers, accepting is likelier than unpressed, in every
+    replication (the runs are identical until the pressure begins)."""
+    replications = 30
+    plain = sim.run(OBSERVED, seed=1, replications=replications)
+    pressed = sim.run(sim.with_overrides(OBSERVED, PRESSING), seed=1, replications=replications)
+    pressure = pressed.events[pressed.events.event == "pressure before the summit"]
+    kazakhstan = pressure[(pressure.state == "Kazakhstan") & (pressure.date <= "2024-10")]
+    assert set(kazakhstan.date) == {"2024-09"} and kazakhstan.replication.nunique() == replications
+    assert (pressure.actor == "Russia").all() and (pressure.value == 0.8).all()
+    assert plain.events[plain.events.event == "pressure before the summit"].empty
+
+    def answer(result):
+        ts = result.timeseries
+        return ts[(ts.state == "Kazakhstan") & (ts.date == "2024-10")].set_index("replication")
+
+    before, after = answer(plain), answer(pressed)
+    assert (before.invited == "partner").all() and (after.invited == "partner").all()
+    assert (after.p_outside < before.p_outside - 1e-6).all()
+    assert (after.pre_summit_pressure == 0.8).all() and (before.pre_summit_pressure == 0).all()
+    dependence = compile_timeline(OBSERVED).epoch_at(0).dependence[list(OBSERVED.states).index("Kazakhstan")]
+    weight = OBSERVED.decision.weights.patron_pressure
+    assert np.allclose(after.u_patron_pressure - before.u_patron_pressure, weight * 0.8 * dependence)
+    accepted = [(result.events.query("state == 'Kazakhstan' and date == '2024-10' and event == 'became partner'")
+                 .replication.nunique()) for result in (plain, pressed)]
+    assert accepted[0] <= accepted[1]
+
+
+def test_the_pressure_lasts_its_months_and_begins_its_lead_ahead():
+    longer = sim.with_overrides(OBSERVED, {**PRESSING, "powers.russia.pressure_lead_months": 3,
+                                           "powers.russia.pressure_months": 4})
+    result = sim.run(longer, seed=2, replications=3)
+    ts = result.timeseries
+    belarus = ts[(ts.state == "Belarus") & (ts.replication == 0)].set_index("date").pre_summit_pressure
+    kazan_start = result.events.query("state == 'Belarus' and event == 'pressure before the summit'").date
+    assert "2024-07" in set(kazan_start)  # three months before Kazan (2024-10)
+    assert (belarus[["2024-08", "2024-09", "2024-10", "2024-11"]] == 0.8).all()
+
+
+def test_china_inducement_pulls_more_the_more_a_state_trades_with_china():
+    """Off by default; on, it raises U(member) - U(outside) by weight x inducement x China's trade share."""
+    def bloc_benefits(scenario):
+        epoch = compile_timeline(scenario).epoch_at(0)
+        return epoch.exogenous_net[:, list(TERMS).index("bloc_benefits")], epoch
+
+    off, epoch = bloc_benefits(OBSERVED)
+    induced = sim.with_overrides(OBSERVED, {"powers.china.inducement": {"value": 0.5, "assumption": "test"}})
+    on, _ = bloc_benefits(induced)
+    trade_china = np.array([s.indicators.trade_china.value or np.nan for s in OBSERVED.states.values()])
+    gain = on - off
+    known = ~np.isnan(trade_china)
+    assert np.allclose(gain[known], OBSERVED.decision.weights.bloc_benefits * 0.5 * trade_china[known])
+    order = np.argsort(trade_china[known])
+    assert (np.diff(gain[known][order]) >= 0).all() and gain[known][order][-1] > gain[known][order][0]
+    assert OBSERVED.powers.china.inducement.value == 0.0
+
+
+def test_chinas_consent_can_block():
+    """China's say in admissions is its consent as a bloc member: at 0 toward a state, the state
+    is never invited."""
+    vetoed = sim.with_overrides(EURASIA, {"bloc.members.China.toward.Kazakhstan": {"value": 0.0, "assumption": "test"}})
+    invited = [sim.run(scenario, seed=1, replications=60).events.query("state == 'Kazakhstan'")
+               .event.str.startswith("invited").sum() for scenario in (EURASIA, vetoed)]
+    assert invited[0] > 0 and invited[1] == 0

@@ -309,18 +309,46 @@ class West(Strict):
 
 
 class Russia(Strict):
-    """The patron's policy and its reaction rule: a state that declines an invitation or
+    """The patron's policy and its reaction rules: a state that declines an invitation or
     withdraws from a course toward the bloc is retaliated against with `retaliation_for_refusal`
-    for `retaliation_months` (docs/model.md, "Reactions of the powers")."""
+    for `retaliation_months`; before each summit, the summit's candidates are pressed with
+    `pressure_before_summit` (docs/model.md, "Reactions of the powers")."""
 
     pressure_to_join: Given = Field(description="pressure on dependent states to align")
     retaliation_for_refusal: Given = Field(
         description="size of the retaliation a refusal triggers, scaled by the target's dependence, while it lasts"
     )
     retaliation_months: int = Field(default=12, ge=0, le=1200, description="months a retaliation lasts")
+    pressure_before_summit: Given = Field(
+        default_factory=lambda: Given(value=0.0, assumption="off: no measure of Russia's pressing before a summit "
+                                      "was found"),
+        description="pressure to align put, ahead of each summit, on the states with a pending application, interest "
+        "shown, partner status or an announced invitation; it adds to pressure_to_join, scaled by dependence, while it "
+        "lasts",
+    )
+    pressure_lead_months: int = Field(
+        default=1, ge=1, le=1200, description="months before a summit's month that the pressure begins"
+    )
+    pressure_months: int = Field(
+        default=1, ge=0, le=1200,
+        description="months the pressure lasts, from the month after it begins (at least the lead, to reach the summit)",
+    )
     imposed: dict[Name, Imposed] = Field(
         default_factory=dict,
         description="retaliation in force against named states, for dated events that pin an observed reaction",
+    )
+
+
+class China(Strict):
+    """China's optional policy: an inducement to align offered to candidates in proportion to their
+    trade with China (docs/model.md, "Reactions of the powers"). Its say in admissions is its
+    consent as a bloc member (`bloc.members.China`)."""
+
+    inducement: Given = Field(
+        default_factory=lambda: Given(value=0.0, assumption="off: China's policy is optional and no measure of an "
+                                      "inducement to join the bloc was found"),
+        description="economic inducement (finance, trade) China offers a state that aligns, scaled by the state's "
+        "share of trade with China; it adds to the bloc's benefits",
     )
 
 
@@ -329,6 +357,7 @@ class Powers(Strict):
 
     west: West
     russia: Russia
+    china: China = Field(default_factory=China, description="China's optional policy (off by default)")
 
 
 class Weights(Strict):
@@ -474,7 +503,7 @@ class Scenario(Strict):
     )
     states: dict[Name, State] = Field(min_length=1, description="the deciding states, by name")
     bloc: Bloc = Field(description="the bloc the states may join")
-    powers: Powers = Field(description="the policies of the West and of Russia")
+    powers: Powers = Field(description="the policies of the West, of Russia and, optionally, of China")
     decision: Decision = Field(default_factory=Decision, description="decision rule and its parameters")
     events: dict[Name, Event] = Field(default_factory=dict, description="dated changes, by name")
     run: RunSettings = Field(default_factory=RunSettings, description="default seed and replications")
