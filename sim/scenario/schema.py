@@ -427,6 +427,28 @@ class Event(Dated):
     _what = "an event"
 
 
+class DataSettings(Strict):
+    """How the model completes the state indicators a scenario leaves missing (docs/model.md,
+    "Missing-value fill rule")."""
+
+    fill: Literal["regional_imputation", "mean"] = Field(
+        default="regional_imputation",
+        description="'regional_imputation': each missing indicator, and each value marked `bound: lower` "
+        "(never below its bound), is drawn from a model of the indicator by region, `imputations` times, and "
+        "each replication runs on one of the completed datasets; 'mean': the mean over the scenario's other "
+        "states, one value, lower bounds read as points (the rule before issue 11)",
+    )
+    imputations: int = Field(
+        default=20, ge=1, le=1000,
+        description="number of completed datasets M drawn by 'regional_imputation'; a run gives each "
+        "replication one of them, drawn from its seed, and validation averages over all M",
+    )
+    imputation_seed: int = Field(
+        default=0, ge=0, le=2**63 - 1,
+        description="seed of the imputations: the same seed gives the same M completed datasets",
+    )
+
+
 class RunSettings(Strict):
     """Defaults for `alignsim run`; the command line overrides them."""
 
@@ -453,6 +475,7 @@ class Scenario(Strict):
     powers: Powers = Field(description="the policies of the West and of Russia")
     decision: Decision = Field(default_factory=Decision, description="decision rule and its parameters")
     events: dict[Name, Event] = Field(default_factory=dict, description="dated changes, by name")
+    data: DataSettings = Field(default_factory=DataSettings, description="how missing indicators are filled")
     run: RunSettings = Field(default_factory=RunSettings, description="default seed and replications")
 
     _origin: dict = PrivateAttr(default_factory=dict)
