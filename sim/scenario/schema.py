@@ -439,7 +439,7 @@ class DataSettings(Strict):
         "states, one value, lower bounds read as points (the rule before issue 11)",
     )
     imputations: int = Field(
-        default=20, ge=1, le=1000,
+        default=10, ge=1, le=1000,
         description="number of completed datasets M drawn by 'regional_imputation'; a run gives each "
         "replication one of them, drawn from its seed, and validation averages over all M",
     )
