@@ -92,8 +92,8 @@ class Sourced(Strict):
         default=None,
         description=(
             "'lower' when the figure counts only part of what the indicator measures (the partners a "
-            "report listed), so the true value is at least this; a fill or an estimation may treat it "
-            "as a bound rather than a point"
+            "report listed), so the true value is at least this; the default fill rule (`data.fill`) "
+            "draws the value above this bound, the `mean` rule reads it as a point"
         ),
     )
 
