@@ -279,7 +279,7 @@ def _indicator_matrix(scenario: Scenario, imputation: int = 0) -> tuple[np.ndarr
         regions = tuple(s.region for s in scenario.states.values())
         values, column_rules = _impute_by_region(raw, lower, regions, imputation, scenario.data.imputation_seed)
         drawn, base = missing | lower, np.where(lower, raw, 0.0)
-        label = (f" ({scenario.data.imputations} completed datasets, seed {scenario.data.imputation_seed})")
+        label = f" ({scenario.data.imputations} completed datasets, seed {scenario.data.imputation_seed})"
         rules = [[f"{rule}{label}" + (", above its lower bound" if lower[row, col] else "")
                   for col, rule in enumerate(column_rules)] for row in range(len(names))]
     else:
