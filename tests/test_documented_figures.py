@@ -332,11 +332,10 @@ def fill_rule_scores():
     mean_rule = validate(sim.with_overrides(sim.load_scenario(ROUND), {"data.fill": "mean"}), OBSERVED)
     values = {}
     for prefix, result in (("mi", validation()), ("mean", mean_rule)):
-        model = result.scores[result.scores.predictor == "model"].set_index("split").log_loss
-        values |= {f"{prefix}_loso": three(model["leave-one-state-out"].iloc[0]),
-                   f"{prefix}_time": three(model["time"].iloc[0]),
-                   f"{prefix}_sim": three(result.scores.query("predictor == 'model' and level == 'simulation'")
-                                          .log_loss.iloc[0])}
+        model = result.scores[result.scores.predictor == "model"].set_index(["level", "split"]).log_loss
+        values |= {f"{prefix}_loso": three(model["decision", "leave-one-state-out"]),
+                   f"{prefix}_time": three(model["decision", "time"]),
+                   f"{prefix}_sim": three(model["simulation", "leave-one-state-out"])}
     return values
 
 
