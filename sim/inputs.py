@@ -5,9 +5,13 @@ computed here once per scenario: the world is cut into epochs at each dated even
 partner tier's arrival, and for each epoch the exogenous utility terms are evaluated for all
 states at once. A model run then only adds the terms that depend on its own history.
 
-Missing indicators are filled by one documented rule (docs/model.md, "Input data"): the mean of
-the same indicator over the scenario's other states that have it; when none has it (a one-state
-scenario, say), the mean over the states of `data/indicators.csv` that have it, else `NEUTRAL`.
+Missing indicators are filled by the rule the scenario names (`data.fill`; docs/model.md,
+"Missing-value fill rule"). By default, multiple imputation by region: each missing value, and
+each value known only as a lower bound, is drawn from a model of the indicator by region, fitted
+on the scenario's states (on those of `data/indicators.csv` when no state of the scenario has the
+indicator), `data.imputations` times; a timeline is compiled on one completed dataset, and a run
+gives each replication one of them. The older rule, `mean`, takes the mean of the same indicator
+over the scenario's other states, else over `data/indicators.csv`'s, else `NEUTRAL`.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from __future__ import annotations
 import csv
 import hashlib
 from dataclasses import dataclass, field, replace
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import truncnorm
 
 from . import decision as d
 from .scenario.changes import set_path
@@ -31,6 +36,14 @@ NEUTRAL = 0.0
 REFERENCE = Path(__file__).resolve().parents[1] / "data" / "indicators.csv"
 """The indicators of data/indicators.csv's states (data/SOURCES.md): the fallback for an indicator no state of a scenario has."""
 OTHER_STATES = "mean over the scenario's other states"
+PRIOR_VARIANCE = 1.0 / 12.0
+"""The spread of a share about which the data say nothing: the variance of a uniform on [0, 1]."""
+VARIANCE_FLOOR = 1e-4
+"""The smallest spread (a standard deviation of 0.01) a region model gives an indicator, so that
+states coded alike (sanctions 0) still leave the imputation some noise."""
+IMPUTATION_STREAM = 2**31 - 1
+"""Spawn key, below a replication's seed, of the stream that picks the replication's imputation:
+apart from the model's own stream, so that picking it changes no other draw."""
 
 STATUS_CODES = {name: code for code, name in enumerate(d.OPTIONS)}
 
@@ -102,6 +115,7 @@ class Timeline:
     review_probability: float  # chance per step that a state reviews its course outside a decision moment
     invitation_memory: int  # in months
     filled: tuple[tuple[str, str, str, float, str], ...] = field(default=())  # (date, state, indicator, value, rule)
+    imputation: int = 0  # which completed dataset (scenario.data); 0 under the mean rule
 
     @property
     def n_steps(self) -> int:
@@ -112,57 +126,221 @@ class Timeline:
 
 
 @cache
-def reference_means() -> tuple[dict[str, float], str]:
-    """Each indicator's mean over the states of `REFERENCE` that have it, and how it was obtained
-    (the file and its SHA-256, so a manifest says which version was used)."""
-    if not REFERENCE.is_file():  # installed without the repository's data/
-        return {}, f"{NEUTRAL} (data/indicators.csv not found)"
+def _reference() -> tuple[tuple[str, ...], np.ndarray, np.ndarray, str] | None:
+    """The states of `REFERENCE`: their regions, their indicators (NaN where missing), which values
+    are lower bounds, and the file's name with its SHA-256 (so that a manifest says which version
+    was used); None when the file is not there (installed without the repository's data/)."""
+    if not REFERENCE.is_file():
+        return None
     data = REFERENCE.read_bytes()
-    values: dict[str, list[float]] = {}
+    regions: dict[str, str] = {}
+    cells: dict[tuple[str, str], tuple[float, bool]] = {}
     for row in csv.DictReader(data.decode("utf-8").splitlines()):
-        if row["indicator"] in INDICATORS and row["kind"] != "missing":
-            values.setdefault(row["indicator"], []).append(float(row["value"]))
-    rule = f"mean over the states of data/indicators.csv (sha256 {hashlib.sha256(data).hexdigest()[:12]})"
-    return {key: sum(v) / len(v) for key, v in values.items()}, rule
+        if row["indicator"] == "region":
+            regions[row["state"]] = row["value"]
+        elif row["indicator"] in INDICATORS and row["kind"] != "missing":
+            cells[row["state"], row["indicator"]] = (float(row["value"]), row.get("bound") == "lower")
+    states = list(regions)
+    raw = np.array([[cells.get((s, k), (np.nan, False))[0] for k in INDICATORS] for s in states])
+    lower = np.array([[cells.get((s, k), (np.nan, False))[1] for k in INDICATORS] for s in states])
+    label = f"data/indicators.csv (sha256 {hashlib.sha256(data).hexdigest()[:12]})"
+    return tuple(regions[s] for s in states), raw, lower, label
 
 
-def _indicator_matrix(scenario: Scenario) -> tuple[np.ndarray, list[tuple[str, str, float, str]]]:
-    """(n_states, n_indicators) with missing values filled, and the list of what was filled, with
-    the rule that gave each value.
+def reference_means() -> tuple[dict[str, float], str]:
+    """Each indicator's mean over the states of `REFERENCE` that have it, and how it was obtained."""
+    reference = _reference()
+    if reference is None:
+        return {}, f"{NEUTRAL} (data/indicators.csv not found)"
+    _, raw, _, label = reference
+    counts = (~np.isnan(raw)).sum(axis=0)
+    return ({k: float(np.nanmean(raw[:, j])) for j, k in enumerate(INDICATORS) if counts[j]},
+            f"mean over the states of {label}")
 
-    A missing value takes the mean of the same indicator over the states that have it, else its
-    mean in `REFERENCE`, else `NEUTRAL`. Filled trade shares are then scaled down, if need be, to
-    fit in what the state's given shares leave of 1.
+
+@dataclass(frozen=True)
+class RegionModel:
+    """One indicator by region: x = mu + a_region + e, a ~ N(0, tau2), e ~ N(0, sigma2), fitted
+    by moments; a region's effect is shrunk toward mu by how many of its states have the value."""
+
+    mu: float
+    mu_variance: float
+    tau2: float
+    sigma2: float
+    observed: dict[str, tuple[int, float]]  # region -> (states with a value, their sum)
+
+    def region_effect(self, region: str) -> tuple[float, float]:
+        """The posterior mean and variance of mu + a_region, given the region's values."""
+        count, total = self.observed.get(region, (0, 0.0))
+        if self.tau2 <= 0.0 or count == 0:
+            return self.mu, self.tau2 + self.mu_variance
+        weight = count * self.tau2 / (count * self.tau2 + self.sigma2)
+        mean = self.mu + weight * (total / count - self.mu)
+        return mean, weight * self.sigma2 / count + (1.0 - weight) ** 2 * self.mu_variance
+
+
+def fit_region_model(values: np.ndarray, regions: list[str]) -> RegionModel:
+    """Moment estimates: sigma2 the pooled variance within regions (the total variance when no
+    region has two values, `PRIOR_VARIANCE` for a single value), tau2 what the total variance
+    leaves of it; both at least `VARIANCE_FLOOR`, tau2 at least 0."""
+    n = len(values)
+    total = float(np.var(values, ddof=1)) if n > 1 else PRIOR_VARIANCE
+    groups: dict[str, list[float]] = {}
+    for value, region in zip(values, regions):
+        groups.setdefault(region, []).append(float(value))
+    within_df = n - len(groups)
+    within = (sum(float(np.sum((np.array(g) - np.mean(g)) ** 2)) for g in groups.values()) / within_df
+              if within_df > 0 else total)
+    sigma2 = max(within, VARIANCE_FLOOR)
+    return RegionModel(mu=float(np.mean(values)), mu_variance=max(total, VARIANCE_FLOOR) / n,
+                       tau2=max(total - within, 0.0), sigma2=sigma2,
+                       observed={r: (len(g), float(sum(g))) for r, g in groups.items()})
+
+
+def _impute_by_region(raw: np.ndarray, lower: np.ndarray, regions: tuple[str, ...], imputation: int,
+                      seed: int) -> tuple[np.ndarray, list[str]]:
+    """See `_imputed`; memoised on the inputs, which most epochs, and every refit of the weights
+    in `sim.validate`, share."""
+    values, rules = _imputed(raw.tobytes(), raw.shape, lower.tobytes(), regions, imputation, seed)
+    return values.copy(), list(rules)
+
+
+@lru_cache(maxsize=4096)
+def _imputed(raw_bytes: bytes, shape: tuple[int, int], lower_bytes: bytes, regions: tuple[str, ...], imputation: int,
+             seed: int) -> tuple[np.ndarray, tuple[str, ...]]:
+    """One completed dataset: every missing value and every lower bound drawn from its indicator's
+    region model, truncated to [0, 1] and, for a bound, to [bound, 1]; with each indicator's rule.
+
+    The draws come from `(seed, imputation)` alone, one per cell and one per region and indicator,
+    by the states' and regions' order of appearance, not their names; a cell's draw is the same
+    uniform in every epoch, so it moves only when its model does."""
+    raw = np.frombuffer(raw_bytes).reshape(shape)
+    lower = np.frombuffer(lower_bytes, dtype=bool).reshape(shape)
+    rng = np.random.default_rng([seed, imputation])
+    uniform = rng.random(raw.shape)
+    region_noise = rng.standard_normal(raw.shape)  # row: a region, by order of first appearance
+    region_row = {region: row for row, region in enumerate(dict.fromkeys(regions))}
+    values = raw.copy()
+    drawn = np.isnan(raw) | lower
+    rules = []
+    for col, key in enumerate(INDICATORS):
+        observed = ~np.isnan(raw[:, col])
+        fit_values, fit_regions, population = raw[observed, col], [r for r, o in zip(regions, observed) if o], \
+            "the scenario's states"
+        if not observed.any():
+            reference = _reference()
+            if reference is not None and not np.isnan(reference[1][:, col]).all():
+                has = ~np.isnan(reference[1][:, col])
+                fit_values, fit_regions = reference[1][has, col], [r for r, h in zip(reference[0], has) if h]
+                population = f"the states of {reference[3]}"
+        if not len(fit_values):
+            values[drawn[:, col], col] = NEUTRAL
+            rules.append(f"{NEUTRAL} (no state has it)")
+            continue
+        model = fit_region_model(fit_values, fit_regions)
+        rules.append(f"regional imputation from {population}")
+        rows = np.flatnonzero(drawn[:, col])
+        if not rows.size:
+            continue
+        effects = np.array([model.region_effect(regions[row]) for row in rows])
+        noise = region_noise[[region_row[regions[row]] for row in rows], col]
+        centre = effects[:, 0] + np.sqrt(effects[:, 1]) * noise
+        scale = np.sqrt(model.sigma2)
+        low = np.where(lower[rows, col], raw[rows, col], 0.0)
+        draws = truncnorm.ppf(uniform[rows, col], (low - centre) / scale, (1.0 - centre) / scale, centre, scale)
+        values[rows, col] = np.where(np.isfinite(draws), np.clip(draws, low, 1.0), low)
+    return values, tuple(rules)
+
+
+def _fit_trade(values: np.ndarray, drawn: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Scale down what a fill added above `base` (0, or a lower bound) to a state's trade shares,
+    if need be, so that the four fit in what the given shares and bounds leave of 1."""
+    trade = [INDICATORS.index(k) for k in TRADE_KEYS]
+    filled, floor = drawn[:, trade], base[:, trade]
+    added = np.where(filled, values[:, trade] - floor, 0.0)
+    room = np.clip(1.0 - np.where(filled, floor, values[:, trade]).sum(axis=1), 0.0, None)
+    total = added.sum(axis=1)
+    scale = np.divide(room, total, out=np.ones(len(values)), where=total > room)
+    values = values.copy()
+    values[:, trade] = np.where(filled, floor + added * scale[:, None], values[:, trade])
+    return values
+
+
+def _indicator_matrix(scenario: Scenario, imputation: int = 0) -> tuple[np.ndarray, list[tuple[str, str, float, str]]]:
+    """(n_states, n_indicators) with missing values filled by the scenario's rule (`data.fill`), and
+    the list of what was filled, with the rule that gave each value.
+
+    `regional_imputation` gives completed dataset `imputation` (`_impute_by_region`); `mean` gives
+    a missing value the mean of the same indicator over the states that have it, else its mean in
+    `REFERENCE`, else `NEUTRAL`. Filled trade shares are then scaled down, if need be, to fit in
+    what the state's given shares leave of 1.
     """
     names = list(scenario.states)
-    raw = np.array(
-        [[np.nan if (v := getattr(s.indicators, k).value) is None else v for k in INDICATORS]
-         for s in scenario.states.values()],
-        dtype=float,
-    )
+    cells = [[getattr(s.indicators, k) for k in INDICATORS] for s in scenario.states.values()]
+    raw = np.array([[np.nan if c.value is None else c.value for c in row] for row in cells], dtype=float)
     missing = np.isnan(raw)
-    counts = (~missing).sum(axis=0)
-    reference, reference_rule = reference_means()
-    fallback = np.array([reference.get(k, NEUTRAL) for k in INDICATORS])
-    means = np.divide(np.nansum(raw, axis=0), counts, out=fallback, where=counts > 0)
-    rules = [OTHER_STATES if n > 0 else reference_rule if k in reference else f"{NEUTRAL} (no state has it)"
-             for n, k in zip(counts, INDICATORS)]
-    values = np.where(missing, means, raw)
-
-    trade = [INDICATORS.index(k) for k in TRADE_KEYS]
-    given = np.where(missing[:, trade], 0.0, values[:, trade]).sum(axis=1)
-    filled_trade = np.where(missing[:, trade], values[:, trade], 0.0)
-    room = np.clip(1.0 - given, 0.0, None)
-    scale = np.divide(room, filled_trade.sum(axis=1), out=np.ones(len(names)), where=filled_trade.sum(axis=1) > room)
-    values[:, trade] = np.where(missing[:, trade], values[:, trade] * scale[:, None], values[:, trade])
-
-    filled = [(names[row], INDICATORS[col], float(values[row, col]), rules[col])
-              for row, col in zip(*np.nonzero(missing))]
+    if scenario.data.fill == "regional_imputation":
+        lower = np.array([[c.bound == "lower" for c in row] for row in cells], dtype=bool)
+        regions = tuple(s.region for s in scenario.states.values())
+        values, column_rules = _impute_by_region(raw, lower, regions, imputation, scenario.data.imputation_seed)
+        drawn, base = missing | lower, np.where(lower, raw, 0.0)
+        label = f" ({scenario.data.imputations} completed datasets, seed {scenario.data.imputation_seed})"
+        rules = [[f"{rule}{label}" + (", above its lower bound" if lower[row, col] else "")
+                  for col, rule in enumerate(column_rules)] for row in range(len(names))]
+    else:
+        counts = (~missing).sum(axis=0)
+        reference, reference_rule = reference_means()
+        fallback = np.array([reference.get(k, NEUTRAL) for k in INDICATORS])
+        means = np.divide(np.nansum(raw, axis=0), counts, out=fallback, where=counts > 0)
+        column_rules = [OTHER_STATES if n > 0 else reference_rule if k in reference else f"{NEUTRAL} (no state has it)"
+                        for n, k in zip(counts, INDICATORS)]
+        values, drawn, base = np.where(missing, means, raw), missing, np.zeros_like(raw)
+        rules = [column_rules] * len(names)
+    values = _fit_trade(values, drawn, base)
+    filled = [(names[row], INDICATORS[col], float(values[row, col]), rules[row][col])
+              for row, col in zip(*np.nonzero(drawn))]
     return values, filled
 
 
-def _epoch(scenario: Scenario, first_step: int, partner_tier: bool, open_to_applicants: bool) -> tuple[Epoch, list]:
-    values, filled = _indicator_matrix(scenario)
+def completed_indicators(scenario: Scenario) -> np.ndarray:
+    """(M, n_states, n_indicators): the scenario's indicators as they stand (events already applied,
+    see `scenario_at`), completed once per imputation of `data.fill` (M = 1 under `mean`). The
+    estimation and the validation average over them."""
+    return np.stack([_indicator_matrix(scenario, m)[0] for m in range(imputation_count(scenario))])
+
+
+def imputation_count(scenario: Scenario) -> int:
+    return scenario.data.imputations if scenario.data.fill == "regional_imputation" else 1
+
+
+def imputation_for(scenario: Scenario, seed_sequence: np.random.SeedSequence) -> int:
+    """The completed dataset a replication runs on, drawn from the replication's own seed."""
+    if imputation_count(scenario) == 1:
+        return 0
+    stream = np.random.SeedSequence(seed_sequence.entropy, spawn_key=(*seed_sequence.spawn_key, IMPUTATION_STREAM))
+    return int(np.random.default_rng(stream).integers(imputation_count(scenario)))
+
+
+class Timelines:
+    """A scenario's timelines, one per completed dataset, each compiled when a replication first
+    needs it."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.compiled: dict[int, Timeline] = {}
+
+    def get(self, imputation: int) -> Timeline:
+        if imputation not in self.compiled:
+            self.compiled[imputation] = compile_timeline(self.scenario, imputation)
+        return self.compiled[imputation]
+
+    def for_replication(self, seed_sequence: np.random.SeedSequence) -> Timeline:
+        return self.get(imputation_for(self.scenario, seed_sequence))
+
+
+def _epoch(scenario: Scenario, first_step: int, partner_tier: bool, open_to_applicants: bool,
+           imputation: int) -> tuple[Epoch, list]:
+    values, filled = _indicator_matrix(scenario, imputation)
     x = {key: values[:, i] for i, key in enumerate(INDICATORS)}
     trade = np.stack([x[k] for k in ("trade_west", "trade_russia", "trade_china", "trade_other_members")], axis=1)
 
@@ -280,9 +458,12 @@ def scenario_at(scenario: Scenario, month: str) -> Scenario:
     return Scenario.model_validate(data)
 
 
-def compile_timeline(scenario: Scenario) -> Timeline:
+def compile_timeline(scenario: Scenario, imputation: int = 0) -> Timeline:
     """Cut the calendar into epochs at events, at the bloc's opening and at the partner tier, and
-    evaluate each. Dates falling inside a step take effect at that step."""
+    evaluate each, on completed dataset `imputation` of the scenario's fill rule. Dates falling
+    inside a step take effect at that step."""
+    if not 0 <= imputation < imputation_count(scenario):
+        raise ValueError(f"imputation {imputation} out of range: the scenario has {imputation_count(scenario)}")
     calendar = scenario.calendar
     start, k, n_steps = month_number(calendar.start), calendar.step_months, calendar.n_steps
     dates = tuple(month_label(start + k * step) for step in range(n_steps))
@@ -301,7 +482,8 @@ def compile_timeline(scenario: Scenario) -> Timeline:
     for first in boundaries:
         # Everything dated within the step's months is in force during the step.
         world = scenario_at(scenario, month_label(start + k * (first + 1) - 1))
-        epoch, epoch_filled = _epoch(world, first, tier_step is not None and first >= tier_step, first >= open_step)
+        epoch, epoch_filled = _epoch(world, first, tier_step is not None and first >= tier_step, first >= open_step,
+                                     imputation)
         epochs.append(epoch)
         filled += [(dates[first], *item) for item in epoch_filled]
 
@@ -348,4 +530,5 @@ def compile_timeline(scenario: Scenario) -> Timeline:
         review_probability=float(-np.expm1(-scenario.decision.review_rate_per_year * k / 12.0)),
         invitation_memory=scenario.bloc.invitation_memory_months,
         filled=tuple(filled),
+        imputation=imputation,
     )

@@ -160,7 +160,7 @@ def summary_text(result: RunResult) -> str:
         )
     if result.filled:
         lines.append(
-            f"{len(result.filled)} missing indicator value(s) filled by the documented rule (the mean over "
-            f"the scenario's other states, or over data/indicators.csv when none has it); see manifest.json"
+            f"{len(result.filled)} indicator value(s) filled by the scenario's rule (data.fill: "
+            f"{result.scenario.data.fill}; docs/model.md, 'Missing-value fill rule'); see manifest.json"
         )
     return "\n".join(lines)

@@ -1,7 +1,8 @@
 """Running a scenario: replications with independent seeded streams, gathered into tidy tables.
 
 Replication r draws from `numpy.random.SeedSequence(seed).spawn(replications)[r]`, so the same
-scenario, seed and replication count give the same tables whatever else runs.
+scenario, seed and replication count give the same tables whatever else runs; under multiple
+imputation the same seed also picks the completed dataset it runs on (`sim.inputs.imputation_for`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pandas as pd
 from mesa import Agent
 
 from .decision import MEMBER, OPTIONS, OUTSIDE, PARTNER, TERMS
-from .inputs import Timeline, compile_timeline
+from .inputs import Timeline, Timelines
 from .model import AlignmentModel
 from .scenario import Scenario
 
@@ -71,16 +72,24 @@ def run(
     replications = scenario.run.replications if replications is None else replications
     if replications < 1:
         raise ValueError("replications must be at least 1")
-    timeline = compile_timeline(scenario)
+    timelines = Timelines(scenario)
     runs = []
     for index, seed_sequence in enumerate(replication_seeds(seed, replications)):
-        runs.append(run_once(scenario, seed_sequence, timeline))
+        runs.append(run_once(scenario, seed_sequence, timelines.for_replication(seed_sequence)))
         if progress:
             progress(index + 1, replications)
     stacked = {name: np.stack([r[name] for r in runs]) for name in runs[0]}
-    filled = {}
-    for date, state, key, value, rule in timeline.filled:  # the first epoch's fill, per state and indicator
-        filled.setdefault((state, key), (date, value, rule))
+    timeline = timelines.get(min(timelines.compiled))  # the tables read only what every imputation shares
+    fills: dict[tuple[str, str], tuple[str, list[float], str]] = {}
+    for used in sorted(timelines.compiled):  # the first epoch's fill, per state and indicator
+        first: dict[tuple[str, str], tuple[str, float, str]] = {}
+        for date, state, key, value, rule in timelines.compiled[used].filled:
+            first.setdefault((state, key), (date, value, rule))
+        for cell, (date, value, rule) in first.items():
+            fills.setdefault(cell, (date, [], rule))[1].append(value)
+    imputed = len(timelines.compiled) > 1
+    filled = {cell: (date, float(np.mean(values)), f"{rule}; mean over the {len(values)} used" if imputed else rule)
+              for cell, (date, values, rule) in fills.items()}
     return RunResult(
         scenario=scenario,
         seed=seed,

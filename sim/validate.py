@@ -36,7 +36,7 @@ from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
 from . import decision as d
-from .inputs import Timeline, _indicator_matrix, compile_timeline, scenario_at
+from .inputs import Timeline, Timelines, compile_timeline, completed_indicators, imputation_count, scenario_at
 from .scenario import InputError, Issue, Scenario
 from .scenario.loader import read_input_text
 from .scenario.schema import Weights, _parse_month, month_number
@@ -151,13 +151,31 @@ def _applied_before(observations: list[Observation], obs: Observation) -> bool:
 
 
 class Predictor:
-    """Unweighted terms for every observation, so that predictions for any weights are cheap."""
+    """Unweighted terms for every observation, so that predictions for any weights are cheap.
+
+    Under multiple imputation (`data.fill`) the terms are kept for each of the M completed
+    datasets: `predict_each` gives every dataset's predictions, `predict` their mean, the
+    probability of each decision with the missing indicators integrated out."""
 
     def __init__(self, scenario: Scenario, observations: list[Observation], history: list[Observation]):
-        timeline: Timeline = compile_timeline(scenario)
         self.rationality = scenario.decision.rationality
         self.observations = observations
-        blocks = []  # per observation: (terms (months, n_terms, 3), available (months, 3), kind, offer)
+        self.imputations = imputation_count(scenario)
+        blocks = []  # per dataset and observation: (terms (months, n_terms, 3), available (months, 3), kind, offer)
+        for imputation in range(self.imputations):
+            blocks += self._blocks(compile_timeline(scenario, imputation), observations, history)
+        # Every month of every observation stacked, so that one pass of the logit rule predicts all.
+        lengths = [len(block[0]) for block in blocks]
+        self.terms = np.concatenate([block[0] for block in blocks])  # (all months, n_terms, 3)
+        self.available = np.concatenate([block[1] for block in blocks])
+        self.starts = np.cumsum([0, *lengths[:-1]])
+        self.invitation = np.array([block[2] == "invitation" for block in blocks])
+        self.partner_counts = np.repeat([block[2] != "invitation" and block[3] == d.PARTNER for block in blocks],
+                                        lengths)
+
+    @staticmethod
+    def _blocks(timeline: Timeline, observations: list[Observation], history: list[Observation]) -> list[tuple]:
+        blocks = []
         for obs in observations:
             i = timeline.states.index(obs.state)
             last = timeline.dates.index(obs.month)
@@ -178,23 +196,21 @@ class Predictor:
                 available.append([True, bool(epoch.partner_tier or offer == d.PARTNER),
                                   bool(epoch.open_to_applicants or obs.decision == "invitation")])
             blocks.append((np.array(terms), np.array(available), obs.decision, obs.offer))
-        # Every month of every observation stacked, so that one pass of the logit rule predicts all.
-        lengths = [len(block[0]) for block in blocks]
-        self.terms = np.concatenate([block[0] for block in blocks])  # (all months, n_terms, 3)
-        self.available = np.concatenate([block[1] for block in blocks])
-        self.starts = np.cumsum([0, *lengths[:-1]])
-        self.invitation = np.array([block[2] == "invitation" for block in blocks])
-        self.partner_counts = np.repeat([block[2] != "invitation" and block[3] == d.PARTNER for block in blocks],
-                                        lengths)
+        return blocks
 
-    def predict(self, weights: np.ndarray) -> np.ndarray:
-        """P(observed = 1) for every observation, under `weights` (in `sim.decision.TERMS` order)."""
+    def predict_each(self, weights: np.ndarray) -> np.ndarray:
+        """(M, n_observations): P(observed = 1) for every observation on each completed dataset,
+        under `weights` (in `sim.decision.TERMS` order)."""
         utility = np.einsum("j,tjo->to", weights, self.terms)
         p = d.choice_probabilities(utility, self.rationality, self.available)
         hazard = p[:, d.MEMBER] + np.where(self.partner_counts, p[:, d.PARTNER], 0.0)
         applied = 1.0 - np.multiply.reduceat(1.0 - hazard, self.starts)
         # An invitation is one month, answered: accepted unless the state stays outside.
-        return np.where(self.invitation, 1.0 - p[self.starts, d.OUTSIDE], applied)
+        return np.where(self.invitation, 1.0 - p[self.starts, d.OUTSIDE], applied).reshape(self.imputations, -1)
+
+    def predict(self, weights: np.ndarray) -> np.ndarray:
+        """P(observed = 1) for every observation, averaged over the completed datasets."""
+        return self.predict_each(weights).mean(axis=0)
 
 
 def scenario_weights(scenario: Scenario) -> np.ndarray:
@@ -225,14 +241,14 @@ def baselines(observations: list[Observation], y: np.ndarray, leave_one_out: boo
 
 def indicator_features(scenario: Scenario, observations: list[Observation]) -> np.ndarray:
     """What the logistic-regression baseline reads: each decision's state's indicators in the
-    month of the decision, with missing values filled by the model's own rule, and whether the
-    decision answers an invitation (the model's offer in hand)."""
+    month of the decision, with missing values filled by the model's own rule (the mean over its
+    completed datasets), and whether the decision answers an invitation (the model's offer in hand)."""
     at_month: dict[str, np.ndarray] = {}
     names = list(scenario.states)
     rows = []
     for obs in observations:
         if obs.month not in at_month:
-            at_month[obs.month] = _indicator_matrix(scenario_at(scenario, obs.month))[0]
+            at_month[obs.month] = completed_indicators(scenario_at(scenario, obs.month)).mean(axis=0)
         rows.append([*at_month[obs.month][names.index(obs.state)], float(obs.decision == "invitation")])
     return np.array(rows)
 
@@ -325,11 +341,12 @@ def simulated_status_shares(scenario: Scenario, weights: np.ndarray) -> np.ndarr
     overrides = {("decision.switching_cost" if term == "switching_cost" else f"decision.weights.{term}"): float(w)
                  for term, w in zip(d.TERMS, weights)}
     world = with_overrides(scenario, overrides)
-    timeline = compile_timeline(world)
+    timelines = Timelines(world)
+    timeline = timelines.get(0)
     step = timeline.dates.index(SIMULATED_MONTH)
     counts = np.zeros((len(timeline.states), len(d.OPTIONS)))
     for seed in replication_seeds(SIMULATION_SEED, SIMULATION_REPLICATIONS):
-        status = run_once(world, seed, timeline, record=("status",))["status"][step]
+        status = run_once(world, seed, timelines.for_replication(seed), record=("status",))["status"][step]
         counts[np.arange(len(status)), status] += 1
     return (counts + 0.5) / (SIMULATION_REPLICATIONS + 0.5 * len(d.OPTIONS))
 
@@ -397,7 +414,7 @@ def out_of_sample(scenario: Scenario, scored: list[Observation], disputed: list[
     names = list(scenario.states)
     states = [s for s in names if s in statuses]
     observed = np.array([statuses[s] for s in states])
-    world = _indicator_matrix(scenario_at(scenario, SIMULATED_MONTH))[0][[names.index(s) for s in states]]
+    world = completed_indicators(scenario_at(scenario, SIMULATED_MONTH)).mean(axis=0)[[names.index(s) for s in states]]
     hand_shares = simulated_status_shares(scenario, hand_set)
     p = {name: np.empty((len(states), len(d.OPTIONS))) for name in PREDICTORS}
     everyone = np.arange(len(states))

@@ -94,4 +94,7 @@ def test_sources_md_states_the_counts_of_the_data_files():
     ]
     for sentence in expected:
         assert sentence in text, sentence
-    assert re.search(r"the filled share falls from [\d.]+% to " + re.escape(f"{100 * found / cells:.1f}%"), text)
+    missing = kinds.count("missing")
+    assert re.search(r"the share of missing values falls from [\d.]+% \(\d+\) to "
+                     + re.escape(f"{100 * missing / cells:.1f}% ({missing})"), text)
+    assert f"the share with a value rises to {100 * found / cells:.1f}%" in text

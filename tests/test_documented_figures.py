@@ -95,7 +95,8 @@ def kazan_epoch(name: str):
 
 
 def first_fill(name: str, state: str, indicator: str) -> float:
-    timeline = compile_timeline(sim.load_scenario(SCENARIOS / f"{name}.yaml"))
+    """The value docs/model.md's example of the `mean` rule states."""
+    timeline = compile_timeline(sim.with_overrides(sim.load_scenario(SCENARIOS / f"{name}.yaml"), {"data.fill": "mean"}))
     return next(v for _, s, k, v, _ in timeline.filled if (s, k) == (state, indicator))
 
 
@@ -325,6 +326,40 @@ def disputed():
 
 def filled_in_round():
     return {"filled": str(len(sim.run(sim.load_scenario(ROUND), seed=SEED, replications=1).filled))}
+
+
+def fill_rule_scores():
+    """docs/validation.md: the fitted model's out-of-sample log-loss under each fill rule."""
+    mean_rule = validate(sim.with_overrides(sim.load_scenario(ROUND), {"data.fill": "mean"}), OBSERVED)
+    values = {}
+    for prefix, result in (("mi", validation()), ("mean", mean_rule)):
+        model = result.scores[result.scores.predictor == "model"].set_index(["level", "split"]).log_loss
+        values |= {f"{prefix}_loso": three(model["decision", "leave-one-state-out"]),
+                   f"{prefix}_time": three(model["decision", "time"]),
+                   f"{prefix}_sim": three(model["simulation", "leave-one-state-out"])}
+    return values
+
+
+@cache
+def fill_shares():
+    """How much of the round's indicators each fill rule makes up (docs/validation.md, data/SOURCES.md)."""
+    import numpy as np
+
+    from sim.inputs import INDICATORS, completed_indicators
+
+    scenario = sim.load_scenario(ROUND)
+    states = list(scenario.states.values())
+    cells = [(i, k) for i in range(len(states)) for k in INDICATORS]
+    missing = [(i, k) for i, k in cells if getattr(states[i].indicators, k).value is None]
+    bounds = [(i, k) for i, k in cells if getattr(states[i].indicators, k).bound == "lower"]
+    regional = [(i, k) for i, k in missing
+                if any(getattr(t.indicators, k).value is not None and t.region == states[i].region for t in states)]
+    completed = completed_indicators(scenario)
+    spread = np.mean([completed[:, i, INDICATORS.index(k)].std() for i, k in missing])
+    return {"cells": str(len(cells)), "missing": str(len(missing)),
+            "missing_share": f"{100 * len(missing) / len(cells):.1f}", "bounds": str(len(bounds)),
+            "drawn": str(len(missing) + len(bounds)), "imputations": str(scenario.data.imputations),
+            "regional": str(len(regional)), "spread": two(spread)}
 
 
 def room_for_manoeuvre():
@@ -599,6 +634,20 @@ CLAIMS = {
                                   "has not been admitted in reality.\n  - Its median first application is "
                                   "{median} (its letters went in May 2023).\n  - In `kazakhstan_multivector`, Kazakhstan applies at any "
                                   "time in only {applied} of replications,", finer_patterns),
+    "validation_fill_shares": Claim(VALIDATION, "{missing} of the {cells} indicator values ({missing_share}%) are "
+                                    "missing and {bounds} are lower bounds", fill_shares),
+    "validation_imputation": Claim(VALIDATION, "all {drawn} are drawn {imputations} times; {regional} of the "
+                                   "{missing} missing values have a state of their region with the value, and "
+                                   "the imputed values' standard deviation across the datasets averages {spread}",
+                                   fill_shares),
+    "validation_fill_rules": Claim(VALIDATION, "the fitted model's log-loss is {mi_loso} leave-one-state-out, "
+                                   "{mi_time} on the time split and {mi_sim} at the simulation level; under the "
+                                   "former rule, `data.fill: mean`, it is {mean_loso}, {mean_time} and {mean_sim}",
+                                   fill_rule_scores),
+    "sources_fill_shares": Claim("data/SOURCES.md", "{missing} of the {cells} cells ({missing_share}%) are "
+                                 "missing, and {bounds} are lower bounds", fill_shares),
+    "sources_imputation": Claim("data/SOURCES.md", "{regional} of the {missing} missing values have a state of "
+                                "the same region with the value", fill_shares),
     "model_fills": Claim(MODEL, "Belarus's missing `investment_west` is {alone} in `belarus_semi_blockade`",
                          investment_west_fills),
     "model_fills_eurasia": Claim(MODEL, "and {eurasia} in `eurasia_2024` (the mean over Kazakhstan",

@@ -52,7 +52,7 @@ def test_invitations_come_only_at_summits_and_are_answered():
 
 
 def test_missing_values_are_filled_with_the_mean_of_other_states():
-    eurasia = sim.load_scenario(SCENARIOS / "eurasia_2024.yaml")
+    eurasia = sim.with_overrides(sim.load_scenario(SCENARIOS / "eurasia_2024.yaml"), {"data.fill": "mean"})
     timeline = compile_timeline(eurasia)
     filled = {(state, key): value for date, state, key, value, _ in timeline.filled if date == timeline.dates[0]}
     known = [s.indicators.investment_west.value for s in eurasia.states.values()
@@ -76,6 +76,11 @@ def test_filled_trade_shares_fit_in_what_given_shares_leave():
     belarus = scenario.states["Belarus"].indicators
     given = belarus.trade_west.value + belarus.trade_russia.value + belarus.trade_china.value
     assert given + filled[("Belarus", "trade_other_members")] <= 1.0 + 1e-12
+    # Belarus's Western share is a lower bound: drawn above it, and still within what is left.
+    assert belarus.trade_west.bound == "lower"
+    assert filled[("Belarus", "trade_west")] >= belarus.trade_west.value
+    assert belarus.trade_russia.value + belarus.trade_china.value + filled[("Belarus", "trade_west")] \
+        + filled[("Belarus", "trade_other_members")] <= 1.0 + 1e-12
 
 
 def test_terms_explain_the_utility_difference():

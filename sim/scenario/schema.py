@@ -92,8 +92,8 @@ class Sourced(Strict):
         default=None,
         description=(
             "'lower' when the figure counts only part of what the indicator measures (the partners a "
-            "report listed), so the true value is at least this; a fill or an estimation may treat it "
-            "as a bound rather than a point"
+            "report listed), so the true value is at least this; the default fill rule (`data.fill`) "
+            "draws the value above this bound, the `mean` rule reads it as a point"
         ),
     )
 
@@ -480,6 +480,28 @@ class Event(Dated):
     _what = "an event"
 
 
+class DataSettings(Strict):
+    """How the model completes the state indicators a scenario leaves missing (docs/model.md,
+    "Missing-value fill rule")."""
+
+    fill: Literal["regional_imputation", "mean"] = Field(
+        default="regional_imputation",
+        description="'regional_imputation': each missing indicator, and each value marked `bound: lower` "
+        "(never below its bound), is drawn from a model of the indicator by region, `imputations` times, and "
+        "each replication runs on one of the completed datasets; 'mean': the mean over the scenario's other "
+        "states, one value, lower bounds read as points (the rule before issue 11)",
+    )
+    imputations: int = Field(
+        default=10, ge=1, le=1000,
+        description="number of completed datasets M drawn by 'regional_imputation'; a run gives each "
+        "replication one of them, drawn from its seed, and validation averages over all M",
+    )
+    imputation_seed: int = Field(
+        default=0, ge=0, le=2**63 - 1,
+        description="seed of the imputations: the same seed gives the same M completed datasets",
+    )
+
+
 class RunSettings(Strict):
     """Defaults for `alignsim run`; the command line overrides them."""
 
@@ -506,6 +528,7 @@ class Scenario(Strict):
     powers: Powers = Field(description="the policies of the West, of Russia and, optionally, of China")
     decision: Decision = Field(default_factory=Decision, description="decision rule and its parameters")
     events: dict[Name, Event] = Field(default_factory=dict, description="dated changes, by name")
+    data: DataSettings = Field(default_factory=DataSettings, description="how missing indicators are filled")
     run: RunSettings = Field(default_factory=RunSettings, description="default seed and replications")
 
     _origin: dict = PrivateAttr(default_factory=dict)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..decision import MEMBER, OPTIONS
-from ..inputs import compile_timeline
+from ..inputs import Timelines
 from ..run import run_once
 from ..scenario.changes import set_path
 from ..scenario.schema import Scenario
@@ -66,7 +66,8 @@ def evaluate(job: Job) -> dict:
     for point, values, replications in job.points:
         try:
             scenario = point_scenario(job, base, values)
-            timeline = compile_timeline(scenario)
+            timelines = Timelines(scenario)
+            timeline = timelines.get(0)
         except Exception as exc:  # noqa: BLE001 - an invalid point fails its runs, not the sweep
             failures += [_failure(job, point, values, r, exc) for r in replications]
             continue
@@ -74,7 +75,8 @@ def evaluate(job: Job) -> dict:
         keep = [names.index(s) for s in (job.states or names)]
         for replication in replications:
             try:
-                data = run_once(scenario, seed_for(job.seed, point, replication), timeline, record)
+                seed = seed_for(job.seed, point, replication)
+                data = run_once(scenario, seed, timelines.for_replication(seed), record)
             except Exception as exc:  # noqa: BLE001
                 failures.append(_failure(job, point, values, replication, exc))
                 continue

@@ -1,0 +1,129 @@
+"""Multiple imputation by region (`data.fill: regional_imputation`): bounds are kept, the draws
+are deterministic, a state's name plays no part, and a state's region does."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+from sim.inputs import INDICATORS, TRADE_KEYS, Timelines, compile_timeline, completed_indicators, scenario_at
+from sim.run import replication_seeds
+from sim.scenario import InputError, Scenario
+from sim.validate import Predictor, read_observed
+
+ROOT = Path(__file__).resolve().parents[1]
+ROUND = sim.load_scenario(ROOT / "scenarios" / "brics_2024_round.yaml")
+EURASIA = sim.load_scenario(ROOT / "scenarios" / "eurasia_2024.yaml")
+
+
+def _missing(state: str, indicator: str) -> dict:
+    return {f"states.{state}.indicators.{indicator}": {"value": None, "missing": "removed for a test"}}
+
+
+def test_a_lower_bound_is_never_imputed_below_it_and_trade_shares_fit_in_one():
+    bounds = {(name, key): getattr(state.indicators, key).value for name, state in ROUND.states.items()
+              for key in INDICATORS if getattr(state.indicators, key).bound == "lower"}
+    assert len(bounds) >= 20
+    names = list(ROUND.states)
+    completed = completed_indicators(ROUND)
+    assert completed.shape == (ROUND.data.imputations, len(names), len(INDICATORS))
+    assert np.isfinite(completed).all() and (completed >= 0).all() and (completed <= 1).all()
+    for (state, key), bound in bounds.items():
+        draws = completed[:, names.index(state), INDICATORS.index(key)]
+        assert (draws >= bound - 1e-12).all(), (state, key)
+    above = [(completed[:, names.index(s), INDICATORS.index(k)] > b + 1e-6).mean() for (s, k), b in bounds.items()]
+    assert np.mean(above) > 0.5  # drawn as bounds, not read as points
+    trade = [INDICATORS.index(k) for k in TRADE_KEYS]
+    assert (completed[:, :, trade].sum(axis=2) <= 1.0 + 1e-9).all()
+    # Every epoch keeps them too, and what a scenario gives as a point value is never touched.
+    timeline = compile_timeline(ROUND, 7)
+    for date, state, key, value, rule in timeline.filled:
+        if (state, key) in bounds:
+            assert value >= bounds[state, key] - 1e-12 and rule.endswith("above its lower bound")
+        else:
+            assert getattr(scenario_at(ROUND, date).states[state].indicators, key).value is None
+
+
+def test_the_mean_rule_reads_a_lower_bound_as_a_point():
+    mean_rule = sim.with_overrides(ROUND, {"data.fill": "mean"})
+    completed = completed_indicators(mean_rule)
+    assert completed.shape[0] == 1
+    names = list(ROUND.states)
+    iran = ROUND.states["Iran"].indicators.trade_west
+    assert iran.bound == "lower" and completed[0, names.index("Iran"), INDICATORS.index("trade_west")] == iran.value
+
+
+def test_imputations_are_deterministic_and_differ_between_datasets_and_seeds():
+    first, again = completed_indicators(EURASIA), completed_indicators(EURASIA)
+    assert np.array_equal(first, again)
+    assert not np.array_equal(first[0], first[1])
+    reseeded = completed_indicators(sim.with_overrides(EURASIA, {"data.imputation_seed": 1}))
+    assert not np.array_equal(first, reseeded)
+
+
+def test_a_run_draws_its_datasets_from_the_seed():
+    runs = [sim.run(EURASIA, seed=3, replications=6) for _ in range(2)]
+    assert runs[0].timeseries.equals(runs[1].timeseries) and runs[0].filled == runs[1].filled
+    timelines = Timelines(EURASIA)
+    used = [timelines.for_replication(seed).imputation for seed in replication_seeds(3, 6)]
+    assert len(set(used)) > 1  # replications run on different completed datasets
+    assert used == [Timelines(EURASIA).for_replication(seed).imputation for seed in replication_seeds(3, 6)]
+    assert all(r["rule"].endswith(f"mean over the {len(set(used))} used") for r in runs[0].filled)
+
+
+def test_a_renamed_state_gets_the_same_imputations():
+    data = EURASIA.model_dump(mode="json")
+    data["states"] = {("Ruritania" if name == "Belarus" else name): spec for name, spec in data["states"].items()}
+    data["bloc"]["members"] = {
+        name: {**member, "toward": {("Ruritania" if k == "Belarus" else k): v for k, v in member["toward"].items()}}
+        for name, member in data["bloc"]["members"].items()}
+    for event in data["events"].values():
+        event["set"] = {path.replace("states.Belarus.", "states.Ruritania."): value
+                        for path, value in event["set"].items()}
+    for key in ("imposed",):
+        for power in data["powers"].values():
+            power[key] = {("Ruritania" if k == "Belarus" else k): v for k, v in power.get(key, {}).items()}
+    renamed = Scenario.model_validate(data)
+    assert list(renamed.states)[0] == "Ruritania"
+    assert np.array_equal(completed_indicators(renamed), completed_indicators(EURASIA))
+
+
+def test_a_states_imputation_moves_with_its_regions_observed_values():
+    """Uzbekistan's Chinese trade share removed: its draws follow Kazakhstan's (its region) more
+    than Serbia's (another region), for the same change."""
+    base = sim.with_overrides(EURASIA, _missing("Uzbekistan", "trade_china"))
+    names, column = list(base.states), INDICATORS.index("trade_china")
+
+    def imputed(changes: dict) -> float:
+        return completed_indicators(sim.with_overrides(base, changes))[:, names.index("Uzbekistan"), column].mean()
+
+    before = imputed({})
+    kazakhstan = base.states["Kazakhstan"].indicators.trade_china.value
+    serbia = base.states["Serbia"].indicators.trade_china.value
+    same_region = imputed({"states.Kazakhstan.indicators.trade_china": kazakhstan + 0.2})
+    other_region = imputed({"states.Serbia.indicators.trade_china": serbia + 0.2})
+    assert same_region - before > 0.05
+    assert same_region - before > 2 * abs(other_region - before)
+
+
+def test_validation_averages_over_the_completed_datasets():
+    observed = ROOT / "data" / "brics_decisions.csv"
+    three = sim.with_overrides(EURASIA, {"data.imputations": 3})
+    scored, _, _ = read_observed(observed, three)
+    predictor = Predictor(three, scored, scored)
+    weights = np.array([1.0] * predictor.terms.shape[1])
+    each = predictor.predict_each(weights)
+    assert each.shape == (3, len(scored))
+    assert not np.allclose(each[0], each[1])
+    assert np.allclose(predictor.predict(weights), each.mean(axis=0))
+    single = Predictor(sim.with_overrides(EURASIA, {"data.fill": "mean"}), scored, scored)
+    assert single.predict_each(weights).shape == (1, len(scored))
+
+
+@pytest.mark.parametrize("setting, message", [({"data.fill": "median"}, "data.fill"),
+                                              ({"data.imputations": 0}, "data.imputations")])
+def test_a_bad_fill_setting_is_refused_with_its_key(setting, message):
+    with pytest.raises(InputError) as caught:
+        sim.with_overrides(EURASIA, setting)
+    assert message in str(caught.value)
