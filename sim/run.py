@@ -4,7 +4,7 @@ Replication r draws from `numpy.random.SeedSequence(seed, spawn_key=(r,))`, whic
 `SeedSequence(seed).spawn(replications)[r]`: the same scenario, seed and replication count give
 the same tables whatever else runs.
 
-Replications are simulated `CHUNK` at a time: each chunk is stacked, turned into its rows of the
+Replications are simulated a chunk at a time (`CHUNK_ROWS`): each chunk is stacked, turned into its rows of the
 tables and added to an exact running tally (counts and sums in replication order), then let go.
 `run` gathers the chunks' tables in memory; `sim.results.write_run` streams them to files, so
 that memory stays flat however many replications there are. Either way the tables and the summary
@@ -28,9 +28,9 @@ from .scenario import Scenario
 
 Progress = Callable[[int, int], None]
 
-CHUNK = 100
-"""Replications simulated and tabulated together: one chunk of the largest bundled scenario
-(32 states, 60 months, every field) is about 200,000 rows of the timeseries."""
+CHUNK_ROWS = 50_000
+"""About how many timeseries rows (replications x steps x states) a chunk holds: with every field,
+some 60 MB while it is tabulated, whatever the scenario's size."""
 
 TIMESERIES_FIELDS = ("status", "seeking_membership", "course", "invited", "declined", "probabilities", "terms",
                      "room_for_manoeuvre", "deciding", "retaliation", "western_reaction")
@@ -105,6 +105,7 @@ class Simulation:
         self.record = tuple(name for name in FIELDS if name in self.fields or name in TALLIED_FIELDS)
         self.timeline = compile_timeline(scenario)
         self.tally = Tally(self.timeline)
+        self.chunk = max(1, CHUNK_ROWS // (self.timeline.n_steps * len(self.timeline.states)))
 
     def replicate(self, replication: int) -> dict[str, np.ndarray]:
         """One replication's recorded arrays."""
@@ -118,7 +119,7 @@ class Simulation:
             batch.append(self.replicate(replication))
             if progress:
                 progress(replication + 1, self.replications)
-            if len(batch) == CHUNK or replication + 1 == self.replications:
+            if len(batch) == self.chunk or replication + 1 == self.replications:
                 first = replication + 1 - len(batch)
                 stacked = {name: np.stack([r[name] for r in batch]) for name in batch[0]}
                 batch = []
