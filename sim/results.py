@@ -169,8 +169,17 @@ class _ParquetTable:
         self.folder.mkdir()
         self.name = self.written = name
         self.hashes: dict[str, str] = {}
+        self.empty = None
 
     def add(self, table) -> None:
+        # A chunk without rows (no event in it) writes no part: its columns have no values to
+        # give them their types, and a part of other types would not read as one table with the rest.
+        if not len(table):
+            self.empty = table
+            return
+        self._write(table)
+
+    def _write(self, table) -> None:
         import pyarrow as pa
 
         from .sweep.store import write_part
@@ -180,6 +189,8 @@ class _ParquetTable:
         self.hashes[f"{self.name}/{path.name}"] = hashlib.sha256(path.read_bytes()).hexdigest()
 
     def close(self) -> dict[str, str]:
+        if not self.hashes and self.empty is not None:  # no rows at all: one empty part holds the columns
+            self._write(self.empty)
         return self.hashes
 
 
