@@ -65,9 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run",
         help="run a scenario's replications and write tidy tables",
-        description="Run a scenario and write timeseries.csv, bloc.csv, summary.csv, manifest.json and "
-        "the timeline figure (timeline.png, .pdf, .svg) into --out (default results/<scenario name>/). An existing non-empty folder is never "
-        "overwritten unless --overwrite is given.",
+        description="Run a scenario and write timeseries.csv, bloc.csv, summary.csv, events.csv, manifest.json and "
+        "the timeline figure (timeline.png, .pdf, .svg) into --out (default results/<scenario name>/), all at once "
+        "when the run is complete. Replications stream to disk as they finish, so memory stays flat however many "
+        "there are; with --format parquet the tables are folders of Parquet parts (timeseries/, bloc/, events/), "
+        "far smaller than CSV. An existing non-empty folder is never overwritten unless --overwrite is given.",
         epilog="--set examples: decision.rationality=2, bloc.appetite.members=0.3, "
         "states.Belarus.indicators.sanctions=0 (a plain number on a sourced value replaces the value "
         "and records it as an assumption).",
@@ -78,6 +80,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                      help="override a value by dotted path (repeatable)")
     run.add_argument("--out", type=Path, help="output folder (default: results/<scenario name>/)")
+    run.add_argument("--format", choices=["csv", "parquet"], default="csv",
+                     help="the tables as CSV files (default) or as folders of Parquet parts")
+    run.add_argument("--record", metavar="FIELD,...",
+                     help="the timeseries' fields, comma-separated, or 'none' for no timeseries (default: all: "
+                     "status, seeking_membership, course, invited, declined, probabilities (p_*), terms (u_*), "
+                     "room_for_manoeuvre, deciding, retaliation, western_reaction); the summary, bloc and events "
+                     "tables are always written")
     run.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
@@ -90,8 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("sweep", metavar="SWEEP", help="sweep YAML file")
     sweep.add_argument("--out", type=Path, help="output folder (default: results/sweeps/<sweep name>/)")
-    sweep.add_argument("--executor", choices=["serial", "processes", "dask"], default="processes",
-                       help="where runs execute (default: processes, all cores)")
+    sweep.add_argument("--executor", choices=["auto", "serial", "processes", "dask"], default="auto",
+                       help="where runs execute (default: auto: all cores, unless the sweep is too short to repay "
+                       "starting worker processes, timed on its first runs; then in this process)")
     sweep.add_argument("--workers", type=_positive, help="worker processes (default: all cores)")
     sweep.add_argument("--scheduler", metavar="ADDRESS",
                        help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask)")
@@ -296,27 +306,44 @@ def _check(args) -> int:
 
 
 def _run(args) -> int:
-    from .results import check_destination, summary_text, write_outputs
-    from .run import run
+    from .results import check_destination, summary_text, write_run
+    from .run import Simulation
     from .scenario import load_scenario
 
+    fields = _record(args.record)
     scenario = load_scenario(args.scenario, args.overrides)
     out = args.out if args.out is not None else Path("results") / scenario.name
     check_destination(out, args.overwrite)
-    replications = args.replications or scenario.run.replications
+    simulation = Simulation(scenario, seed=args.seed, replications=args.replications, fields=fields)
     try:
-        with _progress(replications, args.quiet, "replications") as tick:
-            result = run(scenario, seed=args.seed, replications=args.replications, progress=tick)
-        from .figures.build import timeline_files
+        with _progress(simulation.replications, args.quiet, "replications") as tick:
+            from .figures.build import timeline_files
 
-        written = write_outputs(result, out, argv=["alignsim", *args.argv], overwrite=args.overwrite,
-                                extra=timeline_files(result))
+            result, written = write_run(simulation, out, argv=["alignsim", *args.argv], overwrite=args.overwrite,
+                                        format=args.format, progress=tick, figures=timeline_files)
     except KeyboardInterrupt:
         raise _Interrupted(f"nothing written to {out}/ (a run writes its outputs only once complete)") from None
     if not args.quiet:
         print(summary_text(result))
-        print(f"wrote {out}/: {', '.join(path.name for path in written)}")
+        print(f"wrote {out}/: {', '.join(path.name + ('/' if path.is_dir() else '') for path in written)}")
     return 0
+
+
+def _record(text: str | None) -> tuple[str, ...]:
+    from .run import TIMESERIES_FIELDS, check_fields
+    from .scenario import InputError, Issue
+
+    if text is None:
+        return TIMESERIES_FIELDS
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if names == ["none"]:
+        return ()
+    try:
+        if not names:
+            raise ValueError(f"name at least one field, or 'none'; choose among {', '.join(TIMESERIES_FIELDS)}")
+        return check_fields(tuple(names))
+    except ValueError as exc:
+        raise InputError(Issue("--record", text, str(exc))) from None
 
 
 def _sweep(args) -> int:

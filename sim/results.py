@@ -1,7 +1,9 @@
 """Writing a run's tables and manifest: whole or not at all, never over someone's results.
 
 Files are written into a temporary sibling folder and moved into place in one rename, so an
-interrupted write leaves no half-written results folder behind.
+interrupted write leaves no half-written results folder behind. A run's tables stream into that
+folder chunk by chunk as replications finish (`write_run`), as CSV files or as folders of Parquet
+parts, so that memory stays flat however many replications there are.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import platform
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
 from .model import MODEL_VERSION
-from .run import RunResult
+from .run import Progress, RunResult, Simulation
 from .scenario import InputError, Issue
 
 FLOAT_FORMAT = "%.10g"
@@ -89,17 +93,20 @@ def check_file_destination(path: Path, overwrite: bool) -> None:
         raise InputError(Issue(str(path), "--out", "exists; choose another --out, or pass --overwrite to replace it"))
 
 
-def write_folder(out_dir: str | Path, files: dict[str, bytes], overwrite: bool = False) -> list[Path]:
-    """Write `files` (name to bytes) as the folder `out_dir`, all at once or not at all."""
+@contextmanager
+def staged_folder(out_dir: str | Path, overwrite: bool = False) -> Iterator[Path]:
+    """A temporary sibling of `out_dir` to write into; on leaving without an error it becomes
+    `out_dir` in one rename (replacing it only with `overwrite`), on an error it is removed."""
     out_dir = Path(out_dir)
     check_destination(out_dir, overwrite)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        for name, data in files.items():
-            (staging / name).write_bytes(data)
-            os.chmod(staging / name, 0o644)
-        os.chmod(staging, 0o755)
+        yield staging
+        for folder, _, names in os.walk(staging):
+            os.chmod(folder, 0o755)
+            for name in names:
+                os.chmod(Path(folder) / name, 0o644)
         replaced = None
         if out_dir.exists():
             replaced = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
@@ -110,7 +117,14 @@ def write_folder(out_dir: str | Path, files: dict[str, bytes], overwrite: bool =
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return [out_dir / name for name in files]
+
+
+def write_folder(out_dir: str | Path, files: dict[str, bytes], overwrite: bool = False) -> list[Path]:
+    """Write `files` (name to bytes) as the folder `out_dir`, all at once or not at all."""
+    with staged_folder(out_dir, overwrite) as staging:
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+    return [Path(out_dir) / name for name in files]
 
 
 def discard(out_dir: Path) -> None:
@@ -121,27 +135,106 @@ def discard(out_dir: Path) -> None:
         shutil.rmtree(aside, ignore_errors=True)
 
 
-def write_outputs(result: RunResult, out_dir: str | Path, argv: list[str] | None = None, overwrite: bool = False,
-                  extra: dict[str, bytes] | None = None) -> list[Path]:
-    """Write timeseries.csv, bloc.csv, summary.csv, events.csv, manifest.json (and `extra` files, such as
-    figures) into `out_dir` atomically."""
-    check_destination(Path(out_dir), overwrite)
-    files = {
-        "timeseries.csv": table_bytes(result.timeseries),
-        "bloc.csv": table_bytes(result.bloc),
-        "summary.csv": table_bytes(result.summary),
-        **({"events.csv": table_bytes(result.events)} if result.events is not None else {}),
-        **(extra or {}),
-    }
-    files["manifest.json"] = (
-        json.dumps(
-            {**manifest(result, argv), "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}},
-            indent=2,
-            sort_keys=False,
-        )
-        + "\n"
-    ).encode("utf-8")
-    return write_folder(out_dir, files, overwrite)
+FORMATS = ("csv", "parquet")
+
+
+class _CsvTable:
+    """One table as NAME.csv, appended chunk by chunk: the same bytes as the whole table at once."""
+
+    def __init__(self, folder: Path, name: str):
+        self.name = self.written = f"{name}.csv"
+        self.file = open(folder / self.name, "wb")  # noqa: SIM115 - closed by close()
+        self.digest = hashlib.sha256()
+        self.header = True
+
+    def add(self, table) -> None:
+        if len(table) or self.header:
+            data = table.to_csv(index=False, header=self.header, float_format=FLOAT_FORMAT,
+                                lineterminator="\n").encode("utf-8")
+            self.file.write(data)
+            self.digest.update(data)
+            self.header = False
+
+    def close(self) -> dict[str, str]:
+        self.file.close()
+        return {self.name: self.digest.hexdigest()}
+
+
+class _ParquetTable:
+    """One table as the folder NAME/ of Parquet parts, one per chunk, in replication order
+    (`pandas.read_parquet("NAME")` reads them as one table), written as the sweep store writes its parts."""
+
+    def __init__(self, folder: Path, name: str):
+        self.folder = folder / name
+        self.folder.mkdir()
+        self.name = self.written = name
+        self.hashes: dict[str, str] = {}
+        self.empty = None
+
+    def add(self, table) -> None:
+        # A chunk without rows (no event in it) writes no part: its columns have no values to
+        # give them their types, and a part of other types would not read as one table with the rest.
+        if not len(table):
+            self.empty = table
+            return
+        self._write(table)
+
+    def _write(self, table) -> None:
+        import pyarrow as pa
+
+        from .sweep.store import write_part
+
+        path = self.folder / f"part-{len(self.hashes):06d}.parquet"
+        write_part(path, pa.Table.from_pandas(table, preserve_index=False))
+        self.hashes[f"{self.name}/{path.name}"] = hashlib.sha256(path.read_bytes()).hexdigest()
+
+    def close(self) -> dict[str, str]:
+        if not self.hashes and self.empty is not None:  # no rows at all: one empty part holds the columns
+            self._write(self.empty)
+        return self.hashes
+
+
+def write_run(simulation: Simulation, out_dir: str | Path, argv: list[str] | None = None, overwrite: bool = False,
+              format: str = "csv", progress: Progress | None = None,
+              figures: Callable[[RunResult], dict[str, bytes]] | None = None) -> tuple[RunResult, list[Path]]:
+    """Run `simulation` into `out_dir`, atomically: its timeseries (when it keeps any field), bloc
+    and events tables stream out as chunks of replications finish (`format` csv: NAME.csv;
+    parquet: NAME/part-*.parquet), then summary.csv, `figures` of the result and manifest.json.
+    Returns the result (its summary and tally; no tables) and the paths written."""
+    if format not in FORMATS:
+        raise InputError(Issue("--format", format, f"unknown format; choose one of {', '.join(FORMATS)}"))
+    out_dir = Path(out_dir)
+    writer = _CsvTable if format == "csv" else _ParquetTable
+    with staged_folder(out_dir, overwrite) as staging:
+        tables: dict[str, _CsvTable | _ParquetTable] = {}
+        try:
+            for chunk in simulation.chunks(progress):
+                for name, table in chunk.items():
+                    if name not in tables:
+                        tables[name] = writer(staging, name)
+                    tables[name].add(table)
+        except BaseException:
+            for table in tables.values():
+                table.close()
+            raise
+        result = simulation.result()
+        files = {"summary.csv": table_bytes(result.summary), **(figures(result) if figures else {})}
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+        digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+        written, outputs = [], {}
+        for name in ("timeseries", "bloc", "summary.csv", "events", *files):  # as a run has always listed them
+            if name in tables:
+                written.append(tables[name].written)
+                outputs.update(tables[name].close())
+            elif name in digests:
+                written.append(name)
+                outputs[name] = digests[name]
+        document = {**manifest(result, argv), "format": format, "timeseries_fields": list(result.fields),
+                    "outputs": outputs}
+        (staging / "manifest.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    written = [*dict.fromkeys(written), "manifest.json"]
+    return result, [out_dir / name for name in written]
 
 
 def summary_text(result: RunResult) -> str:

@@ -1,13 +1,20 @@
 """Running a scenario: replications with independent seeded streams, gathered into tidy tables.
 
-Replication r draws from `numpy.random.SeedSequence(seed).spawn(replications)[r]`, so the same
-scenario, seed and replication count give the same tables whatever else runs; under multiple
-imputation the same seed also picks the completed dataset it runs on (`sim.inputs.imputation_for`).
+Replication r draws from `numpy.random.SeedSequence(seed, spawn_key=(r,))`, which is
+`SeedSequence(seed).spawn(replications)[r]`: the same scenario, seed and replication count give
+the same tables whatever else runs; under multiple imputation the same seed also picks the completed
+dataset it runs on (`sim.inputs.imputation_for`).
+
+Replications are simulated a chunk at a time (`CHUNK_ROWS`): each chunk is stacked, turned into its rows of the
+tables and added to an exact running tally (counts and sums in replication order), then let go.
+`run` gathers the chunks' tables in memory; `sim.results.write_run` streams them to files, so
+that memory stays flat however many replications there are. Either way the tables and the summary
+are the same, and they do not depend on the chunk size.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,29 +22,49 @@ import pandas as pd
 from mesa import Agent
 
 from .decision import MEMBER, OPTIONS, OUTSIDE, PARTNER, TERMS
-from .inputs import Timeline, Timelines
+from .inputs import Timeline, Timelines, imputation_for
 from .model import AlignmentModel
+from .record import FIELDS
 from .scenario import Scenario
 
 Progress = Callable[[int, int], None]
 
+CHUNK_ROWS = 50_000
+"""About how many timeseries rows (replications x steps x states) a chunk holds: with every field,
+some 60 MB while it is tabulated, whatever the scenario's size."""
+
+TIMESERIES_FIELDS = ("status", "seeking_membership", "course", "invited", "declined", "probabilities", "terms",
+                     "room_for_manoeuvre", "deciding", "retaliation", "western_reaction", "pre_summit_pressure")
+"""The recorded fields that are columns of the timeseries, which `--record` chooses among."""
+
+TALLIED_FIELDS = ("status", "seeking_membership", "course", "invited", "declined", "probabilities",
+                  "room_for_manoeuvre", "retaliation_started", "western_reaction_started", "pre_summit_pressure_started")
+"""What the summary, bloc and events tables and the timeline figure need: always recorded."""
+
 
 @dataclass
 class RunResult:
-    """The tables of one `run`, as pandas DataFrames, and what produced them."""
+    """The tables of one `run`, as pandas DataFrames, and what produced them. A run streamed to
+    files (`sim.results.write_run`) holds no timeseries, bloc or events table (None)."""
 
     scenario: Scenario
     seed: int
     replications: int
-    timeseries: pd.DataFrame
-    bloc: pd.DataFrame
+    timeseries: pd.DataFrame | None
+    bloc: pd.DataFrame | None
     summary: pd.DataFrame
     filled: list[dict] = field(default_factory=list)
     events: pd.DataFrame | None = None
+    tally: Tally | None = None
+    fields: tuple[str, ...] = TIMESERIES_FIELDS
+
+
+def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
+    return np.random.SeedSequence(seed, spawn_key=(replication,))
 
 
 def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
-    return np.random.SeedSequence(seed).spawn(replications)
+    return [replication_seed(seed, r) for r in range(replications)]
 
 
 def run_once(
@@ -61,89 +88,156 @@ def run_once(
     return data
 
 
+def check_fields(fields: tuple[str, ...]) -> tuple[str, ...]:
+    """`fields` in the timeseries' column order; ValueError naming any that is not a timeseries field."""
+    unknown = [name for name in fields if name not in TIMESERIES_FIELDS]
+    if unknown:
+        raise ValueError(f"unknown field(s) {', '.join(unknown)}; choose among {', '.join(TIMESERIES_FIELDS)}")
+    return tuple(name for name in TIMESERIES_FIELDS if name in fields)
+
+
+class Simulation:
+    """The replications of one run, chunk by chunk, with their exact running tally."""
+
+    def __init__(self, scenario: Scenario, seed: int | None = None, replications: int | None = None,
+                 fields: tuple[str, ...] = TIMESERIES_FIELDS):
+        self.scenario = scenario
+        self.seed = scenario.run.seed if seed is None else seed
+        self.replications = scenario.run.replications if replications is None else replications
+        if self.replications < 1:
+            raise ValueError("replications must be at least 1")
+        self.fields = check_fields(fields)
+        self.record = tuple(name for name in FIELDS if name in self.fields or name in TALLIED_FIELDS)
+        self.timelines = Timelines(scenario)
+        self.timeline = self.timelines.get(0)  # the tables read only what every completed dataset shares
+        self.used: set[int] = set()  # the completed datasets the replications ran on
+        self.tally = Tally(self.timeline)
+        self.chunk = max(1, CHUNK_ROWS // (self.timeline.n_steps * len(self.timeline.states)))
+
+    def replicate(self, replication: int) -> dict[str, np.ndarray]:
+        """One replication's recorded arrays."""
+        seed_sequence = replication_seed(self.seed, replication)
+        imputation = imputation_for(self.scenario, seed_sequence)
+        self.used.add(imputation)
+        return run_once(self.scenario, seed_sequence, self.timelines.get(imputation), self.record)
+
+    def chunks(self, progress: Progress | None = None) -> Iterator[dict[str, pd.DataFrame]]:
+        """Each chunk's rows of the tables (timeseries, when any of its fields is kept; bloc; events),
+        in replication order; the tally grows as they are produced."""
+        batch: list[dict[str, np.ndarray]] = []
+        for replication in range(self.replications):
+            batch.append(self.replicate(replication))
+            if progress:
+                progress(replication + 1, self.replications)
+            if len(batch) == self.chunk or replication + 1 == self.replications:
+                first = replication + 1 - len(batch)
+                stacked = {name: np.stack([r[name] for r in batch]) for name in batch[0]}
+                batch = []
+                self.tally.add(stacked)
+                yield self.tables(stacked, first)
+
+    def tables(self, stacked: dict[str, np.ndarray], first: int) -> dict[str, pd.DataFrame]:
+        tables = {}
+        if self.fields:
+            tables["timeseries"] = timeseries_table(stacked, self.timeline, self.seed, first, self.fields)
+        tables["bloc"] = bloc_table(stacked, self.timeline, len(self.scenario.bloc.members), first)
+        tables["events"] = events_table(stacked, self.timeline, self.scenario.bloc.name, first)
+        return tables
+
+    def result(self, tables: dict[str, pd.DataFrame] | None = None) -> RunResult:
+        tables = tables or {}
+        fills: dict[tuple[str, str], tuple[str, list[float], str]] = {}
+        used = sorted(self.used) or [0]
+        for imputation in used:  # the first epoch's fill, per state and indicator, over the datasets used
+            first: dict[tuple[str, str], tuple[str, float, str]] = {}
+            for date, state, key, value, rule in self.timelines.get(imputation).filled:
+                first.setdefault((state, key), (date, value, rule))
+            for cell, (date, value, rule) in first.items():
+                fills.setdefault(cell, (date, [], rule))[1].append(value)
+        imputed = len(used) > 1
+        filled = {cell: (date, float(np.mean(values)), f"{rule}; mean over the {len(values)} used" if imputed else rule)
+                  for cell, (date, values, rule) in fills.items()}
+        return RunResult(
+            scenario=self.scenario,
+            seed=self.seed,
+            replications=self.replications,
+            timeseries=tables.get("timeseries"),
+            bloc=tables.get("bloc"),
+            summary=self.tally.summary(),
+            filled=[{"state": s, "indicator": k, "from": date, "filled_with": v, "rule": rule}
+                    for (s, k), (date, v, rule) in filled.items()],
+            events=tables.get("events"),
+            tally=self.tally,
+            fields=self.fields,
+        )
+
+
 def run(
     scenario: Scenario,
     seed: int | None = None,
     replications: int | None = None,
     progress: Progress | None = None,
+    fields: tuple[str, ...] = TIMESERIES_FIELDS,
 ) -> RunResult:
-    """Run `replications` replications of `scenario` (defaults from the scenario's `run`)."""
-    seed = scenario.run.seed if seed is None else seed
-    replications = scenario.run.replications if replications is None else replications
-    if replications < 1:
-        raise ValueError("replications must be at least 1")
-    timelines = Timelines(scenario)
-    runs = []
-    for index, seed_sequence in enumerate(replication_seeds(seed, replications)):
-        runs.append(run_once(scenario, seed_sequence, timelines.for_replication(seed_sequence)))
-        if progress:
-            progress(index + 1, replications)
-    stacked = {name: np.stack([r[name] for r in runs]) for name in runs[0]}
-    timeline = timelines.get(min(timelines.compiled))  # the tables read only what every imputation shares
-    fills: dict[tuple[str, str], tuple[str, list[float], str]] = {}
-    for used in sorted(timelines.compiled):  # the first epoch's fill, per state and indicator
-        first: dict[tuple[str, str], tuple[str, float, str]] = {}
-        for date, state, key, value, rule in timelines.compiled[used].filled:
-            first.setdefault((state, key), (date, value, rule))
-        for cell, (date, value, rule) in first.items():
-            fills.setdefault(cell, (date, [], rule))[1].append(value)
-    imputed = len(timelines.compiled) > 1
-    filled = {cell: (date, float(np.mean(values)), f"{rule}; mean over the {len(values)} used" if imputed else rule)
-              for cell, (date, values, rule) in fills.items()}
-    return RunResult(
-        scenario=scenario,
-        seed=seed,
-        replications=replications,
-        timeseries=timeseries_table(stacked, timeline, seed),
-        bloc=bloc_table(stacked, timeline, len(scenario.bloc.members)),
-        summary=summary_table(stacked, timeline),
-        filled=[{"state": s, "indicator": k, "from": date, "filled_with": v, "rule": rule}
-                for (s, k), (date, v, rule) in filled.items()],
-        events=events_table(stacked, timeline, scenario.bloc.name),
-    )
+    """Run `replications` replications of `scenario` (defaults from the scenario's `run`), with its
+    tables in memory; `fields` chooses the timeseries' recorded columns (none: no timeseries)."""
+    simulation = Simulation(scenario, seed, replications, fields)
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for tables in simulation.chunks(progress):
+        for name, table in tables.items():
+            parts.setdefault(name, []).append(table)
+    return simulation.result({name: _concat(frames) for name, frames in parts.items()})
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Chunks' rows as one table; a chunk without rows (no event) adds nothing, not its dtypes."""
+    full = [frame for frame in frames if len(frame)] or frames[:1]
+    return full[0] if len(full) == 1 else pd.concat(full, ignore_index=True)
 
 
 def _index(stacked: dict[str, np.ndarray]) -> tuple[int, int, int]:
     return stacked["status"].shape  # (replications, steps, states)
 
 
-def timeseries_table(stacked: dict[str, np.ndarray], timeline: Timeline, seed: int) -> pd.DataFrame:
-    """Tidy: one row per replication, step and state."""
+def timeseries_table(stacked: dict[str, np.ndarray], timeline: Timeline, seed: int, first: int = 0,
+                     fields: tuple[str, ...] = TIMESERIES_FIELDS) -> pd.DataFrame:
+    """Tidy: one row per replication, step and state (replications numbered from `first`), with
+    the columns of the recorded `fields`."""
     reps, steps, states = _index(stacked)
     rows = reps * steps * states
     labels = np.array(OPTIONS)
     table = {
-        "replication": np.repeat(np.arange(reps), steps * states),
+        "replication": np.repeat(np.arange(first, first + reps), steps * states),
         "seed": np.full(rows, seed, dtype=np.uint64),
         "step": np.tile(np.repeat(np.arange(1, steps + 1), states), reps),
         "date": np.tile(np.repeat(np.array(timeline.dates), states), reps),
         "state": np.tile(np.array(timeline.states), reps * steps),
-        "status": labels[stacked["status"].ravel()],
-        # As in summary.csv and sweeps: membership held or applied for (the recorder's field is the application).
-        "seeking_membership": (stacked["seeking_membership"] | (stacked["status"] == MEMBER)).ravel(),
-        "course": labels[stacked["course"].ravel()],
-        "invited": np.array(["none", "partner", "member"])[stacked["invited"].ravel()],
-        "declined": stacked["declined"].ravel(),
     }
-    for option, name in enumerate(OPTIONS):
-        table[f"p_{name}"] = stacked["probabilities"][..., option].ravel()
-    for term, name in enumerate(TERMS):
-        table[f"u_{name}"] = stacked["terms"][..., term].ravel()
-    table["room_for_manoeuvre"] = stacked["room_for_manoeuvre"].ravel()
-    table["deciding"] = stacked["deciding"].ravel()
-    table["retaliation"] = stacked["retaliation"].ravel()
-    table["western_reaction"] = stacked["western_reaction"].ravel()
-    table["pre_summit_pressure"] = stacked["pre_summit_pressure"].ravel()
+    columns = {
+        "status": lambda: {"status": labels[stacked["status"].ravel()]},
+        # As in summary.csv and sweeps: membership held or applied for (the recorder's field is the application).
+        "seeking_membership": lambda: {
+            "seeking_membership": (stacked["seeking_membership"] | (stacked["status"] == MEMBER)).ravel()},
+        "course": lambda: {"course": labels[stacked["course"].ravel()]},
+        "invited": lambda: {"invited": np.array(["none", "partner", "member"])[stacked["invited"].ravel()]},
+        "declined": lambda: {"declined": stacked["declined"].ravel()},
+        "probabilities": lambda: {f"p_{name}": stacked["probabilities"][..., option].ravel()
+                                  for option, name in enumerate(OPTIONS)},
+        "terms": lambda: {f"u_{name}": stacked["terms"][..., term].ravel() for term, name in enumerate(TERMS)},
+    }
+    for name in fields:
+        table.update(columns[name]() if name in columns else {name: stacked[name].ravel()})
     return pd.DataFrame(table)
 
 
-def bloc_table(stacked: dict[str, np.ndarray], timeline: Timeline, initial_members: int) -> pd.DataFrame:
+def bloc_table(stacked: dict[str, np.ndarray], timeline: Timeline, initial_members: int,
+               first: int = 0) -> pd.DataFrame:
     """Bloc-level counts: one row per replication and step."""
     reps, steps, _ = _index(stacked)
     status = stacked["status"]
     return pd.DataFrame(
         {
-            "replication": np.repeat(np.arange(reps), steps),
+            "replication": np.repeat(np.arange(first, first + reps), steps),
             "step": np.tile(np.arange(1, steps + 1), reps),
             "date": np.tile(np.array(timeline.dates), reps),
             "members": (initial_members + (status == MEMBER).sum(axis=2)).ravel(),
@@ -160,7 +254,7 @@ def bloc_table(stacked: dict[str, np.ndarray], timeline: Timeline, initial_membe
 EVENT_COLUMNS = ("replication", "step", "date", "state", "actor", "event", "value")
 
 
-def events_table(stacked: dict[str, np.ndarray], timeline: Timeline, bloc: str) -> pd.DataFrame:
+def events_table(stacked: dict[str, np.ndarray], timeline: Timeline, bloc: str, first: int = 0) -> pd.DataFrame:
     """What each actor did, one row per replication, step, state and deed, in that order: the
     states' applications, withdrawals, declines and statuses taken up, the bloc's invitations and
     the powers' reactions (with their size), so that a reader sees, run by run, what followed
@@ -191,7 +285,7 @@ def events_table(stacked: dict[str, np.ndarray], timeline: Timeline, bloc: str) 
     parts = []
     for order, (mask, actor, event, value) in enumerate(deeds):
         r, t, i = np.nonzero(mask)
-        parts.append(pd.DataFrame({"replication": r, "step": t + 1, "order": order, "state_index": i,
+        parts.append(pd.DataFrame({"replication": r + first, "step": t + 1, "order": order, "state_index": i,
                                    "actor": actor, "event": event, "value": value[r, t, i]}))
     table = pd.concat(parts, ignore_index=True).sort_values(["replication", "step", "state_index", "order"], kind="stable")
     names = np.array(timeline.states)
@@ -208,32 +302,87 @@ def _wilson(successes: np.ndarray, n: int, z: float = 1.96) -> tuple[np.ndarray,
     return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
-def summary_table(stacked: dict[str, np.ndarray], timeline: Timeline) -> pd.DataFrame:
-    """One row per state: shares of replications ending in each status, and more."""
-    reps, steps, _ = _index(stacked)
-    final = stacked["status"][:, -1, :]
-    seeking_final = stacked["seeking_membership"][:, -1, :] | (final == MEMBER)
-    applied = stacked["seeking_membership"].any(axis=1)
-    first_applied = np.where(applied, stacked["seeking_membership"].argmax(axis=1), -1)
-    low, high = _wilson(seeking_final.sum(axis=0), reps)
-    table = {
-        "state": list(timeline.states),
-        "region": list(timeline.regions),
-        "p_outside": (final == OUTSIDE).mean(axis=0),
-        "p_partner": (final == PARTNER).mean(axis=0),
-        "p_member": (final == MEMBER).mean(axis=0),
-        "p_seeking_membership": seeking_final.mean(axis=0),
-        "p_seeking_low95": low,
-        "p_seeking_high95": high,
-        "p_ever_applied": applied.mean(axis=0),
-        "p_declined_invitation": stacked["declined"].any(axis=1).mean(axis=0),
-        "median_first_application": [
-            timeline.dates[int(np.quantile(col[col >= 0], 0.5, method="lower"))] if (col >= 0).any() else ""
-            for col in first_applied.T
-        ],
-        "mean_final_p_member": stacked["probabilities"][:, -1, :, MEMBER].mean(axis=0),
-        "room_for_manoeuvre_final": stacked["room_for_manoeuvre"][0, -1, :],
-        "replications": np.full(len(timeline.states), reps),
-        "mean_changes_of_course": (np.diff(stacked["course"], axis=1) != 0).sum(axis=1).mean(axis=0),
-    }
-    return pd.DataFrame(table)
+class Tally:
+    """What the summary and the timeline figure need, accumulated chunk by chunk, exactly: counts,
+    each state's histogram of first-application months (for the median), and the one sum of
+    floats (the final probability of membership) added replication by replication, in order, so
+    that any chunking gives the same bits."""
+
+    def __init__(self, timeline: Timeline):
+        self.timeline = timeline
+        steps, states = timeline.n_steps, len(timeline.states)
+        self.replications = 0
+        self.final = np.zeros((len(OPTIONS), states), dtype=np.int64)  # replications ending in each status
+        self.seeking_final = np.zeros(states, dtype=np.int64)
+        self.applied = np.zeros(states, dtype=np.int64)
+        self.declined = np.zeros(states, dtype=np.int64)
+        self.first_application = np.zeros((steps, states), dtype=np.int64)  # histogram over months
+        self.p_member_final = np.zeros(states)
+        self.changes_of_course = np.zeros(states, dtype=np.int64)
+        self.room_for_manoeuvre_final = None  # replication 0's
+        self.status = np.zeros((len(OPTIONS), steps, states), dtype=np.int64)  # per month, for the timeline
+        self.seeking = np.zeros((steps, states), dtype=np.int64)
+
+    def add(self, stacked: dict[str, np.ndarray]) -> None:
+        status, seeking = stacked["status"], stacked["seeking_membership"]
+        held_or_applied = seeking | (status == MEMBER)
+        for option in range(len(OPTIONS)):
+            self.final[option] += (status[:, -1, :] == option).sum(axis=0)
+            self.status[option] += (status == option).sum(axis=0)
+        self.seeking_final += held_or_applied[:, -1, :].sum(axis=0)
+        self.seeking += held_or_applied.sum(axis=0)
+        applied = seeking.any(axis=1)
+        self.applied += applied.sum(axis=0)
+        reps, states = applied.shape
+        first = seeking.argmax(axis=1)
+        np.add.at(self.first_application, (first[applied], np.nonzero(applied)[1]), 1)
+        self.declined += stacked["declined"].any(axis=1).sum(axis=0)
+        for row in stacked["probabilities"][:, -1, :, MEMBER]:
+            self.p_member_final += row
+        self.changes_of_course += (np.diff(stacked["course"], axis=1) != 0).sum(axis=(0, 1))
+        if self.room_for_manoeuvre_final is None:
+            self.room_for_manoeuvre_final = stacked["room_for_manoeuvre"][0, -1, :].copy()
+        self.replications += reps
+
+    def median_first_application(self) -> list[str]:
+        """Per state, the lower median month of first application among the replications that applied."""
+        months = []
+        for column in self.first_application.T:
+            applied = column.sum()
+            if not applied:
+                months.append("")
+                continue
+            rank = (applied - 1) // 2  # numpy's quantile(0.5, method="lower") of the sorted months
+            months.append(self.timeline.dates[int(np.searchsorted(np.cumsum(column), rank, side="right"))])
+        return months
+
+    def summary(self) -> pd.DataFrame:
+        """One row per state: shares of replications ending in each status, and more."""
+        n = self.replications
+        timeline = self.timeline
+        low, high = _wilson(self.seeking_final, n)
+        table = {
+            "state": list(timeline.states),
+            "region": list(timeline.regions),
+            "p_outside": self.final[OUTSIDE] / n,
+            "p_partner": self.final[PARTNER] / n,
+            "p_member": self.final[MEMBER] / n,
+            "p_seeking_membership": self.seeking_final / n,
+            "p_seeking_low95": low,
+            "p_seeking_high95": high,
+            "p_ever_applied": self.applied / n,
+            "p_declined_invitation": self.declined / n,
+            "median_first_application": self.median_first_application(),
+            "mean_final_p_member": self.p_member_final / n,
+            "room_for_manoeuvre_final": self.room_for_manoeuvre_final,
+            "replications": np.full(len(timeline.states), n),
+            "mean_changes_of_course": self.changes_of_course / n,
+        }
+        return pd.DataFrame(table)
+
+    def shares(self) -> dict[str, dict[str, np.ndarray]]:
+        """Per state, month by month, the share of replications in each status and seeking membership."""
+        n = self.replications
+        return {state: {**{option: self.status[o, :, s] / n for o, option in enumerate(OPTIONS)},
+                        "seeking": self.seeking[:, s] / n}
+                for s, state in enumerate(self.timeline.states)}

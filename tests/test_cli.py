@@ -367,7 +367,7 @@ def test_unexpected_exception_exits_1_and_asks_for_a_report(tmp_path, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError("simulated failure inside the run")
 
-    monkeypatch.setattr(importlib.import_module("sim.run"), "run", broken)
+    monkeypatch.setattr(importlib.import_module("sim.run").Simulation, "replicate", broken)
     out_dir = tmp_path / "out"
     code = run_cli(str(KAZAKHSTAN), "--replications", "2", "--out", str(out_dir))
     _, err = capsys.readouterr()

@@ -177,10 +177,10 @@ class Builder:
         else:
             self.log(f"  computing sweep {sweep.spec.name} into {folder}/ (reused next time)")
         if self.progress is None:
-            report = run_sweep(sweep, folder, executor="processes", workers=self.workers, resume=True)
+            report = run_sweep(sweep, folder, executor="auto", workers=self.workers, resume=True)
         else:
             with self.progress() as tick:
-                report = run_sweep(sweep, folder, executor="processes", workers=self.workers, resume=True,
+                report = run_sweep(sweep, folder, executor="auto", workers=self.workers, resume=True,
                                    progress=tick)
         if report.failed:
             raise InputError(Issue(str(folder), "", f"{report.failed} runs of sweep {sweep.spec.name} failed; "
@@ -324,7 +324,8 @@ def scenario_marks(scenario: Scenario, wanted: list[str] | None = None,
 
 def timeline_files(result: RunResult) -> dict[str, bytes]:
     """The timeline of a run in every format, for `alignsim run`."""
-    fig = kinds.timeline(result.timeseries, list(result.scenario.states), scenario_marks(result.scenario))
+    fig = kinds.timeline_of_shares(result.tally.shares(), list(result.tally.timeline.dates), result.replications,
+                                   scenario_marks(result.scenario))
     files = {f"timeline.{fmt}": figure_bytes(fig, fmt) for fmt in FORMATS}
     return files
 

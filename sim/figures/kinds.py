@@ -72,6 +72,21 @@ def timeline(timeseries: pd.DataFrame, states: list[str], marks: list[tuple[str,
     """Share of replications in each status over time, with 95% bands, and key events marked.
 
     `marks` is a list of (month, label)."""
+    shares = {}
+    for state in states:
+        by_month = timeseries[timeseries.state == state].groupby("date")
+        dates = sorted(by_month.groups)
+        shares[state] = {option: by_month["status"].apply(lambda s, o=option: (s == o).mean()).reindex(dates).to_numpy()
+                         for option in OPTIONS}
+        shares[state]["seeking"] = by_month["seeking_membership"].mean().reindex(dates).to_numpy()
+    return timeline_of_shares(shares, dates, timeseries["replication"].nunique(), marks, title)
+
+
+def timeline_of_shares(shares: dict[str, dict[str, np.ndarray]], dates: list[str], replications: int,
+                       marks: list[tuple[str, str]], title: str = "") -> Figure:
+    """The timeline from each state's monthly shares ({option or "seeking": share per month in
+    `dates`}), as a run tallies them without keeping its timeseries (`sim.run.Tally.shares`)."""
+    states = list(shares)
     grouped: list[tuple[str, str]] = []  # marks falling in the same month share a number
     for month, label in sorted(marks):
         if grouped and grouped[-1][0] == month:
@@ -81,16 +96,9 @@ def timeline(timeseries: pd.DataFrame, states: list[str], marks: list[tuple[str,
     with house_style():
         fig = Figure(figsize=(SINGLE_COLUMN, 1.7 * len(states) + 0.9))
         axes = fig.subplots(len(states), 1, sharex=True, squeeze=False)
-        replications = timeseries["replication"].nunique()
+        x = _decimal_year(dates)
         for ax, state in zip(axes[:, 0], states):
-            rows = timeseries[timeseries.state == state]
-            by_month = rows.groupby("date")
-            dates = sorted(by_month.groups)
-            x = _decimal_year(dates)
-            series = {option: by_month["status"].apply(lambda s, o=option: (s == o).mean()).reindex(dates).to_numpy()
-                      for option in OPTIONS}
-            series["seeking"] = by_month["seeking_membership"].mean().reindex(dates).to_numpy()
-            for name, share in series.items():
+            for name, share in shares[state].items():
                 low, high = _wilson(share, replications)
                 style = "--" if name == "seeking" else "-"
                 label = "seeking membership" if name == "seeking" else name

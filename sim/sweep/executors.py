@@ -1,8 +1,14 @@
 """Executors: where jobs run. Each yields results as jobs finish, with a bounded number in
 flight, so memory stays flat however many jobs a sweep has.
 
+- `auto` (the default): `serial` for a sweep too small to repay starting workers, else `processes`.
+  The first job runs here and is timed; the rest goes to a pool only when the time the other
+  workers would save exceeds, by a margin, what starting them costs (see `worth_a_pool`).
 - `serial`: in this process.
-- `processes`: a local process pool (spawned workers), all cores by default.
+- `processes`: a local process pool, all cores by default. Workers are forked from a forkserver
+  that has imported `sim.sweep.evaluate` once, so a worker starts in milliseconds instead of
+  paying a new interpreter and the Mesa import (about 1.1 s each) as spawned workers did; the
+  forkserver itself starts once per alignsim process and is reused by every later pool.
 - `dask`: a Dask distributed cluster: a local one by default, or an existing scheduler by
   address (`tcp://host:8786`), which is how a sweep moves onto many machines.
 """
@@ -11,6 +17,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
@@ -18,25 +25,62 @@ from multiprocessing import get_context
 from ..scenario import InputError, Issue
 from .evaluate import Job, evaluate
 
-EXECUTORS = ("serial", "processes", "dask")
+EXECUTORS = ("auto", "serial", "processes", "dask")
+
+POOL_START_SECONDS = 1.5
+"""What a first pool costs before its first result: starting the forkserver, which imports
+alignsim and Mesa once (about 1.2 s measured on 2 cores, docs/performance.md), and the workers."""
+
+MARGIN = 2.0
+"""`auto` chooses a pool only when it is expected to save at least this many times its start-up:
+the first job's time is a noisy estimate of a run's cost, and a wrong guess towards serial costs
+little on a sweep this short."""
+
+
+def job_runs(job: Job) -> int:
+    return sum(len(replications) for _, _, replications in job.points)
+
+
+def worth_a_pool(remaining_runs: int, seconds_per_run: float, workers: int) -> bool:
+    """Whether `workers` processes would finish `remaining_runs` sooner than this process alone,
+    by more than MARGIN x the pool's start-up: serially they take W = runs x cost, on the pool
+    about W / workers after the start-up."""
+    if workers < 2:
+        return False
+    work = remaining_runs * seconds_per_run
+    return work * (1 - 1 / workers) > MARGIN * POOL_START_SECONDS
 
 
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def run_jobs(jobs: Iterable[Job], executor: str = "processes", workers: int | None = None,
-             scheduler: str | None = None) -> Iterator[dict]:
-    """Evaluate `jobs`, yielding each result as it finishes (in no particular order)."""
+def run_jobs(jobs: Iterable[Job], executor: str = "auto", workers: int | None = None,
+             scheduler: str | None = None, runs: int | None = None) -> Iterator[dict]:
+    """Evaluate `jobs`, yielding each result as it finishes (in no particular order). `runs`, the
+    number of runs the jobs hold in all, lets `auto` choose; without it `auto` runs serially."""
     if executor not in EXECUTORS:
         raise InputError(Issue("--executor", executor, f"unknown executor; choose one of {', '.join(EXECUTORS)}"))
     if scheduler is not None and executor != "dask":
         raise InputError(Issue("--scheduler", scheduler, "a scheduler address goes with --executor dask"))
     workers = workers or default_workers()
+    if executor == "auto":
+        jobs = iter(jobs)
+        first = next(jobs, None)
+        if first is None:
+            return
+        start = time.perf_counter()
+        result = evaluate(first)
+        seconds_per_run = (time.perf_counter() - start) / max(job_runs(first), 1)
+        yield result
+        remaining = (runs or 0) - job_runs(first)
+        executor = "processes" if worth_a_pool(remaining, seconds_per_run, workers) else "serial"
     if executor == "serial":
         yield from map(evaluate, jobs)
     elif executor == "processes":
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        context = get_context("forkserver")
+        context.set_forkserver_preload(["sim.sweep.evaluate"])
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             try:
                 yield from _bounded(_shielded(pool.submit), jobs, 4 * workers)
             except BaseException:  # Ctrl-C: stop now; only the runs in flight finish
@@ -48,7 +92,9 @@ def run_jobs(jobs: Iterable[Job], executor: str = "processes", workers: int | No
 
 def _shielded(submit):
     """`submit` that starts worker processes with Ctrl-C blocked: it reaches this process alone,
-    which stops the sweep and says so once, instead of each worker printing a traceback."""
+    which stops the sweep and says so once, instead of each worker printing a traceback. The
+    forkserver, started by the first submit, inherits the blocked signal and so do the workers
+    it forks."""
     if not hasattr(signal, "pthread_sigmask"):
         return submit
 

@@ -74,7 +74,7 @@ def _jobs(sweep: LoadedSweep, matrix: np.ndarray, done: set[tuple[int, int]]) ->
 def run_sweep(
     sweep: LoadedSweep | str | Path,
     out: str | Path | None = None,
-    executor: str = "processes",
+    executor: str = "auto",
     workers: int | None = None,
     scheduler: str | None = None,
     resume: bool = False,
@@ -109,7 +109,7 @@ def run_sweep(
     finished = len(done)
     if progress:
         progress(finished, total)
-    for result in run_jobs(_jobs(sweep, matrix, done), executor, workers, scheduler):
+    for result in run_jobs(_jobs(sweep, matrix, done), executor, workers, scheduler, runs=total - len(done)):
         store.write(result)
         finished += len(set(zip(result["rows"]["point"], result["rows"]["replication"]))
                         | {(f["point"], f["replication"]) for f in result["failures"]})

@@ -32,6 +32,11 @@ POINTS = "points.parquet"
 PARTS = "parts"
 
 
+def write_part(path: Path, table: pa.Table) -> None:
+    """One part of a table, whole or not at all (a sweep's finished job, a run's chunk of replications)."""
+    atomic_write(path, lambda temporary: pq.write_table(table, temporary))
+
+
 class Store:
     """Read and write one sweep's folder."""
 
@@ -89,11 +94,9 @@ class Store:
         """Store one finished job: its rows and its failures, each as a whole part."""
         stem = uuid.uuid4().hex
         if result["rows"]["point"]:
-            table = pa.Table.from_pydict(result["rows"])
-            atomic_write(self.parts / f"results-{stem}.parquet", lambda p: pq.write_table(table, p))
+            write_part(self.parts / f"results-{stem}.parquet", pa.Table.from_pydict(result["rows"]))
         if result["failures"]:
-            table = pa.Table.from_pylist(result["failures"])
-            atomic_write(self.parts / f"failures-{stem}.parquet", lambda p: pq.write_table(table, p))
+            write_part(self.parts / f"failures-{stem}.parquet", pa.Table.from_pylist(result["failures"]))
 
     def _read(self, kind: str, columns: list[str] | None = None) -> pd.DataFrame:
         files = sorted(self.parts.glob(f"{kind}-*.parquet"))
