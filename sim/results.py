@@ -62,6 +62,7 @@ def manifest(result: RunResult, argv: list[str] | None) -> dict:
         "versions": versions(),
         "git_commit": git_commit(),
         "filled_missing_values": result.filled,
+        **({"posterior": result.posterior.describe()} if result.posterior is not None else {}),
         "resolved_scenario": scenario.model_dump(mode="json"),
     }
 
@@ -123,14 +124,15 @@ def discard(out_dir: Path) -> None:
 
 def write_outputs(result: RunResult, out_dir: str | Path, argv: list[str] | None = None, overwrite: bool = False,
                   extra: dict[str, bytes] | None = None) -> list[Path]:
-    """Write timeseries.csv, bloc.csv, summary.csv, events.csv, manifest.json (and `extra` files, such as
-    figures) into `out_dir` atomically."""
+    """Write timeseries.csv, bloc.csv, summary.csv, events.csv, manifest.json, parameters.csv with a
+    posterior (and `extra` files, such as figures) into `out_dir` atomically."""
     check_destination(Path(out_dir), overwrite)
     files = {
         "timeseries.csv": table_bytes(result.timeseries),
         "bloc.csv": table_bytes(result.bloc),
         "summary.csv": table_bytes(result.summary),
         **({"events.csv": table_bytes(result.events)} if result.events is not None else {}),
+        **({"parameters.csv": table_bytes(result.posterior.table())} if result.posterior is not None else {}),
         **(extra or {}),
     }
     files["manifest.json"] = (
@@ -150,7 +152,9 @@ def summary_text(result: RunResult) -> str:
     width = max(12, *(len(name) for name in s["state"]))
     lines = [
         f"{result.scenario.name}: {result.replications} replications, seed {result.seed}, "
-        f"{result.scenario.calendar.start} to {result.scenario.calendar.end}",
+        f"{result.scenario.calendar.start} to {result.scenario.calendar.end}"
+        + (f", under {len(result.posterior.rows)} posterior draws from {result.posterior.folder}"
+           if result.posterior is not None else ""),
         f"{'state':<{width}}  {'outside':>7}  {'partner':>7}  {'member':>7}  {'seeking':>7}  (share of replications at the end)",
     ]
     for row in s.itertuples(index=False):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from mesa import Agent
 from .decision import MEMBER, OPTIONS, OUTSIDE, PARTNER, TERMS
 from .inputs import Timeline, compile_timeline
 from .model import AlignmentModel
+from .parameters import Assignment, assign, interval, replication_worlds
 from .scenario import Scenario
 
 Progress = Callable[[int, int], None]
@@ -33,6 +35,7 @@ class RunResult:
     summary: pd.DataFrame
     filled: list[dict] = field(default_factory=list)
     events: pd.DataFrame | None = None
+    posterior: Assignment | None = None  # the parameter draw of each replication, when run with a posterior
 
 
 def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
@@ -61,16 +64,23 @@ def run(
     seed: int | None = None,
     replications: int | None = None,
     progress: Progress | None = None,
+    posterior: str | Path | None = None,
+    draws: int | None = None,
 ) -> RunResult:
-    """Run `replications` replications of `scenario` (defaults from the scenario's `run`)."""
+    """Run `replications` replications of `scenario` (defaults from the scenario's `run`); with
+    `posterior` (a folder written by `alignsim estimate`), each under one of `draws` parameter draws
+    (sim.parameters)."""
     seed = scenario.run.seed if seed is None else seed
     replications = scenario.run.replications if replications is None else replications
     if replications < 1:
         raise ValueError("replications must be at least 1")
     timeline = compile_timeline(scenario)
+    assignment = None if posterior is None else assign(posterior, seed, replications, draws)
+    world = replication_worlds(scenario, timeline, assignment)
     runs = []
     for index, seed_sequence in enumerate(replication_seeds(seed, replications)):
-        runs.append(run_once(scenario, seed_sequence, timeline))
+        world_scenario, world_timeline = world(index)
+        runs.append(run_once(world_scenario, seed_sequence, world_timeline))
         if progress:
             progress(index + 1, replications)
     stacked = {name: np.stack([r[name] for r in runs]) for name in runs[0]}
@@ -83,10 +93,11 @@ def run(
         replications=replications,
         timeseries=timeseries_table(stacked, timeline, seed),
         bloc=bloc_table(stacked, timeline, len(scenario.bloc.members)),
-        summary=summary_table(stacked, timeline),
+        summary=summary_table(stacked, timeline, None if assignment is None else assignment.groups),
         filled=[{"state": s, "indicator": k, "from": date, "filled_with": v, "rule": rule}
                 for (s, k), (date, v, rule) in filled.items()],
         events=events_table(stacked, timeline, scenario.bloc.name),
+        posterior=assignment,
     )
 
 
@@ -192,8 +203,9 @@ def _wilson(successes: np.ndarray, n: int, z: float = 1.96) -> tuple[np.ndarray,
     return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
-def summary_table(stacked: dict[str, np.ndarray], timeline: Timeline) -> pd.DataFrame:
-    """One row per state: shares of replications ending in each status, and more."""
+def summary_table(stacked: dict[str, np.ndarray], timeline: Timeline, groups: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per state: shares of replications ending in each status, and more; with `groups`
+    (each replication's parameter set), each share's interval with parameter uncertainty too."""
     reps, steps, _ = _index(stacked)
     final = stacked["status"][:, -1, :]
     seeking_final = stacked["seeking_membership"][:, -1, :] | (final == MEMBER)
@@ -220,4 +232,10 @@ def summary_table(stacked: dict[str, np.ndarray], timeline: Timeline) -> pd.Data
         "replications": np.full(len(timeline.states), reps),
         "mean_changes_of_course": (np.diff(stacked["course"], axis=1) != 0).sum(axis=1).mean(axis=0),
     }
+    if groups is not None:
+        outcomes = {"outside": final == OUTSIDE, "partner": final == PARTNER, "member": final == MEMBER,
+                    "seeking": seeking_final}
+        for name, ended in outcomes.items():
+            table[f"p_{name}_post_low95"], table[f"p_{name}_post_high95"] = interval(ended, groups)
+        table["parameter_sets"] = np.full(len(timeline.states), len(np.unique(groups)))
     return pd.DataFrame(table)

@@ -37,6 +37,7 @@ from threadpoolctl import threadpool_limits
 
 from . import decision as d
 from .inputs import Timeline, _indicator_matrix, compile_timeline, scenario_at
+from .parameters import scenario_weights, weight_overrides
 from .scenario import InputError, Issue, Scenario
 from .scenario.loader import read_input_text
 from .scenario.schema import Weights, _parse_month, month_number
@@ -197,12 +198,6 @@ class Predictor:
         return np.where(self.invitation, 1.0 - p[self.starts, d.OUTSIDE], applied)
 
 
-def scenario_weights(scenario: Scenario) -> np.ndarray:
-    named = scenario.decision.weights.model_dump()
-    named["switching_cost"] = scenario.decision.switching_cost
-    return np.array([named[name] for name in d.TERMS])
-
-
 def scores(p: np.ndarray, y: np.ndarray) -> dict:
     clipped = np.clip(p, CLIP, 1 - CLIP)
     return {
@@ -322,9 +317,7 @@ def simulated_status_shares(scenario: Scenario, weights: np.ndarray) -> np.ndarr
     from .run import replication_seeds, run_once
     from .scenario import with_overrides
 
-    overrides = {("decision.switching_cost" if term == "switching_cost" else f"decision.weights.{term}"): float(w)
-                 for term, w in zip(d.TERMS, weights)}
-    world = with_overrides(scenario, overrides)
+    world = with_overrides(scenario, weight_overrides(weights))
     timeline = compile_timeline(world)
     step = timeline.dates.index(SIMULATED_MONTH)
     counts = np.zeros((len(timeline.states), len(d.OPTIONS)))

@@ -34,7 +34,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-COPIED = ("scenarios", "data", "sweeps", "figures", "tests/data")
+COPIED = ("scenarios", "data", "sweeps", "figures", "tests/data", "estimation")
 
 NOT_RUN = {
     "python3 -m venv .venv": "creates the environment this test already runs in",
