@@ -49,6 +49,8 @@ NOT_RUN = {
                                                  "into a temporary folder",
     "python benchmarks/": "a benchmark: minutes each, measuring the machine (docs/performance.md)",
     "# start_cluster.py": "needs dask-jobqueue and a SLURM login node",
+    "alignsim estimate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv --walkers 32 --steps 100000":
+        "regenerates the committed posterior (minutes); tests/test_posterior.py checks the committed one converged",
 }
 SMALL = [  # (files in the copy, pattern, replacement)
     ("scenarios/base/*.yaml", r"replications: \d+", "replications: 3"),
