@@ -2,6 +2,7 @@
 summary intervals with parameter uncertainty, `explain --posterior`, and the estimated parameter
 set as the default of the bundled scenarios, the hand-set one as a named alternative."""
 
+import json
 from functools import cache
 from pathlib import Path
 
@@ -236,3 +237,18 @@ def test_explain_command_prints_shares_with_posterior_intervals(capsys):
     assert "[" in lines[0] and "6 posterior draws" in lines[-1]
     assert main(["explain", str(BELARUS), "--date", "2024-10", "--state", "Minsk"]) == 2
     assert "'Minsk' is not a state" in capsys.readouterr().err
+
+
+def test_the_why_chart_with_a_posterior_shows_shares_with_intervals(tmp_path):
+    figures = tmp_path / "figures.yaml"
+    figures.write_text(f"""name: t
+formats: [png]
+figures:
+  - {{id: why, kind: why, scenario: {SCENARIOS}/eurasia_2024.yaml, states: [Belarus], date: 2024-10, seed: 1,
+     posterior: {ESTIMATED}, draws: 5}}
+""", encoding="utf-8")
+    for out in (tmp_path / "a", tmp_path / "b"):
+        assert main(["figures", str(figures), "--out", str(out), "--quiet"]) == 0
+    assert (tmp_path / "a" / "why.png").read_bytes() == (tmp_path / "b" / "why.png").read_bytes()
+    provenance = json.loads((tmp_path / "a" / "why.json").read_text(encoding="utf-8"))
+    assert provenance["draws"] == 5 and provenance["posterior"] == str(ESTIMATED)
