@@ -38,7 +38,7 @@ from threadpoolctl import threadpool_limits
 from . import decision as d
 from .inputs import Timeline, _indicator_matrix, compile_timeline, scenario_at
 from .parameters import scenario_weights, weight_overrides
-from .scenario import InputError, Issue, Scenario
+from .scenario import InputError, Issue, Scenario, with_overrides
 from .scenario.loader import read_input_text
 from .scenario.schema import Weights, _parse_month, month_number
 
@@ -315,7 +315,6 @@ def simulated_status_shares(scenario: Scenario, weights: np.ndarray) -> np.ndarr
     each share smoothed by the Jeffreys prior (half a run per status), so that a status no run
     reached is improbable, not impossible."""
     from .run import replication_seeds, run_once
-    from .scenario import with_overrides
 
     world = with_overrides(scenario, weight_overrides(weights))
     timeline = compile_timeline(world)
@@ -359,7 +358,9 @@ def out_of_sample(scenario: Scenario, scored: list[Observation], disputed: list[
     at the decision level under both splits, and at the simulation level leaving one state out."""
     y = np.array([o.observed for o in scored])
     predictor = Predictor(scenario, scored, scored)
-    hand_set = scenario_weights(scenario)
+    # Not the scenario's weights, which for a bundled scenario are estimated from every decision,
+    # held-out ones included.
+    hand_set = scenario_weights(with_overrides(scenario, {"decision.parameters": "hand_set"}))
     features = indicator_features(scenario, scored)
     tables, state_weights = [], {}
     for split in SPLITS:
