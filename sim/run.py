@@ -74,6 +74,8 @@ def run(
     replications = scenario.run.replications if replications is None else replications
     if replications < 1:
         raise ValueError("replications must be at least 1")
+    if draws is not None and posterior is None:
+        raise ValueError("draws needs a posterior")
     timeline = compile_timeline(scenario)
     assignment = None if posterior is None else assign(posterior, seed, replications, draws)
     world = replication_worlds(scenario, timeline, assignment)

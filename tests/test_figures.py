@@ -37,6 +37,7 @@ outputs: [p_member_final]
     (tmp_path / "lhs.yaml").write_text(f"""
 name: small_lhs
 base: {ROOT}/scenarios/kazakhstan_multivector.yaml
+set: {{decision.parameters: hand_set}}  # the box on sanctions below is the hand-set weights'
 parameters:
   states.Kazakhstan.indicators.sanctions: {{range: [0.0, 1.0]}}
   states.Kazakhstan.indicators.blockade: {{range: [0.0, 1.0]}}

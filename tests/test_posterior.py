@@ -252,3 +252,8 @@ figures:
     assert (tmp_path / "a" / "why.png").read_bytes() == (tmp_path / "b" / "why.png").read_bytes()
     provenance = json.loads((tmp_path / "a" / "why.json").read_text(encoding="utf-8"))
     assert provenance["draws"] == 5 and provenance["posterior"] == str(ESTIMATED)
+
+
+def test_the_library_refuses_draws_without_a_posterior():
+    with pytest.raises(ValueError, match="draws needs a posterior"):
+        sim.run(sim.load_scenario(BELARUS), seed=1, replications=4, draws=2)
