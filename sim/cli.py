@@ -31,6 +31,8 @@ examples:
   alignsim calibrate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
   alignsim estimate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
   alignsim forecast scenarios/brics_2024_round_calibrated.yaml --observed data/brics_decisions.csv --cutoff 2025-12 --summit 2026-09
+  alignsim run scenarios/belarus_semi_blockade.yaml --posterior estimation/posterior --draws 20
+  alignsim explain scenarios/eurasia_2024.yaml --date 2024-10 --state Belarus --posterior estimation/posterior
   alignsim viz scenarios/eurasia_2024.yaml --port 8765           # the dashboard, on 127.0.0.1
   alignsim landscape tests/data/docking/landscape-syria2016/actors.csv tests/data/docking/landscape-syria2016/propensities_feb20.csv
 
@@ -85,8 +87,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--record", metavar="FIELD,...",
                      help="the timeseries' fields, comma-separated, or 'none' for no timeseries (default: all: "
                      "status, seeking_membership, course, invited, declined, probabilities (p_*), terms (u_*), "
-                     "room_for_manoeuvre, deciding, retaliation, western_reaction); the summary, bloc and events "
+                     "room_for_manoeuvre, deciding, retaliation, western_reaction, pre_summit_pressure); the summary, bloc and events "
                      "tables are always written")
+    _posterior_arguments(run, "each replication runs under one draw (replication r under the (r mod N)-th of N "
+                         "draws the seed picks); summary.csv gains intervals with parameter uncertainty and "
+                         "parameters.csv gives each replication's draw")
     run.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
@@ -173,6 +178,9 @@ def _parser() -> argparse.ArgumentParser:
     estimate.add_argument("--burn", type=_non_negative, default=2000,
                           help="steps discarded at the start of each walker (default 2000)")
     estimate.add_argument("--seed", type=_non_negative, default=1, help="random seed (default 1)")
+    estimate.add_argument("--thin", type=_positive, default=1,
+                          help="write every THIN-th step of each walker to draws.parquet (default 1: all); the "
+                          "summary, R-hat and ESS use every draw")
     estimate.add_argument("--sensitivity", action="store_true",
                           help="also sample with every prior's spread halved and doubled, and write each weight's "
                           "posterior median and 90%% interval under the three to prior_sensitivity.csv")
@@ -202,6 +210,24 @@ def _parser() -> argparse.ArgumentParser:
     forecast.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
     forecast.add_argument("--score", type=Path, metavar="FORECAST.csv",
                           help="score this forecast file against --observed instead of forecasting")
+    explain = commands.add_parser(
+        "explain", help="why each state chooses as it does at a month: each mechanism's share of the choice",
+        description="At the start of month --date, each state's choice between membership and staying outside "
+        "split by mechanism: each term's weighted contribution to U(member) - U(outside) as a signed share of "
+        "all of them (positive: toward membership), on the history of replication 0 of the seed (sim.explain). "
+        "With --posterior, the same under each of --draws parameter draws picked by the seed, each on its own "
+        "history: the median share and its 90%% interval over the draws. Prints one line per state; --csv "
+        "prints the table instead. Under a rule without utilities (threshold, hedging), prints what the rule "
+        "decides on.")
+    explain.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    explain.add_argument("--date", required=True, metavar="YYYY-MM", help="the month explained")
+    explain.add_argument("--state", dest="states", action="append", metavar="STATE",
+                         help="explain only this state (repeatable; default: every state)")
+    explain.add_argument("--seed", type=_non_negative, help="seed of the history (default: the scenario's run.seed)")
+    explain.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                         help="override a value by dotted path (repeatable)")
+    _posterior_arguments(explain, "each mechanism's share with its 90%% interval over the draws")
+    explain.add_argument("--csv", action="store_true", help="print the table of shares as CSV")
 
     viz = commands.add_parser(
         "viz", help="open the browser dashboard (Mesa SolaraViz): sliders, steps, the reasons",
@@ -267,6 +293,14 @@ def _observed_arguments(parser: argparse.ArgumentParser) -> None:
                         help="observed decisions (columns as in data/brics_decisions.csv; see data/SOURCES.md)")
 
 
+def _posterior_arguments(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--posterior", type=Path, metavar="DIR",
+                        help=f"a posterior folder written by alignsim estimate (estimation/posterior is the "
+                        f"bundled one): {what}")
+    parser.add_argument("--draws", type=_positive, metavar="N",
+                        help="posterior draws used (default: one per 10 replications, at least 1; explain: 50)")
+
+
 def _positive(text: str) -> int:
     value = _integer(text)
     if value < 1:
@@ -314,7 +348,9 @@ def _run(args) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     out = args.out if args.out is not None else Path("results") / scenario.name
     check_destination(out, args.overwrite)
-    simulation = Simulation(scenario, seed=args.seed, replications=args.replications, fields=fields)
+    _draws_need_posterior(args)
+    simulation = Simulation(scenario, seed=args.seed, replications=args.replications, fields=fields,
+                            posterior=args.posterior, draws=args.draws)
     try:
         with _progress(simulation.replications, args.quiet, "replications") as tick:
             from .figures.build import timeline_files
@@ -344,6 +380,13 @@ def _record(text: str | None) -> tuple[str, ...]:
         return check_fields(tuple(names))
     except ValueError as exc:
         raise InputError(Issue("--record", text, str(exc))) from None
+
+
+def _draws_need_posterior(args) -> None:
+    from .scenario import InputError, Issue
+
+    if args.draws is not None and args.posterior is None:
+        raise InputError(Issue("--draws", str(args.draws), "needs --posterior DIR, the draws to use"))
 
 
 def _sweep(args) -> int:
@@ -478,7 +521,8 @@ def _estimate(args) -> int:
     priors = read_priors(args.priors if args.priors is not None else PRIORS)
     posterior = estimate(scenario, args.observed, priors, walkers=args.walkers, steps=args.steps, burn=args.burn,
                          seed=args.seed, progress=sys.stderr.isatty())
-    files = {"draws.parquet": _parquet_bytes(posterior.draws), "summary.csv": table_bytes(posterior.summary)}
+    kept = posterior.draws[(posterior.draws.draw - args.burn) % args.thin == 0]  # a file small enough to keep
+    files = {"draws.parquet": _parquet_bytes(kept), "summary.csv": table_bytes(posterior.summary)}
     if args.sensitivity:
         files["prior_sensitivity.csv"] = table_bytes(prior_sensitivity(
             scenario, args.observed, priors, posterior, walkers=args.walkers, steps=args.steps, burn=args.burn,
@@ -550,6 +594,43 @@ def _parquet_bytes(frame) -> bytes:
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
     return buffer.getvalue()
+
+
+def _explain(args) -> int:
+    from .explain import explain, shares
+    from .scenario import InputError, Issue, load_scenario
+
+    _draws_need_posterior(args)
+    scenario = load_scenario(args.scenario, args.overrides)
+    unknown = [state for state in args.states or () if state not in scenario.states]
+    if unknown:
+        raise InputError([Issue(args.scenario, "--state", f"{state!r} is not a state of the scenario; expected one of "
+                                f"{', '.join(scenario.states)}") for state in unknown])
+    explained = explain(scenario, args.date, args.seed, args.posterior, args.draws)
+    if args.states:
+        explained = explained[explained.state.isin(args.states)]
+    if "term" not in explained:  # a rule without utilities: its drivers
+        print(explained.to_csv(index=False) if args.csv else explained.to_string(index=False))
+        return 0
+    table = shares(explained)
+    if args.csv:
+        print(table.to_csv(index=False, float_format="%.4f"), end="")
+        return 0
+    interval = args.posterior is not None
+    for state, rows in table.groupby("state", sort=False):
+        rows = rows[rows.share != 0].sort_values("share", key=abs, ascending=False)
+        parts = [f"{term.replace('_', ' ')} {_percent(share)}%"
+                 + (f" [{_percent(low)}, {_percent(high)}]" if interval else "")
+                 for term, share, low, high in zip(rows.term, rows.share, rows.share_low90, rows.share_high90)]
+        print(f"{state}, {args.date}: {', '.join(parts)}")
+    note = (f"median share over {table.draws.iloc[0]} posterior draws [90% interval]" if interval
+            else "share under the scenario's weights")
+    print(f"(each mechanism's signed share of U(member) - U(outside); {note})")
+    return 0
+
+
+def _percent(share: float) -> str:
+    return f"{int(round(share * 100)):+d}"  # never "-0"
 
 
 def _viz(args) -> int:
@@ -720,7 +801,7 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     try:
         commands = {"check": _check, "run": _run, "sweep": _sweep, "figures": _figures, "validate": _validate,
-                    "calibrate": _calibrate, "estimate": _estimate, "forecast": _forecast, "viz": _viz, "export": _export, "sensitivity": _sensitivity,
+                    "calibrate": _calibrate, "estimate": _estimate, "explain": _explain, "forecast": _forecast, "viz": _viz, "export": _export, "sensitivity": _sensitivity,
                     "landscape": _landscape, "discover": _discover}
         return commands[args.command](args)
     except InputError as exc:

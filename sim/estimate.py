@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import decision as d
+from .parameters import HAND_SET
 from .scenario import InputError, Issue, Scenario
 from .scenario.loader import read_yaml
 from .validate import CLIP, Predictor, fixed_terms, read_observed, scenario_weights
@@ -162,7 +163,7 @@ def estimate(scenario: Scenario, observed: str | Path, priors: dict[str, Prior],
     flat = chain.reshape(-1, len(names))
     summary = pd.DataFrame({
         "weight": names, "prior": [priors[name].describe() for name in names],
-        "hand_set": base[free], "mean": flat.mean(axis=0), "sd": flat.std(axis=0, ddof=1),
+        "hand_set": [HAND_SET[name] for name in names], "mean": flat.mean(axis=0), "sd": flat.std(axis=0, ddof=1),
         "q05": np.quantile(flat, 0.05, axis=0), "median": np.median(flat, axis=0),
         "q95": np.quantile(flat, 0.95, axis=0),
         "r_hat": stats.loc[names, "r_hat"].to_numpy(), "ess_bulk": stats.loc[names, "ess_bulk"].to_numpy(),

@@ -5,26 +5,63 @@ state's frustration and its options' energies in the landscape).
 
 What depends on the run's history (the powers' reactions, accession friction, peers, switching
 cost, the thresholds drawn) is evaluated on the history of one replication (replication 0 of
-`seed`) up to that month.
+`seed`) up to that month. With a posterior, the month is explained under each of a seeded
+choice of parameter draws, each on its own history, and a mechanism's share of the choice comes
+with its interval over the draws.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from . import decision as d
 from .model import _DYNAMIC, AlignmentModel
+from .parameters import pick, weight_overrides
 from .run import replication_seeds
-from .scenario import InputError, Issue, Scenario
+from .scenario import InputError, Issue, Scenario, with_overrides
+
+DRAWS = 50
+"""Posterior draws `explain` uses unless told otherwise."""
 
 
-def explain(scenario: Scenario, date: str, seed: int | None = None) -> pd.DataFrame:
+def explain(scenario: Scenario, date: str, seed: int | None = None, posterior: str | Path | None = None,
+            draws: int | None = None) -> pd.DataFrame:
     """At the start of month `date` (YYYY-MM), one row per state and option with the option's
     probability and, under the logit, one per term too: state, option, term, weighted utility
     contribution, probability. Under another rule: state, option, probability and one column per
-    driver of the rule (the same on each option's row)."""
+    driver of the rule (the same on each option's row). With `posterior` (a folder written by
+    `alignsim estimate`), the same under each of `draws` draws (default DRAWS) picked with `seed`,
+    with a first column `draw`, the draw's row in the draws file."""
     seed = scenario.run.seed if seed is None else seed
+    if posterior is None:
+        return _explain(scenario, date, seed)
+    picked = pick(posterior, seed, DRAWS if draws is None else draws)
+    tables = [_explain(with_overrides(scenario, weight_overrides(weights)), date, seed).assign(draw=row)
+              for row, weights in zip(picked.rows, picked.weights)]
+    table = pd.concat(tables, ignore_index=True)
+    return table[["draw", *tables[0].columns[:-1]]]
+
+
+def shares(explained: pd.DataFrame) -> pd.DataFrame:
+    """Each mechanism's share of the choice between membership and staying outside: its weighted
+    contribution to U(member) - U(outside) over the sum of every term's contribution in absolute
+    value, signed (positive: toward membership). One row per state and term, and per draw with a
+    posterior: share, its median over the draws, and the 5% and 95% quantiles (one draw: all three
+    the same)."""
+    keys = ["draw", "state", "term"] if "draw" in explained else ["state", "term"]
+    wide = explained.pivot_table(index=keys, columns="option", values="utility", sort=False)
+    net = (wide["member"] - wide["outside"]).rename("net").reset_index()
+    whole = net.groupby(keys[:-1], sort=False)["net"].transform(lambda v: v.abs().sum())
+    net["share"] = np.divide(net["net"], whole, out=np.zeros(len(net)), where=whole.to_numpy() > 0)
+    grouped = net.groupby(["state", "term"], sort=False)["share"]
+    return pd.DataFrame({"share": grouped.median(), "share_low90": grouped.quantile(0.05),
+                         "share_high90": grouped.quantile(0.95), "draws": grouped.size()}).reset_index()
+
+
+def _explain(scenario: Scenario, date: str, seed: int) -> pd.DataFrame:
     model = AlignmentModel(scenario, rng=np.random.default_rng(replication_seeds(seed, 1)[0]))
     dates = model.timeline.dates
     if date not in dates:

@@ -27,6 +27,7 @@ import numpy as np
 from scipy.stats import truncnorm
 
 from . import decision as d
+from .parameters import scenario_weights
 from .scenario.changes import set_path
 from .scenario.schema import TRADE_KEYS, Indicators, Scenario, month_label, month_number
 
@@ -375,9 +376,7 @@ def _epoch(scenario: Scenario, first_step: int, partner_tier: bool, open_to_appl
         if name in exogenous:
             terms[index] = exogenous[name]
 
-    named_weights = scenario.decision.weights.model_dump()
-    named_weights["switching_cost"] = scenario.decision.switching_cost
-    weights = np.array([named_weights[name] for name in d.TERMS])
+    weights = scenario_weights(scenario)
     epoch = Epoch(
         first_step=first_step,
         partner_tier=partner_tier,

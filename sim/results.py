@@ -66,6 +66,7 @@ def manifest(result: RunResult, argv: list[str] | None) -> dict:
         "versions": versions(),
         "git_commit": git_commit(),
         "filled_missing_values": result.filled,
+        **({"posterior": result.posterior.describe()} if result.posterior is not None else {}),
         "resolved_scenario": scenario.model_dump(mode="json"),
     }
 
@@ -218,7 +219,9 @@ def write_run(simulation: Simulation, out_dir: str | Path, argv: list[str] | Non
                 table.close()
             raise
         result = simulation.result()
-        files = {"summary.csv": table_bytes(result.summary), **(figures(result) if figures else {})}
+        files = {"summary.csv": table_bytes(result.summary),
+                 **({"parameters.csv": table_bytes(result.posterior.table())} if result.posterior is not None else {}),
+                 **(figures(result) if figures else {})}
         for name, data in files.items():
             (staging / name).write_bytes(data)
         digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
@@ -243,7 +246,9 @@ def summary_text(result: RunResult) -> str:
     width = max(12, *(len(name) for name in s["state"]))
     lines = [
         f"{result.scenario.name}: {result.replications} replications, seed {result.seed}, "
-        f"{result.scenario.calendar.start} to {result.scenario.calendar.end}",
+        f"{result.scenario.calendar.start} to {result.scenario.calendar.end}"
+        + (f", under {len(result.posterior.rows)} posterior draws from {result.posterior.folder}"
+           if result.posterior is not None else ""),
         f"{'state':<{width}}  {'outside':>7}  {'partner':>7}  {'member':>7}  {'seeking':>7}  (share of replications at the end)",
     ]
     for row in s.itertuples(index=False):

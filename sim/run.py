@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ from .decision import MEMBER, OPTIONS, OUTSIDE, PARTNER, TERMS
 from .inputs import Timeline, Timelines, imputation_for
 from .model import AlignmentModel
 from .record import FIELDS
+from .parameters import Assignment, assign, interval_from_counts, replication_worlds
 from .scenario import Scenario
 
 Progress = Callable[[int, int], None]
@@ -36,6 +38,9 @@ some 60 MB while it is tabulated, whatever the scenario's size."""
 TIMESERIES_FIELDS = ("status", "seeking_membership", "course", "invited", "declined", "probabilities", "terms",
                      "room_for_manoeuvre", "deciding", "retaliation", "western_reaction", "pre_summit_pressure")
 """The recorded fields that are columns of the timeseries, which `--record` chooses among."""
+
+POSTERIOR_OUTCOMES = ("outside", "partner", "member", "seeking")
+"""The end states whose shares get intervals with parameter uncertainty under a posterior."""
 
 TALLIED_FIELDS = ("status", "seeking_membership", "course", "invited", "declined", "probabilities",
                   "room_for_manoeuvre", "retaliation_started", "western_reaction_started", "pre_summit_pressure_started")
@@ -57,6 +62,7 @@ class RunResult:
     events: pd.DataFrame | None = None
     tally: Tally | None = None
     fields: tuple[str, ...] = TIMESERIES_FIELDS
+    posterior: Assignment | None = None  # the parameter draw of each replication, when run with a posterior
 
 
 def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
@@ -100,18 +106,23 @@ class Simulation:
     """The replications of one run, chunk by chunk, with their exact running tally."""
 
     def __init__(self, scenario: Scenario, seed: int | None = None, replications: int | None = None,
-                 fields: tuple[str, ...] = TIMESERIES_FIELDS):
+                 fields: tuple[str, ...] = TIMESERIES_FIELDS, posterior: str | Path | None = None,
+                 draws: int | None = None):
         self.scenario = scenario
         self.seed = scenario.run.seed if seed is None else seed
         self.replications = scenario.run.replications if replications is None else replications
         if self.replications < 1:
             raise ValueError("replications must be at least 1")
+        if draws is not None and posterior is None:
+            raise ValueError("draws needs a posterior")
         self.fields = check_fields(fields)
         self.record = tuple(name for name in FIELDS if name in self.fields or name in TALLIED_FIELDS)
         self.timelines = Timelines(scenario)
         self.timeline = self.timelines.get(0)  # the tables read only what every completed dataset shares
         self.used: set[int] = set()  # the completed datasets the replications ran on
-        self.tally = Tally(self.timeline)
+        self.assignment = None if posterior is None else assign(posterior, self.seed, self.replications, draws)
+        self.world = replication_worlds(scenario, self.timelines, self.assignment)
+        self.tally = Tally(self.timeline, None if self.assignment is None else self.assignment.groups)
         self.chunk = max(1, CHUNK_ROWS // (self.timeline.n_steps * len(self.timeline.states)))
 
     def replicate(self, replication: int) -> dict[str, np.ndarray]:
@@ -119,7 +130,8 @@ class Simulation:
         seed_sequence = replication_seed(self.seed, replication)
         imputation = imputation_for(self.scenario, seed_sequence)
         self.used.add(imputation)
-        return run_once(self.scenario, seed_sequence, self.timelines.get(imputation), self.record)
+        scenario, timeline = self.world(replication, imputation)
+        return run_once(scenario, seed_sequence, timeline, self.record)
 
     def chunks(self, progress: Progress | None = None) -> Iterator[dict[str, pd.DataFrame]]:
         """Each chunk's rows of the tables (timeseries, when any of its fields is kept; bloc; events),
@@ -133,7 +145,7 @@ class Simulation:
                 first = replication + 1 - len(batch)
                 stacked = {name: np.stack([r[name] for r in batch]) for name in batch[0]}
                 batch = []
-                self.tally.add(stacked)
+                self.tally.add(stacked, first)
                 yield self.tables(stacked, first)
 
     def tables(self, stacked: dict[str, np.ndarray], first: int) -> dict[str, pd.DataFrame]:
@@ -169,6 +181,7 @@ class Simulation:
             events=tables.get("events"),
             tally=self.tally,
             fields=self.fields,
+            posterior=self.assignment,
         )
 
 
@@ -178,10 +191,14 @@ def run(
     replications: int | None = None,
     progress: Progress | None = None,
     fields: tuple[str, ...] = TIMESERIES_FIELDS,
+    posterior: str | Path | None = None,
+    draws: int | None = None,
 ) -> RunResult:
     """Run `replications` replications of `scenario` (defaults from the scenario's `run`), with its
-    tables in memory; `fields` chooses the timeseries' recorded columns (none: no timeseries)."""
-    simulation = Simulation(scenario, seed, replications, fields)
+    tables in memory; `fields` chooses the timeseries' recorded columns (none: no timeseries); with
+    `posterior` (a folder written by `alignsim estimate`), each replication runs under one of `draws`
+    parameter draws (sim.parameters)."""
+    simulation = Simulation(scenario, seed, replications, fields, posterior, draws)
     parts: dict[str, list[pd.DataFrame]] = {}
     for tables in simulation.chunks(progress):
         for name, table in tables.items():
@@ -308,8 +325,14 @@ class Tally:
     floats (the final probability of membership) added replication by replication, in order, so
     that any chunking gives the same bits."""
 
-    def __init__(self, timeline: Timeline):
+    def __init__(self, timeline: Timeline, groups: np.ndarray | None = None):
         self.timeline = timeline
+        # With a posterior, each replication's parameter set: the summary's intervals with parameter
+        # uncertainty need each set's count of replications and of each outcome.
+        self.groups = groups
+        n_groups = 0 if groups is None else int(groups.max()) + 1
+        self.group_size = np.zeros(n_groups, dtype=np.int64)
+        self.group_outcomes = np.zeros((len(POSTERIOR_OUTCOMES), n_groups, len(timeline.states)), dtype=np.int64)
         steps, states = timeline.n_steps, len(timeline.states)
         self.replications = 0
         self.final = np.zeros((len(OPTIONS), states), dtype=np.int64)  # replications ending in each status
@@ -323,9 +346,16 @@ class Tally:
         self.status = np.zeros((len(OPTIONS), steps, states), dtype=np.int64)  # per month, for the timeline
         self.seeking = np.zeros((steps, states), dtype=np.int64)
 
-    def add(self, stacked: dict[str, np.ndarray]) -> None:
+    def add(self, stacked: dict[str, np.ndarray], first: int = 0) -> None:
+        """Add the replications `first`, `first + 1`, ... of a chunk."""
         status, seeking = stacked["status"], stacked["seeking_membership"]
         held_or_applied = seeking | (status == MEMBER)
+        if self.groups is not None:
+            groups = self.groups[first:first + len(status)]
+            np.add.at(self.group_size, groups, 1)
+            final = status[:, -1, :]
+            for k, ended in enumerate((final == OUTSIDE, final == PARTNER, final == MEMBER, held_or_applied[:, -1, :])):
+                np.add.at(self.group_outcomes[k], groups, ended.astype(np.int64))
         for option in range(len(OPTIONS)):
             self.final[option] += (status[:, -1, :] == option).sum(axis=0)
             self.status[option] += (status == option).sum(axis=0)
@@ -378,6 +408,12 @@ class Tally:
             "replications": np.full(len(timeline.states), n),
             "mean_changes_of_course": self.changes_of_course / n,
         }
+        if self.groups is not None:
+            present = self.group_size > 0
+            for name, counts in zip(POSTERIOR_OUTCOMES, self.group_outcomes):
+                table[f"p_{name}_post_low95"], table[f"p_{name}_post_high95"] = interval_from_counts(
+                    counts[present], self.group_size[present])
+            table["parameter_sets"] = np.full(len(timeline.states), int(present.sum()))
         return pd.DataFrame(table)
 
     def shares(self) -> dict[str, dict[str, np.ndarray]]:

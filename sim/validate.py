@@ -37,7 +37,8 @@ from threadpoolctl import threadpool_limits
 
 from . import decision as d
 from .inputs import Timeline, Timelines, compile_timeline, completed_indicators, imputation_count, scenario_at
-from .scenario import InputError, Issue, Scenario
+from .parameters import scenario_weights, weight_overrides
+from .scenario import InputError, Issue, Scenario, with_overrides
 from .scenario.loader import read_input_text
 from .scenario.schema import Weights, _parse_month, month_number
 
@@ -213,12 +214,6 @@ class Predictor:
         return self.predict_each(weights).mean(axis=0)
 
 
-def scenario_weights(scenario: Scenario) -> np.ndarray:
-    named = scenario.decision.weights.model_dump()
-    named["switching_cost"] = scenario.decision.switching_cost
-    return np.array([named[name] for name in d.TERMS])
-
-
 def scores(p: np.ndarray, y: np.ndarray) -> dict:
     clipped = np.clip(p, CLIP, 1 - CLIP)
     return {
@@ -336,11 +331,8 @@ def simulated_status_shares(scenario: Scenario, weights: np.ndarray) -> np.ndarr
     each share smoothed by the Jeffreys prior (half a run per status), so that a status no run
     reached is improbable, not impossible."""
     from .run import replication_seeds, run_once
-    from .scenario import with_overrides
 
-    overrides = {("decision.switching_cost" if term == "switching_cost" else f"decision.weights.{term}"): float(w)
-                 for term, w in zip(d.TERMS, weights)}
-    world = with_overrides(scenario, overrides)
+    world = with_overrides(scenario, weight_overrides(weights))
     timelines = Timelines(world)
     timeline = timelines.get(0)
     step = timeline.dates.index(SIMULATED_MONTH)
@@ -383,7 +375,9 @@ def out_of_sample(scenario: Scenario, scored: list[Observation], disputed: list[
     at the decision level under both splits, and at the simulation level leaving one state out."""
     y = np.array([o.observed for o in scored])
     predictor = Predictor(scenario, scored, scored)
-    hand_set = scenario_weights(scenario)
+    # Not the scenario's weights, which for a bundled scenario are estimated from every decision,
+    # held-out ones included.
+    hand_set = scenario_weights(with_overrides(scenario, {"decision.parameters": "hand_set"}))
     features = indicator_features(scenario, scored)
     tables, state_weights = [], {}
     for split in SPLITS:

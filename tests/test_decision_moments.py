@@ -10,6 +10,7 @@ import sim
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 EURASIA = sim.load_scenario(SCENARIOS / "eurasia_2024.yaml")
+EURASIA_HAND_SET = sim.with_overrides(EURASIA, {"decision.parameters": "hand_set"})
 REPLICATIONS = 300
 
 
@@ -85,10 +86,12 @@ def test_an_invitation_is_answered_once_in_the_summits_step():
 
 @pytest.mark.parametrize("state", ["Belarus", "Kazakhstan"])
 def test_a_higher_review_rate_means_more_changes_of_course(state):
-    """The commitment parameter: the rarer the reviews, the fewer the reversals."""
+    """The commitment parameter: the rarer the reviews, the fewer the reversals. Under the hand-set
+    weights: under the estimated ones Belarus, nearly certain to seek membership, reverses too
+    rarely for the ordering to rise above chance at 100 replications."""
     changes = []
     for rate in (0.25, 1.0, 6.0):
-        scenario = sim.with_overrides(EURASIA, {"decision.review_rate_per_year": rate})
+        scenario = sim.with_overrides(EURASIA_HAND_SET, {"decision.review_rate_per_year": rate})
         summary = sim.run(scenario, seed=2, replications=100).summary.set_index("state")
         changes.append(summary.loc[state, "mean_changes_of_course"])
     assert changes[0] < changes[1] < changes[2], changes

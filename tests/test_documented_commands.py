@@ -34,7 +34,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-COPIED = ("scenarios", "data", "sweeps", "figures", "tests/data")
+COPIED = ("scenarios", "data", "sweeps", "figures", "tests/data", "estimation")
 
 NOT_RUN = {
     "python3 -m venv .venv": "creates the environment this test already runs in",
@@ -52,6 +52,8 @@ NOT_RUN = {
     "alignsim forecast scenarios/brics_2024_round_calibrated.yaml --observed data/brics_decisions.csv --score":
         "scores the forecast once the record holds the decisions of 2026-2027; until then it refuses, exit 2 "
         "(tests/test_forecast.py scores a toy record)",
+    "alignsim estimate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv --walkers 32 --steps 100000":
+        "regenerates the committed posterior (minutes); tests/test_posterior.py checks the committed one converged",
 }
 SMALL = [  # (files in the copy, pattern, replacement)
     ("scenarios/base/*.yaml", r"replications: \d+", "replications: 3"),

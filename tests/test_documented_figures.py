@@ -242,6 +242,127 @@ def posterior_table() -> str:
                      for w in posterior().names)
 
 
+# --- the estimated parameter set (docs/validation.md, "The estimated parameter set") ---------------------------
+
+ESTIMATED_SUMMARY = ROOT / "estimation" / "posterior" / "summary.csv"
+OUTCOME_CASES = (("belarus_semi_blockade", "Belarus"), ("kazakhstan_multivector", "Kazakhstan"),
+                 ("belarus_sanctions_lifted", "Belarus"), ("kazakhstan_sanctioned", "Kazakhstan"))
+OBSERVED_ROUND = "brics_2024_round_observed"
+
+
+@cache
+def hand_set_summary(name: str):
+    scenario = sim.with_overrides(sim.load_scenario(SCENARIOS / f"{name}.yaml"), {"decision.parameters": "hand_set"})
+    return sim.run(scenario, seed=SEED, replications=REPLICATIONS).summary.set_index("state")
+
+
+@cache
+def posterior_summary(name: str):
+    """A bundled scenario run under the committed posterior, as `alignsim run --posterior` runs it."""
+    return sim.run(sim.load_scenario(SCENARIOS / f"{name}.yaml"), seed=SEED, replications=REPLICATIONS,
+                   posterior=ROOT / "estimation" / "posterior").summary.set_index("state")
+
+
+def estimated_set_rows() -> list[str]:
+    import pandas as pd
+
+    return list(pd.read_csv(ESTIMATED_SUMMARY).weight)
+
+
+def estimated_set_values():
+    import pandas as pd
+
+    from sim.parameters import preset
+
+    table = pd.read_csv(ESTIMATED_SUMMARY)
+    draws = pd.read_parquet(ESTIMATED_SUMMARY.with_name("draws.parquet"))  # what the runs use
+    values = {"rhat": three(table.r_hat.max()), "ess": f"{table.ess_bulk.min():.0f}", "draws": str(len(draws))}
+    for row in table.itertuples():
+        values |= {f"{row.weight}_median": two(preset("estimated")[row.weight]),
+                   f"{row.weight}_q05": two(draws[row.weight].quantile(0.05)),
+                   f"{row.weight}_q95": two(draws[row.weight].quantile(0.95)), f"{row.weight}_hand": two(row.hand_set),
+                   f"{row.weight}_rhat": three(row.r_hat), f"{row.weight}_ess": f"{row.ess_bulk:.0f}"}
+    return values
+
+
+def estimated_set_table() -> str:
+    return "\n".join(f"| {w} | **{{{w}_median}}** | [{{{w}_q05}}, {{{w}_q95}}] | {{{w}_hand}} | {{{w}_rhat}} | "
+                     f"{{{w}_ess}} |" for w in estimated_set_rows())
+
+
+def estimated_outcome_values():
+    values = {}
+    for name, state in OUTCOME_CASES:
+        for tag, table in (("est", summary(name)), ("hand", hand_set_summary(name))):
+            row = table.loc[state]
+            values |= {f"{name}_{tag}_seek": two(row.p_seeking_membership),
+                       f"{name}_{tag}_held": two(row.p_partner + row.p_member)}
+    return values
+
+
+def estimated_outcome_table() -> str:
+    return "\n".join(f"| `{name}` | {state} | {{{name}_est_seek}} | {{{name}_est_held}} | {{{name}_hand_seek}} | "
+                     f"{{{name}_hand_held}} |" for name, state in OUTCOME_CASES)
+
+
+def posterior_run_values():
+    values = {}
+    for name, state in OUTCOME_CASES[:3]:
+        row = posterior_summary(name).loc[state]
+        state = "lifted" if name == "belarus_sanctions_lifted" else state
+        values |= {f"{state}_seek": two(row.p_seeking_membership), f"{state}_low": two(row.p_seeking_low95),
+                   f"{state}_high": two(row.p_seeking_high95), f"{state}_post_low": two(row.p_seeking_post_low95),
+                   f"{state}_post_high": two(row.p_seeking_post_high95), f"{state}_held": two(row.p_partner + row.p_member),
+                   f"{state}_held_low": two(row.p_partner_post_low95), f"{state}_sets": str(int(row.parameter_sets))}
+    return values
+
+
+def round_states() -> list[str]:
+    return list(sim.load_scenario(SCENARIOS / f"{OBSERVED_ROUND}.yaml").states)
+
+
+def round_values():
+    values = {}
+    for tag, table in (("est", summary(OBSERVED_ROUND)), ("hand", hand_set_summary(OBSERVED_ROUND))):
+        for k, state in enumerate(round_states()):
+            values |= {f"s{k}_{tag}_partner": two(table.loc[state].p_partner),
+                       f"s{k}_{tag}_member": two(table.loc[state].p_member)}
+    return values
+
+
+def round_table() -> str:
+    return "\n".join(f"| {state} | {{s{k}_est_partner}} | {{s{k}_est_member}} | {{s{k}_hand_partner}} | "
+                     f"{{s{k}_hand_member}} |" for k, state in enumerate(round_states()))
+
+
+@cache
+def kazan_shares():
+    from sim.explain import explain, shares
+
+    table = shares(explain(sim.load_scenario(SCENARIOS / "eurasia_2024.yaml"), "2024-10", seed=SEED,
+                           posterior=ROOT / "estimation" / "posterior"))
+    return table[table.state.isin(["Belarus", "Kazakhstan"]) & (table.share != 0)]
+
+
+KAZAN_ORDER = {"Belarus": ("bloc_benefits", "sanction_relief", "accession_friction", "diversification"),
+               "Kazakhstan": ("accession_friction", "bloc_benefits", "autonomy", "substitutes", "western_exposure")}
+
+
+def kazan_values():
+    values = {}
+    for row in kazan_shares().itertuples():
+        tag = f"{row.state}_{row.term}"
+        values |= {tag: f"{round(row.share * 100):+d}", f"{tag}_low": f"{round(row.share_low90 * 100):+d}",
+                   f"{tag}_high": f"{round(row.share_high90 * 100):+d}"}
+    return values
+
+
+def kazan_text() -> str:
+    return "\n".join(f"{state}, 2024-10: " + ", ".join(
+        f"{term.replace('_', ' ')} {{{state}_{term}}}% [{{{state}_{term}_low}}, {{{state}_{term}_high}}]"
+        for term in terms) for state, terms in KAZAN_ORDER.items())
+
+
 def simulation_setup():
     return {"n": str(len(validation().statuses)), "replications": str(SIMULATION_REPLICATIONS),
             "seed": str(SIMULATION_SEED)}
@@ -558,6 +679,19 @@ CLAIMS = {
     "forecast_replications": Claim(FORECAST, "A question's probability is the share of {replications} replications "
                                    "(seed {seed})", lambda: {"replications": str(FORECAST_SETTINGS["replications"]),
                                                              "seed": str(documented_forecast().table.seed.iloc[0])}),
+    "estimated_set": Claim(VALIDATION, estimated_set_table(), estimated_set_values),
+    "estimated_set_convergence": Claim(VALIDATION, "R-hat at most {rhat}, bulk effective sample size at least {ess}; "
+                                       "{draws} draws kept",
+                                       estimated_set_values),
+    "estimated_set_outcomes": Claim(VALIDATION, estimated_outcome_table(), estimated_outcome_values),
+    "estimated_set_posterior_run": Claim(
+        VALIDATION, "Belarus seeks membership in {Belarus_seek} of them, 95% interval [{Belarus_post_low}, "
+        "{Belarus_post_high}] with parameter uncertainty against [{Belarus_low}, {Belarus_high}] from chance alone; "
+        "Kazakhstan in {Kazakhstan_seek}, [{Kazakhstan_post_low}, {Kazakhstan_post_high}] against [{Kazakhstan_low}, "
+        "{Kazakhstan_high}]. With its sanctions lifted, Belarus seeks membership in {lifted_seek}: [{lifted_post_low}, "
+        "{lifted_post_high}] against [{lifted_low}, {lifted_high}]", posterior_run_values),
+    "estimated_set_round": Claim(VALIDATION, round_table(), round_values),
+    "estimated_set_kazan": Claim(VALIDATION, kazan_text(), kazan_values),
     "validation_reliability": Claim(VALIDATION, "of the {count} decisions given under 0.25, {share}% came true",
                                     reliability_low),
     "validation_calibrated_table": Claim(
@@ -819,6 +953,41 @@ def test_the_observed_round_in_words_holds():
     assert set(calibrated[calibrated > 0.5].index) == {"Ethiopia", "Indonesia", "Iran"}
     figures = observed_round_figures()
     assert float(figures["c_left"]) > 0 and float(figures["c_argentina"]) > 0.5
+
+
+def test_the_estimated_set_in_words_holds():
+    """docs/validation.md, "The estimated parameter set": what the bundled cases do under it."""
+    guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
+    held = {(name, tag): table.loc[state].p_partner + table.loc[state].p_member for name, state in OUTCOME_CASES
+            for tag, table in (("est", summary(name)), ("hand", hand_set_summary(name)))}
+    seek = {name: summary(name).loc[state].p_seeking_membership for name, state in OUTCOME_CASES}
+    assert "Belarus still seeks membership and Kazakhstan still stays out of it" in guide
+    assert seek["belarus_semi_blockade"] >= 0.8 and seek["kazakhstan_multivector"] <= 0.2
+    assert seek["belarus_semi_blockade"] - seek["belarus_sanctions_lifted"] >= 0.3
+    assert seek["kazakhstan_sanctioned"] - seek["kazakhstan_multivector"] >= 0.3
+    assert "Kazakhstan now ends a partner in about one replication in eight" in guide
+    assert 0.1 <= held[("kazakhstan_multivector", "est")] <= 0.15
+    assert ("Belarus with its sanctions lifted, which under the hand-set weights stays outside, ends a partner or "
+            "member in most replications") in guide
+    assert held[("belarus_sanctions_lifted", "hand")] < 0.1 < 0.5 < held[("belarus_sanctions_lifted", "est")]
+    order = kazan_shares().assign(size=lambda t: t.share.abs()).sort_values("size", ascending=False)
+    for state, terms in KAZAN_ORDER.items():
+        assert tuple(order[order.state == state].term[:len(terms)]) == terms, state
+    lifted = posterior_summary("belarus_sanctions_lifted").loc["Belarus"]
+    assert "the interval with parameter uncertainty is several times wider" in guide
+    assert (lifted.p_seeking_post_high95 - lifted.p_seeking_post_low95
+            > 3 * (lifted.p_seeking_high95 - lifted.p_seeking_low95))
+    estimated, hand = summary(OBSERVED_ROUND), hand_set_summary(OBSERVED_ROUND)
+    johannesburg = ["Argentina", "Egypt", "Ethiopia", "United Arab Emirates", "Saudi Arabia"]
+    kazan = ["Bolivia", "Cuba", "Malaysia", "Thailand", "Uganda", "Nigeria", "Vietnam", "Türkiye", "Algeria",
+             "Kazakhstan", "Uzbekistan"]
+    assert "Under the hand-set weights most invitees stay outside" in guide
+    assert (hand.loc[johannesburg + kazan].p_outside > 0.5).mean() > 0.8
+    assert "the Johannesburg invitees take membership, Argentina included" in guide
+    assert (estimated.loc[johannesburg].p_member > 0.75).all()
+    assert "most Kazan invitees become partners, Türkiye and Algeria included" in guide
+    assert (estimated.loc[["Türkiye", "Algeria"]].p_partner > 0.5).all()
+    assert (estimated.loc[kazan].p_partner > 0.5).mean() > 0.8
 
 
 def test_a_changed_figure_is_caught():

@@ -1,6 +1,7 @@
 """The outcomes the brief asks the model to reproduce, from indicators and mechanisms.
 
-These are the issue's acceptance figures: 200 replications, seed 1.
+These are the issue's acceptance figures: 200 replications, seed 1, on the bundled scenarios as
+they are (the estimated parameter set), except where a test says it uses the hand-set weights.
 """
 
 from functools import cache
@@ -141,8 +142,12 @@ def test_kazakhstan_declines_is_invited_and_refusal_brings_retaliation(name):
 
 
 def _net_terms(name: str, state: str):
+    """The reasons at Kazan under the hand-set weights, with which the cases were built (docs/model.md,
+    7.6); under the estimated ones the bloc's benefits come first for Belarus (docs/validation.md,
+    "The estimated parameter set", and tests/test_posterior.py)."""
     from sim.explain import explain
-    table = explain(sim.load_scenario(SCENARIOS / f"{name}.yaml"), "2024-10", seed=SEED)
+    scenario = sim.with_overrides(sim.load_scenario(SCENARIOS / f"{name}.yaml"), {"decision.parameters": "hand_set"})
+    table = explain(scenario, "2024-10", seed=SEED)
     table = table[table.state == state].pivot(index="term", columns="option", values="utility")
     return (table["member"] - table["outside"]).sort_values()
 

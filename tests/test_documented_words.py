@@ -43,7 +43,12 @@ def test_the_readme_run_table_lists_every_file_run_writes(tmp_path):
     for row in table.splitlines()[2:]:
         for name in re.findall(r"`([\w.]+)`", row.split("|")[1]):  # `timeline.png`, `.pdf` names timeline.pdf
             listed.append(listed[-1].rsplit(".", 1)[0] + name if name.startswith(".") else name)
-    assert set(listed) == {path.name for path in out.iterdir()}
+    plain = {path.name for path in out.iterdir()}
+    drawn = tmp_path / "drawn"  # with a posterior, run writes parameters.csv too
+    assert main(["run", str(SCENARIOS / "kazakhstan_multivector.yaml"), "--replications", "2", "--out", str(drawn),
+                 "--posterior", str(ROOT / "estimation" / "posterior"), "--quiet"]) == 0
+    assert {path.name for path in drawn.iterdir()} - plain == {"parameters.csv"}
+    assert set(listed) == plain | {"parameters.csv"}
 
 
 def test_seeking_membership_means_the_same_in_timeseries_and_summary():

@@ -37,6 +37,7 @@ outputs: [p_member_final]
     (tmp_path / "lhs.yaml").write_text(f"""
 name: small_lhs
 base: {ROOT}/scenarios/kazakhstan_multivector.yaml
+set: {{decision.parameters: hand_set}}  # the box on sanctions below is the hand-set weights'
 parameters:
   states.Kazakhstan.indicators.sanctions: {{range: [0.0, 1.0]}}
   states.Kazakhstan.indicators.blockade: {{range: [0.0, 1.0]}}
@@ -151,6 +152,8 @@ def test_sweeps_are_reused_and_the_command_says_so(tmp_path, capsys):
         ("{id: x, kind: timeline, scenario: SCENARIO, marks: [Atlantis]}", "no summit or event named 'Atlantis'"),
         ("{id: x, kind: timeline, scenario: SCENARIO, states: [Narnia]}", "no state 'Narnia'"),
         ("{id: x, kind: prim_box, sweep: s.yaml}", "needs exactly one of 'threshold' or 'top'"),
+        ("{id: x, kind: timeline, scenario: SCENARIO, posterior: p}", "'posterior' and 'draws' belong to a why figure"),
+        ("{id: x, kind: why, scenario: SCENARIO, date: 2024-10, posterior: nowhere}", "figures.x.posterior"),
     ],
 )
 def test_bad_figures_files_get_clear_messages(tmp_path, capsys, figure, message):

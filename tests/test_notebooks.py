@@ -131,7 +131,8 @@ def test_01_quickstart(kernel_name, tmp_path, monkeypatch):
     assert any("Belarus" in table and "Kazakhstan" in table for table in summaries), "no summary of both states"
     text = text_of(notebook)
     assert "sanction_relief" in text and "western_exposure" in text  # the explain() tables
-    assert images(notebook) >= 3  # two timelines and the why figure
+    assert any("p_seeking_post_low95" in table for table in summaries), "no run under the posterior"
+    assert images(notebook) >= 4  # two timelines, the why figure and the shares under the posterior
 
 
 @pytest.mark.usefixtures("unchanged_notebook_dir")

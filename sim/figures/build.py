@@ -21,7 +21,7 @@ import networkx as nx
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
-from ..explain import explain
+from ..explain import explain, shares
 from ..files import write_file
 from ..inputs import compile_timeline, scenario_at
 from ..landscape import holding, near_minima
@@ -60,6 +60,10 @@ class FigureSpec(Strict):
     replications: int | None = Field(default=None, ge=1, le=100_000, description="default: the scenario's")
     seed: int | None = Field(default=None, ge=0, description="default: the scenario's")
     date: Month | None = Field(default=None, description="why: the month explained; landscape: the month drawn")
+    posterior: str | None = Field(
+        default=None, description="why: a posterior folder written by alignsim estimate (relative to the figures "
+        "file): each mechanism's share of the choice with its 90% interval over the draws, in place of the utilities")
+    draws: int | None = Field(default=None, ge=1, le=10_000, description="why with a posterior: draws used (default 50)")
     marks: list[str] | None = Field(default=None, description="timeline: summit or event names to mark")
     mark_labels: dict[str, str] = Field(default_factory=dict, description="timeline: labels for marks, by name")
     x: str | None = Field(default=None, description="phase_diagram: the swept parameter on the x axis")
@@ -86,6 +90,10 @@ class FigureSpec(Strict):
             raise ValueError(f"a {self.kind} figure needs 'sweep'")
         if self.kind in ("why", "landscape") and self.date is None:
             raise ValueError(f"a {self.kind} figure needs 'date'")
+        if self.kind != "why" and (self.posterior is not None or self.draws is not None):
+            raise ValueError("'posterior' and 'draws' belong to a why figure")
+        if self.draws is not None and self.posterior is None:
+            raise ValueError("'draws' needs 'posterior'")
         if self.kind == "phase_diagram" and (self.x is None or self.y is None):
             raise ValueError("a phase_diagram needs 'x' and 'y' (two swept parameters)")
         if self.kind == "prim_box" and (self.threshold is None) == (self.top is None):
@@ -196,7 +204,19 @@ class Builder:
             provenance.update({"scenario": scenario.name, "scenario_files": scenario.origin["files"], "seed": seed,
                                "history": "replication 0 of the seed, up to the month explained"})
             states = self._states(spec, list(scenario.states))
-            return kinds.why(explain(scenario, spec.date, seed), states, spec.date), provenance
+            if spec.posterior is None:
+                return kinds.why(explain(scenario, spec.date, seed), states, spec.date), provenance
+            if scenario.decision.rule != "logit":
+                raise InputError(Issue(str(self.path), f"figures.{spec.id}.posterior",
+                                       "shares by mechanism need the logit rule's utilities"))
+            folder = self.path.parent / spec.posterior
+            if not (folder / "draws.parquet").is_file():
+                raise InputError(Issue(str(self.path), f"figures.{spec.id}.posterior",
+                                       f"{folder} holds no draws.parquet; expected a folder written by alignsim estimate"))
+            explained = explain(scenario, spec.date, seed, folder, spec.draws)
+            provenance.update({"posterior": spec.posterior, "draws": int(explained["draw"].nunique()),
+                               "history": "replication 0 of the seed under each draw, up to the month explained"})
+            return kinds.why_shares(shares(explained), states, spec.date), provenance
         if spec.kind == "landscape":
             return self.landscape(spec, provenance)
         if spec.kind in ("timeline", "network"):

@@ -161,6 +161,30 @@ def why(explained: pd.DataFrame, states: list[str], date: str) -> Figure:
     return fig
 
 
+def why_shares(shares: pd.DataFrame, states: list[str], date: str) -> Figure:
+    """Each state's choice between membership and staying outside split by mechanism: each term's
+    signed share of U(member) - U(outside), the median over posterior draws with its 90% interval."""
+    with house_style():
+        fig = Figure(figsize=(SINGLE_COLUMN, 1.6 * len(states) + 0.8))
+        axes = fig.subplots(len(states), 1, sharex=True, squeeze=False)
+        for ax, state in zip(axes[:, 0], states):
+            rows = shares[(shares.state == state) & ((shares.share_low90 != 0) | (shares.share_high90 != 0))]
+            rows = rows.assign(size=rows.share.abs()).sort_values("size", ascending=False)
+            y = np.arange(len(rows))
+            ax.barh(y, rows.share, color=[TERM_COLOURS[t] for t in rows.term], height=0.7)
+            ax.errorbar(rows.share, y, xerr=[rows.share - rows.share_low90, rows.share_high90 - rows.share],
+                        fmt="none", ecolor="black", elinewidth=0.7, capsize=1.5)
+            ax.set_yticks(y, [TERM_LABELS[t] for t in rows.term])
+            ax.invert_yaxis()
+            ax.axvline(0, color="black", linewidth=0.6)
+            ax.set_title(f"{state}, {date}", loc="left")
+        axes[-1, 0].set_xlabel(f"share of U(member) − U(outside)\nmedian and 90% interval over "
+                               f"{int(shares.draws.max())} posterior draws")
+        axes[-1, 0].xaxis.set_major_formatter(lambda value, _: f"{value:+.0%}")
+        fig.tight_layout()
+    return fig
+
+
 def _why_drivers(explained: pd.DataFrame, states: list[str], date: str) -> Figure:
     """Each state's drivers of a rule without utilities (bars: thresholds, shares of aligned ties,
     returns open on each side, on a [0, 1] axis of shares; or frustration, energies and

@@ -360,22 +360,25 @@ class Powers(Strict):
     china: China = Field(default_factory=China, description="China's optional policy (off by default)")
 
 
-class Weights(Strict):
-    """One weight per utility term (docs/model.md, section Submodels). Modelling assumptions."""
+Weight = float | None
 
-    sanction_relief: float = Field(default=2.0, ge=0, le=100, description="nothing left to lose: sanctions and blockade")
-    western_exposure: float = Field(default=2.0, ge=0, le=100, description="cost of aligning for Western exposure")
-    western_threat: float = Field(default=5.0, ge=0, le=100, description="secondary threats against joiners")
-    patron_pressure: float = Field(default=1.0, ge=0, le=100, description="the patron's push to align")
-    refusal_retaliation: float = Field(default=1.0, ge=0, le=100, description="the patron's punishment of refusal")
-    diversification: float = Field(default=1.0, ge=0, le=100, description="escape from mono-dependence on the patron")
-    autonomy: float = Field(
-        default=1.0, ge=0, le=100, description="wariness of binding oneself further to the patron's bloc"
-    )
-    bloc_benefits: float = Field(default=1.0, ge=0, le=100, description="market access, finance and status")
-    accession_friction: float = Field(default=1.0, ge=0, le=100, description="cost of an uncertain, multi-stage accession")
-    substitutes: float = Field(default=1.0, ge=0, le=100, description="access already given by other memberships")
-    peer_influence: float = Field(default=1.0, ge=0, le=100, description="pull of regional peers already aligned")
+
+class Weights(Strict):
+    """One weight per utility term (docs/model.md, section Submodels). A weight left out (null) takes
+    the value of the preset `decision.parameters` names."""
+
+    sanction_relief: Weight = Field(default=None, ge=0, le=100, description="nothing left to lose: sanctions and blockade")
+    western_exposure: Weight = Field(default=None, ge=0, le=100, description="cost of aligning for Western exposure")
+    western_threat: Weight = Field(default=None, ge=0, le=100, description="secondary threats against joiners")
+    patron_pressure: Weight = Field(default=None, ge=0, le=100, description="the patron's push to align")
+    refusal_retaliation: Weight = Field(default=None, ge=0, le=100, description="the patron's punishment of refusal")
+    diversification: Weight = Field(default=None, ge=0, le=100, description="escape from mono-dependence on the patron")
+    autonomy: Weight = Field(default=None, ge=0, le=100,
+                             description="wariness of binding oneself further to the patron's bloc")
+    bloc_benefits: Weight = Field(default=None, ge=0, le=100, description="market access, finance and status")
+    accession_friction: Weight = Field(default=None, ge=0, le=100, description="cost of an uncertain, multi-stage accession")
+    substitutes: Weight = Field(default=None, ge=0, le=100, description="access already given by other memberships")
+    peer_influence: Weight = Field(default=None, ge=0, le=100, description="pull of regional peers already aligned")
 
 
 Tremble = Annotated[float, Field(ge=0, le=1)]
@@ -458,7 +461,14 @@ class Decision(Strict):
     hedging: HedgingRule = Field(default_factory=HedgingRule, description="the hedging rule's parameters")
     landscape: LandscapeRule = Field(default_factory=LandscapeRule, description="the landscape rule's parameters")
     rationality: float = Field(default=3.0, ge=0, le=100, description="logit precision lambda; 0 chooses at random")
-    switching_cost: float = Field(default=0.5, ge=0, le=100, description="utility lost by changing course")
+    parameters: Literal["estimated", "hand_set"] = Field(
+        default="estimated",
+        description="the preset the decision weights and the switching cost start from: `estimated`, the posterior "
+        "median of the committed `alignsim estimate` draws (estimation/posterior/), or `hand_set`, the values set "
+        "while the Belarus and Kazakhstan cases were built (docs/model.md, 7.6); a value written here overrides it",
+    )
+    switching_cost: Weight = Field(default=None, ge=0, le=100,
+                                   description="utility lost by changing course (null: the preset's)")
     review_rate_per_year: float = Field(
         default=1.0, ge=0, le=100,
         description="rate (per year) at which a state reviews its course between decision moments: the "
