@@ -84,18 +84,20 @@ class Comparison:
 
 
 Progress = Callable[[int, int], None]
+VERDICT_COLUMNS = ("rule", "case", "scenario", "state", "p_seeking_membership", "p_partner_or_member")
 
 
-def compare_rules(scenario: Scenario, observed: str | Path, rules: list[str], verdicts: Verdicts,
+def compare_rules(scenario: Scenario, observed: str | Path, rules: list[str], verdicts: Verdicts | None = None,
                   ridge: float = RIDGE, progress: Progress | None = None) -> Comparison:
     """Each of `rules` scored out of sample on the scenario's observed decisions, its parameters
-    fitted on all of them, and its verdict on each case of `verdicts`."""
+    fitted on all of them, and its verdict on each case of `verdicts` (none without)."""
     from .run import run
 
     scored, disputed, _ = read_observed(observed, scenario)
     if not scored:
         raise InputError(Issue(str(observed), "", "no scored observation of the scenario's states"))
-    total = len(rules) * (steps(scenario, scored, disputed) + 1 + len(verdicts.cases))
+    cases = verdicts.cases if verdicts else []
+    total = len(rules) * (steps(scenario, scored, disputed) + 1 + len(cases))
     done = 0
 
     def tick() -> None:
@@ -114,17 +116,17 @@ def compare_rules(scenario: Scenario, observed: str | Path, rules: list[str], ve
         fitted.append(_parameters(rule, hand_set(scenario, rule),
                                   fit_rule(predictor, y, scenario, rule, ridge, np.arange(len(y)))))
         tick()
-        for label, world, state in verdicts.cases:
+        for label, world, state in cases:
             summary = run(with_overrides(world, {"decision.rule": rule}), seed=verdicts.seed,
                           replications=verdicts.replications).summary.set_index("state").loc[state]
-            outcomes.append({"rule": rule, "case": label, "scenario": world.name, "state": state,
-                             "p_seeking_membership": summary.p_seeking_membership,
-                             "p_partner_or_member": summary.p_partner + summary.p_member})
+            outcomes.append((rule, label, world.name, state, summary.p_seeking_membership,
+                             summary.p_partner + summary.p_member))
             tick()
     order = {(level, split): k for k, (level, split) in enumerate(dict.fromkeys(zip(baselines.level, baselines.split)))}
     table = pd.concat([*scores, baselines], ignore_index=True)
     table = table.iloc[np.argsort([order[key] for key in zip(table.level, table.split)], kind="stable")]
-    return Comparison(table.reset_index(drop=True), pd.concat(fitted, ignore_index=True), pd.DataFrame(outcomes))
+    return Comparison(table.reset_index(drop=True), pd.concat(fitted, ignore_index=True),
+                      pd.DataFrame(outcomes, columns=VERDICT_COLUMNS))
 
 
 def _parameters(rule: str, given, fitted) -> pd.DataFrame:

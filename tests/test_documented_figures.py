@@ -152,7 +152,7 @@ def out_of_sample_margin():
             "n": str(int(loo.n)), "n2": str(int(loo.n))}
 
 
-PREDICTOR_TAGS = {"model": "model", "model, hand-set weights": "hand", "base rate": "base",
+PREDICTOR_TAGS = {"logit": "model", "logit, hand-set": "hand", "base rate": "base",
                   "logistic regression": "logit"}
 
 
@@ -553,19 +553,19 @@ def test_the_out_of_sample_comparisons_in_words_hold():
     gains = validation().gains.set_index(["predictor", "level", "split"])
     log_loss = validation().scores.set_index(["predictor", "level", "split"]).log_loss
     for level, split in LEVEL_SPLITS:
-        for predictor in ("model", "logistic regression"):
+        for predictor in ("logit", "logistic regression"):
             assert gains.loc[(predictor, level, split), "gain_low95"] < 0 < gains.loc[(predictor, level, split),
                                                                                     "gain_high95"]
-        assert gains.loc[("model, hand-set weights", level, split), "gain_high95"] < 0
+        assert gains.loc[("logit, hand-set", level, split), "gain_high95"] < 0
     for split in ("leave-one-state-out", "time"):
-        assert gains.loc[("model", "decision", split), "log_loss_gain"] > 0
+        assert gains.loc[("logit", "decision", split), "log_loss_gain"] > 0
     loso, time = ("decision", "leave-one-state-out"), ("decision", "time")
-    assert log_loss[("logistic regression", *loso)] < log_loss[("model", *loso)]
+    assert log_loss[("logistic regression", *loso)] < log_loss[("logit", *loso)]
     assert log_loss[("base rate", *time)] < log_loss[("logistic regression", *time)]
-    assert log_loss[("model", *time)] < log_loss[("logistic regression", *time)]
+    assert log_loss[("logit", *time)] < log_loss[("logistic regression", *time)]
     assert "**At the simulation level, no predictor does better than the base rate**" in guide
     simulation = ("simulation", "leave-one-state-out")
-    for predictor in ("model", "model, hand-set weights", "logistic regression"):
+    for predictor in ("logit", "logit, hand-set", "logistic regression"):
         assert log_loss[(predictor, *simulation)] > log_loss[("base rate", *simulation)]
     assert ("under the fitted weights it gives Egypt and the United Arab Emirates, both members, less than a "
             "one-in-ten chance of membership") in guide

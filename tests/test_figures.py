@@ -169,4 +169,5 @@ def test_the_paper_figures_file_is_valid():
     from sim.figures import load_figures
 
     paper = load_figures(ROOT / "figures" / "paper.yaml")
-    assert {f.kind for f in paper.figures} == {"timeline", "why", "phase_diagram", "sobol", "network", "prim_box"}
+    assert {f.kind for f in paper.figures} == {"timeline", "why", "phase_diagram", "sobol", "network", "prim_box",
+                                              "rule_comparison"}

@@ -49,9 +49,11 @@ class FigureSpec(Strict):
     """One figure."""
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")] = Field(description="file name stem")
-    kind: Literal["timeline", "why", "phase_diagram", "sobol", "network", "prim_box"] = Field(
+    kind: Literal["timeline", "why", "phase_diagram", "sobol", "network", "prim_box", "rule_comparison"] = Field(
         description="what to draw")
-    scenario: str | None = Field(default=None, description="scenario file (timeline, why, network)")
+    scenario: str | None = Field(default=None, description="scenario file (timeline, why, network, rule_comparison)")
+    observed: str | None = Field(default=None, description="rule_comparison: observed decisions (CSV), relative to "
+                                 "the figures file; every rule of the model is scored on them")
     sweep: str | None = Field(default=None, description="sweep file (phase_diagram, sobol, prim_box)")
     states: list[str] | None = Field(default=None, description="states to show (default: all)")
     replications: int | None = Field(default=None, ge=1, le=100_000, description="default: the scenario's")
@@ -76,11 +78,13 @@ class FigureSpec(Strict):
 
     @model_validator(mode="after")
     def _inputs(self) -> FigureSpec:
-        needs_scenario = self.kind in ("timeline", "why", "network")
+        needs_scenario = self.kind in ("timeline", "why", "network", "rule_comparison")
         if needs_scenario and not self.scenario:
             raise ValueError(f"a {self.kind} figure needs 'scenario'")
         if not needs_scenario and not self.sweep:
             raise ValueError(f"a {self.kind} figure needs 'sweep'")
+        if self.kind == "rule_comparison" and not self.observed:
+            raise ValueError("a rule_comparison figure needs 'observed'")
         if self.kind == "why" and self.date is None:
             raise ValueError("a why figure needs 'date'")
         if self.kind == "phase_diagram" and (self.x is None or self.y is None):
@@ -194,6 +198,16 @@ class Builder:
                                "history": "replication 0 of the seed, up to the month explained"})
             states = self._states(spec, list(scenario.states))
             return kinds.why(explain(scenario, spec.date, seed), states, spec.date), provenance
+        if spec.kind == "rule_comparison":
+            from ..compare import compare_rules
+            from ..rules import RULES
+
+            scenario = load_scenario(self._file(spec.scenario, f"figures.{spec.id}.scenario"))
+            observed = self._file(spec.observed, f"figures.{spec.id}.observed")
+            provenance.update({"scenario": scenario.name, "scenario_files": scenario.origin["files"],
+                               "observed_sha256": _sha256(observed), "rules": list(RULES)})
+            self.log(f"  scoring the rules {', '.join(RULES)} on {observed.name}")
+            return kinds.rule_comparison(compare_rules(scenario, observed, list(RULES)).scores), provenance
         if spec.kind in ("timeline", "network"):
             scenario, result = self.scenario_run(spec)
             states = self._states(spec, list(scenario.states))
