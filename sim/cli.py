@@ -150,6 +150,8 @@ def _parser() -> argparse.ArgumentParser:
                          help=f"the rules compared, comma-separated (default: every rule: {','.join(_rules())})")
     compare.add_argument("--verdicts", type=Path, default=None, metavar="YAML",
                          help="the cases each rule's verdict is read on (default: estimation/verdicts.yaml)")
+    compare.add_argument("--replications", type=_positive, default=None,
+                         help="simulated replications per held-out state at the simulation level (default 30)")
     compare.add_argument("--ridge", type=float, default=None,
                          help="penalty of the fitted logit toward the scenario's weights (default 0.01)")
     compare.add_argument("--out", type=Path, help="output folder (default: results/rules/<scenario name>/)")
@@ -424,7 +426,8 @@ def _compare_rules(args) -> int:
     rules = args.rules or list(RULES)
     try:
         with _progress(1, args.quiet, "steps") as tick:
-            result = compare_rules(scenario, args.observed, rules, cases, ridge=_ridge(args.ridge), progress=tick)
+            result = compare_rules(scenario, args.observed, rules, cases, ridge=_ridge(args.ridge),
+                                   replications=args.replications, progress=tick)
     except KeyboardInterrupt:
         raise _Interrupted(f"nothing written to {out}/ (the comparison writes its outputs only once complete)") from None
     figure = rule_comparison(result.scores)

@@ -88,9 +88,11 @@ VERDICT_COLUMNS = ("rule", "case", "scenario", "state", "p_seeking_membership", 
 
 
 def compare_rules(scenario: Scenario, observed: str | Path, rules: list[str], verdicts: Verdicts | None = None,
-                  ridge: float = RIDGE, progress: Progress | None = None) -> Comparison:
-    """Each of `rules` scored out of sample on the scenario's observed decisions, its parameters
-    fitted on all of them, and its verdict on each case of `verdicts` (none without)."""
+                  ridge: float = RIDGE, replications: int | None = None,
+                  progress: Progress | None = None) -> Comparison:
+    """Each of `rules` scored out of sample on the scenario's observed decisions (the simulation
+    level with `replications` runs per state), its parameters fitted on all of them, and its
+    verdict on each case of `verdicts` (none without)."""
     from .run import run
 
     scored, disputed, _ = read_observed(observed, scenario)
@@ -110,7 +112,7 @@ def compare_rules(scenario: Scenario, observed: str | Path, rules: list[str], ve
     predictor = Predictor(scenario, scored, scored)
     scores, fitted, outcomes = [], [], []
     for rule in rules:
-        held_out = out_of_sample(scenario, scored, disputed, ridge, rule, tick).scores
+        held_out = out_of_sample(scenario, scored, disputed, ridge, rule, tick, replications).scores
         scores.append(held_out[held_out.predictor == rule])
         baselines = held_out[held_out.predictor.isin(BASELINES)]
         fitted.append(_parameters(rule, hand_set(scenario, rule),

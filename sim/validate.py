@@ -54,7 +54,7 @@ SPLITS = ("leave-one-state-out", "time")
 TIME_CUT = "2023-12"
 """The time split fits on decisions made up to this month and predicts the later ones."""
 BOOTSTRAP_DRAWS = 2000
-RULE_DRAWS = 100
+RULE_DRAWS = 50
 """A rule that draws a chance per state at a replication's start (the threshold's) predicts the
 mean over this many seeded draws."""
 RULE_SEED = 1
@@ -377,20 +377,21 @@ def observed_statuses(scored: list[Observation], disputed: list[Observation]) ->
     return statuses
 
 
-def simulated_status_shares(scenario: Scenario, rule: str, fitted) -> np.ndarray:
-    """(n_states, 3): P(status at SIMULATED_MONTH) from SIMULATION_REPLICATIONS runs by `rule` with
-    its `fitted` parameters, each share smoothed by the Jeffreys prior (half a run per status), so
-    that a status no run reached is improbable, not impossible."""
+def simulated_status_shares(scenario: Scenario, rule: str, fitted, replications: int | None = None) -> np.ndarray:
+    """(n_states, 3): P(status at SIMULATED_MONTH) from `replications` (SIMULATION_REPLICATIONS)
+    runs by `rule` with its `fitted` parameters, each share smoothed by the Jeffreys prior (half a
+    run per status), so that a status no run reached is improbable, not impossible."""
+    replications = replications or SIMULATION_REPLICATIONS
     from .run import replication_seeds, run_once
 
     world = with_rule(scenario, rule, fitted)
     timeline = compile_timeline(world)
     step = timeline.dates.index(SIMULATED_MONTH)
     counts = np.zeros((len(timeline.states), len(d.OPTIONS)))
-    for seed in replication_seeds(SIMULATION_SEED, SIMULATION_REPLICATIONS):
+    for seed in replication_seeds(SIMULATION_SEED, replications):
         status = run_once(world, seed, timeline, record=("status",))["status"][step]
         counts[np.arange(len(status)), status] += 1
-    return (counts + 0.5) / (SIMULATION_REPLICATIONS + 0.5 * len(d.OPTIONS))
+    return (counts + 0.5) / (replications + 0.5 * len(d.OPTIONS))
 
 
 def with_rule(scenario: Scenario, rule: str, fitted) -> Scenario:
@@ -470,11 +471,12 @@ def _status_logistic(features: np.ndarray, observed: np.ndarray, train: np.ndarr
 
 
 def out_of_sample(scenario: Scenario, scored: list[Observation], disputed: list[Observation],
-                  ridge: float = RIDGE, rule: str | None = None, tick=None) -> OutOfSample:
+                  ridge: float = RIDGE, rule: str | None = None, tick=None,
+                  replications: int | None = None) -> OutOfSample:
     """Every predictor fitted on each fold's training decisions and scored on its predicted ones,
-    at the decision level under both splits, and at the simulation level leaving one state out.
-    The model decides by `rule` (default: the scenario's); `tick()`, if given, is called after
-    each fold and each simulated state."""
+    at the decision level under both splits, and at the simulation level leaving one state out
+    (`replications` runs each, SIMULATION_REPLICATIONS by default). The model decides by `rule`
+    (default: the scenario's); `tick()`, if given, is called after each fold and each simulated state."""
     rule = rule or scenario.decision.rule
     named = predictors(rule)
     y = np.array([o.observed for o in scored])
@@ -514,12 +516,12 @@ def out_of_sample(scenario: Scenario, scored: list[Observation], disputed: list[
     states = [s for s in names if s in statuses]
     observed = np.array([statuses[s] for s in states])
     world = _indicator_matrix(scenario_at(scenario, SIMULATED_MONTH))[0][[names.index(s) for s in states]]
-    hand_shares = simulated_status_shares(scenario, rule, given)
+    hand_shares = simulated_status_shares(scenario, rule, given, replications)
     p = {name: np.empty((len(states), len(d.OPTIONS))) for name in named}
     everyone = np.arange(len(states))
     for k, state in enumerate(states):
         others = everyone[everyone != k]
-        p[rule][k] = simulated_status_shares(scenario, rule, state_fits[state])[names.index(state)]
+        p[rule][k] = simulated_status_shares(scenario, rule, state_fits[state], replications)[names.index(state)]
         p[f"{rule}, hand-set"][k] = hand_shares[names.index(state)]
         p["base rate"][k] = np.clip(np.bincount(observed[others], minlength=len(d.OPTIONS)) / len(others), CLIP, 1.0)
         p["logistic regression"][k] = _status_logistic(world, observed, others, np.array([k]))[0]

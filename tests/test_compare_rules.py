@@ -48,7 +48,7 @@ def small(tmp_path_factory):
     """Fewer draws of the threshold's chance and fewer simulated replications."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(v, "RULE_DRAWS", 20)
-        patch.setattr(v, "SIMULATION_REPLICATIONS", 2)
+        patch.setattr(v, "SIMULATION_REPLICATIONS", 1)
         yield tmp_path_factory.mktemp("compare")
 
 

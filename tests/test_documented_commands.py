@@ -34,7 +34,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-COPIED = ("scenarios", "data", "sweeps", "figures", "tests/data")
+COPIED = ("scenarios", "data", "sweeps", "figures", "tests/data", "estimation")
 
 NOT_RUN = {
     "python3 -m venv .venv": "creates the environment this test already runs in",
@@ -59,6 +59,7 @@ SMALL = [  # (files in the copy, pattern, replacement)
     ("sweeps/kazakhstan_sobol.yaml", r"(?m)^samples: \d+", "samples: 8"),  # N x (D + 2) points
     ("sweeps/*.yaml", r"steps: \d+", "steps: 3"),
     ("figures/*.yaml", r"replications: \d+", "replications: 2"),
+    ("estimation/verdicts.yaml", r"(?m)^replications: \d+", "replications: 3"),
 ]
 PYTHON = ("import sim", "from sim")  # a Python block of the docs, run as a script
 COMMAND = re.compile(r"^(?:\.venv/bin/)?alignsim(?=\s|$)")

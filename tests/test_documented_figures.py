@@ -34,6 +34,7 @@ import sim
 from sim.decision import TERMS
 from sim.estimate import PRIORS, read_priors
 from sim.inputs import compile_timeline
+from sim.rules import RULES
 from sim.validate import BOOTSTRAP_DRAWS, SIMULATION_REPLICATIONS, SIMULATION_SEED, calibrate, validate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -184,6 +185,66 @@ def gains_table() -> str:
     return "\n".join(f"| {predictor} | {level} | {split} | {{{p}_{s}_gain}} [{{{p}_{s}_glow}}, {{{p}_{s}_ghigh}}] |"
                      for (level, split), s in LEVEL_SPLITS.items() for predictor, p in PREDICTOR_TAGS.items()
                      if predictor != "base rate")
+
+
+@cache
+def rule_comparison():
+    """`alignsim compare-rules` on the round, every rule of RULES, the bundled verdicts (docs/rules.md)."""
+    from sim.compare import VERDICTS, compare_rules, read_verdicts
+
+    return compare_rules(sim.load_scenario(ROUND), OBSERVED, list(RULES), read_verdicts(VERDICTS))
+
+
+def tag(name: str) -> str:
+    """A predictor's, a rule's or a case's name as a placeholder."""
+    return re.sub(r"\W", "_", name)
+
+
+COMPARED = [*RULES, "base rate", "logistic regression"]
+
+
+def rules_table() -> str:
+    return "\n".join(f"| {predictor} | {level} | {split} | {{{tag(predictor)}_{s}_n}} | {{{tag(predictor)}_{s}_ll}} "
+                     f"[{{{tag(predictor)}_{s}_low}}, {{{tag(predictor)}_{s}_high}}] | {{{tag(predictor)}_{s}_brier}} | "
+                     f"{{{tag(predictor)}_{s}_acc}} |"
+                     for (level, split), s in LEVEL_SPLITS.items() for predictor in COMPARED)
+
+
+def rules_scores():
+    values = {}
+    for row in rule_comparison().scores.itertuples():
+        t = f"{tag(row.predictor)}_{LEVEL_SPLITS[(row.level, row.split)]}"
+        values |= {f"{t}_n": str(int(row.n)), f"{t}_ll": three(row.log_loss), f"{t}_low": three(row.log_loss_low95),
+                   f"{t}_high": three(row.log_loss_high95), f"{t}_brier": three(row.brier),
+                   f"{t}_acc": three(row.accuracy)}
+    return values
+
+
+def verdict_cases() -> list[str]:
+    from sim.compare import VERDICTS, read_verdicts
+
+    return [label for label, _, _ in read_verdicts(VERDICTS).cases]
+
+
+def verdicts_table() -> str:
+    return "\n".join(f"| {rule} | " + " | ".join(f"{{{tag(rule)}_{tag(case)}}} ({{{tag(rule)}_{tag(case)}_held}})"
+                                               for case in verdict_cases()) + " |" for rule in RULES)
+
+
+def verdicts_values():
+    return {key: two(value) for row in rule_comparison().verdicts.itertuples()
+            for key, value in ((f"{tag(row.rule)}_{tag(row.case)}", row.p_seeking_membership),
+                               (f"{tag(row.rule)}_{tag(row.case)}_held", row.p_partner_or_member))}
+
+
+def fitted_rules_table() -> str:
+    return "\n".join(f"| {rule} | `{name}` | {{{rule}_{name}_given}} | {{{rule}_{name}_fitted}} |"
+                      for rule, module in RULES.items() for name in getattr(module, "FITTED", {}))
+
+
+def fitted_rules_values():
+    return {f"{row.rule}_{row.parameter}_{column}": three(value) for row in rule_comparison().fitted.itertuples()
+            for column, value in (("given", row.hand_set), ("fitted", row.fitted))}
 
 
 def estimate_defaults() -> dict[str, int]:
@@ -390,7 +451,7 @@ class Claim:
         return matches[0]
 
 
-VALIDATION, MODEL = "docs/validation.md", "docs/model.md"
+VALIDATION, MODEL, RULES_DOC = "docs/validation.md", "docs/model.md", "docs/rules.md"
 CLAIMS = {
     "readme_headline": Claim("README.md", "applied for (`p_seeking_membership`) is {belarus} for Belarus "
                              "({belarus_held} end as partner or member) and {kazakhstan} for Kazakhstan; lifting Belarus's sanctions "
@@ -473,6 +534,9 @@ CLAIMS = {
                                  "of accepting membership", disputed),
     "validation_too_few": Claim(VALIDATION, "- {n} decisions, {negative} negative, inform seven of the twelve weights",
                                 scored_counts),
+    "rules_table": Claim(RULES_DOC, rules_table(), rules_scores),
+    "rules_verdicts": Claim(RULES_DOC, verdicts_table(), verdicts_values),
+    "rules_fitted": Claim(RULES_DOC, fitted_rules_table(), fitted_rules_values),
     "model_room": Claim(MODEL, "In the Kazan epoch (2024-10) of the bundled single-state scenarios, R = {belarus} for "
                         "Belarus and {kazakhstan} for Kazakhstan.", room_for_manoeuvre),
     "model_worked_example": Claim(

@@ -56,7 +56,9 @@ class FigureSpec(Strict):
                                  "the figures file; every rule of the model is scored on them")
     sweep: str | None = Field(default=None, description="sweep file (phase_diagram, sobol, prim_box)")
     states: list[str] | None = Field(default=None, description="states to show (default: all)")
-    replications: int | None = Field(default=None, ge=1, le=100_000, description="default: the scenario's")
+    replications: int | None = Field(default=None, ge=1, le=100_000,
+                                     description="default: the scenario's (rule_comparison: runs per held-out "
+                                     "state at the simulation level, default 30)")
     seed: int | None = Field(default=None, ge=0, description="default: the scenario's")
     date: Month | None = Field(default=None, description="why: the month explained")
     marks: list[str] | None = Field(default=None, description="timeline: summit or event names to mark")
@@ -207,7 +209,9 @@ class Builder:
             provenance.update({"scenario": scenario.name, "scenario_files": scenario.origin["files"],
                                "observed_sha256": _sha256(observed), "rules": list(RULES)})
             self.log(f"  scoring the rules {', '.join(RULES)} on {observed.name}")
-            return kinds.rule_comparison(compare_rules(scenario, observed, list(RULES)).scores), provenance
+            compared = compare_rules(scenario, observed, list(RULES), replications=spec.replications)
+            provenance["replications"] = spec.replications
+            return kinds.rule_comparison(compared.scores), provenance
         if spec.kind in ("timeline", "network"):
             scenario, result = self.scenario_run(spec)
             states = self._states(spec, list(scenario.states))
