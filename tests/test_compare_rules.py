@@ -177,3 +177,22 @@ def test_validate_scores_the_rule_it_is_given(small, capsys):
     assert list(dict.fromkeys(scores.predictor)) == ["hedging", "hedging, hand-set", "base rate",
                                                      "logistic regression"]
     assert "in sample, the hedging rule" in capsys.readouterr().out
+
+
+def test_the_rule_comparison_figure_builds_from_a_figures_file(small):
+    """figures/paper.yaml's kind `rule_comparison`, on a record of four states' answers."""
+    scenario = sim.load_scenario(ROUND)
+    few = [state for state in scenario.states][:4]
+    record = small / "few.csv"
+    record.write_text(HEADER + "".join(line for line in _invitations(scenario).splitlines(keepends=True)
+                                       if line.split(",")[0] in few), encoding="utf-8")
+    figures = small / "figures.yaml"
+    figures.write_text(f"name: rules\nfigures:\n  - {{id: rules, kind: rule_comparison, scenario: {ROUND}, "
+                       f"observed: {record}, replications: 1, formats: [png, svg]}}\n", encoding="utf-8")
+    out = small / "figures"
+    assert main(["figures", str(figures), "--out", str(out), "--quiet"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["rules.json", "rules.png", "rules.svg"]
+    svg = (out / "rules.svg").read_text(encoding="utf-8")
+    for rule in RULES:
+        assert f"{rule}" in svg
+    assert "base rate" in svg and "logistic regression" in svg
