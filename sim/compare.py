@@ -21,8 +21,7 @@ from . import decision as d
 from .scenario import InputError, Issue, Scenario, load_scenario, with_overrides
 from .scenario.loader import issues_from, read_yaml
 from .scenario.schema import Strict
-from .validate import (BASELINES, RIDGE, Predictor, fit_rule, hand_set, out_of_sample, read_observed,
-                       steps)
+from .validate import BASELINES, RIDGE, Predictor, fit_rule, hand_set, out_of_sample, read_observed, steps
 
 VERDICTS = Path(__file__).resolve().parents[1] / "estimation" / "verdicts.yaml"
 """The bundled verdicts file: Belarus and Kazakhstan, and the README's counterfactuals."""

@@ -188,7 +188,6 @@ class Predictor:
             situations += [(timeline.epoch_at(t), i, course) for t in months]
         # Every month of every observation stacked, so that one pass of the logit rule predicts all.
         lengths = [len(block[0]) for block in blocks]
-        self.scenario = scenario
         self.situations = situations
         self.observation_of_month = np.repeat(np.arange(len(blocks)), lengths)
         self.terms = np.concatenate([block[0] for block in blocks])  # (all months, n_terms, 3)
@@ -381,8 +380,9 @@ def simulated_status_shares(scenario: Scenario, rule: str, fitted, replications:
     """(n_states, 3): P(status at SIMULATED_MONTH) from `replications` (SIMULATION_REPLICATIONS)
     runs by `rule` with its `fitted` parameters, each share smoothed by the Jeffreys prior (half a
     run per status), so that a status no run reached is improbable, not impossible."""
-    replications = replications or SIMULATION_REPLICATIONS
     from .run import replication_seeds, run_once
+
+    replications = replications or SIMULATION_REPLICATIONS
 
     world = with_rule(scenario, rule, fitted)
     timeline = compile_timeline(world)

@@ -112,7 +112,7 @@ def test_the_rules_share_the_bootstrap_resamples(compared):
 
 
 def test_compare_rules_refuses_to_overwrite_and_bad_rules(compared, small, capsys):
-    code, out, record = compared
+    _, out, record = compared
     before = (out / "scores.csv").read_bytes()
     assert main(["compare-rules", str(ROUND), "--observed", str(record), "--out", str(out), "--quiet"]) == 2
     assert "--overwrite" in capsys.readouterr().err
