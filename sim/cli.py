@@ -141,10 +141,12 @@ def _parser() -> argparse.ArgumentParser:
         "compare-rules", help="score every decision rule on the same observed decisions, with their verdicts",
         description="Score each decision rule as `validate --rule` does (the same splits, the same paired "
         "bootstrap resamples), with the base rate and the logistic regression once, into one table "
-        "(scores.csv: rule, level, split, n, log_loss, brier, accuracy, log_loss_low95, log_loss_high95), each "
-        "rule's verdict on the cases of a verdicts file (verdicts.csv: the share of replications seeking "
-        "membership, and ending a partner or member) and a figure of the log-loss of each rule and split "
-        "with its interval, the baselines as lines (comparison.png, .pdf, .svg), all at once. See docs/rules.md.")
+        "(scores.csv: predictor, level, split, n, log_loss, brier, accuracy, log_loss_low95, log_loss_high95, "
+        "the predictor being each rule, then each baseline), each rule's parameters fitted on every decision "
+        "(fitted.csv), its verdict on the cases of a verdicts file (verdicts.csv: the share of replications "
+        "seeking membership, and ending a partner or member) and a figure of the log-loss of each rule, level "
+        "and split with its interval, the baselines as lines (comparison.png, .pdf, .svg), all at once. "
+        "See docs/rules.md.")
     _observed_arguments(compare)
     compare.add_argument("--rules", type=_rule_list, default=None, metavar="RULE,RULE",
                          help=f"the rules compared, comma-separated (default: every rule: {','.join(_rules())})")
