@@ -638,6 +638,51 @@ def test_the_out_of_sample_comparisons_in_words_hold():
         assert statuses.loc[state, "observed"] == "member" and statuses.loc[state, "p_model_member"] < 0.1
 
 
+def test_the_rule_comparison_in_words_holds():
+    """docs/rules.md: what the table of the rules and their verdicts show."""
+    guide = " ".join((ROOT / RULES_DOC).read_text(encoding="utf-8").split())
+    for words in ("**At the decision level the logit predicts the decisions best of the three rules under both "
+                  "splits, the threshold cascade second and hedging last.**",
+                  "**hedging does worse than the base rate under both splits**, and under leave-one-state-out its "
+                  "whole interval lies above the base rate's log-loss",
+                  "The logit's and the threshold cascade's intervals overlap",
+                  "**At the simulation level the threshold cascade scores the lowest log-loss of every predictor, the "
+                  "baselines included**, but by less than a tenth of the width of its interval",
+                  "**Lifting Belarus's sanctions keeps it seeking membership under the threshold cascade**",
+                  "**while under the logit and hedging it stops seeking**",
+                  "**Kazakhstan stays outside under the logit; under hedging it takes partner status without seeking "
+                  "membership**"):
+        assert words in guide, words
+    scores = rule_comparison().scores.set_index(["predictor", "level", "split"])
+    for split in ("leave-one-state-out", "time"):
+        loss = scores.xs(("decision", split), level=["level", "split"]).log_loss
+        assert loss["logit"] < loss["threshold"] < loss["hedging"] and loss["hedging"] > loss["base rate"]
+    loso_base = scores.loc[("base rate", "decision", "leave-one-state-out"), "log_loss"]
+    assert scores.loc[("hedging", "decision", "leave-one-state-out"), "log_loss_low95"] > loso_base
+    loso, time = (scores.xs(("decision", s), level=["level", "split"]).log_loss for s in ("leave-one-state-out", "time"))
+    assert loso["threshold"] < loso["base rate"] and time["threshold"] > time["base rate"]
+    pair = scores.loc[["logit", "threshold"]].xs(("decision", "leave-one-state-out"), level=["level", "split"])
+    assert pair.log_loss_low95.max() < pair.log_loss_high95.min()
+    simulation = scores.xs(("simulation", "leave-one-state-out"), level=["level", "split"])
+    assert simulation.log_loss.idxmin() == "threshold"
+    width = simulation.loc["threshold", "log_loss_high95"] - simulation.loc["threshold", "log_loss_low95"]
+    assert simulation.loc["base rate", "log_loss"] - simulation.loc["threshold", "log_loss"] < width / 10
+    verdicts = rule_comparison().verdicts.set_index(["rule", "case"])
+    seeking, held = verdicts.p_seeking_membership, verdicts.p_partner_or_member
+    for rule in ("logit", "threshold", "hedging"):
+        assert seeking[(rule, "Belarus")] > 0.5 and seeking[(rule, "Kazakhstan sanctioned")] > 0.5
+    assert seeking[("threshold", "Belarus, sanctions lifted")] > 0.5
+    assert seeking[("logit", "Belarus, sanctions lifted")] < 0.1 and seeking[("hedging", "Belarus, sanctions lifted")] < 0.1
+    for case in ("Kazakhstan", "Kazakhstan alone"):
+        assert held[("logit", case)] < 0.1
+        assert held[("hedging", case)] > 0.5 and seeking[("hedging", case)] < 0.1
+        assert 0 < seeking[("threshold", case)] < 0.5
+    fitted = rule_comparison().fitted.set_index(["rule", "parameter"])
+    assert fitted.loc[("hedging", "closed_below"), "fitted"] > fitted.loc[("hedging", "closed_below"), "hand_set"]
+    assert fitted.loc[("hedging", "tremble"), "fitted"] > fitted.loc[("hedging", "tremble"), "hand_set"]
+    assert fitted.loc[("threshold", "relief"), "fitted"] > 2 * fitted.loc[("threshold", "relief"), "hand_set"]
+
+
 def test_the_identification_in_words_holds():
     """docs/validation.md, "Identification": which weights are fixed and why, and what the spectrum shows."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
