@@ -641,17 +641,17 @@ def test_the_out_of_sample_comparisons_in_words_hold():
 def test_the_rule_comparison_in_words_holds():
     """docs/rules.md: what the table of the rules and their verdicts show."""
     guide = " ".join((ROOT / RULES_DOC).read_text(encoding="utf-8").split())
-    for words in ("**At the decision level the logit predicts the decisions best of the three rules under both "
-                  "splits, the threshold cascade second and hedging last.**",
-                  "**hedging does worse than the base rate under both splits**, and under leave-one-state-out its "
-                  "whole interval lies above the base rate's log-loss",
+    for words in (("**At the decision level the logit predicts the decisions best of the three rules under both "
+                   "splits, the threshold cascade second and hedging last.**"),
+                  ("**hedging does worse than the base rate under both splits**, and under leave-one-state-out its "
+                   "whole interval lies above the base rate's log-loss"),
                   "The logit's and the threshold cascade's intervals overlap",
-                  "**At the simulation level the threshold cascade scores the lowest log-loss of every predictor, the "
-                  "baselines included**, but by less than a tenth of the width of its interval",
+                  ("**At the simulation level the threshold cascade scores the lowest log-loss of every predictor, the "
+                   "baselines included**, but by less than a tenth of the width of its interval"),
                   "**Lifting Belarus's sanctions keeps it seeking membership under the threshold cascade**",
                   "**while under the logit and hedging it stops seeking**",
-                  "**Kazakhstan stays outside under the logit; under hedging it takes partner status without seeking "
-                  "membership**"):
+                  ("**Kazakhstan stays outside under the logit; under hedging it takes partner status without seeking "
+                   "membership**")):
         assert words in guide, words
     scores = rule_comparison().scores.set_index(["predictor", "level", "split"])
     for split in ("leave-one-state-out", "time"):
