@@ -28,6 +28,7 @@ examples:
   alignsim discover results/sweeps/kazakhstan_lhs --output seeking_membership --threshold 0.6
   alignsim figures figures/paper.yaml                         # every figure of the paper
   alignsim validate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
+  alignsim compare-rules scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
   alignsim calibrate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
   alignsim estimate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
   alignsim forecast scenarios/brics_2024_round_calibrated.yaml --observed data/brics_decisions.csv --cutoff 2025-12 --summit 2026-09
@@ -144,10 +145,36 @@ def _parser() -> argparse.ArgumentParser:
         "(readings not scored), skipped.csv (rows not scored: the bloc's choices, states not in the scenario) "
         "and a reliability figure (reliability.png, .pdf, .svg) into --out, all at once.")
     _observed_arguments(validate)
+    validate.add_argument("--rule", choices=_rules(), default=None,
+                          help="the decision rule scored (default: the scenario's decision.rule); its free "
+                          "parameters are fitted in each training fold (docs/rules.md)")
     validate.add_argument("--ridge", type=float, default=None,
-                          help="penalty of the fitted model toward the scenario's weights (default 0.01)")
+                          help="penalty of the fitted logit toward the scenario's weights (default 0.01)")
     validate.add_argument("--out", type=Path, help="output folder (default: results/validation/<scenario name>/)")
     validate.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
+
+    compare = commands.add_parser(
+        "compare-rules", help="score every decision rule on the same observed decisions, with their verdicts",
+        description="Score each decision rule as `validate --rule` does (the same splits, the same paired "
+        "bootstrap resamples), with the base rate and the logistic regression once, into one table "
+        "(scores.csv: predictor, level, split, n, log_loss, brier, accuracy, log_loss_low95, log_loss_high95, "
+        "the predictor being each rule, then each baseline), each rule's parameters fitted on every decision "
+        "(fitted.csv), its verdict on the cases of a verdicts file (verdicts.csv: the share of replications "
+        "seeking membership, and ending a partner or member) and a figure of the log-loss of each rule, level "
+        "and split with its interval, the baselines as lines (comparison.png, .pdf, .svg), all at once. "
+        "See docs/rules.md.")
+    _observed_arguments(compare)
+    compare.add_argument("--rules", type=_rule_list, default=None, metavar="RULE,RULE",
+                         help=f"the rules compared, comma-separated (default: every rule: {','.join(_rules())})")
+    compare.add_argument("--verdicts", type=Path, default=None, metavar="YAML",
+                         help="the cases each rule's verdict is read on (default: estimation/verdicts.yaml)")
+    compare.add_argument("--replications", type=_positive, default=None,
+                         help="simulated replications per held-out state at the simulation level (default 30)")
+    compare.add_argument("--ridge", type=float, default=None,
+                         help="penalty of the fitted logit toward the scenario's weights (default 0.01)")
+    compare.add_argument("--out", type=Path, help="output folder (default: results/rules/<scenario name>/)")
+    compare.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
+    compare.add_argument("--quiet", action="store_true", help="no progress bar")
 
     calibrate = commands.add_parser(
         "calibrate", help="estimate the decision weights from observed decisions",
@@ -301,6 +328,21 @@ def _posterior_arguments(parser: argparse.ArgumentParser, what: str) -> None:
                         help="posterior draws used (default: one per 10 replications, at least 1; explain: 50)")
 
 
+def _rules() -> list[str]:
+    from .rules import RULES
+
+    return list(RULES)
+
+
+def _rule_list(text: str) -> list[str]:
+    rules = [rule.strip() for rule in text.split(",")]
+    unknown = [rule for rule in rules if rule not in _rules()]
+    if unknown or not all(rules):
+        raise argparse.ArgumentTypeError(f"unknown rule(s) {', '.join(map(repr, unknown or ['']))}; "
+                                         f"expected some of {', '.join(_rules())}")
+    return list(dict.fromkeys(rules))
+
+
 def _positive(text: str) -> int:
     value = _integer(text)
     if value < 1:
@@ -445,7 +487,7 @@ def _validate(args) -> int:
     scenario = load_scenario(args.scenario)
     out = args.out if args.out is not None else Path("results") / "validation" / scenario.name
     check_destination(out, args.overwrite)
-    result = validate(scenario, args.observed, ridge=_ridge(args.ridge))
+    result = validate(scenario, args.observed, ridge=_ridge(args.ridge), rule=args.rule)
     files = {f"{name}.csv": table_bytes(table) for name, table in (
         ("predictions", result.predictions), ("in_sample", result.in_sample), ("scores", result.scores),
         ("gains", result.gains), ("out_of_sample", result.out_of_sample), ("statuses", result.statuses),
@@ -456,7 +498,7 @@ def _validate(args) -> int:
     states = result.predictions.state.nunique()
     print(f"{scenario.name}: {len(result.predictions)} observed decisions of {states} states "
           f"({len(result.disputed)} disputed readings and {len(result.skipped)} bloc or out-of-scenario rows not scored)")
-    print("in sample, the scenario's weights:")
+    print(f"in sample, the {args.rule or scenario.decision.rule} rule with the scenario's values:")
     print(result.in_sample.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print("out of sample (log-loss with its 95% paired-bootstrap interval):")
     print(result.scores.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
@@ -464,6 +506,38 @@ def _validate(args) -> int:
     print(result.gains.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"wrote {out}/: predictions.csv, in_sample.csv, scores.csv, gains.csv, out_of_sample.csv, statuses.csv, "
           "disputed.csv, skipped.csv, reliability.png/.pdf/.svg")
+    return 0
+
+
+def _compare_rules(args) -> int:
+    from .compare import VERDICTS, compare_rules, read_verdicts
+    from .figures import figure_bytes
+    from .figures.kinds import rule_comparison
+    from .results import check_destination, table_bytes, write_folder
+    from .rules import RULES
+    from .scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    cases = read_verdicts(args.verdicts if args.verdicts is not None else VERDICTS)
+    out = args.out if args.out is not None else Path("results") / "rules" / scenario.name
+    check_destination(out, args.overwrite)
+    rules = args.rules or list(RULES)
+    try:
+        with _progress(1, args.quiet, "steps") as tick:
+            result = compare_rules(scenario, args.observed, rules, cases, ridge=_ridge(args.ridge),
+                                   replications=args.replications, progress=tick)
+    except KeyboardInterrupt:
+        raise _Interrupted(f"nothing written to {out}/ (the comparison writes its outputs only once complete)") from None
+    figure = rule_comparison(result.scores)
+    files = {"scores.csv": table_bytes(result.scores), "verdicts.csv": table_bytes(result.verdicts),
+             "fitted.csv": table_bytes(result.fitted),
+             **{f"comparison.{fmt}": figure_bytes(figure, fmt) for fmt in ("png", "pdf", "svg")}}
+    write_folder(out, files, args.overwrite)
+    print("out of sample (log-loss with its 95% paired-bootstrap interval):")
+    print(result.scores.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print("verdicts (shares of replications):")
+    print(result.verdicts.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    print(f"wrote {out}/: {', '.join(files)}")
     return 0
 
 
@@ -801,7 +875,7 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     try:
         commands = {"check": _check, "run": _run, "sweep": _sweep, "figures": _figures, "validate": _validate,
-                    "calibrate": _calibrate, "estimate": _estimate, "explain": _explain, "forecast": _forecast, "viz": _viz, "export": _export, "sensitivity": _sensitivity,
+                    "compare-rules": _compare_rules, "calibrate": _calibrate, "estimate": _estimate, "explain": _explain, "forecast": _forecast, "viz": _viz, "export": _export, "sensitivity": _sensitivity,
                     "landscape": _landscape, "discover": _discover}
         return commands[args.command](args)
     except InputError as exc:

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +37,9 @@ from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
 from . import decision as d
-from .inputs import Timeline, Timelines, compile_timeline, completed_indicators, imputation_count, scenario_at
+from .inputs import Epoch, Timeline, Timelines, compile_timeline, completed_indicators, imputation_count, scenario_at
 from .parameters import scenario_weights, weight_overrides
+from .rules import RULES, World
 from .scenario import InputError, Issue, Scenario, with_overrides
 from .scenario.loader import read_input_text
 from .scenario.schema import Weights, _parse_month, month_number
@@ -53,6 +55,10 @@ SPLITS = ("leave-one-state-out", "time")
 TIME_CUT = "2023-12"
 """The time split fits on decisions made up to this month and predicts the later ones."""
 BOOTSTRAP_DRAWS = 2000
+RULE_DRAWS = 50
+"""A rule that draws a chance per state at a replication's start (the threshold's) predicts the
+mean over this many seeded draws."""
+RULE_SEED = 1
 BOOTSTRAP_SEED = 20251231
 SCORE_COLUMNS = ("predictor", "level", "split", "n", "log_loss", "brier", "accuracy", "log_loss_low95",
                  "log_loss_high95")
@@ -163,20 +169,27 @@ class Predictor:
         self.observations = observations
         self.imputations = imputation_count(scenario)
         blocks = []  # per dataset and observation: (terms (months, n_terms, 3), available (months, 3), kind, offer)
+        situations = []  # per month of every observation and dataset: (epoch, state's index, course)
         for imputation in range(self.imputations):
-            blocks += self._blocks(compile_timeline(scenario, imputation), observations, history)
+            more, where = self._blocks(compile_timeline(scenario, imputation), observations, history)
+            blocks += more
+            situations += where
         # Every month of every observation stacked, so that one pass of the logit rule predicts all.
         lengths = [len(block[0]) for block in blocks]
+        self.situations = situations
+        # A rule's chance is drawn per observation and shared by its months, on every dataset.
+        self.observation_of_month = np.repeat(np.arange(len(blocks)) % len(observations), lengths)
         self.terms = np.concatenate([block[0] for block in blocks])  # (all months, n_terms, 3)
         self.available = np.concatenate([block[1] for block in blocks])
         self.starts = np.cumsum([0, *lengths[:-1]])
         self.invitation = np.array([block[2] == "invitation" for block in blocks])
+        self._tiles: dict[str, tuple] = {}
         self.partner_counts = np.repeat([block[2] != "invitation" and block[3] == d.PARTNER for block in blocks],
                                         lengths)
 
     @staticmethod
-    def _blocks(timeline: Timeline, observations: list[Observation], history: list[Observation]) -> list[tuple]:
-        blocks = []
+    def _blocks(timeline: Timeline, observations: list[Observation], history: list[Observation]) -> tuple[list, list]:
+        blocks, situations = [], []
         for obs in observations:
             i = timeline.states.index(obs.state)
             last = timeline.dates.index(obs.month)
@@ -197,17 +210,63 @@ class Predictor:
                 available.append([True, bool(epoch.partner_tier or offer == d.PARTNER),
                                   bool(epoch.open_to_applicants or obs.decision == "invitation")])
             blocks.append((np.array(terms), np.array(available), obs.decision, obs.offer))
-        return blocks
+            situations += [(timeline.epoch_at(t), i, course) for t in months]
+        return blocks, situations
 
     def predict_each(self, weights: np.ndarray) -> np.ndarray:
         """(M, n_observations): P(observed = 1) for every observation on each completed dataset,
         under `weights` (in `sim.decision.TERMS` order)."""
         utility = np.einsum("j,tjo->to", weights, self.terms)
         p = d.choice_probabilities(utility, self.rationality, self.available)
-        hazard = p[:, d.MEMBER] + np.where(self.partner_counts, p[:, d.PARTNER], 0.0)
-        applied = 1.0 - np.multiply.reduceat(1.0 - hazard, self.starts)
+        return self._observed(p[None])[0].reshape(self.imputations, -1)
+
+    def _observed(self, p: np.ndarray) -> np.ndarray:
+        """(draws, observations) P(observed = 1) from (draws, months, options) choice probabilities."""
+        hazard = p[..., d.MEMBER] + np.where(self.partner_counts, p[..., d.PARTNER], 0.0)
+        applied = 1.0 - np.multiply.reduceat(1.0 - hazard, self.starts, axis=1)
         # An invitation is one month, answered: accepted unless the state stays outside.
-        return np.where(self.invitation, 1.0 - p[self.starts, d.OUTSIDE], applied).reshape(self.imputations, -1)
+        return np.where(self.invitation, 1.0 - p[:, self.starts, d.OUTSIDE], applied)
+
+    @cached_property
+    def _situation(self) -> Epoch:
+        """One epoch whose rows are the months predicted: each state's arrays in the epoch of that
+        month, so that a rule scores every month of every observation at once. Its scalars are the
+        first epoch's: a rule reads what varies by state from the rows, and availability from `available`."""
+        epoch = self.situations[0][0]
+        n_states = len(epoch.admit_member)
+        per_state = [f.name for f in fields(Epoch) if f.name not in ("weights", "exogenous_terms")
+                     and isinstance(getattr(epoch, f.name), np.ndarray) and getattr(epoch, f.name).shape[:1] == (n_states,)]
+        return replace(epoch, **{name: np.array([getattr(e, name)[i] for e, i, _ in self.situations])
+                                 for name in per_state})
+
+    def _tiled(self, rule: str) -> tuple[Epoch, np.ndarray, np.ndarray, np.ndarray | None, int]:
+        """The months predicted, repeated once per draw of the rule's chance (RULE_DRAWS seeded
+        draws, one per observation, shared by its months; a single copy for a rule that draws
+        nothing), so that one call of the rule scores them all: (epoch, available, course, draws, copies)."""
+        if rule not in self._tiles:
+            rng = np.random.default_rng(RULE_SEED)
+            draws = [RULES[rule].draw(rng, len(self.observations)) for _ in range(RULE_DRAWS)]
+            copies = 1 if draws[0] is None else RULE_DRAWS
+            situation = self._situation
+            tiled = replace(situation, **{f.name: np.concatenate([getattr(situation, f.name)] * copies)
+                                          for f in fields(Epoch) if isinstance(getattr(situation, f.name), np.ndarray)
+                                          and len(getattr(situation, f.name)) == len(self.situations)})
+            course = np.tile(np.array([c for _, _, c in self.situations]), copies)
+            chance = None if draws[0] is None else np.array(draws)[:, self.observation_of_month].ravel()
+            self._tiles[rule] = (tiled, np.tile(self.available, (copies, 1)), course, chance, copies)
+        return self._tiles[rule]
+
+    def predict_rule(self, rule: str, parameters, weights: np.ndarray) -> np.ndarray:
+        """P(observed = 1) for every observation under decision rule `rule` with its `parameters`
+        (the scenario's `decision.<rule>` block) and the terms' `weights`, averaged over the rule's
+        draws and the completed datasets. Peers are left out for every rule, as for the logit: each
+        month is tied to no state."""
+        situation, available, course, chance, copies = self._tiled(rule)
+        utility = np.tile(np.einsum("j,tjo->to", weights, self.terms), (copies, 1))
+        world = World(replace(situation, rule=parameters), utility, available, course, np.zeros(0),
+                      np.zeros((len(course), 0)), chance)
+        p = RULES[rule].probabilities(world).reshape(copies, len(self.situations), len(d.OPTIONS))
+        return self._observed(p).mean(axis=0).reshape(self.imputations, -1).mean(axis=0)
 
     def predict(self, weights: np.ndarray) -> np.ndarray:
         """P(observed = 1) for every observation, averaged over the completed datasets."""
@@ -286,8 +345,15 @@ class OutOfSample:
     statuses: pd.DataFrame  # the simulation level: each state's observed and predicted status at SIMULATED_MONTH
 
 
-PREDICTORS = {"model": "p_model", "model, hand-set weights": "p_hand_set", "base rate": "p_base_rate",
-              "logistic regression": "p_logistic"}
+BASELINES = {"base rate": "p_base_rate", "logistic regression": "p_logistic"}
+
+
+def predictors(rule: str) -> dict[str, str]:
+    """Each out-of-sample predictor's name and its column: the rule fitted, the rule with the
+    scenario's values, and the baselines."""
+    return {rule: "p_model", f"{rule}, hand-set": "p_hand_set", **BASELINES}
+
+
 SIMULATED_MONTH = "2025-12"
 """The simulation level scores each state's status at the end of this month."""
 SIMULATION_REPLICATIONS = 30
@@ -326,21 +392,74 @@ def observed_statuses(scored: list[Observation], disputed: list[Observation]) ->
     return statuses
 
 
-def simulated_status_shares(scenario: Scenario, weights: np.ndarray) -> np.ndarray:
-    """(n_states, 3): P(status at SIMULATED_MONTH) from SIMULATION_REPLICATIONS runs under `weights`,
-    each share smoothed by the Jeffreys prior (half a run per status), so that a status no run
-    reached is improbable, not impossible."""
+def simulated_status_shares(scenario: Scenario, rule: str, fitted, replications: int | None = None) -> np.ndarray:
+    """(n_states, 3): P(status at SIMULATED_MONTH) from `replications` (SIMULATION_REPLICATIONS)
+    runs by `rule` with its `fitted` parameters, each share smoothed by the Jeffreys prior (half a
+    run per status), so that a status no run reached is improbable, not impossible."""
     from .run import replication_seeds, run_once
 
-    world = with_overrides(scenario, weight_overrides(weights))
+    replications = replications or SIMULATION_REPLICATIONS
+
+    world = with_rule(scenario, rule, fitted)
     timelines = Timelines(world)
     timeline = timelines.get(0)
     step = timeline.dates.index(SIMULATED_MONTH)
     counts = np.zeros((len(timeline.states), len(d.OPTIONS)))
-    for seed in replication_seeds(SIMULATION_SEED, SIMULATION_REPLICATIONS):
+    for seed in replication_seeds(SIMULATION_SEED, replications):
         status = run_once(world, seed, timelines.for_replication(seed), record=("status",))["status"][step]
         counts[np.arange(len(status)), status] += 1
-    return (counts + 0.5) / (SIMULATION_REPLICATIONS + 0.5 * len(d.OPTIONS))
+    return (counts + 0.5) / (replications + 0.5 * len(d.OPTIONS))
+
+
+def with_rule(scenario: Scenario, rule: str, fitted) -> Scenario:
+    """The scenario deciding by `rule` with `fitted` parameters: the logit's weights (in
+    `sim.decision.TERMS` order), or another rule's `decision.<rule>` block."""
+    if rule == "logit":
+        overrides = weight_overrides(fitted)
+    else:
+        overrides = {f"decision.{rule}.{name}": value for name, value in (fitted.model_dump() if fitted else {}).items()}
+    return with_overrides(scenario, {"decision.rule": rule, **overrides})
+
+
+def hand_set(scenario: Scenario, rule: str):
+    """The hand-set values of what `fit_rule` fits: the logit's `hand_set` preset (not the
+    scenario's weights, which for a bundled scenario are estimated from every decision, held-out
+    ones included), or the scenario's `decision.<rule>` block."""
+    if rule == "logit":
+        return scenario_weights(with_overrides(scenario, {"decision.parameters": "hand_set"}))
+    return getattr(scenario.decision, rule, None)
+
+
+def fit_rule(predictor: Predictor, y: np.ndarray, scenario: Scenario, rule: str, ridge: float, rows: np.ndarray):
+    """What `rule` leaves free, fitted by maximum likelihood on the decisions `rows`: the logit's
+    weights as `estimate_weights` fits them; another rule's `FITTED` parameters, each within its
+    bounds, by Powell's derivative-free search from the scenario's values (a deterministic rule's
+    likelihood steps where a cut-off passes a state, so it has no gradient to follow); a rule that
+    declares none keeps the scenario's values."""
+    start = hand_set(scenario, rule)
+    if rule == "logit":
+        return estimate_weights(predictor, y, start, ridge, rows)[0]
+    bounds = getattr(RULES[rule], "FITTED", {})
+    if not bounds:
+        return start
+    weights = scenario_weights(scenario)
+
+    def loss(values: np.ndarray) -> float:
+        parameters = start.model_copy(update=dict(zip(bounds, map(float, values))))
+        return float(log_losses(predictor.predict_rule(rule, parameters, weights)[rows], y[rows]).mean())
+
+    x0 = [min(max(getattr(start, name), low), high) for name, (low, high) in bounds.items()]
+    with threadpool_limits(1):
+        found = minimize(loss, x0, method="Powell", bounds=list(bounds.values()),
+                         options={"xtol": 1e-2, "ftol": 1e-4, "maxfev": 400}).x
+    return start.model_copy(update=dict(zip(bounds, map(float, found))))
+
+
+def predict_fitted(predictor: Predictor, scenario: Scenario, rule: str, fitted) -> np.ndarray:
+    """P(observed = 1) for every observation by `rule` with what `fit_rule` gave."""
+    if rule == "logit":
+        return predictor.predict(fitted)
+    return predictor.predict_rule(rule, fitted, scenario_weights(scenario))
 
 
 def _class_metrics(p: np.ndarray, observed: np.ndarray) -> dict:
@@ -370,62 +489,76 @@ def _status_logistic(features: np.ndarray, observed: np.ndarray, train: np.ndarr
 
 
 def out_of_sample(scenario: Scenario, scored: list[Observation], disputed: list[Observation],
-                  ridge: float = RIDGE) -> OutOfSample:
+                  ridge: float = RIDGE, rule: str | None = None, tick=None,
+                  replications: int | None = None) -> OutOfSample:
     """Every predictor fitted on each fold's training decisions and scored on its predicted ones,
-    at the decision level under both splits, and at the simulation level leaving one state out."""
+    at the decision level under both splits, and at the simulation level leaving one state out
+    (`replications` runs each, SIMULATION_REPLICATIONS by default). The model decides by `rule`
+    (default: the scenario's); `tick()`, if given, is called after each fold and each simulated state."""
+    rule = rule or scenario.decision.rule
+    named = predictors(rule)
     y = np.array([o.observed for o in scored])
     predictor = Predictor(scenario, scored, scored)
-    # Not the scenario's weights, which for a bundled scenario are estimated from every decision,
-    # held-out ones included.
-    hand_set = scenario_weights(with_overrides(scenario, {"decision.parameters": "hand_set"}))
+    given = hand_set(scenario, rule)
+    p_given = predict_fitted(predictor, scenario, rule, given)
     features = indicator_features(scenario, scored)
-    tables, state_weights = [], {}
+    tables, state_fits = [], {}
     for split in SPLITS:
         for train, test in folds(scored, split):
-            weights, _ = estimate_weights(predictor, y, hand_set, ridge, train)
+            fitted = fit_rule(predictor, y, scenario, rule, ridge, train)
             if split == "leave-one-state-out":
-                state_weights[scored[test[0]].state] = weights
+                state_fits[scored[test[0]].state] = fitted
             tables.append(pd.DataFrame({
                 "split": split, "state": [scored[k].state for k in test], "event": [scored[k].event for k in test],
                 "month": [scored[k].month for k in test], "observed": y[test],
-                "p_model": predictor.predict(weights)[test], "p_hand_set": predictor.predict(hand_set)[test],
+                "p_model": predict_fitted(predictor, scenario, rule, fitted)[test], "p_hand_set": p_given[test],
                 "p_base_rate": y[train].mean(), "p_logistic": _logistic(features, y, train, test)}))
+            if tick:
+                tick()
     predictions = pd.concat(tables, ignore_index=True)
     rows, gains = [], []
     rng = np.random.default_rng(BOOTSTRAP_SEED)
     for split in SPLITS:
         part = predictions[predictions.split == split]
         observed = part.observed.to_numpy()
-        losses = {name: log_losses(part[column].to_numpy(), observed) for name, column in PREDICTORS.items()}
-        metrics = {name: scores(part[column].to_numpy(), observed) for name, column in PREDICTORS.items()}
+        losses = {name: log_losses(part[column].to_numpy(), observed) for name, column in named.items()}
+        metrics = {name: scores(part[column].to_numpy(), observed) for name, column in named.items()}
         split_rows, split_gains = _score_rows("decision", split, losses, metrics, rng)
         rows += split_rows
         gains += split_gains
 
     # The simulation level: each undisputed state's status at SIMULATED_MONTH, simulated with the
-    # weights fitted without that state's decisions, against baselines fitted on the other states.
+    # rule fitted without that state's decisions, against baselines fitted on the other states.
     statuses = observed_statuses(scored, disputed)
     names = list(scenario.states)
     states = [s for s in names if s in statuses]
     observed = np.array([statuses[s] for s in states])
     world = completed_indicators(scenario_at(scenario, SIMULATED_MONTH)).mean(axis=0)[[names.index(s) for s in states]]
-    hand_shares = simulated_status_shares(scenario, hand_set)
-    p = {name: np.empty((len(states), len(d.OPTIONS))) for name in PREDICTORS}
+    hand_shares = simulated_status_shares(scenario, rule, given, replications)
+    p = {name: np.empty((len(states), len(d.OPTIONS))) for name in named}
     everyone = np.arange(len(states))
     for k, state in enumerate(states):
         others = everyone[everyone != k]
-        p["model"][k] = simulated_status_shares(scenario, state_weights[state])[names.index(state)]
-        p["model, hand-set weights"][k] = hand_shares[names.index(state)]
+        p[rule][k] = simulated_status_shares(scenario, rule, state_fits[state], replications)[names.index(state)]
+        p[f"{rule}, hand-set"][k] = hand_shares[names.index(state)]
         p["base rate"][k] = np.clip(np.bincount(observed[others], minlength=len(d.OPTIONS)) / len(others), CLIP, 1.0)
         p["logistic regression"][k] = _status_logistic(world, observed, others, np.array([k]))[0]
+        if tick:
+            tick()
     losses = {name: -np.log(np.clip(q[everyone, observed], CLIP, 1.0)) for name, q in p.items()}
     metrics = {name: _class_metrics(q, observed) for name, q in p.items()}
     split_rows, split_gains = _score_rows("simulation", "leave-one-state-out", losses, metrics, rng)
     status_table = pd.DataFrame({"state": states, "observed": [d.OPTIONS[c] for c in observed],
-                                 **{f"{column}_{option}": p[name][:, j] for name, column in PREDICTORS.items()
+                                 **{f"{column}_{option}": p[name][:, j] for name, column in named.items()
                                     for j, option in enumerate(d.OPTIONS)}})
     return OutOfSample(predictions, pd.DataFrame(rows + split_rows, columns=list(SCORE_COLUMNS)),
                        pd.DataFrame(gains + split_gains), status_table)
+
+
+def steps(scenario: Scenario, scored: list[Observation], disputed: list[Observation]) -> int:
+    """How many times `out_of_sample` ticks: its folds and its simulated states."""
+    return (sum(len(folds(scored, split)) for split in SPLITS)
+            + len([s for s in scenario.states if s in observed_statuses(scored, disputed)]))
 
 
 @dataclass
@@ -440,12 +573,16 @@ class Validation:
     skipped: pd.DataFrame
 
 
-def validate(scenario: Scenario, observed: str | Path, ridge: float = RIDGE) -> Validation:
+def validate(scenario: Scenario, observed: str | Path, ridge: float = RIDGE, rule: str | None = None) -> Validation:
+    """The scenario's decision rule, or `rule`, against the observed decisions: in sample with the
+    scenario's values, and out of sample (`out_of_sample`)."""
+    rule = rule or scenario.decision.rule
     scored, disputed, skipped = read_observed(observed, scenario)
     if not scored:
         raise InputError(Issue(str(observed), "", "no scored observation of the scenario's states"))
-    weights = scenario_weights(scenario)
-    p = Predictor(scenario, scored, scored).predict(weights)
+    given = hand_set(scenario, rule)
+    predictor = Predictor(scenario, scored, scored)
+    p = predict_fitted(predictor, scenario, rule, given)
     y = np.array([o.observed for o in scored])
     table = pd.DataFrame({
         "state": [o.state for o in scored], "event": [o.event for o in scored],
@@ -457,11 +594,11 @@ def validate(scenario: Scenario, observed: str | Path, ridge: float = RIDGE) -> 
     rows += [{"predictor": name, **scores(q, y)} for name, q in baselines(scored, y).items()]
     disputed_table = pd.DataFrame(columns=["state", "event", "reading", "p_model"])
     if disputed:
-        q = Predictor(scenario, disputed, scored).predict(weights)
+        q = predict_fitted(Predictor(scenario, disputed, scored), scenario, rule, given)
         disputed_table = pd.DataFrame({"state": [o.state for o in disputed], "event": [o.event for o in disputed],
                                        "reading": ["accepted/applied" if o.observed else "not accepted" for o in disputed],
                                        "p_model": np.where([o.observed for o in disputed], q, 1 - q)})
-    held_out = out_of_sample(scenario, scored, disputed, ridge)
+    held_out = out_of_sample(scenario, scored, disputed, ridge, rule)
     return Validation(table, pd.DataFrame(rows), held_out.scores, held_out.gains, held_out.predictions,
                       held_out.statuses, disputed_table, pd.DataFrame(skipped))
 

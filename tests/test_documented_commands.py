@@ -64,6 +64,7 @@ SMALL = [  # (files in the copy, pattern, replacement)
     ("sweeps/kazakhstan_sobol.yaml", r"(?m)^samples: \d+", "samples: 8"),  # N x (D + 2) points
     ("sweeps/*.yaml", r"steps: \d+", "steps: 3"),
     ("figures/*.yaml", r"replications: \d+", "replications: 2"),
+    ("estimation/verdicts.yaml", r"(?m)^replications: \d+", "replications: 3"),
 ]
 PYTHON = ("import sim", "from sim")  # a Python block of the docs, run as a script
 COMMAND = re.compile(r"^(?:\.venv/bin/)?alignsim(?=\s|$)")

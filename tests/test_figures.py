@@ -180,4 +180,4 @@ def test_the_paper_figures_file_is_valid():
 
     paper = load_figures(ROOT / "figures" / "paper.yaml")
     assert {f.kind for f in paper.figures} == {"timeline", "why", "phase_diagram", "sobol", "network", "prim_box",
-                                               "landscape"}
+                                               "landscape", "rule_comparison"}

@@ -229,6 +229,21 @@ def test_the_landscape_rule_works_from_a_world_for_one_date():
     np.testing.assert_array_equal(landscape.probabilities(rebuilt), from_model)
 
 
+def test_the_landscape_rule_without_peers_scores_each_state_alone():
+    """A record's months come with no ties (an adjacency of no columns, as `validate --rule` builds
+    them): each state's options are then scored on its own ties to the poles, and the choice is the
+    one the full engine makes with every peer tie removed."""
+    scenario = sim.load_scenario(LANDSCAPE)
+    model = AlignmentModel(scenario, rng=0)
+    for _ in range(20):
+        model.step()
+    world, n = model.world, len(model.world.stance)
+    untied = World(world.epoch, world.utility, world.available, world.stance, world.aligned, np.zeros((n, n)), None)
+    alone = World(world.epoch, world.utility, world.available, world.stance, world.aligned, np.zeros((n, 0)), None)
+    np.testing.assert_allclose(landscape.probabilities(alone), landscape.probabilities(untied), atol=1e-12)
+    assert not np.allclose(landscape.probabilities(alone), landscape.probabilities(world))  # peers mattered
+
+
 def test_the_landscape_rule_in_a_whole_run_follows_the_bloc_propensity():
     """Kazakhstan with more affinity for the bloc's narrative seeks membership more often."""
     def seeking(affinity):

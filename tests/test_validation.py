@@ -18,7 +18,6 @@ from sim.results import table_bytes
 from sim.validate import (
     CLIP,
     FLAT,
-    PREDICTORS,
     RIDGE,
     SCORE_COLUMNS,
     TIME_CUT,
@@ -27,6 +26,7 @@ from sim.validate import (
     _free,
     calibrate,
     fixed_terms,
+    predictors,
     folds,
     indicator_features,
     log_losses,
@@ -81,9 +81,10 @@ def test_validate_prints_model_and_baselines_over_twenty_states(tmp_path, capsys
 def test_scores_put_the_model_beside_both_baselines_under_both_splits():
     scores = validation().scores
     assert tuple(scores.columns) == SCORE_COLUMNS
-    predictors = ("model", "model, hand-set weights", "base rate", "logistic regression")
+    # The predictors name the scenario's rule, the logit.
+    named = ("logit", "logit, hand-set", "base rate", "logistic regression")
     levels = (("decision", "leave-one-state-out"), ("decision", "time"), ("simulation", "leave-one-state-out"))
-    assert list(zip(scores.predictor, scores.level, scores.split)) == [(p, *ls) for ls in levels for p in predictors]
+    assert list(zip(scores.predictor, scores.level, scores.split)) == [(p, *ls) for ls in levels for p in named]
     predictions = validation().predictions
     n = scores.set_index(["level", "split"]).n
     assert (n[("decision", "leave-one-state-out")] == len(predictions)).all()
@@ -123,7 +124,7 @@ def test_the_simulation_level_scores_each_undisputed_states_status_at_the_end_of
     assert statuses.loc["Egypt", "observed"] == "member"  # accepted membership at Johannesburg
     assert statuses.loc["Belarus", "observed"] == "partner"  # accepted partnership at Kazan
     assert statuses.loc["Argentina", "observed"] == "outside"  # declined
-    for column in PREDICTORS.values():
+    for column in predictors("logit").values():
         shares = statuses[[f"{column}_{option}" for option in ("outside", "partner", "member")]]
         assert np.allclose(shares.sum(axis=1), 1.0, atol=3 * CLIP) and (shares > 0).all().all()
     # Belarus's decisions inform the weights little; sanctioned, it is most often a partner or member.

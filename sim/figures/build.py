@@ -52,12 +52,16 @@ class FigureSpec(Strict):
     """One figure."""
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")] = Field(description="file name stem")
-    kind: Literal["timeline", "why", "phase_diagram", "sobol", "network", "prim_box", "landscape"] = Field(
+    kind: Literal["timeline", "why", "phase_diagram", "sobol", "network", "prim_box", "landscape", "rule_comparison"] = Field(
         description="what to draw")
-    scenario: str | None = Field(default=None, description="scenario file (timeline, why, network, landscape)")
+    scenario: str | None = Field(default=None, description="scenario file (timeline, why, network, landscape, rule_comparison)")
+    observed: str | None = Field(default=None, description="rule_comparison: observed decisions (CSV), relative to "
+                                 "the figures file; every rule of the model is scored on them")
     sweep: str | None = Field(default=None, description="sweep file (phase_diagram, sobol, prim_box)")
     states: list[str] | None = Field(default=None, description="states to show (default: all)")
-    replications: int | None = Field(default=None, ge=1, le=100_000, description="default: the scenario's")
+    replications: int | None = Field(default=None, ge=1, le=100_000,
+                                     description="default: the scenario's (rule_comparison: runs per held-out "
+                                     "state at the simulation level, default 30)")
     seed: int | None = Field(default=None, ge=0, description="default: the scenario's")
     date: Month | None = Field(default=None, description="why: the month explained; landscape: the month drawn")
     posterior: str | None = Field(
@@ -83,11 +87,13 @@ class FigureSpec(Strict):
 
     @model_validator(mode="after")
     def _inputs(self) -> FigureSpec:
-        needs_scenario = self.kind in ("timeline", "why", "network", "landscape")
+        needs_scenario = self.kind in ("timeline", "why", "network", "landscape", "rule_comparison")
         if needs_scenario and not self.scenario:
             raise ValueError(f"a {self.kind} figure needs 'scenario'")
         if not needs_scenario and not self.sweep:
             raise ValueError(f"a {self.kind} figure needs 'sweep'")
+        if self.kind == "rule_comparison" and not self.observed:
+            raise ValueError("a rule_comparison figure needs 'observed'")
         if self.kind in ("why", "landscape") and self.date is None:
             raise ValueError(f"a {self.kind} figure needs 'date'")
         if self.kind != "why" and (self.posterior is not None or self.draws is not None):
@@ -219,6 +225,18 @@ class Builder:
             return kinds.why_shares(shares(explained), states, spec.date), provenance
         if spec.kind == "landscape":
             return self.landscape(spec, provenance)
+        if spec.kind == "rule_comparison":
+            from ..compare import compare_rules
+            from ..rules import RULES
+
+            scenario = load_scenario(self._file(spec.scenario, f"figures.{spec.id}.scenario"))
+            observed = self._file(spec.observed, f"figures.{spec.id}.observed")
+            provenance.update({"scenario": scenario.name, "scenario_files": scenario.origin["files"],
+                               "observed_sha256": _sha256(observed), "rules": list(RULES)})
+            self.log(f"  scoring the rules {', '.join(RULES)} on {observed.name}")
+            compared = compare_rules(scenario, observed, list(RULES), replications=spec.replications)
+            provenance["replications"] = spec.replications
+            return kinds.rule_comparison(compared.scores), provenance
         if spec.kind in ("timeline", "network"):
             scenario, result = self.scenario_run(spec)
             states = self._states(spec, list(scenario.states))

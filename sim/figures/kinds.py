@@ -438,3 +438,35 @@ def landscape(actors: tuple[str, ...], sides: np.ndarray, energy: np.ndarray, ra
         fig.text(0.01, 0.01, note, fontsize=5, va="bottom", ha="left")
         fig.tight_layout(rect=(0, 0.02 + 0.03 * (note.count("\n") + 1), 1, 1))
     return fig
+
+
+BASELINE_STYLES = {"base rate": "--", "logistic regression": ":"}
+
+
+def rule_comparison(scores: pd.DataFrame) -> Figure:
+    """The decision rules on the same record: each rule's out-of-sample log-loss with its 95%
+    paired-bootstrap interval, one panel per level and split, the baselines as vertical lines
+    (`alignsim compare-rules`' scores.csv)."""
+    panels = list(dict.fromkeys(zip(scores.level, scores.split)))
+    rules = [p for p in dict.fromkeys(scores.predictor) if p not in BASELINE_STYLES]
+    with house_style():
+        fig = Figure(figsize=(SINGLE_COLUMN * 2, 0.6 + 0.35 * len(rules) * len(panels)))
+        axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+        for ax, (level, split) in zip(axes, panels):
+            part = scores[(scores.level == level) & (scores.split == split)].set_index("predictor")
+            shown = [rule for rule in rules if rule in part.index]
+            ys = np.arange(len(shown))[::-1]
+            rows = part.loc[shown]
+            ax.errorbar(rows.log_loss, ys, xerr=[rows.log_loss - rows.log_loss_low95,
+                                                 rows.log_loss_high95 - rows.log_loss],
+                        fmt="o", color="#332288", capsize=2)
+            for name, style in BASELINE_STYLES.items():
+                if name in part.index:
+                    ax.axvline(part.loc[name, "log_loss"], linestyle=style, color="#777777", label=name)
+            ax.set_yticks(ys, shown)
+            ax.set_ylim(-0.6, len(shown) - 0.4)
+            ax.set_title(f"{level} level, {split} (n = {int(part.n.iloc[0])})", fontsize=8, loc="left")
+        axes[0].legend(loc="best", fontsize=7)
+        axes[-1].set_xlabel("out-of-sample log-loss (lower is better), 95% paired-bootstrap interval")
+        fig.tight_layout()
+    return fig

@@ -12,6 +12,9 @@ import numpy as np
 from .. import decision as d
 from .choice import first_available, trembling
 
+FITTED = {"closed_below": (0.0, 1.0), "tremble": (0.001, 1.0)}
+"""What `alignsim validate` fits on a record, within these bounds."""
+
 
 def draw(rng: np.random.Generator, n_states: int) -> None:
     """Hedging fixes no chance at the start."""

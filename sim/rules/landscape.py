@@ -69,6 +69,8 @@ def option_energies(world) -> np.ndarray:
     from the configuration the option leads to (the state placed at the option's position), reached
     by steepest descent of the state's peers, everyone else held."""
     n = len(world.stance)
+    if world.adjacency.shape[1] == 0:  # no one tied to anyone (a record's months, scored one by one)
+        return _own_energies(world.epoch, world.epoch.rule)
     landscape = world_landscape(world.epoch, world.adjacency, world.epoch.rule)
     rows = np.arange(n * len(POSITION))
     state, option = rows // len(POSITION), rows % len(POSITION)
@@ -77,6 +79,15 @@ def option_energies(world) -> np.ndarray:
     movable = np.zeros(start.shape, dtype=bool)
     movable[:, POLES:] = world.adjacency[state] > 0  # no one else is tied to the state
     return energies(landscape, descend(landscape, start, movable)).reshape(n, len(POSITION))
+
+
+def _own_energies(epoch, p) -> np.ndarray:
+    """(n_states, n_options): with no peers, the part of the energy that depends on a state's own
+    position x: 2 (s_W p_iW x + s_B p_iB (1 - x)), its ordered pairs with the poles counted twice.
+    The rest of E is the same for each of its options, and a choice between them ignores it."""
+    west = p.west_size * toward_west(epoch, p)[:, None] * POSITION[None, :]
+    bloc = p.bloc_size * toward_bloc(epoch, p)[:, None] * (1.0 - POSITION[None, :])
+    return 2.0 * (west + bloc)
 
 
 def probabilities(world) -> np.ndarray:

@@ -11,6 +11,11 @@ import numpy as np
 from .. import decision as d
 from .choice import first_available, trembling
 
+FITTED = {"location": (0.01, 0.99), "exposure": (0.0, 20.0), "relief": (0.0, 20.0), "spread": (0.05, 10.0),
+          "tremble": (0.001, 1.0)}
+"""What `alignsim validate` fits on a record, within these bounds. Not `peer_weight`: the scored
+decisions leave peers out, so no decision carries it."""
+
 
 def draw(rng: np.random.Generator, n_states: int) -> np.ndarray:
     """Each state's standard normal deviate of its threshold, fixed for the replication."""
