@@ -167,7 +167,7 @@ def _parser() -> argparse.ArgumentParser:
                           help="history: the record under the simulation's dynamics (default); decision: each "
                           "decision as a one-shot choice at its date")
     estimate.add_argument("--walkers", type=_positive, default=32, help="emcee walkers (default 32)")
-    estimate.add_argument("--steps", type=_positive, default=12000, help="steps per walker (default 12000)")
+    estimate.add_argument("--steps", type=_positive, default=16000, help="steps per walker (default 16000)")
     estimate.add_argument("--burn", type=_non_negative, default=2000,
                           help="steps discarded at the start of each walker (default 2000)")
     estimate.add_argument("--thin", type=_positive, default=10,
