@@ -34,7 +34,7 @@ START_SPREAD = 0.1
 """The walkers start this far (in log-weight, a standard deviation) around the posterior's mode."""
 MOVES = (("DEMove", 0.8), ("DESnookerMove", 0.2))
 """emcee's differential-evolution moves (ter Braak 2006; ter Braak and Vrugt 2008), in these
-shares: on this posterior their autocorrelation time is less than half the default stretch move's."""
+shares: on the round's posterior they mixed faster than the default stretch move (docs/validation.md)."""
 THIN = 10
 """Every THIN-th step of each walker is kept: neighbouring steps of an emcee walker are strongly
 correlated, and the draws file holds what informs, not its copies."""

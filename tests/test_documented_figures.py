@@ -162,12 +162,12 @@ LEVEL_SPLITS = {("decision", "leave-one-state-out"): "loso", ("decision", "time"
 
 def out_of_sample_scores():
     values = {}
-    for row in validation().scores.itertuples():
+    for row in validation().scores.query("level != 'history'").itertuples():
         tag = f"{PREDICTOR_TAGS[row.predictor]}_{LEVEL_SPLITS[(row.level, row.split)]}"
         values |= {f"{tag}_n": str(int(row.n)), f"{tag}_ll": three(row.log_loss), f"{tag}_low": three(row.log_loss_low95),
                    f"{tag}_high": three(row.log_loss_high95), f"{tag}_brier": three(row.brier),
                    f"{tag}_acc": three(row.accuracy)}
-    for row in validation().gains.itertuples():
+    for row in validation().gains.query("level != 'history'").itertuples():
         tag = f"{PREDICTOR_TAGS[row.predictor]}_{LEVEL_SPLITS[(row.level, row.split)]}"
         values |= {f"{tag}_gain": three(row.log_loss_gain), f"{tag}_glow": three(row.gain_low95),
                    f"{tag}_ghigh": three(row.gain_high95)}
@@ -186,12 +186,41 @@ def gains_table() -> str:
                      if predictor != "base rate")
 
 
-def estimate_defaults() -> dict[str, int]:
-    """`alignsim estimate`'s default walkers, steps, burn-in and seed."""
+HISTORY_SPLITS = {"leave-one-state-out": "loso", "time": "time"}
+HISTORY_PREDICTORS = ("model", "model, hand-set weights", "base rate")
+
+
+def history_values():
+    """docs/validation.md, "The history level": its rows of scores.csv and gains.csv."""
+    values = {}
+    for row in validation().scores.query("level == 'history'").itertuples():
+        tag = f"h{PREDICTOR_TAGS[row.predictor]}_{HISTORY_SPLITS[row.split]}"
+        values |= {f"{tag}_n": str(int(row.n)), f"{tag}_ll": three(row.log_loss), f"{tag}_low": three(row.log_loss_low95),
+                   f"{tag}_high": three(row.log_loss_high95)}
+    for row in validation().gains.query("level == 'history'").itertuples():
+        tag = f"h{PREDICTOR_TAGS[row.predictor]}_{HISTORY_SPLITS[row.split]}"
+        values |= {f"{tag}_gain": three(row.log_loss_gain), f"{tag}_glow": three(row.gain_low95),
+                   f"{tag}_ghigh": three(row.gain_high95)}
+    return values
+
+
+def history_table() -> str:
+    rows = []
+    for split, s in HISTORY_SPLITS.items():
+        for predictor in HISTORY_PREDICTORS:
+            tag = f"h{PREDICTOR_TAGS[predictor]}_{s}"
+            gain = "—" if predictor == "base rate" else f"{{{tag}_gain}} [{{{tag}_glow}}, {{{tag}_ghigh}}]"
+            rows.append(f"| {predictor} | {split} | {{{tag}_n}} | {{{tag}_ll}} [{{{tag}_low}}, {{{tag}_high}}] | {gain} |")
+    return "\n".join(rows)
+
+
+def estimate_defaults() -> dict:
+    """`alignsim estimate`'s default likelihood, walkers, steps, burn-in, thinning and seed."""
     from sim.cli import _parser
 
     args = _parser().parse_args(["estimate", str(ROUND), "--observed", str(OBSERVED)])
-    return {"walkers": args.walkers, "steps": args.steps, "burn": args.burn, "seed": args.seed}
+    return {"likelihood": args.likelihood, "walkers": args.walkers, "steps": args.steps, "burn": args.burn,
+            "thin": args.thin, "seed": args.seed}
 
 
 @cache
@@ -227,7 +256,8 @@ def sensitivity_table() -> str:
 
 
 def posterior_values():
-    values = {"rhat": three(posterior().summary.r_hat.max())}
+    values = {"rhat": three(posterior().summary.r_hat.max()), "ess": f"{posterior().summary.ess_bulk.min():.0f}",
+              "draws": str(len(posterior().draws))}
     for row in posterior().summary.itertuples():
         values |= {f"{row.weight}_hand": two(row.hand_set), f"{row.weight}_median": two(row.median),
                    f"{row.weight}_q05": two(row.q05), f"{row.weight}_q95": two(row.q95),
@@ -426,11 +456,14 @@ CLAIMS = {
                                          "(seed {seed})", simulation_setup),
     "validation_bootstrap": Claim(VALIDATION, "simulation level): {draws} resamples, seeded",
                                   lambda: {"draws": str(BOOTSTRAP_DRAWS)}),
+    "validation_history": Claim(VALIDATION, history_table(), history_values),
     "validation_posterior_settings": Claim(VALIDATION, "emcee's ensemble ({walkers} walkers, {steps} steps, the "
-                                           "first {burn} discarded, seed {seed}: the command's defaults)",
+                                           "first {burn} discarded, every {thin}th kept, seed {seed}: the command's "
+                                           "defaults)",
                                            lambda: {k: str(v) for k, v in estimate_defaults().items()}),
     "validation_posterior": Claim(VALIDATION, posterior_table(), posterior_values),
-    "validation_posterior_rhat": Claim(VALIDATION, "the largest R-hat is {rhat},", posterior_values),
+    "validation_posterior_rhat": Claim(VALIDATION, "the largest R-hat is {rhat}, and the smallest bulk effective "
+                                       "sample size {ess} (of {draws} draws kept)", posterior_values),
     "validation_prior_sensitivity": Claim(VALIDATION, sensitivity_table(), sensitivity_values),
     "validation_reliability": Claim(VALIDATION, "of the {count} decisions given under 0.25, {share}% came true",
                                     reliability_low),
