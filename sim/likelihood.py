@@ -75,7 +75,7 @@ def observed_path(timeline: Timeline, scored: list[Observation]) -> History:
     accepted invitation (answered at the step after its summit, as `sim.validate` reads it) gives
     the offered status, and the course becomes the offered status unless the state's application
     went further (Belarus, a partner still seeking membership); a declined one leaves the state
-    outside. A declaration that a state will not apply is a step at which nothing changes."""
+    with the status it holds, and that as its course. A declaration that a state will not apply is a step at which nothing changes."""
     n_steps, names = timeline.n_steps, list(timeline.states)
     n = len(names)
     events: dict[int, list[tuple[int, Observation]]] = {}
@@ -110,8 +110,8 @@ def observed_path(timeline: Timeline, scored: list[Observation]) -> History:
                     if obs.observed:
                         s[i] = max(s[i], obs.offer)
                         c[i] = max(c[i], obs.offer)
-                    else:
-                        c[i] = d.OUTSIDE
+                    else:  # declined: it keeps what it holds (choosing outside would leave it)
+                        c[i] = s[i]
                 elif obs.observed and c[i] < obs.offer:  # applied
                     c[i] = obs.offer
                     observed[t, i] = True
