@@ -8,9 +8,10 @@ choice at its date). The weights sampled are those the likelihood carries
 (`sim.validate.fixed_terms`); the others keep the scenario's values.
 Where the likelihood is flat (`alignsim calibrate` reports where), the prior speaks: the priors are
 written in a YAML file, weakly informative and not centred on the hand-set values. The sampler is
-emcee's affine-invariant ensemble, its walkers started in a small ball around the posterior's mode
-(found by L-BFGS-B), so that no draw is spent walking in from the prior; ArviZ gives R-hat and the
-effective sample size, treating each walker as a chain, on the chains thinned by `THIN`.
+emcee's ensemble with differential-evolution moves (`MOVES`), over the logarithms of the weights,
+its walkers started in a small ball around the posterior's mode (found by L-BFGS-B), so that no
+draw is spent walking in from the prior; ArviZ gives R-hat and the effective sample size,
+treating each walker as a chain, on the chains thinned by `THIN`.
 """
 
 from __future__ import annotations
@@ -58,11 +59,6 @@ class Prior:
             return -0.5 * (x / self.parameters["scale"]) ** 2
         low, high = self.parameters["low"], self.parameters["high"]
         return 0.0 if low <= x <= high else -np.inf
-
-    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        if self.distribution == "halfnormal":
-            return np.abs(rng.normal(0.0, self.parameters["scale"], n))
-        return rng.uniform(self.parameters["low"], self.parameters["high"], n)
 
     def median(self) -> float:
         if self.distribution == "halfnormal":

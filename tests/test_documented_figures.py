@@ -676,7 +676,15 @@ def test_the_posterior_in_words_holds():
     assert summary.loc["sanction_relief", "q95"] < summary.loc["sanction_relief", "hand_set"] == 2.0
     assert "only the Western threat" in guide and "That leaves eleven weights to sample" in guide
     assert [w for w in TERMS if w not in summary.index] == ["western_threat"] and len(summary) == 11
-SENSITIVITY_WORDS_TEST
+    assert ("**Only sanction relief is insensitive to the prior** (its median moves by less than a fifth between the "
+            "narrowest prior and the widest); switching cost, peer influence and accession friction move least after it "
+            "(their medians rise by less than 90%), and every other weight's median at least doubles, substitutes' "
+            "most") in guide
+    medians = sensitivity().pivot(index="weight", columns="prior_scale", values="median")
+    spread = (medians[2.0] / medians[0.5]).sort_values()
+    assert spread.index[0] == "sanction_relief" and abs(spread.iloc[0] - 1) < 0.2
+    assert set(spread.index[1:4]) == {"switching_cost", "peer_influence", "accession_friction"}
+    assert (spread.iloc[1:4] < 1.9).all() and (spread.iloc[4:] >= 2).all() and spread.index[-1] == "substitutes"
     assert "| weight | half-normal, scale 1.5 | scale 3 (the priors file) | scale 6 |" in guide
     assert {p.parameters["scale"] for p in read_priors(PRIORS).values()} == {3.0}
 
