@@ -140,7 +140,9 @@ def _parser() -> argparse.ArgumentParser:
         "(scores.csv), each predictor's log-loss gain over the base rate with its interval (gains.csv) and "
         "every held-out prediction (out_of_sample.csv). At the simulation level, leaving one state out, "
         "each undisputed state's status at the end of 2025 as the simulation gives it, next to the same "
-        "baselines (scores.csv, statuses.csv). In sample, the scenario's weights next to the base "
+        "baselines (scores.csv, statuses.csv). At the history level, each state's observed history (its course and "
+        "status step by step) under the simulation's dynamics, leaving one state out and over the later steps of the "
+        "time split, next to a base rate of the same transitions (scores.csv, history.csv). In sample, the scenario's weights next to the base "
         "rate and 'every invitee accepts' (in_sample.csv, predictions.csv). Also writes disputed.csv "
         "(readings not scored), skipped.csv (rows not scored: the bloc's choices, states not in the scenario) "
         "and a reliability figure (reliability.png, .pdf, .svg) into --out, all at once.")
@@ -191,23 +193,29 @@ def _parser() -> argparse.ArgumentParser:
 
     estimate = commands.add_parser(
         "estimate", help="sample the posterior of the decision weights (emcee) from observed decisions",
-        description="Bayesian estimation of the decision weights some observed decision carries (the others keep "
-        "the scenario's values): the decision-level likelihood of `alignsim calibrate`, priors from a YAML file "
-        "(default: estimation/priors.yaml), emcee's ensemble sampler, and ArviZ's R-hat and effective sample "
-        "size. Writes draws.parquet (after burn-in: walker, draw, one column per weight), summary.csv (prior, "
-        "mean, sd, 5/50/95% quantiles, R-hat, ESS per sampled weight), trace.png and pair.png into --out, all "
-        "at once; a progress bar on a terminal. Needs the estimate extra: pip install 'alignsim[estimate]'.")
+        description="Bayesian estimation of the decision weights the likelihood carries (the others keep the "
+        "scenario's values). The likelihood is, by default, that of the record under the simulation's dynamics "
+        "(--likelihood history: each state walked along its observed history, step by step, with the model's "
+        "decision moments, review hazard, course and the powers' reactions), or the static decision-level one of "
+        "`alignsim calibrate` (--likelihood decision); priors from a YAML file (default: estimation/priors.yaml); "
+        "emcee's ensemble sampler with differential-evolution moves, its walkers started around the posterior's "
+        "mode; ArviZ's R-hat and effective sample size. Writes draws.parquet (after burn-in, every --thin-th "
+        "step: walker, draw, one column per weight), summary.csv (prior, mean, sd, 5/50/95%% quantiles, R-hat, ESS "
+        "per sampled weight), trace.png and pair.png into --out, all at once; a progress bar on a terminal. "
+        "Needs the estimate extra: pip install 'alignsim[estimate]'.")
     _observed_arguments(estimate)
     estimate.add_argument("--out", type=Path, help="output folder (default: results/estimate/<scenario name>/)")
     estimate.add_argument("--priors", type=Path, help="priors YAML file (default: estimation/priors.yaml)")
+    estimate.add_argument("--likelihood", choices=("history", "decision"), default="history",
+                          help="history: the record under the simulation's dynamics (default); decision: each "
+                          "decision as a one-shot choice at its date")
     estimate.add_argument("--walkers", type=_positive, default=32, help="emcee walkers (default 32)")
-    estimate.add_argument("--steps", type=_positive, default=6000, help="steps per walker (default 6000)")
+    estimate.add_argument("--steps", type=_positive, default=16000, help="steps per walker (default 16000)")
     estimate.add_argument("--burn", type=_non_negative, default=2000,
                           help="steps discarded at the start of each walker (default 2000)")
+    estimate.add_argument("--thin", type=_positive, default=10,
+                          help="keep every THIN-th step after burn-in (default 10)")
     estimate.add_argument("--seed", type=_non_negative, default=1, help="random seed (default 1)")
-    estimate.add_argument("--thin", type=_positive, default=1,
-                          help="write every THIN-th step of each walker to draws.parquet (default 1: all); the "
-                          "summary, R-hat and ESS use every draw")
     estimate.add_argument("--sensitivity", action="store_true",
                           help="also sample with every prior's spread halved and doubled, and write each weight's "
                           "posterior median and 90%% interval under the three to prior_sensitivity.csv")
@@ -491,7 +499,7 @@ def _validate(args) -> int:
     files = {f"{name}.csv": table_bytes(table) for name, table in (
         ("predictions", result.predictions), ("in_sample", result.in_sample), ("scores", result.scores),
         ("gains", result.gains), ("out_of_sample", result.out_of_sample), ("statuses", result.statuses),
-        ("disputed", result.disputed), ("skipped", result.skipped))}
+        ("history", result.history), ("disputed", result.disputed), ("skipped", result.skipped))}
     figure = reliability(result.predictions)
     files.update({f"reliability.{fmt}": figure_bytes(figure, fmt) for fmt in ("png", "pdf", "svg")})
     write_folder(out, files, args.overwrite)
@@ -505,7 +513,7 @@ def _validate(args) -> int:
     print("log-loss gain over the base rate (positive: better):")
     print(result.gains.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"wrote {out}/: predictions.csv, in_sample.csv, scores.csv, gains.csv, out_of_sample.csv, statuses.csv, "
-          "disputed.csv, skipped.csv, reliability.png/.pdf/.svg")
+          "history.csv, disputed.csv, skipped.csv, reliability.png/.pdf/.svg")
     return 0
 
 
@@ -594,13 +602,12 @@ def _estimate(args) -> int:
     check_destination(out, args.overwrite)
     priors = read_priors(args.priors if args.priors is not None else PRIORS)
     posterior = estimate(scenario, args.observed, priors, walkers=args.walkers, steps=args.steps, burn=args.burn,
-                         seed=args.seed, progress=sys.stderr.isatty())
-    kept = posterior.draws[(posterior.draws.draw - args.burn) % args.thin == 0]  # a file small enough to keep
-    files = {"draws.parquet": _parquet_bytes(kept), "summary.csv": table_bytes(posterior.summary)}
+                         seed=args.seed, progress=sys.stderr.isatty(), likelihood=args.likelihood, thin=args.thin)
+    files = {"draws.parquet": _parquet_bytes(posterior.draws), "summary.csv": table_bytes(posterior.summary)}
     if args.sensitivity:
         files["prior_sensitivity.csv"] = table_bytes(prior_sensitivity(
             scenario, args.observed, priors, posterior, walkers=args.walkers, steps=args.steps, burn=args.burn,
-            seed=args.seed, progress=sys.stderr.isatty()))
+            seed=args.seed, progress=sys.stderr.isatty(), likelihood=args.likelihood, thin=args.thin))
     for name, figure in (("trace", trace_figure(posterior)), ("pair", pair_figure(posterior))):
         files[f"{name}.png"] = figure_bytes(figure, "png")
     write_folder(out, files, args.overwrite)

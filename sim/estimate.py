@@ -1,12 +1,17 @@
 """Bayesian estimation of the decision weights: a posterior, not a point.
 
-The likelihood is the decision-level one of `sim.validate` (each observed decision's probability
-under the model's decision rule, given the situation at its time). The weights sampled are those
-some scored decision carries (`sim.validate.fixed_terms`); the others keep the scenario's values.
+The likelihood is, by default, that of the record under the simulation's own dynamics
+(`sim.likelihood`: every state walked along its observed history, step by step, with the model's
+decision moments, review hazard, course and reactions); `likelihood="decision"` uses the static
+decision-level one of `sim.validate` instead (each observed decision's probability as a one-shot
+choice at its date). The weights sampled are those the likelihood carries
+(`sim.validate.fixed_terms`); the others keep the scenario's values.
 Where the likelihood is flat (`alignsim calibrate` reports where), the prior speaks: the priors are
 written in a YAML file, weakly informative and not centred on the hand-set values. The sampler is
-emcee's affine-invariant ensemble; ArviZ gives R-hat and the effective sample size, treating each
-walker as a chain.
+emcee's ensemble with differential-evolution moves (`MOVES`), over the logarithms of the weights,
+its walkers started in a small ball around the posterior's mode (found by L-BFGS-B), so that no
+draw is spent walking in from the prior; ArviZ gives R-hat and the effective sample size,
+treating each walker as a chain, on the chains thinned by `THIN`.
 """
 
 from __future__ import annotations
@@ -17,12 +22,24 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from . import decision as d
 from .parameters import HAND_SET
 from .scenario import InputError, Issue, Scenario
 from .scenario.loader import read_yaml
 from .validate import CLIP, Predictor, fixed_terms, read_observed, scenario_weights
+
+LIKELIHOODS = ("history", "decision")
+"""The likelihoods `estimate` can sample under: the record's under the dynamics, or the static one."""
+START_SPREAD = 0.1
+"""The walkers start this far (in log-weight, a standard deviation) around the posterior's mode."""
+MOVES = (("DEMove", 0.8), ("DESnookerMove", 0.2))
+"""emcee's differential-evolution moves (ter Braak 2006; ter Braak and Vrugt 2008), in these
+shares: on the round's posterior they mixed faster than the default stretch move (docs/validation.md)."""
+THIN = 10
+"""Every THIN-th step of each walker is kept: neighbouring steps of an emcee walker are strongly
+correlated, and the draws file holds what informs, not its copies."""
 
 PRIORS = Path(__file__).resolve().parents[1] / "estimation" / "priors.yaml"
 """The bundled priors."""
@@ -44,10 +61,10 @@ class Prior:
         low, high = self.parameters["low"], self.parameters["high"]
         return 0.0 if low <= x <= high else -np.inf
 
-    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def median(self) -> float:
         if self.distribution == "halfnormal":
-            return np.abs(rng.normal(0.0, self.parameters["scale"], n))
-        return rng.uniform(self.parameters["low"], self.parameters["high"], n)
+            return 0.6745 * self.parameters["scale"]
+        return (self.parameters["low"] + self.parameters["high"]) / 2
 
     def describe(self) -> str:
         return f"{self.distribution}({', '.join(f'{k}={v:g}' for k, v in self.parameters.items())})"
@@ -120,17 +137,48 @@ class Posterior:
     summary: pd.DataFrame  # per sampled weight: prior, mean, sd, quantiles, R-hat, ESS
 
 
+def log_likelihood_function(scenario: Scenario, scored: list, likelihood: str):
+    """(the function of the weights giving the record's log-likelihood, what carries each weight:
+    an object with the `terms` and `available` that `fixed_terms` reads)."""
+    if likelihood == "history":
+        from .likelihood import HistoryLikelihood
+
+        history = HistoryLikelihood(scenario, scored)
+        return history.log_likelihood, history
+    y = np.array([o.observed for o in scored])
+    predictor = Predictor(scenario, scored, scored)
+
+    def static(w: np.ndarray) -> float:
+        p = np.clip(predictor.predict(w), CLIP, 1 - CLIP)
+        return float(np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+    return static, predictor
+
+
+def posterior_mode(log_posteriors, start: np.ndarray) -> np.ndarray:
+    """The point that maximises `log_posteriors` (of a (1, n) array), by L-BFGS-B from `start`."""
+    from scipy.optimize import minimize
+
+    def loss(v: np.ndarray) -> float:
+        value = log_posteriors(v[None, :])[0]
+        return -value if np.isfinite(value) else 1e300
+
+    return minimize(loss, start, method="L-BFGS-B", options={"maxiter": 1000}).x
+
+
 def estimate(scenario: Scenario, observed: str | Path, priors: dict[str, Prior], walkers: int, steps: int,
-             burn: int, seed: int, progress: bool = False) -> Posterior:
-    """Sample the posterior of the decision weights some scored decision carries."""
+             burn: int, seed: int, progress: bool = False, likelihood: str = "history",
+             thin: int = THIN) -> Posterior:
+    """Sample the posterior of the decision weights the likelihood carries."""
     import emcee
 
+    if likelihood not in LIKELIHOODS:
+        raise InputError(Issue("--likelihood", likelihood, f"expected one of {', '.join(LIKELIHOODS)}"))
     scored, _, _ = read_observed(observed, scenario)
     if len(scored) < 3:
         raise InputError(Issue(str(observed), "", "too few scored observations to estimate"))
-    y = np.array([o.observed for o in scored])
-    predictor = Predictor(scenario, scored, scored)
-    fixed = fixed_terms(predictor)
+    log_likelihood, carriers = log_likelihood_function(scenario, scored, likelihood)
+    fixed = fixed_terms(carriers)
     free = np.array([term not in fixed for term in d.TERMS])
     names = [term for term in d.TERMS if term not in fixed]
     base = scenario_weights(scenario)
@@ -138,22 +186,34 @@ def estimate(scenario: Scenario, observed: str | Path, priors: dict[str, Prior],
         raise InputError(Issue("--walkers", str(walkers), f"at least twice the {len(names)} sampled weights"))
     if not 0 <= burn < steps:
         raise InputError(Issue("--burn", str(burn), f"must be at least 0 and below --steps ({steps})"))
+    if not 1 <= thin <= steps - burn:
+        raise InputError(Issue("--thin", str(thin), f"must be at least 1 and at most --steps - --burn ({steps - burn})"))
 
-    def log_posterior(v: np.ndarray) -> float:
-        prior = sum(priors[name].log_density(x) for name, x in zip(names, v))
-        if not np.isfinite(prior):
-            return -np.inf
-        w = base.copy()
-        w[free] = v
-        p = np.clip(predictor.predict(w), CLIP, 1 - CLIP)
-        return prior + float(np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    def log_posteriors(logs: np.ndarray) -> np.ndarray:
+        """Every walker at once (the history likelihood weighs them all in one pass per step), on
+        the log scale of the weights: w = exp(u), whose Jacobian adds u. On that scale a weight
+        whose posterior piles up against 0 is a long tail, not a wall the walkers bump into."""
+        ensemble = np.exp(logs)
+        prior = np.array([sum(priors[name].log_density(x) for name, x in zip(names, v)) for v in ensemble])
+        inside = np.isfinite(prior)
+        out = np.full(len(ensemble), -np.inf)
+        if inside.any():
+            w = np.tile(base, (int(inside.sum()), 1))
+            w[:, free] = ensemble[inside]
+            out[inside] = prior[inside] + logs[inside].sum(axis=1) + (
+                log_likelihood(w) if likelihood == "history" else np.array([log_likelihood(row) for row in w]))
+        return out
 
     rng = np.random.default_rng(seed)
-    start = np.column_stack([priors[name].draw(rng, walkers) for name in names])
-    sampler = emcee.EnsembleSampler(walkers, len(names), log_posterior)
-    sampler.random_state = np.random.RandomState(seed).get_state()
-    sampler.run_mcmc(start, steps, progress=progress)
-    chain = sampler.get_chain()[burn:]  # (draws, walkers, weights)
+    with threadpool_limits(1):  # on problems this small, more threads only wait for each other
+        mode = posterior_mode(log_posteriors, np.log([priors[name].median() for name in names]))
+        # A ball around the mode, a tenth of a unit of log-weight wide.
+        start = mode + START_SPREAD * rng.standard_normal((walkers, len(names)))
+        sampler = emcee.EnsembleSampler(walkers, len(names), log_posteriors, vectorize=True,
+                                        moves=[(getattr(emcee.moves, move)(), share) for move, share in MOVES])
+        sampler.random_state = np.random.RandomState(seed).get_state()
+        sampler.run_mcmc(start, steps, progress=progress)
+    chain = np.exp(sampler.get_chain()[burn::thin])  # (draws, walkers, weights)
 
     with warnings.catch_warnings():  # ArviZ announces its coming refactor on import
         warnings.simplefilter("ignore", FutureWarning)
@@ -170,7 +230,7 @@ def estimate(scenario: Scenario, observed: str | Path, priors: dict[str, Prior],
         "ess_tail": stats.loc[names, "ess_tail"].to_numpy()})
     n_draws = chain.shape[0]
     draws = pd.DataFrame({"walker": np.tile(np.arange(walkers), n_draws),
-                          "draw": np.repeat(np.arange(burn, steps), walkers)})
+                          "draw": np.repeat(np.arange(burn, steps, thin), walkers)})
     for k, term in enumerate(d.TERMS):
         draws[term] = flat[:, names.index(term)] if term in names else base[k]
     return Posterior(names, draws, summary)
@@ -220,7 +280,8 @@ def pair_figure(posterior: Posterior):
 
 
 def prior_sensitivity(scenario: Scenario, observed: str | Path, priors: dict[str, Prior], posterior: Posterior,
-                      walkers: int, steps: int, burn: int, seed: int, progress: bool = False) -> pd.DataFrame:
+                      walkers: int, steps: int, burn: int, seed: int, progress: bool = False,
+                      likelihood: str = "history", thin: int = THIN) -> pd.DataFrame:
     """Each sampled weight's posterior median and 90% interval under the priors as given and with
     every prior's spread scaled by each factor of SENSITIVITY (same sampler settings and seed)."""
     rows = []
@@ -229,7 +290,7 @@ def prior_sensitivity(scenario: Scenario, observed: str | Path, priors: dict[str
             result = posterior
         else:
             widened = {name: prior.widened(factor) for name, prior in priors.items()}
-            result = estimate(scenario, observed, widened, walkers, steps, burn, seed, progress)
+            result = estimate(scenario, observed, widened, walkers, steps, burn, seed, progress, likelihood, thin)
         for row in result.summary.itertuples():
             rows.append({"prior_scale": factor, "weight": row.weight, "prior": row.prior, "median": row.median,
                          "q05": row.q05, "q95": row.q95})

@@ -343,6 +343,7 @@ class OutOfSample:
     scores: pd.DataFrame  # SCORE_COLUMNS
     gains: pd.DataFrame  # each predictor's log-loss gain over the base rate, with its paired interval
     statuses: pd.DataFrame  # the simulation level: each state's observed and predicted status at SIMULATED_MONTH
+    history: pd.DataFrame  # the history level: each held-out state's negative log-likelihood of its history
 
 
 BASELINES = {"base rate": "p_base_rate", "logistic regression": "p_logistic"}
@@ -551,8 +552,24 @@ def out_of_sample(scenario: Scenario, scored: list[Observation], disputed: list[
     status_table = pd.DataFrame({"state": states, "observed": [d.OPTIONS[c] for c in observed],
                                  **{f"{column}_{option}": p[name][:, j] for name, column in named.items()
                                     for j, option in enumerate(d.OPTIONS)}})
-    return OutOfSample(predictions, pd.DataFrame(rows + split_rows, columns=list(SCORE_COLUMNS)),
-                       pd.DataFrame(gains + split_gains), status_table)
+    rows, gains = rows + split_rows, gains + split_gains
+
+    # The history level (sim/likelihood.py): each state's observed history under the dynamics. A
+    # path has no single yes or no, so it has a log-loss (per state) but no Brier score or accuracy.
+    # It fits the logit's weights: the other rules' parameters are not fitted along a history yet.
+    from .likelihood import history_scores
+
+    history_losses, history_table = history_scores(scenario, scored, ridge, SPLITS, TIME_CUT) if rule == "logit" \
+        else ({}, pd.DataFrame())
+    names = {"model": rule, "model, hand-set weights": f"{rule}, hand-set"}
+    for split, losses in history_losses.items():
+        losses = {names.get(name, name): loss for name, loss in losses.items()}
+        metrics = {name: {"n": len(loss), "log_loss": float(loss.mean()), "brier": float("nan"),
+                          "accuracy": float("nan")} for name, loss in losses.items()}
+        split_rows, split_gains = _score_rows("history", split, losses, metrics, rng)
+        rows, gains = rows + split_rows, gains + split_gains
+    return OutOfSample(predictions, pd.DataFrame(rows, columns=list(SCORE_COLUMNS)), pd.DataFrame(gains),
+                       status_table, history_table)
 
 
 def steps(scenario: Scenario, scored: list[Observation], disputed: list[Observation]) -> int:
@@ -569,6 +586,7 @@ class Validation:
     gains: pd.DataFrame
     out_of_sample: pd.DataFrame
     statuses: pd.DataFrame
+    history: pd.DataFrame
     disputed: pd.DataFrame
     skipped: pd.DataFrame
 
@@ -600,7 +618,7 @@ def validate(scenario: Scenario, observed: str | Path, ridge: float = RIDGE, rul
                                        "p_model": np.where([o.observed for o in disputed], q, 1 - q)})
     held_out = out_of_sample(scenario, scored, disputed, ridge, rule)
     return Validation(table, pd.DataFrame(rows), held_out.scores, held_out.gains, held_out.predictions,
-                      held_out.statuses, disputed_table, pd.DataFrame(skipped))
+                      held_out.statuses, held_out.history, disputed_table, pd.DataFrame(skipped))
 
 
 def fixed_terms(predictor: Predictor) -> dict[str, str]:

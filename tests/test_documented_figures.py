@@ -28,6 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pytest
 
 import sim
@@ -165,12 +166,12 @@ LEVEL_SPLITS = {("decision", "leave-one-state-out"): "loso", ("decision", "time"
 
 def out_of_sample_scores():
     values = {}
-    for row in validation().scores.itertuples():
+    for row in validation().scores.query("level != 'history'").itertuples():
         tag = f"{PREDICTOR_TAGS[row.predictor]}_{LEVEL_SPLITS[(row.level, row.split)]}"
         values |= {f"{tag}_n": str(int(row.n)), f"{tag}_ll": three(row.log_loss), f"{tag}_low": three(row.log_loss_low95),
                    f"{tag}_high": three(row.log_loss_high95), f"{tag}_brier": three(row.brier),
                    f"{tag}_acc": three(row.accuracy)}
-    for row in validation().gains.itertuples():
+    for row in validation().gains.query("level != 'history'").itertuples():
         tag = f"{PREDICTOR_TAGS[row.predictor]}_{LEVEL_SPLITS[(row.level, row.split)]}"
         values |= {f"{tag}_gain": three(row.log_loss_gain), f"{tag}_glow": three(row.gain_low95),
                    f"{tag}_ghigh": three(row.gain_high95)}
@@ -251,10 +252,41 @@ def fitted_rules_values():
 
 def estimate_defaults() -> dict[str, int]:
     """`alignsim estimate`'s default walkers, steps, burn-in and seed."""
+HISTORY_SPLITS = {"leave-one-state-out": "loso", "time": "time"}
+HISTORY_PREDICTORS = ("logit", "logit, hand-set", "base rate")
+
+
+def history_values():
+    """docs/validation.md, "The history level": its rows of scores.csv and gains.csv."""
+    values = {}
+    for row in validation().scores.query("level == 'history'").itertuples():
+        tag = f"h{PREDICTOR_TAGS[row.predictor]}_{HISTORY_SPLITS[row.split]}"
+        values |= {f"{tag}_n": str(int(row.n)), f"{tag}_ll": three(row.log_loss), f"{tag}_low": three(row.log_loss_low95),
+                   f"{tag}_high": three(row.log_loss_high95)}
+    for row in validation().gains.query("level == 'history'").itertuples():
+        tag = f"h{PREDICTOR_TAGS[row.predictor]}_{HISTORY_SPLITS[row.split]}"
+        values |= {f"{tag}_gain": three(row.log_loss_gain), f"{tag}_glow": three(row.gain_low95),
+                   f"{tag}_ghigh": three(row.gain_high95)}
+    return values
+
+
+def history_table() -> str:
+    rows = []
+    for split, s in HISTORY_SPLITS.items():
+        for predictor in HISTORY_PREDICTORS:
+            tag = f"h{PREDICTOR_TAGS[predictor]}_{s}"
+            gain = "—" if predictor == "base rate" else f"{{{tag}_gain}} [{{{tag}_glow}}, {{{tag}_ghigh}}]"
+            rows.append(f"| {predictor} | {split} | {{{tag}_n}} | {{{tag}_ll}} [{{{tag}_low}}, {{{tag}_high}}] | {gain} |")
+    return "\n".join(rows)
+
+
+def estimate_defaults() -> dict:
+    """`alignsim estimate`'s default likelihood, walkers, steps, burn-in, thinning and seed."""
     from sim.cli import _parser
 
     args = _parser().parse_args(["estimate", str(ROUND), "--observed", str(OBSERVED)])
-    return {"walkers": args.walkers, "steps": args.steps, "burn": args.burn, "seed": args.seed}
+    return {"likelihood": args.likelihood, "walkers": args.walkers, "steps": args.steps, "burn": args.burn,
+            "thin": args.thin, "seed": args.seed}
 
 
 @cache
@@ -290,7 +322,8 @@ def sensitivity_table() -> str:
 
 
 def posterior_values():
-    values = {"rhat": three(posterior().summary.r_hat.max())}
+    values = {"rhat": three(posterior().summary.r_hat.max()), "ess": f"{posterior().summary.ess_bulk.min():.0f}",
+              "draws": str(len(posterior().draws))}
     for row in posterior().summary.itertuples():
         values |= {f"{row.weight}_hand": two(row.hand_set), f"{row.weight}_median": two(row.median),
                    f"{row.weight}_q05": two(row.q05), f"{row.weight}_q95": two(row.q95),
@@ -730,11 +763,14 @@ CLAIMS = {
                                          "(seed {seed})", simulation_setup),
     "validation_bootstrap": Claim(VALIDATION, "simulation level): {draws} resamples, seeded",
                                   lambda: {"draws": str(BOOTSTRAP_DRAWS)}),
+    "validation_history": Claim(VALIDATION, history_table(), history_values),
     "validation_posterior_settings": Claim(VALIDATION, "emcee's ensemble ({walkers} walkers, {steps} steps, the "
-                                           "first {burn} discarded, seed {seed}: the command's defaults)",
+                                           "first {burn} discarded, every {thin}th kept, seed {seed}: the command's "
+                                           "defaults)",
                                            lambda: {k: str(v) for k, v in estimate_defaults().items()}),
     "validation_posterior": Claim(VALIDATION, posterior_table(), posterior_values),
-    "validation_posterior_rhat": Claim(VALIDATION, "the largest R-hat is {rhat},", posterior_values),
+    "validation_posterior_rhat": Claim(VALIDATION, "the largest R-hat is {rhat}, and the smallest bulk effective "
+                                       "sample size {ess} (of {draws} draws kept)", posterior_values),
     "validation_prior_sensitivity": Claim(VALIDATION, sensitivity_table(), sensitivity_values),
     "forecast_table": Claim(FORECAST, forecast_table(), forecast_values),
     "forecast_replications": Claim(FORECAST, "A question's probability is the share of {replications} replications "
@@ -1001,27 +1037,55 @@ def test_the_identification_in_words_holds():
     assert "Switching cost sits at its bound 0" in guide and status["switching_cost"] == "estimated, at its bound 0"
 
 
+def test_the_history_level_in_words_holds():
+    """docs/validation.md, "The history level": what its scores and gains show."""
+    guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
+    assert ("**at the history level, neither the fitted model nor the hand-set weights does better than the base "
+            "rate of transitions**, under either split.") in guide
+    assert "Fitting the weights along the history does better than the hand-set weights" in guide
+    assert "the fitted model's gain over the base rate has an interval that includes 0 under both splits" in guide
+    assert "the hand-set weights' gain lies below 0 when each state is left out" in guide
+    scores = validation().scores.query("level == 'history'").set_index(["predictor", "split"]).log_loss
+    gains = validation().gains.query("level == 'history'").set_index(["predictor", "split"])
+    for split in HISTORY_SPLITS:
+        assert scores[("base rate", split)] < scores[("model", split)] < scores[("model, hand-set weights", split)]
+        assert gains.loc[("model", split), "gain_low95"] < 0 < gains.loc[("model", split), "gain_high95"]
+    assert gains.loc[("model, hand-set weights", "leave-one-state-out"), "gain_high95"] < 0
+    assert ("Bangladesh's and Azerbaijan's histories get less than one chance in a thousand, under the hand-set "
+            "weights and under the weights fitted without them") in guide
+    history = validation().history.query("split == 'leave-one-state-out'").set_index("state")
+    for state in ("Bangladesh", "Azerbaijan"):
+        assert (np.exp(-history.loc[state, ["nll_model", "nll_hand_set"]].astype(float)) < 1e-3 + 1e-9).all()
+
+
 def test_the_posterior_in_words_holds():
     """docs/validation.md, "Posterior": what the sampler and the posterior show."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
     summary = posterior().summary.set_index("weight")
-    assert "**The sampler has not converged by the strict criterion**" in guide
-    assert summary.r_hat.max() > 1.01
-    assert ("the weights the likelihood is flat in (patron pressure, diversification) have posteriors close to "
-            "their prior (median 2.0)") in guide
-    for weight in ("patron_pressure", "diversification"):
+    assert "**The sampler has converged by the strict criterion**" in guide
+    assert summary.r_hat.max() < 1.01
+    assert ("the weights the likelihood is nearly flat in (patron pressure, diversification, refusal retaliation) "
+            "have posteriors close to their prior (median 2.0)").lower() in guide.lower()
+    for weight in ("patron_pressure", "diversification", "refusal_retaliation"):
         assert abs(summary.loc[weight, "median"] - 2.0) < 0.5
-    assert ("the bloc's benefits, held near their hand-set value by calibrate's ridge, move far above it once the "
+    assert ("The bloc's benefits, held near their hand-set value by calibrate's ridge, move far above it once the "
             "ridge is gone") in guide
     assert summary.loc["bloc_benefits", "q05"] > calibration().weights["bloc_benefits"]
-    assert "(the nine of the identification table that no decision leaves out;" in guide
-    assert len(summary) == 9
-    assert ("**Only accession friction is nearly insensitive to the prior**; autonomy moves most with it, and every "
-            "other weight's median moves by more than a third between the narrowest and the widest prior") in guide
+    assert "**switching cost is well informed, and its 90% interval lies above the hand-set 0.5**" in guide
+    assert summary.loc["switching_cost", "q05"] > summary.loc["switching_cost", "hand_set"] == 0.5
+    assert "**Sanction relief's 90% interval lies below its hand-set 2**" in guide
+    assert summary.loc["sanction_relief", "q95"] < summary.loc["sanction_relief", "hand_set"] == 2.0
+    assert "only the Western threat" in guide and "That leaves eleven weights to sample" in guide
+    assert [w for w in TERMS if w not in summary.index] == ["western_threat"] and len(summary) == 11
+    assert ("**Only sanction relief is insensitive to the prior** (its median moves by less than a fifth between the "
+            "narrowest prior and the widest); switching cost, peer influence and accession friction move least after it "
+            "(their medians rise by less than 90%), and every other weight's median at least doubles, substitutes' "
+            "most") in guide
     medians = sensitivity().pivot(index="weight", columns="prior_scale", values="median")
-    spread = medians[2.0] / medians[0.5]
-    assert spread.idxmin() == "accession_friction" and spread.min() < 1.25
-    assert (spread.drop("accession_friction") > 4 / 3).all() and spread.idxmax() == "autonomy"
+    spread = (medians[2.0] / medians[0.5]).sort_values()
+    assert spread.index[0] == "sanction_relief" and abs(spread.iloc[0] - 1) < 0.2
+    assert set(spread.index[1:4]) == {"switching_cost", "peer_influence", "accession_friction"}
+    assert (spread.iloc[1:4] < 1.9).all() and (spread.iloc[4:] >= 2).all() and spread.index[-1] == "substitutes"
     assert "| weight | half-normal, scale 1.5 | scale 3 (the priors file) | scale 6 |" in guide
     assert {p.parameters["scale"] for p in read_priors(PRIORS).values()} == {3.0}
 

@@ -71,6 +71,7 @@ def test_validate_prints_model_and_baselines_over_twenty_states(tmp_path, capsys
     assert (tmp_path / "scores.csv").read_bytes() == table_bytes(validation().scores)
     assert (tmp_path / "gains.csv").read_bytes() == table_bytes(validation().gains)
     assert (tmp_path / "statuses.csv").read_bytes() == table_bytes(validation().statuses)
+    assert (tmp_path / "history.csv").read_bytes() == table_bytes(validation().history)
     predictions = pd.read_csv(tmp_path / "predictions.csv")
     assert predictions.state.nunique() >= 20
     assert predictions.p_model.between(0, 1).all()
@@ -84,14 +85,23 @@ def test_scores_put_the_model_beside_both_baselines_under_both_splits():
     # The predictors name the scenario's rule, the logit.
     named = ("logit", "logit, hand-set", "base rate", "logistic regression")
     levels = (("decision", "leave-one-state-out"), ("decision", "time"), ("simulation", "leave-one-state-out"))
-    assert list(zip(scores.predictor, scores.level, scores.split)) == [(p, *ls) for ls in levels for p in named]
+    dynamic = ("logit", "logit, hand-set", "base rate")  # a static regression has no history level
+    assert list(zip(scores.predictor, scores.level, scores.split)) == (
+        [(p, *ls) for ls in levels for p in named]
+        + [(p, "history", split) for split in ("leave-one-state-out", "time") for p in dynamic])
     predictions = validation().predictions
     n = scores.set_index(["level", "split"]).n
     assert (n[("decision", "leave-one-state-out")] == len(predictions)).all()
     assert (n[("decision", "time")] == (predictions.month > TIME_CUT).sum()).all()
     assert (n[("simulation", "leave-one-state-out")] == len(validation().statuses)).all()
+    history = validation().history
+    for split in ("leave-one-state-out", "time"):
+        assert (n[("history", split)] == (history.split == split).sum()).all()
+    assert (n[("history", "leave-one-state-out")] == predictions.state.nunique()).all()
     assert (scores.log_loss_low95 < scores.log_loss).all() and (scores.log_loss < scores.log_loss_high95).all()
-    assert scores[["brier", "accuracy"]].apply(lambda c: c.between(0, 1)).all().all()
+    static = scores[scores.level != "history"]
+    assert static[["brier", "accuracy"]].apply(lambda c: c.between(0, 1)).all().all()
+    assert scores[scores.level == "history"][["brier", "accuracy"]].isna().all().all()
     # The gains are the paired differences of the same per-decision losses.
     gains = validation().gains.set_index(["predictor", "level", "split"])
     by = scores.set_index(["predictor", "level", "split"]).log_loss

@@ -1,0 +1,132 @@
+"""The likelihood of the record under the simulation's dynamics (sim/likelihood.py), issue 11 item 2."""
+
+import dataclasses
+import sys
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+from sim import decision as d
+from sim.likelihood import HistoryLikelihood, step_of
+from sim.scenario import validate as validate_scenario
+from sim.validate import read_observed, scenario_weights
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_determinism import _renamed  # the same renaming as the runs' invariance test
+
+ROOT = Path(__file__).resolve().parents[1]
+ROUND = ROOT / "scenarios" / "brics_2024_round.yaml"
+OBSERVED = ROOT / "data" / "brics_decisions.csv"
+
+
+@cache
+def scenario() -> sim.Scenario:
+    return sim.load_scenario(ROUND)
+
+
+def with_decision(**values) -> sim.Scenario:
+    data = scenario().model_dump(mode="json")
+    data["decision"].update(values)
+    return validate_scenario(data)
+
+
+@cache
+def record():
+    return read_observed(OBSERVED, scenario())[0]
+
+
+@cache
+def history() -> HistoryLikelihood:
+    return HistoryLikelihood(scenario(), record())
+
+
+def at(likelihood: HistoryLikelihood, month: str) -> int:
+    return step_of(likelihood.timeline, month)
+
+
+def test_the_path_follows_the_record():
+    h = history()
+    path, belarus, algeria = h.path, h.states.index("Belarus"), h.states.index("Algeria")
+    applied, answered = at(h, "2023-05"), at(h, "2024-11")
+    assert (path.course[:applied + 1, belarus] == d.OUTSIDE).all()
+    assert (path.course[applied + 1:, belarus] == d.MEMBER).all()  # a partner still seeking membership
+    assert (path.status[:answered + 1, belarus] == d.OUTSIDE).all()
+    assert (path.status[answered + 1:, belarus] == d.PARTNER).all()
+    assert list(np.flatnonzero(path.observed[:, belarus])) == [applied, answered]
+    assert path.offer[answered, belarus] == d.PARTNER and h.deciding[answered, belarus] == 1.0
+    # Algeria's undated application is taken as given; its withdrawal is a refusal Russia answers.
+    withdrew = at(h, "2023-10")
+    assert (path.course[:withdrew + 1, algeria] == d.MEMBER).all() and path.course[withdrew + 1, algeria] == d.OUTSIDE
+    retaliation = h.step_terms[:, d.TERMS.index("refusal_retaliation"), algeria]
+    assert (retaliation[:withdrew + 1] == 0).all() and retaliation[withdrew + 1, d.OUTSIDE] < 0
+    assert h.deciding[withdrew + 1, algeria] == 1.0  # the reaction aimed at it is a decision moment
+    # A state is scored up to its last decision, not beyond.
+    assert h.scored[:, algeria].sum() == at(h, "2024-11") + 1
+
+
+def test_a_higher_review_rate_makes_a_long_wait_before_applying_less_likely():
+    slow, fast = (HistoryLikelihood(with_decision(review_rate_per_year=rate), record()) for rate in (0.5, 2.0))
+    w = scenario_weights(scenario())
+    malaysia = history().scored_states.index(history().states.index("Malaysia"))
+    applied = at(history(), "2024-07")
+    before = np.arange(history().n_steps)[:, None] < applied
+    wait = [h.contributions(w, np.broadcast_to(before, h.scored.shape))[malaysia] for h in (slow, fast)]
+    assert wait[1] < wait[0] < 0
+    # ... and the application, once it comes, more likely to come then.
+    step = [h.step_probabilities(w[None])[0, applied, history().states.index("Malaysia")] for h in (slow, fast)]
+    assert step[1] > step[0]
+
+
+def test_an_observed_application_gains_likelihood_when_its_terms_weight_rises():
+    h, w = history(), scenario_weights(scenario())
+    thailand, applied = h.states.index("Thailand"), at(h, "2024-06")
+    benefits = d.TERMS.index("bloc_benefits")
+    weights = np.tile(w, (4, 1))
+    weights[:, benefits] = [0.0, 1.0, 2.0, 4.0]
+    p = h.step_probabilities(weights)[:, applied, thailand]
+    assert (np.diff(p) > 0).all()
+    # A declined invitation, the other way: the more the bloc is worth, the less likely Argentina's no.
+    argentina = h.states.index("Argentina")
+    declined = int(np.flatnonzero(h.path.observed[:, argentina])[0])
+    q = h.step_probabilities(weights)[:, declined, argentina]
+    assert (np.diff(q) < 0).all()
+
+
+def test_the_likelihood_is_the_sum_of_its_steps_and_one_pass_serves_many_weights():
+    h, w = history(), scenario_weights(scenario())
+    p = h.step_probabilities(w[None])[0]
+    assert 0 < p.min() and p.max() <= 1
+    expected = np.where(h.scored, np.log(p), 0.0).sum(axis=0)[h.scored_states]
+    assert np.allclose(h.contributions(w), expected)
+    many = np.abs(np.random.default_rng(3).normal(1.0, 1.0, (5, len(d.TERMS))))
+    assert np.allclose(h.log_likelihood(many), [h.log_likelihood(row) for row in many], rtol=0, atol=1e-9)
+
+
+def test_renaming_the_states_changes_nothing_but_the_names():
+    names = {name: f"State {k:02d}" for k, name in enumerate(scenario().states)}
+    renamed = HistoryLikelihood(_renamed(scenario(), names),
+                                [dataclasses.replace(o, state=names[o.state]) for o in record()])
+    w = scenario_weights(scenario())
+    assert renamed.contributions(w).tobytes() == history().contributions(w).tobytes()
+
+
+def test_the_same_record_gives_the_same_bytes():
+    w = scenario_weights(scenario())
+    again = HistoryLikelihood(scenario(), record())
+    assert again.contributions(w).tobytes() == history().contributions(w).tobytes()
+
+
+@pytest.mark.parametrize("rule", ["threshold", "hedging"])
+def test_every_rule_is_scored_through_its_own_probabilities(rule):
+    """A rival rule scores the same history; it reads no weights, so the likelihood does not move
+    with them, and it is not the logit's."""
+    h = HistoryLikelihood(with_decision(rule=rule), record())
+    w = scenario_weights(scenario())
+    scored = h.contributions(np.stack([w, 3 * w]))
+    assert np.isfinite(scored).all() and np.array_equal(scored[0], scored[1])
+    assert not np.allclose(scored[0], history().contributions(w))
+    if rule == "threshold":  # its per-state deviates are averaged over, not fixed at one draw
+        assert len(h.rule_draws) > 1
