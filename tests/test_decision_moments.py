@@ -92,6 +92,7 @@ def test_a_higher_review_rate_means_more_changes_of_course(state):
     changes = []
     for rate in (0.25, 1.0, 6.0):
         scenario = sim.with_overrides(EURASIA_HAND_SET, {"decision.review_rate_per_year": rate})
-        summary = sim.run(scenario, seed=2, replications=100).summary.set_index("state")
+        # Kazakhstan reverses in about one replication in thirty at the lowest rates: enough runs to tell them apart.
+        summary = sim.run(scenario, seed=2, replications=400).summary.set_index("state")
         changes.append(summary.loc[state, "mean_changes_of_course"])
     assert changes[0] < changes[1] < changes[2], changes

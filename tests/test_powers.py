@@ -11,6 +11,7 @@ import sim
 from sim import powers
 from sim.decision import MEMBER, OUTSIDE, PARTNER, TERMS
 from sim.inputs import INDICATORS, compile_timeline, completed_indicators
+from sim.parameters import scenario_weights
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 EURASIA = sim.load_scenario(SCENARIOS / "eurasia_2024.yaml")
@@ -138,7 +139,7 @@ def test_pressure_before_a_summit_raises_a_dependent_states_acceptance_of_its_in
     assert (after.p_outside < before.p_outside - 1e-6).all()
     assert (after.pre_summit_pressure == 0.8).all() and (before.pre_summit_pressure == 0).all()
     dependence = compile_timeline(OBSERVED).epoch_at(0).dependence[list(OBSERVED.states).index("Kazakhstan")]
-    weight = OBSERVED.decision.weights.patron_pressure
+    weight = scenario_weights(OBSERVED)[TERMS.index("patron_pressure")]
     assert np.allclose(after.u_patron_pressure - before.u_patron_pressure, weight * 0.8 * dependence)
     accepted = [(result.events.query("state == 'Kazakhstan' and date == '2024-10' and event == 'became partner'")
                  .replication.nunique()) for result in (plain, pressed)]
@@ -168,7 +169,7 @@ def test_china_inducement_pulls_more_the_more_a_state_trades_with_china():
     # The share the run uses: the scenario's value, or its first imputation where it gives none.
     trade_china = completed_indicators(OBSERVED)[0, :, INDICATORS.index("trade_china")]
     gain = on - off
-    assert np.allclose(gain, OBSERVED.decision.weights.bloc_benefits * 0.5 * trade_china)
+    assert np.allclose(gain, scenario_weights(OBSERVED)[TERMS.index("bloc_benefits")] * 0.5 * trade_china)
     order = np.argsort(trade_china)
     assert (np.diff(gain[order]) >= 0).all() and gain[order][-1] > gain[order][0]
     assert OBSERVED.powers.china.inducement.value == 0.0
