@@ -166,7 +166,8 @@ def test_slider_reset_and_step_change_the_plots_and_statuses(server, browser):
     # The page shows the run the same parameters give in-process, and the slider mattered.
     expected = _expected(60, rationality=0.0)
     with_scenario_rationality = _expected(60)
-    assert {s.name: s.status for s in expected.states} != {s.name: s.status for s in with_scenario_rationality.states}
+    # The states' decisions, not only where they end: six statuses can end alike by chance.
+    assert not expected.events().equals(with_scenario_rationality.events())
     _expect_table(page, expected)
     _expect_events(page, expected)
     assert _statuses(page) != initial  # a state's status changed
