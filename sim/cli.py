@@ -136,7 +136,7 @@ def _parser() -> argparse.ArgumentParser:
         "with the model's decision rule. Out of sample, under leave-one-state-out and a time split (fit on "
         "decisions up to 2023-12, predict the later ones), score the model with weights fitted on the "
         "training decisions, the model with the scenario's weights, the base rate and a logistic regression "
-        "on the same indicators: log-loss with a 95%% paired-bootstrap interval, Brier score, accuracy "
+        "on the same indicators: log-loss with a 95% paired-bootstrap interval, Brier score, accuracy "
         "(scores.csv), each predictor's log-loss gain over the base rate with its interval (gains.csv) and "
         "every held-out prediction (out_of_sample.csv). At the simulation level, leaving one state out, "
         "each undisputed state's status at the end of 2025 as the simulation gives it, next to the same "
@@ -200,7 +200,7 @@ def _parser() -> argparse.ArgumentParser:
         "`alignsim calibrate` (--likelihood decision); priors from a YAML file (default: estimation/priors.yaml); "
         "emcee's ensemble sampler with differential-evolution moves, its walkers started around the posterior's "
         "mode; ArviZ's R-hat and effective sample size. Writes draws.parquet (after burn-in, every --thin-th "
-        "step: walker, draw, one column per weight), summary.csv (prior, mean, sd, 5/50/95%% quantiles, R-hat, ESS "
+        "step: walker, draw, one column per weight), summary.csv (prior, mean, sd, 5/50/95% quantiles, R-hat, ESS "
         "per sampled weight), trace.png and pair.png into --out, all at once; a progress bar on a terminal. "
         "Needs the estimate extra: pip install 'alignsim[estimate]'.")
     _observed_arguments(estimate)
