@@ -177,8 +177,9 @@ class Predictor:
         # Every month of every observation stacked, so that one pass of the logit rule predicts all.
         lengths = [len(block[0]) for block in blocks]
         self.situations = situations
-        # A rule's chance is drawn per observation and shared by its months, on every dataset.
+        # A rule's chance is drawn per observation and dataset, and shared by the observation's months.
         self.observation_of_month = np.repeat(np.arange(len(blocks)) % len(observations), lengths)
+        self.dataset_of_month = np.repeat(np.arange(len(blocks)) // len(observations), lengths)
         self.terms = np.concatenate([block[0] for block in blocks])  # (all months, n_terms, 3)
         self.available = np.concatenate([block[1] for block in blocks])
         self.starts = np.cumsum([0, *lengths[:-1]])
@@ -240,19 +241,23 @@ class Predictor:
                                  for name in per_state})
 
     def _tiled(self, rule: str) -> tuple[Epoch, np.ndarray, np.ndarray, np.ndarray | None, int]:
-        """The months predicted, repeated once per draw of the rule's chance (RULE_DRAWS seeded
-        draws, one per observation, shared by its months; a single copy for a rule that draws
-        nothing), so that one call of the rule scores them all: (epoch, available, course, draws, copies)."""
+        """The months predicted, repeated once per draw of the rule's chance, so that one call of
+        the rule scores them all: (epoch, available, course, draws, copies). RULE_DRAWS seeded
+        draws in all, each paired with one completed dataset (RULE_DRAWS / M copies of the M
+        datasets): a draw of the missing indicators and the rule's chance together, one value per
+        observation, shared by its months. A rule that draws nothing has a single copy."""
         if rule not in self._tiles:
             rng = np.random.default_rng(RULE_SEED)
-            draws = [RULES[rule].draw(rng, len(self.observations)) for _ in range(RULE_DRAWS)]
-            copies = 1 if draws[0] is None else RULE_DRAWS
+            copies = max(1, RULE_DRAWS // self.imputations)
+            draws = [RULES[rule].draw(rng, len(self.observations)) for _ in range(copies * self.imputations)]
+            copies = 1 if draws[0] is None else copies
             situation = self._situation
             tiled = replace(situation, **{f.name: np.concatenate([getattr(situation, f.name)] * copies)
                                           for f in fields(Epoch) if isinstance(getattr(situation, f.name), np.ndarray)
                                           and len(getattr(situation, f.name)) == len(self.situations)})
             course = np.tile(np.array([c for _, _, c in self.situations]), copies)
-            chance = None if draws[0] is None else np.array(draws)[:, self.observation_of_month].ravel()
+            chance = None if draws[0] is None else np.array(draws).reshape(copies, self.imputations, -1)[
+                :, self.dataset_of_month, self.observation_of_month].ravel()
             self._tiles[rule] = (tiled, np.tile(self.available, (copies, 1)), course, chance, copies)
         return self._tiles[rule]
 

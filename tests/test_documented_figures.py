@@ -919,7 +919,17 @@ def expected_and_found(claim: Claim) -> tuple[dict[str, str], dict[str, str], re
     return {k: expected[k] for k in names}, {k: match.group(k) for k in names}, match, text
 
 
-@pytest.mark.parametrize("name", list(CLAIMS))
+# The costliest runs, each kept to one test worker (pytest-xdist's loadgroup), so that they run
+# side by side and each once; every other claim stays with this file's group (tests/conftest.py).
+GROUPS = {posterior_values: "posterior", sensitivity_values: "posterior", rules_scores: "rules",
+          verdicts_values: "rules", fitted_rules_values: "rules"}
+
+
+def grouped(name: str, group: str | None):
+    return pytest.param(name, marks=[pytest.mark.xdist_group(group)] if group else [])
+
+
+@pytest.mark.parametrize("name", [grouped(name, GROUPS.get(claim.values)) for name, claim in CLAIMS.items()])
 def test_the_document_states_what_the_run_gives(name):
     claim = CLAIMS[name]
     expected, found, match, _ = expected_and_found(claim)
@@ -986,6 +996,7 @@ def test_the_out_of_sample_comparisons_in_words_hold():
         assert statuses.loc[state, "observed"] == "member" and statuses.loc[state, "p_model_member"] < 0.1
 
 
+@pytest.mark.xdist_group("rules")
 def test_the_rule_comparison_in_words_holds():
     """docs/rules.md: what the table of the rules and their verdicts show."""
     guide = " ".join((ROOT / RULES_DOC).read_text(encoding="utf-8").split())
@@ -1091,6 +1102,7 @@ def test_the_history_level_in_words_holds():
         assert (np.exp(-history.loc[state, ["nll_model", "nll_hand_set"]].astype(float)) < 1e-3 + 1e-9).all()
 
 
+@pytest.mark.xdist_group("posterior")
 def test_the_posterior_in_words_holds():
     """docs/validation.md, "Posterior": what the sampler and the posterior show."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
