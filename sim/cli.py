@@ -120,13 +120,14 @@ def _parser() -> argparse.ArgumentParser:
         "figures", help="build every figure of a figures file (PNG, PDF, SVG + provenance)",
         description="Build the figures listed in a figures file (see figures/paper.yaml) in the house "
         "style, each as PNG, PDF and SVG with a JSON sidecar of provenance. Byte-identical when rebuilt. "
-        "Sweep results already in --sweeps are reused; the command says whether it reused or computed them.")
+        "Sweep results already in --sweeps are reused, and so is a rule comparison (rules_<scenario>/ there) "
+        "made for the same scenario, record, rules and model; the command says whether it reused or computed them.")
     figures.add_argument("figures", metavar="FIGURES", help="figures YAML file")
     figures.add_argument("--out", type=Path, default=Path("results") / "figures",
                          help="output folder (default: results/figures)")
     figures.add_argument("--overwrite", action="store_true", help="replace the figures in a non-empty output folder")
     figures.add_argument("--sweeps", type=Path, default=Path("results") / "sweeps",
-                         help="where sweep results are kept and reused (default: results/sweeps)")
+                         help="where sweep results and rule comparisons are kept and reused (default: results/sweeps)")
     figures.add_argument("--workers", type=_positive, help="worker processes for sweeps (default: all cores)")
     figures.add_argument("--quiet", action="store_true", help="print nothing but errors")
 

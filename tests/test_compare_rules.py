@@ -183,8 +183,9 @@ def test_validate_scores_the_rule_it_is_given(small, capsys):
     assert "in sample, the hedging rule" in capsys.readouterr().out
 
 
-def test_the_rule_comparison_figure_builds_from_a_figures_file(small):
-    """figures/paper.yaml's kind `rule_comparison`, on a record of four states' answers."""
+def test_the_rule_comparison_figure_builds_from_a_figures_file(small, capsys):
+    """figures/paper.yaml's kind `rule_comparison`, on a record of four states' answers; built
+    again, it reuses the comparison kept with the sweeps and draws the same bytes."""
     scenario = sim.load_scenario(ROUND)
     few = [state for state in scenario.states][:4]
     record = small / "few.csv"
@@ -193,10 +194,20 @@ def test_the_rule_comparison_figure_builds_from_a_figures_file(small):
     figures = small / "figures.yaml"
     figures.write_text(f"name: rules\nfigures:\n  - {{id: rules, kind: rule_comparison, scenario: {ROUND}, "
                        f"observed: {record}, replications: 1, formats: [png, svg]}}\n", encoding="utf-8")
-    out = small / "figures"
-    assert main(["figures", str(figures), "--out", str(out), "--quiet"]) == 0
+    out, sweeps = small / "figures", small / "sweeps"
+    assert main(["figures", str(figures), "--out", str(out), "--sweeps", str(sweeps)]) == 0
+    assert "scoring the rules" in capsys.readouterr().out
     assert sorted(p.name for p in out.iterdir()) == ["rules.json", "rules.png", "rules.svg"]
     svg = (out / "rules.svg").read_text(encoding="utf-8")
     for rule in RULES:
         assert f"{rule}" in svg
     assert "base rate" in svg and "logistic regression" in svg
+    assert main(["figures", str(figures), "--out", str(small / "again"), "--sweeps", str(sweeps)]) == 0
+    printed = capsys.readouterr().out
+    assert "reused the rule comparison" in printed and "scoring the rules" not in printed
+    assert (small / "again" / "rules.svg").read_bytes() == (out / "rules.svg").read_bytes()
+    # Another record is another comparison: not reused.
+    record.write_text(HEADER + "".join(line for line in _invitations(scenario).splitlines(keepends=True)
+                                       if line.split(",")[0] in few[:3]), encoding="utf-8")
+    assert main(["figures", str(figures), "--out", str(small / "other"), "--sweeps", str(sweeps)]) == 0
+    assert "scoring the rules" in capsys.readouterr().out

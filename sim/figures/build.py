@@ -201,6 +201,32 @@ class Builder:
                                    f"see alignsim export {folder}"))
         return sweep, folder
 
+    def rule_scores(self, spec: FigureSpec, scenario: Scenario, observed: Path):
+        """`alignsim compare-rules`' scores.csv for the figure, computed once into the sweeps
+        folder and reused while the scenario, the record, the rules, the replications and the
+        model are the same (a comparison takes minutes, as a sweep does)."""
+        import pandas as pd
+
+        from ..compare import compare_rules
+        from ..model import MODEL_VERSION
+        from ..results import table_bytes, write_folder
+        from ..rules import RULES
+
+        fingerprint = hashlib.sha256(json.dumps(
+            {"scenario": scenario.model_dump(mode="json"), "observed_sha256": _sha256(observed), "rules": list(RULES),
+             "replications": spec.replications, "model_version": MODEL_VERSION,
+             "alignsim": metadata.version("alignsim")}, sort_keys=True).encode("utf-8")).hexdigest()
+        folder = self.sweeps_dir / f"rules_{scenario.name}"
+        if (folder / "fingerprint.txt").is_file() and (folder / "fingerprint.txt").read_text() == fingerprint:
+            self.log(f"  reused the rule comparison in {folder}/")
+        else:
+            self.log(f"  scoring the rules {', '.join(RULES)} on {observed.name} into {folder}/ (reused next time)")
+            compared = compare_rules(scenario, observed, list(RULES), replications=spec.replications)
+            write_folder(folder, {"scores.csv": table_bytes(compared.scores),
+                                  "fingerprint.txt": fingerprint.encode("utf-8")}, overwrite=True)
+        # Read back in either case, so that a reused comparison draws the same bytes.
+        return pd.read_csv(folder / "scores.csv")
+
     def draw(self, spec: FigureSpec) -> tuple[object, dict]:
         """The figure and its provenance."""
         provenance: dict = {"figure": spec.model_dump(mode="json"), "figures_file": str(self.path)}
@@ -226,17 +252,14 @@ class Builder:
         if spec.kind == "landscape":
             return self.landscape(spec, provenance)
         if spec.kind == "rule_comparison":
-            from ..compare import compare_rules
             from ..rules import RULES
 
             scenario = load_scenario(self._file(spec.scenario, f"figures.{spec.id}.scenario"))
             observed = self._file(spec.observed, f"figures.{spec.id}.observed")
             provenance.update({"scenario": scenario.name, "scenario_files": scenario.origin["files"],
                                "observed_sha256": _sha256(observed), "rules": list(RULES)})
-            self.log(f"  scoring the rules {', '.join(RULES)} on {observed.name}")
-            compared = compare_rules(scenario, observed, list(RULES), replications=spec.replications)
             provenance["replications"] = spec.replications
-            return kinds.rule_comparison(compared.scores), provenance
+            return kinds.rule_comparison(self.rule_scores(spec, scenario, observed)), provenance
         if spec.kind in ("timeline", "network"):
             scenario, result = self.scenario_run(spec)
             states = self._states(spec, list(scenario.states))
