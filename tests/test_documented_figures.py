@@ -1006,15 +1006,15 @@ def test_the_rule_comparison_in_words_holds():
     """docs/rules.md: what the table of the rules and their verdicts show."""
     guide = " ".join((ROOT / RULES_DOC).read_text(encoding="utf-8").split())
     for words in ("**At the decision level the logit predicts the decisions best of the four rules under both splits**",
-                  "hedging close behind it when each state is left out",
-                  "the threshold cascade and the landscape rule do worse than the base rate under both splits",
+                  ("the threshold cascade scores a lower log-loss than the base rate under both splits, by little, and "
+                   "the landscape rule a higher one under both"),
                   ("**Hedging beats the base rate when each state is left out and loses to it under the time "
                    "split.**"),
                   "The logit's and the base rate's intervals overlap under both splits",
                   ("**The logistic regression, a baseline with no mechanism, scores a lower log-loss than every rule "
                    "under both splits.**"),
-                  ("**At the simulation level the landscape rule scores the lowest log-loss of every predictor, the "
-                   "baselines included**, but by less than a quarter of the width of its interval"),
+                  ("**At the simulation level the threshold cascade scores the lowest log-loss of every predictor, the "
+                   "baselines included**, but by less than half the width of its interval"),
                   ("**Lifting Belarus's sanctions keeps it seeking membership under the threshold cascade and the "
                    "landscape rule**"),
                   "**while under the logit and hedging most replications stop seeking**",
@@ -1028,16 +1028,15 @@ def test_the_rule_comparison_in_words_holds():
         decision = scores.xs(("decision", split), level=["level", "split"])
         loss = decision.log_loss
         assert loss[rules].idxmin() == "logit" and loss["logistic regression"] < loss[rules].min()
-        assert loss["threshold"] > loss["base rate"] and loss["landscape"] > loss["base rate"]
+        assert loss["threshold"] < loss["base rate"] < loss["landscape"] and loss["base rate"] - loss["threshold"] < 0.1
         pair = decision.loc[["logit", "base rate"]]
         assert pair.log_loss_low95.max() < pair.log_loss_high95.min()
     loso, time = (scores.xs(("decision", s), level=["level", "split"]).log_loss for s in ("leave-one-state-out", "time"))
     assert loso["hedging"] < loso["base rate"] and time["hedging"] > time["base rate"]
-    assert sorted(loso[rules], key=loso.get)[:2] == ["logit", "hedging"]
     simulation = scores.xs(("simulation", "leave-one-state-out"), level=["level", "split"])
-    assert simulation.log_loss.idxmin() == "landscape"
-    width = simulation.loc["landscape", "log_loss_high95"] - simulation.loc["landscape", "log_loss_low95"]
-    assert simulation.loc["base rate", "log_loss"] - simulation.loc["landscape", "log_loss"] < width / 4
+    assert simulation.log_loss.idxmin() == "threshold"
+    width = simulation.loc["threshold", "log_loss_high95"] - simulation.loc["threshold", "log_loss_low95"]
+    assert simulation.loc["base rate", "log_loss"] - simulation.loc["threshold", "log_loss"] < width / 2
     verdicts = rule_comparison().verdicts.set_index(["rule", "case"])
     seeking, held = verdicts.p_seeking_membership, verdicts.p_partner_or_member
     for rule in RULES:
