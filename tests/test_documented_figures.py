@@ -971,29 +971,30 @@ def test_the_out_of_sample_comparisons_in_words_hold():
     for words in (("**the fitted model scores a lower log-loss than the base rate under both splits, but the "
                    "interval of its gain includes 0 under both:"),
                   "Neither is the logistic regression, whose gain's interval also includes 0 under both splits.",
-                  ("Under leave-one-state-out the logistic regression scores a lower log-loss than the fitted model; "
-                   "under the time split, fitted on the few decisions of 2023, it does worse than the base rate, and "
-                   "the model does better than it."),
-                  ("**The hand-set weights do worse than the base rate under both splits, and their gain's interval "
-                   "lies below 0.**")):
+                  ("Under leave-one-state-out the logistic regression scores a lower log-loss than the fitted model, "
+                   "and under the time split too."),
+                  ("**The hand-set weights do worse than the base rate under both splits; their gain's interval lies "
+                   "below 0 under the time split and reaches just above 0 when each state is left out.**")):
         assert words in guide, words
     gains = validation().gains.set_index(["predictor", "level", "split"])
     log_loss = validation().scores.set_index(["predictor", "level", "split"]).log_loss
-    for level, split in LEVEL_SPLITS:
+    for split in ("leave-one-state-out", "time"):
         for predictor in ("logit", "logistic regression"):
-            assert gains.loc[(predictor, level, split), "gain_low95"] < 0 < gains.loc[(predictor, level, split),
-                                                                                    "gain_high95"]
-        assert gains.loc[("logit, hand-set", level, split), "gain_high95"] < 0
+            assert gains.loc[(predictor, "decision", split), "gain_low95"] < 0 < gains.loc[(predictor, "decision", split),
+                                                                                         "gain_high95"]
     for split in ("leave-one-state-out", "time"):
         assert gains.loc[("logit", "decision", split), "log_loss_gain"] > 0
-    loso, time = ("decision", "leave-one-state-out"), ("decision", "time")
-    assert log_loss[("logistic regression", *loso)] < log_loss[("logit", *loso)]
-    assert log_loss[("base rate", *time)] < log_loss[("logistic regression", *time)]
-    assert log_loss[("logit", *time)] < log_loss[("logistic regression", *time)]
+        assert gains.loc[("logit, hand-set", "decision", split), "log_loss_gain"] < 0
+        assert log_loss[("logistic regression", "decision", split)] < log_loss[("logit", "decision", split)]
+    hand = gains.xs("logit, hand-set", level="predictor")
+    assert hand.loc[("decision", "time"), "gain_high95"] < 0 < hand.loc[("decision", "leave-one-state-out"), "gain_high95"] < 0.1
     assert "**At the simulation level, no predictor does better than the base rate**" in guide
     simulation = ("simulation", "leave-one-state-out")
     for predictor in ("logit", "logit, hand-set", "logistic regression"):
         assert log_loss[(predictor, *simulation)] > log_loss[("base rate", *simulation)]
+    for predictor in ("logit", "logit, hand-set"):
+        assert gains.loc[(predictor, *simulation), "gain_low95"] < 0 < gains.loc[(predictor, *simulation), "gain_high95"]
+    assert gains.loc[("logistic regression", *simulation), "gain_high95"] < 0
     assert ("under the fitted weights it gives Egypt and the United Arab Emirates, both members, less than a "
             "one-in-ten chance of membership") in guide
     statuses = validation().statuses.set_index("state")
@@ -1092,17 +1093,18 @@ def test_the_history_level_in_words_holds():
             "rate of transitions**, under either split.") in guide
     assert "Fitting the weights along the history does better than the hand-set weights" in guide
     assert "the fitted model's gain over the base rate has an interval that includes 0 under both splits" in guide
-    assert "the hand-set weights' gain lies below 0 when each state is left out" in guide
+    assert ("the hand-set weights' gains are lower still, their intervals including 0 as well") in guide
     scores = validation().scores.query("level == 'history'").set_index(["predictor", "split"]).log_loss
     gains = validation().gains.query("level == 'history'").set_index(["predictor", "split"])
     for split in HISTORY_SPLITS:
         assert scores[("base rate", split)] < scores[("logit", split)] < scores[("logit, hand-set", split)]
         assert gains.loc[("logit", split), "gain_low95"] < 0 < gains.loc[("logit", split), "gain_high95"]
-    assert gains.loc[("logit, hand-set", "leave-one-state-out"), "gain_high95"] < 0
-    assert ("Bangladesh's and Azerbaijan's histories get less than one chance in a thousand, under the hand-set "
+        assert gains.loc[("logit, hand-set", split), "log_loss_gain"] < gains.loc[("logit", split), "log_loss_gain"]
+        assert gains.loc[("logit, hand-set", split), "gain_low95"] < 0 < gains.loc[("logit, hand-set", split), "gain_high95"]
+    assert ("Bolivia's, Cuba's and Algeria's histories get less than one chance in a thousand, under the hand-set "
             "weights and under the weights fitted without them") in guide
     history = validation().history.query("split == 'leave-one-state-out'").set_index("state")
-    for state in ("Bangladesh", "Azerbaijan"):
+    for state in ("Bolivia", "Cuba", "Algeria"):
         assert (np.exp(-history.loc[state, ["nll_model", "nll_hand_set"]].astype(float)) < 1e-3 + 1e-9).all()
 
 
@@ -1163,16 +1165,19 @@ def test_the_forecast_in_words_holds():
 
 
 def test_the_observed_round_in_words_holds():
-    """docs/validation.md, "The observed-conditioned round": under the hand-set weights only Iran of
-    the admitted states ends as a member in most runs; under the calibrated weights Ethiopia,
-    Indonesia and Iran do and the others in a minority; some who accepted have left by the end."""
+    """docs/validation.md, "The observed-conditioned round": under the estimated set (the default)
+    every admitted state ends as a member in most runs, Argentina too; under the calibrated weights
+    four do and the other two in just under half; some who accepted have left by the end."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
-    assert "**Under the calibrated weights three of the six do** (Ethiopia, Indonesia, Iran)" in guide
-    hand = observed_round("brics_2024_round_observed").summary.set_index("state").p_member[list(ADMITTED)]
+    assert "**Under the estimated set, the default, every admitted state ends as a member in most runs**" in guide
+    assert ("**Under the calibrated weights four of the six do** (Egypt, Ethiopia, Indonesia, Iran) and the other "
+            "two in just under half of the runs") in guide
+    estimated = observed_round("brics_2024_round_observed").summary.set_index("state").p_member
     calibrated = observed_round("brics_2024_round_observed_calibrated").summary.set_index("state").p_member[
         list(ADMITTED)]
-    assert set(hand[hand > 0.5].index) == {"Iran"}
-    assert set(calibrated[calibrated > 0.5].index) == {"Ethiopia", "Indonesia", "Iran"}
+    assert (estimated[list(ADMITTED)] > 0.5).all() and estimated["Argentina"] > 0.5
+    assert set(calibrated[calibrated > 0.5].index) == {"Egypt", "Ethiopia", "Indonesia", "Iran"}
+    assert calibrated[calibrated <= 0.5].between(0.4, 0.5).all()
     figures = observed_round_figures()
     assert float(figures["c_left"]) > 0 and float(figures["c_argentina"]) > 0.5
 
@@ -1187,8 +1192,8 @@ def test_the_estimated_set_in_words_holds():
     assert seek["belarus_semi_blockade"] >= 0.8 and seek["kazakhstan_multivector"] <= 0.2
     assert seek["belarus_semi_blockade"] - seek["belarus_sanctions_lifted"] >= 0.3
     assert seek["kazakhstan_sanctioned"] - seek["kazakhstan_multivector"] >= 0.3
-    assert "Kazakhstan now ends a partner in about one replication in eight" in guide
-    assert 0.1 <= held[("kazakhstan_multivector", "est")] <= 0.15
+    assert "Kazakhstan now ends a partner in about one replication in ten" in guide
+    assert 0.05 <= held[("kazakhstan_multivector", "est")] <= 0.15
     assert ("Belarus with its sanctions lifted, which under the hand-set weights stays outside, ends a partner or "
             "member in most replications") in guide
     assert held[("belarus_sanctions_lifted", "hand")] < 0.1 < 0.5 < held[("belarus_sanctions_lifted", "est")]
@@ -1205,8 +1210,8 @@ def test_the_estimated_set_in_words_holds():
              "Kazakhstan", "Uzbekistan"]
     assert "Under the hand-set weights most invitees stay outside" in guide
     assert (hand.loc[johannesburg + kazan].p_outside > 0.5).mean() > 0.8
-    assert "the Johannesburg invitees take membership, Argentina included" in guide
-    assert (estimated.loc[johannesburg].p_member > 0.75).all()
+    assert "the Johannesburg invitees take membership in most runs, Argentina included" in guide
+    assert (estimated.loc[johannesburg].p_member > 0.5).all()
     assert "most Kazan invitees become partners, Türkiye and Algeria included" in guide
     assert (estimated.loc[["Türkiye", "Algeria"]].p_partner > 0.5).all()
     assert (estimated.loc[kazan].p_partner > 0.5).mean() > 0.8
