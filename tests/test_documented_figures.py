@@ -1115,28 +1115,34 @@ def test_the_posterior_in_words_holds():
     summary = posterior().summary.set_index("weight")
     assert "**The sampler has converged by the strict criterion**" in guide
     assert summary.r_hat.max() < 1.01
-    assert ("the weights the likelihood is nearly flat in (patron pressure, diversification, refusal retaliation) "
-            "have posteriors close to their prior (median 2.0)").lower() in guide.lower()
+    assert ("The weights the likelihood is nearly flat in (patron pressure, diversification, refusal retaliation) "
+            "keep wide posteriors, each 90% interval running from below 0.2 to above 3: pulled below the prior's "
+            "median (2.0), not narrowed much.") in guide
     for weight in ("patron_pressure", "diversification", "refusal_retaliation"):
-        assert abs(summary.loc[weight, "median"] - 2.0) < 0.5
-    assert ("The bloc's benefits, held near their hand-set value by calibrate's ridge, move far above it once the "
-            "ridge is gone") in guide
-    assert summary.loc["bloc_benefits", "q05"] > calibration().weights["bloc_benefits"]
-    assert "**switching cost is well informed, and its 90% interval lies above the hand-set 0.5**" in guide
-    assert summary.loc["switching_cost", "q05"] > summary.loc["switching_cost", "hand_set"] == 0.5
+        assert summary.loc[weight, "q05"] < 0.2 and summary.loc[weight, "q95"] > 3 and summary.loc[weight, "median"] < 2
+    assert ("**The bloc's benefits' median is about twice their hand-set value**, though their 90% interval reaches "
+            "just below it") in guide
+    bloc = summary.loc["bloc_benefits"]
+    assert 1.8 < bloc["median"] / bloc.hand_set < 2.5 and 0.8 * bloc.hand_set < bloc.q05 < bloc.hand_set
+    assert ("**switching cost is well informed, and its median lies above the hand-set 0.5**, its 90% interval "
+            "starting at about that value") in guide
+    switching = summary.loc["switching_cost"]
+    assert switching["median"] > 1.2 * switching.hand_set and abs(switching.q05 - switching.hand_set) < 0.05
     assert "**Sanction relief's 90% interval lies below its hand-set 2**" in guide
     assert summary.loc["sanction_relief", "q95"] < summary.loc["sanction_relief", "hand_set"] == 2.0
     assert "only the Western threat" in guide and "That leaves eleven weights to sample" in guide
     assert [w for w in TERMS if w not in summary.index] == ["western_threat"] and len(summary) == 11
-    assert ("**Only sanction relief is insensitive to the prior** (its median moves by less than a fifth between the "
-            "narrowest prior and the widest); switching cost, peer influence and accession friction move least after it "
-            "(their medians rise by less than 90%), and every other weight's median at least doubles, substitutes' "
-            "most") in guide
+    assert ("**Western exposure, switching cost, substitutes, peer influence and accession friction are insensitive "
+            "to the prior** (their medians move by less than a quarter between the narrowest prior and the widest); "
+            "sanction relief's falls by close to a third as the prior widens; the bloc's benefits and the three "
+            "weights the likelihood is nearly flat in rise by more than half, and autonomy's more than doubles") in guide
     medians = sensitivity().pivot(index="weight", columns="prior_scale", values="median")
-    spread = (medians[2.0] / medians[0.5]).sort_values()
-    assert spread.index[0] == "sanction_relief" and abs(spread.iloc[0] - 1) < 0.2
-    assert set(spread.index[1:4]) == {"switching_cost", "peer_influence", "accession_friction"}
-    assert (spread.iloc[1:4] < 1.9).all() and (spread.iloc[4:] >= 2).all() and spread.index[-1] == "substitutes"
+    ratio = medians[2.0] / medians[0.5]
+    assert set(ratio[(ratio - 1).abs() < 0.25].index) == {"western_exposure", "switching_cost", "substitutes",
+                                                          "peer_influence", "accession_friction"}
+    assert 0.6 < ratio["sanction_relief"] < 0.75
+    assert ratio[["bloc_benefits", "patron_pressure", "diversification", "refusal_retaliation"]].between(1.5, 2).all()
+    assert ratio["autonomy"] > 2
     assert "| weight | half-normal, scale 1.5 | scale 3 (the priors file) | scale 6 |" in guide
     assert {p.parameters["scale"] for p in read_priors(PRIORS).values()} == {3.0}
 
