@@ -171,7 +171,7 @@ class HistoryLikelihood:
         draws = [self.rule.draw(rng, n) for rng in
                  (np.random.default_rng([RULE_SEED, k]) for k in range(RULE_DRAWS))]
         self.rule_draws = [None] if draws[0] is None else draws
-        self._stacks: dict[int, list[tuple[np.ndarray, Epoch, np.ndarray]]] = {}
+        self._stacks: dict[int, tuple[np.ndarray, list[Epoch]]] = {}
         self._flat_terms = self.step_terms.transpose(1, 0, 2, 3).reshape(len(d.TERMS), -1)
         # What `sim.validate.fixed_terms` reads, as `Predictor` has it: the scored rows' terms
         # (rows, n_terms, options) and open options.
@@ -182,44 +182,29 @@ class HistoryLikelihood:
         """(sets, steps, states): the probability of what the record shows at each step, under each
         row of `weights` (sets, n_terms). The sets are stacked along the rule's state axis, each
         with its own copy of the peers (a block-diagonal adjacency), so that one call of the rule
-        per step serves them all; a rule that reads no peers gets every step of an epoch in one call."""
+        per step serves them all."""
         sets = len(weights)
         path, n = self.path, len(self.states)
         utility = (weights @ self._flat_terms).reshape(sets, self.n_steps, n, -1).transpose(1, 0, 2, 3)
-        fits = np.empty((self.n_steps, sets, n))
-        for steps, epoch, adjacency in self._blocks(sets):
-            shape = (len(steps), sets, n)
-            rows = int(np.prod(shape))
-
-            def stacked(a: np.ndarray) -> np.ndarray:  # (steps, states, ...) -> (rows, ...), one copy per set
-                return np.broadcast_to(a[:, None], shape + a.shape[2:]).reshape((rows,) + a.shape[2:])
-
-            world = World(epoch, utility[steps].reshape(rows, -1), stacked(self.available_steps[steps]),
-                          stacked(path.course[steps]), stacked(self.aligned[steps]), adjacency,
-                          None if draws is None else np.tile(draws, len(steps) * sets))
-            p = self.rule.probabilities(world).reshape(shape + (-1,))
-            fits[steps] = (p * path.choices[steps][:, None]).sum(axis=3)
-        q = self.deciding[:, None]
-        out = (1.0 - q) * ~path.observed[:self.n_steps, None] + q * fits
+        adjacency, epochs = self._stacked(sets)
+        out = np.empty((self.n_steps, sets, n))
+        for t in range(self.n_steps):
+            world = World(epochs[t], utility[t].reshape(sets * n, -1),
+                          np.tile(self.available_steps[t], (sets, 1)), np.tile(path.course[t], sets),
+                          np.tile(self.aligned[t], sets), adjacency, None if draws is None else np.tile(draws, sets))
+            p = self.rule.probabilities(world).reshape(sets, n, -1)
+            fits = (p * path.choices[t]).sum(axis=2)
+            q = self.deciding[t]
+            out[t] = (1.0 - q) * ~path.observed[t] + q * fits
         return np.clip(out.transpose(1, 0, 2), CLIP, 1.0)
 
-    def _blocks(self, sets: int) -> list[tuple[np.ndarray, Epoch, np.ndarray]]:
-        """(steps, their epoch tiled for `sets` stacked sets of weights, the adjacency) for each call
-        of the rule: one step per call for a rule that reads the peers, with a block-diagonal copy
-        of them per set; every step of an epoch in one call for a rule that does not, with no peers
-        (kept for the next call: a sampler asks for the same number of sets every time)."""
+    def _stacked(self, sets: int) -> tuple[np.ndarray, list[Epoch]]:
+        """The adjacency and every step's epoch for `sets` stacked sets of weights (kept for the
+        next call: a sampler asks for the same number every time)."""
         if sets not in self._stacks:
-            n = len(self.states)
-            if self.rule.PEERS:
-                adjacency = np.kron(np.eye(sets), self.timeline.adjacency)
-                groups = [np.array([t]) for t in range(self.n_steps)]
-            else:
-                adjacency = None
-                ids = [id(epoch) for epoch in self.epochs]
-                groups = [np.flatnonzero(np.array(ids) == key) for key in dict.fromkeys(ids)]
-            self._stacks = {sets: [(steps, _tiled(self.epochs[steps[0]], n, len(steps) * sets),
-                                    np.zeros((len(steps) * sets * n, 0)) if adjacency is None else adjacency)
-                                   for steps in groups]}
+            tiled = {id(epoch): _tiled(epoch, len(self.states), sets) for epoch in self.epochs}
+            self._stacks = {sets: (np.kron(np.eye(sets), self.timeline.adjacency),
+                                   [tiled[id(epoch)] for epoch in self.epochs])}
         return self._stacks[sets]
 
     def contributions(self, weights: np.ndarray, steps: np.ndarray | None = None) -> np.ndarray:

@@ -243,8 +243,8 @@ class Predictor:
     def _tiled(self, rule: str) -> tuple[Epoch, np.ndarray, np.ndarray, np.ndarray | None, int]:
         """The months predicted, repeated once per draw of the rule's chance, so that one call of
         the rule scores them all: (epoch, available, course, draws, copies). RULE_DRAWS seeded
-        draws in all, each paired with one completed dataset (RULE_DRAWS / M copies of the M
-        datasets): a draw of the missing indicators and the rule's chance together, one value per
+        draws in all (one per dataset when M is larger), each paired with one completed dataset
+        (RULE_DRAWS // M copies of the M datasets): a draw of the missing indicators and the rule's chance together, one value per
         observation, shared by its months. A rule that draws nothing has a single copy."""
         if rule not in self._tiles:
             rng = np.random.default_rng(RULE_SEED)

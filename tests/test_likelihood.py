@@ -131,17 +131,3 @@ def test_every_rule_is_scored_through_its_own_probabilities(rule):
     if rule == "threshold":  # its per-state deviates are averaged over, not fixed at one draw
         assert len(h.rule_draws) > 1
 
-
-@pytest.mark.parametrize("rule", ["logit", "hedging"])
-def test_a_rule_that_reads_no_peers_scores_the_same_one_step_at_a_time(rule, monkeypatch):
-    """Such a rule gets every step of an epoch in one call (sim/likelihood.py); given them one step
-    at a time, with the peers, as a rule that reads them is, it scores each step the same."""
-    from sim.rules import RULES
-
-    module = RULES[rule]
-    assert module.PEERS is False
-    weights = np.abs(np.random.default_rng(4).normal(1.0, 1.0, (3, len(d.TERMS))))
-    grouped = HistoryLikelihood(with_decision(rule=rule), record()).step_probabilities(weights)
-    monkeypatch.setattr(module, "PEERS", True)
-    stepwise = HistoryLikelihood(with_decision(rule=rule), record()).step_probabilities(weights)
-    assert np.allclose(grouped, stepwise, rtol=0, atol=1e-12)

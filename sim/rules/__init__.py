@@ -9,9 +9,8 @@ Each rule is a module with the same two pure functions over arrays of states:
   logit, whose drivers are the mechanisms' utilities);
 
 and `draw(rng, n_states)`, the per-state chance a replication fixes once at its start (None when
-the rule needs none, so that it consumes no random numbers); and `PEERS`, whether the rule reads
-the peers (`world.adjacency`, `world.aligned`): a rule that does not can be given many steps'
-states at once (sim/likelihood.py does). docs/model.md, section 7, gives each rule's equations.
+the rule needs none, so that it consumes no random numbers). docs/model.md, section 7, gives
+each rule's equations.
 """
 
 from __future__ import annotations

@@ -15,9 +15,6 @@ from .choice import first_available, trembling
 FITTED = {"closed_below": (0.0, 1.0), "tremble": (0.001, 1.0)}
 """What `alignsim validate` fits on a record, within these bounds."""
 
-PEERS = False
-"""Whether the rule reads the peers: a state hedges on its own returns from each side."""
-
 
 def draw(rng: np.random.Generator, n_states: int) -> None:
     """Hedging fixes no chance at the start."""

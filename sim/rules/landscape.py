@@ -22,9 +22,6 @@ POSITION = d.ALIGNMENT
 """Where each option puts a state: outside on the West's side (0), member on the bloc's (1),
 partner half-way (1/2)."""
 
-PEERS = True
-"""Whether the rule reads the peers: the configurations are the peers' alignments."""
-
 
 def draw(rng: np.random.Generator, n_states: int) -> None:
     """The landscape rule fixes no chance at the start."""

@@ -7,9 +7,6 @@ import numpy as np
 
 from .. import decision as d
 
-PEERS = False
-"""Whether the rule reads the peers: the utilities already carry peer influence, a term like the others."""
-
 
 def draw(rng: np.random.Generator, n_states: int) -> None:
     """The logit draws its chance at each choice, nothing at the start."""

@@ -16,9 +16,6 @@ FITTED = {"location": (0.01, 0.99), "exposure": (0.0, 20.0), "relief": (0.0, 20.
 """What `alignsim validate` fits on a record, within these bounds. Not `peer_weight`: the scored
 decisions leave peers out, so no decision carries it."""
 
-PEERS = True
-"""Whether the rule reads the peers: a threshold is passed by the share of aligned ties."""
-
 
 def draw(rng: np.random.Generator, n_states: int) -> np.ndarray:
     """Each state's standard normal deviate of its threshold, fixed for the replication."""
