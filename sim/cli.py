@@ -229,7 +229,8 @@ def _parser() -> argparse.ArgumentParser:
         "on the scenario's calendar after the cut-off and six months after it, and give each partner, pending "
         "applicant and invitee the probability of each decision open to it (accept membership, become a "
         "member, take partner status, apply for membership) with a 95% interval: the replications' sampling "
-        "interval, at the scenario's weights (no parameter uncertainty). Writes forecast.csv and the figure "
+        "interval at the scenario's weights or, with --posterior, over parameter draws too. Each replication "
+        "runs on the completed dataset of missing indicators its seed picks. Writes forecast.csv and the figure "
         "forecast.png, .pdf, .svg into --out, all at once. With --score FORECAST.csv it writes nothing: it "
         "resolves each question of that file by the observed decisions at its resolution month and prints "
         "the log-loss and Brier score.")
@@ -242,6 +243,8 @@ def _parser() -> argparse.ArgumentParser:
     forecast.add_argument("--seed", type=_non_negative, help="master seed (default: the scenario's run.seed)")
     forecast.add_argument("--replications", type=_positive,
                           help="replications (default: the scenario's run.replications)")
+    _posterior_arguments(forecast, "each replication runs under one draw, and the intervals carry the weights' "
+                         "uncertainty")
     forecast.add_argument("--out", type=Path, help="output folder (default: results/forecast/<scenario name>/)")
     forecast.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
     forecast.add_argument("--score", type=Path, metavar="FORECAST.csv",
@@ -622,8 +625,8 @@ def _forecast(args) -> int:
 
     scenario = load_scenario(args.scenario)
     if args.score is not None:
-        making = [f"--{name}" for name in ("cutoff", "summit", "seed", "replications", "out") if getattr(args, name)
-                  is not None] + (["--overwrite"] if args.overwrite else [])
+        making = [f"--{name}" for name in ("cutoff", "summit", "seed", "replications", "posterior", "draws", "out")
+                  if getattr(args, name) is not None] + (["--overwrite"] if args.overwrite else [])
         if making:
             raise InputError(Issue("--score", str(args.score), f"scores a forecast file; {', '.join(making)} "
                                    "belong to making one"))
@@ -633,13 +636,15 @@ def _forecast(args) -> int:
     from .forecast import forecast
     from .results import check_destination, table_bytes, write_folder
 
+    _draws_need_posterior(args)
     out = args.out if args.out is not None else Path("results") / "forecast" / scenario.name
     check_destination(out, args.overwrite)
     replications = args.replications or scenario.run.replications
     try:
         with _progress(replications, False, "replications") as tick:
             result = forecast(scenario, args.observed, cutoff=args.cutoff, summit=args.summit, seed=args.seed,
-                              replications=args.replications, progress=tick)
+                              replications=args.replications, posterior=args.posterior, draws=args.draws,
+                              progress=tick)
         figure = forecast_figure(result.table)
         files = {"forecast.csv": table_bytes(result.table),
                  **{f"forecast.{fmt}": figure_bytes(figure, fmt) for fmt in ("png", "pdf", "svg")}}
@@ -653,8 +658,11 @@ def _forecast(args) -> int:
         index=False, float_format=lambda v: f"{v:.2f}"))
     for state, reason in result.not_asked.items():
         print(f"not asked: {state} ({reason})")
-    print("intervals: the replications' sampling only (95% Wilson), at the scenario's weights: they leave out "
-          "the weights' uncertainty")
+    if args.posterior is not None:
+        print("intervals: 95%, over the replications and the posterior draws: chance and the weights' uncertainty")
+    else:
+        print("intervals: the replications' sampling only (95% Wilson), at the scenario's weights: they leave out "
+              "the weights' uncertainty")
     print(f"wrote {out}/: forecast.csv, forecast.png/.pdf/.svg")
     return 0
 

@@ -26,9 +26,10 @@ import pandas as pd
 from pydantic import ValidationError
 
 from .decision import MEMBER, OUTSIDE, PARTNER
-from .inputs import compile_timeline
+from .inputs import Timelines, imputation_for
 from .model import MODEL_VERSION
-from .run import _wilson, replication_seeds, run_once
+from .parameters import assign, interval, replication_worlds
+from .run import replication_seeds, run_once
 from .scenario import InputError, Issue, Scenario
 from .scenario.schema import _parse_month, month_label, month_number
 from .validate import CLIP, CODES, _read_rows
@@ -47,6 +48,8 @@ QUESTIONS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 COLUMNS = ("state", "current_status", "question", "probability", "low", "high", "interval", "summit", "summit_date",
            "resolution_date", "cutoff", "model_version", "parameter_set", "replications", "seed")
 INTERVAL = "95% Wilson interval of the share of replications (sampling only, no parameter uncertainty)"
+POSTERIOR_INTERVAL = ("95% interval of the share over the replications and {draws} posterior draws (Wilson at the "
+                      "effective number of replications: sampling and parameter uncertainty)")
 
 
 @dataclass(frozen=True)
@@ -233,9 +236,13 @@ class Forecast:
 
 
 def forecast(scenario: Scenario, observed: str | Path, cutoff: str | None = None, summit: str | None = None,
-             seed: int | None = None, replications: int | None = None,
-             progress: Callable[[int, int], None] | None = None) -> Forecast:
-    """Predict every partner's, pending applicant's and invitee's next decision at the next summit."""
+             seed: int | None = None, replications: int | None = None, posterior: str | Path | None = None,
+             draws: int | None = None, progress: Callable[[int, int], None] | None = None) -> Forecast:
+    """Predict every partner's, pending applicant's and invitee's next decision at the next summit.
+
+    Each replication runs on the completed dataset its seed picks (`data.fill`), and, with a
+    `posterior` folder, under one of `draws` parameter draws, as `alignsim run` does; the
+    intervals then carry the weights' uncertainty too (`sim.parameters.interval`)."""
     rows = read_record(observed, scenario)
     if not any(row["state"] in scenario.states for row in rows):
         raise InputError(Issue(str(observed), "state", "no observed decision of the scenario's states"))
@@ -254,31 +261,42 @@ def forecast(scenario: Scenario, observed: str | Path, cutoff: str | None = None
     replications = scenario.run.replications if replications is None else replications
     if replications < 1:
         raise InputError(Issue("--replications", str(replications), "must be at least 1"))
+    assignment = None if posterior is None else assign(posterior, seed, replications, draws)
 
     start = situations(rows, scenario, cutoff)
     world = forecast_scenario(scenario, start, cutoff, target)
-    timeline = compile_timeline(world)
-    offers = np.array([start[name].offer for name in timeline.states], dtype=np.int8)
-    status = np.empty((replications, len(timeline.states)), dtype=np.int8)
-    seeking = np.empty((replications, len(timeline.states)), dtype=bool)
+    timelines = Timelines(world)
+    worlds = replication_worlds(world, timelines, assignment)
+    names = timelines.get(0).states
+    offers = np.array([start[name].offer for name in names], dtype=np.int8)
+    status = np.empty((replications, len(names)), dtype=np.int8)
+    seeking = np.empty((replications, len(names)), dtype=bool)
     for index, sequence in enumerate(replication_seeds(seed, replications)):
-        data = run_once(world, sequence, timeline, record=("status", "seeking_membership"), offers=offers)
+        run_world, timeline = worlds(index, imputation_for(world, sequence))
+        data = run_once(run_world, sequence, timeline, record=("status", "seeking_membership"), offers=offers)
         status[index], seeking[index] = data["status"][-1], data["seeking_membership"][-1]
         if progress:
             progress(index + 1, replications)
 
     resolution = _next_month(target.date, ANSWER_MONTHS)
-    parameter_set = f"{scenario.name}: the scenario's decision weights"
+    if assignment is None:
+        groups, described = np.zeros(replications, dtype=int), INTERVAL
+        parameter_set = f"{scenario.name}: the scenario's decision weights"
+    else:
+        groups, described = assignment.groups, POSTERIOR_INTERVAL.format(draws=len(assignment.rows))
+        parameter_set = (f"{len(assignment.rows)} draws of the posterior in {assignment.folder} (draws file sha256 "
+                         f"{assignment.sha256[:16]})")
     table = []
-    for i, name in enumerate(timeline.states):
+    for i, name in enumerate(names):
         for question in start[name].questions():
-            hits = int(QUESTIONS[question](status[:, i], seeking[:, i]).sum())
-            low, high = _wilson(np.array(hits), replications)
+            came_true = QUESTIONS[question](status[:, i], seeking[:, i])
+            low, high = interval(came_true[:, None], groups)
             table.append({"state": name, "current_status": start[name].describe(), "question": question,
-                          "probability": hits / replications, "low": float(low), "high": float(high),
-                          "interval": INTERVAL, "summit": target.name, "summit_date": target.date,
-                          "resolution_date": resolution, "cutoff": cutoff, "model_version": MODEL_VERSION,
-                          "parameter_set": parameter_set, "replications": replications, "seed": seed})
+                          "probability": int(came_true.sum()) / replications, "low": float(low[0]),
+                          "high": float(high[0]), "interval": described, "summit": target.name,
+                          "summit_date": target.date, "resolution_date": resolution, "cutoff": cutoff,
+                          "model_version": MODEL_VERSION, "parameter_set": parameter_set,
+                          "replications": replications, "seed": seed})
     not_asked = {name: "its situation at the cut-off is disputed in the record"
                  for name, s in start.items() if s.disputed}
     return Forecast(pd.DataFrame(table, columns=list(COLUMNS)), cutoff, target, resolution, not_asked)

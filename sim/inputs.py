@@ -329,10 +329,13 @@ class Timelines:
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
         self.compiled: dict[int, Timeline] = {}
+        self.worlds: list[Scenario] | None = None
 
     def get(self, imputation: int) -> Timeline:
         if imputation not in self.compiled:
-            self.compiled[imputation] = compile_timeline(self.scenario, imputation)
+            # The epochs' scenarios are the same for every completed dataset: made once.
+            self.worlds = self.worlds or epoch_worlds(self.scenario)
+            self.compiled[imputation] = compile_timeline(self.scenario, imputation, self.worlds)
         return self.compiled[imputation]
 
     def for_replication(self, seed_sequence: np.random.SeedSequence) -> Timeline:
@@ -457,30 +460,41 @@ def scenario_at(scenario: Scenario, month: str) -> Scenario:
     return Scenario.model_validate(data)
 
 
-def compile_timeline(scenario: Scenario, imputation: int = 0) -> Timeline:
-    """Cut the calendar into epochs at events, at the bloc's opening and at the partner tier, and
-    evaluate each, on completed dataset `imputation` of the scenario's fill rule. Dates falling
-    inside a step take effect at that step."""
-    if not 0 <= imputation < imputation_count(scenario):
-        raise ValueError(f"imputation {imputation} out of range: the scenario has {imputation_count(scenario)}")
+def _boundaries(scenario: Scenario) -> tuple[list[int], int | None, int]:
+    """(the first step of each epoch, the partner tier's first step, the bloc's opening step):
+    the calendar cut at events, at the bloc's opening and at the partner tier."""
     calendar = scenario.calendar
-    start, k, n_steps = month_number(calendar.start), calendar.step_months, calendar.n_steps
-    dates = tuple(month_label(start + k * step) for step in range(n_steps))
 
     def first_step(dated) -> int | None:
         return None if dated is None else max(0, calendar.step_of(dated.date))
 
     tier_step = first_step(scenario.bloc.partner_tier_from)
     open_step = first_step(scenario.bloc.open_to_applicants) or 0
-    events = sorted(scenario.events.values(), key=lambda event: event.date)  # stable: file order within a month
-    boundaries = sorted({0, open_step} | {max(0, calendar.step_of(e.date)) for e in events}
+    boundaries = sorted({0, open_step} | {max(0, calendar.step_of(e.date)) for e in scenario.events.values()}
                         | ({tier_step} if tier_step is not None else set()))
-    boundaries = [b for b in boundaries if b < n_steps]
+    return [b for b in boundaries if b < calendar.n_steps], tier_step, open_step
+
+
+def epoch_worlds(scenario: Scenario) -> list[Scenario]:
+    """The scenario as it stands in each epoch: everything dated within the epoch's first step's
+    months is in force during the step."""
+    start, k = month_number(scenario.calendar.start), scenario.calendar.step_months
+    return [scenario_at(scenario, month_label(start + k * (first + 1) - 1)) for first in _boundaries(scenario)[0]]
+
+
+def compile_timeline(scenario: Scenario, imputation: int = 0, worlds: list[Scenario] | None = None) -> Timeline:
+    """Evaluate each epoch of the calendar (`_boundaries`) on completed dataset `imputation` of the
+    scenario's fill rule; `worlds` are the epochs' scenarios (`epoch_worlds`) if already made."""
+    if not 0 <= imputation < imputation_count(scenario):
+        raise ValueError(f"imputation {imputation} out of range: the scenario has {imputation_count(scenario)}")
+    calendar = scenario.calendar
+    start, k, n_steps = month_number(calendar.start), calendar.step_months, calendar.n_steps
+    dates = tuple(month_label(start + k * step) for step in range(n_steps))
+    boundaries, tier_step, open_step = _boundaries(scenario)
+    worlds = worlds or epoch_worlds(scenario)
 
     epochs, filled = [], []
-    for first in boundaries:
-        # Everything dated within the step's months is in force during the step.
-        world = scenario_at(scenario, month_label(start + k * (first + 1) - 1))
+    for first, world in zip(boundaries, worlds):
         epoch, epoch_filled = _epoch(world, first, tier_step is not None and first >= tier_step, first >= open_step,
                                      imputation)
         epochs.append(epoch)

@@ -37,7 +37,7 @@ from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
 from . import decision as d
-from .inputs import Epoch, Timeline, Timelines, compile_timeline, completed_indicators, imputation_count, scenario_at
+from .inputs import Epoch, Timeline, Timelines, completed_indicators, imputation_count, scenario_at
 from .parameters import scenario_weights, weight_overrides
 from .rules import RULES, World
 from .scenario import InputError, Issue, Scenario, with_overrides
@@ -170,8 +170,9 @@ class Predictor:
         self.imputations = imputation_count(scenario)
         blocks = []  # per dataset and observation: (terms (months, n_terms, 3), available (months, 3), kind, offer)
         situations = []  # per month of every observation and dataset: (epoch, state's index, course)
+        timelines = Timelines(scenario)
         for imputation in range(self.imputations):
-            more, where = self._blocks(compile_timeline(scenario, imputation), observations, history)
+            more, where = self._blocks(timelines.get(imputation), observations, history)
             blocks += more
             situations += where
         # Every month of every observation stacked, so that one pass of the logit rule predicts all.

@@ -14,8 +14,8 @@ the sweep and figures files keep 2 replications, 8 Sobol' samples and 3 grid ste
 
 Then README.md's commands run again in the same folder: the "run it again" a reader will do,
 which passes only because the commands follow the one overwrite rule (README.md). The commands of
-docs/ mostly repeat README.md's (validate, calibrate, the sweeps), so the first walk already runs
-those twice.
+docs/ run once, in order, in a fresh copy of their own, as a reader who starts from the documents
+would, beside README.md's on another test worker.
 
 What cannot run in a test is listed in NOT_RUN with the reason; a test checks that each entry
 still names a documented command, and every documented command is either run or listed.
@@ -134,20 +134,27 @@ def outputs(folder: Path) -> set[Path]:
     return {(p.parent if p.parent.name == "parts" else p).relative_to(folder) for p in (folder / "results").rglob("*")}
 
 
-def test_the_documented_commands_run_as_written_twice_in_a_row(tmp_path):
-    """The README's commands in order, twice, giving the same files; then the docs' commands, which
-    follow on from the README's outputs (a docs command may write inside a README command's folder,
-    which that command replaces when run again: hence the README's second pass comes first)."""
+def run_as_documented() -> list[tuple[str, str]]:
+    return [(document, command) for document, command in documented() if not reason_not_run(command)]
+
+
+def test_the_readme_commands_run_as_written_twice_in_a_row(tmp_path):
+    """README.md's commands in order, twice, giving the same files."""
     fresh_copy(tmp_path)
-    commands = [(document, command) for document, command in documented() if not reason_not_run(command)]
-    readme = [(document, command) for document, command in commands if document == "README.md"]
+    readme = [(document, command) for document, command in run_as_documented() if document == "README.md"]
     walk(tmp_path, readme)
     first = outputs(tmp_path)
     assert {Path("results/belarus_semi_blockade/summary.csv"), Path("results/figures/phase_diagram.png"),
             Path("results/calibration/brics_2024_round_calibrated.yaml")} <= first
     walk(tmp_path, readme)
     assert outputs(tmp_path) == first
-    walk(tmp_path, [(document, command) for document, command in commands if document != "README.md"])
+
+
+@pytest.mark.xdist_group("documented commands of docs")
+def test_the_docs_commands_run_as_written(tmp_path):
+    """The commands of docs/*.md in order, in a fresh copy."""
+    fresh_copy(tmp_path)
+    walk(tmp_path, [(document, command) for document, command in run_as_documented() if document != "README.md"])
 
 
 @pytest.mark.parametrize("argv,output", [

@@ -633,8 +633,10 @@ CALIBRATED_ROUND = SCENARIOS / "brics_2024_round_calibrated.yaml"
 
 
 @cache
-def documented_forecast():
-    return sim.forecast(sim.load_scenario(CALIBRATED_ROUND), OBSERVED, **FORECAST_SETTINGS)
+def documented_forecast(posterior: bool = False):
+    """The first command's forecast, or the second's, under the committed posterior's draws."""
+    return sim.forecast(sim.load_scenario(CALIBRATED_ROUND), OBSERVED, **FORECAST_SETTINGS,
+                        posterior=ESTIMATED_SUMMARY.parent if posterior else None)
 
 
 def forecast_rows() -> list[tuple[str, str, str]]:
@@ -647,14 +649,17 @@ def forecast_rows() -> list[tuple[str, str, str]]:
 
 
 def forecast_table() -> str:
-    return "\n".join(f"| {state} | {situation} | {question} | {{p{k}}} [{{low{k}}}, {{high{k}}}] |"
+    return "\n".join(f"| {state} | {situation} | {question} | {{p{k}}} [{{low{k}}}, {{high{k}}}] | "
+                     f"{{pp{k}}} [{{plow{k}}}, {{phigh{k}}}] |"
                      for k, (state, situation, question) in enumerate(forecast_rows()))
 
 
 def forecast_values():
     values = {}
-    for k, row in enumerate(documented_forecast().table.itertuples()):
-        values |= {f"p{k}": two(row.probability), f"low{k}": two(row.low), f"high{k}": two(row.high)}
+    for prefix, posterior in (("", False), ("p", True)):
+        for k, row in enumerate(documented_forecast(posterior).table.itertuples()):
+            values |= {f"{prefix}p{k}": two(row.probability), f"{prefix}low{k}": two(row.low),
+                       f"{prefix}high{k}": two(row.high)}
     return values
 
 
@@ -1153,7 +1158,9 @@ def test_the_forecast_in_words_holds():
     result = documented_forecast()
     table = result.table
     assert (f"Data cut-off: {result.cutoff}. Summit: India (the XVIII summit), taken to meet in {result.summit.date}. "
-            f"Questions resolve at the end of {result.resolution}.") in guide
+            f"Questions resolve at the end of {result.resolution}. Model version {table.model_version.iloc[0]};") in guide
+    drawn = documented_forecast(posterior=True).table
+    assert f"{drawn.parameter_set.iloc[0].split()[0]} draws of the posterior in `estimation/posterior/`" in guide
     assert "partners stay partners, and none is likely to become a member" in guide
     assert table[table.current_status.str.startswith("partner")].query("question == 'become a member'").probability.max() < 0.1
     assert "Türkiye, holding an offer of partner status, takes it" in guide
@@ -1164,6 +1171,11 @@ def test_the_forecast_in_words_holds():
     applicants = applicants[~applicants.current_status.str.contains("invited")]
     assert applicants.query("question == 'take partner status'").probability.max() < 0.4
     assert applicants.query("question == 'become a member'").probability.max() < 0.05
+    assert ("Under the posterior's draws the probabilities move little, but the interval of every partner's \"apply "
+            "for membership\" is at least three times as wide") in guide
+    applying = (table.question == "apply for membership").to_numpy()
+    assert applying.any() and (np.abs(drawn.probability - table.probability) < 0.1).all()
+    assert ((drawn.high - drawn.low)[applying] >= 3 * (table.high - table.low)[applying]).all()
     assert "through the summit, where the bloc chooses whom to invite by its rule, and six months after it" in guide
     assert ANSWER_MONTHS == 6
     assert "is not asked (Kazakhstan's partner status, Saudi Arabia's membership)" in guide

@@ -7,12 +7,16 @@ import math
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 
 import sim
 from sim.cli import main
+from sim.decision import TERMS
 from sim.forecast import COLUMNS, read_record, situations
+from sim.parameters import scenario_weights
 from sim.results import table_bytes
 from sim.scenario import InputError
 
@@ -25,6 +29,7 @@ OBSERVED = ROOT / "data" / "brics_decisions.csv"
 # docs/forecast.md's command, as written there
 DOCUMENTED = [str(CALIBRATED), "--observed", str(OBSERVED), "--cutoff", "2025-12", "--summit", "2026-09",
               "--replications", "1000"]
+TERMS_INDEX = {term: k for k, term in enumerate(TERMS)}
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +141,7 @@ def test_a_record_that_does_not_reach_the_resolution_month_cannot_score(tmp_path
     (["--summit", "2026-09"], "Rio de Janeiro, has a sourced month (2025-07)"),
     (["--cutoff", "2025-12", "--summit", "2999-01"], "do not make a valid scenario"),
     (["--score", "missing.csv", "--cutoff", "2025-12"], "--cutoff belong to making one"),
+    (["--score", "missing.csv", "--posterior", "estimation/posterior"], "--posterior belong to making one"),
 ])
 def test_bad_input_exits_2_with_a_message_and_writes_nothing(tmp_path, capsys, arguments, message):
     out = tmp_path / "out"
@@ -175,3 +181,51 @@ def test_the_help_states_the_answer_window(capsys):
     assert exited.value.code == 0
     assert ANSWER_MONTHS == 6 and "through the next summit on the scenario's calendar after the cut-off and six months after it" in out
     assert "with a 95% interval" in out
+
+
+# --- with a posterior ----------------------------------------------------------------------------
+
+
+def posterior_of(folder: Path, weights) -> Path:
+    """A posterior folder whose draws are the rows of `weights` (TERMS order)."""
+    folder.mkdir(parents=True)
+    table = pd.DataFrame(np.atleast_2d(weights), columns=list(TERMS))
+    table.insert(0, "walker", np.arange(len(table)))
+    table.insert(1, "draw", 0)
+    table.to_parquet(folder / "draws.parquet", index=False)
+    return folder
+
+
+def test_one_repeated_draw_of_the_scenarios_weights_gives_the_forecast_without_a_posterior(scenario, tmp_path):
+    folder = posterior_of(tmp_path / "same", [scenario_weights(scenario)] * 4)
+    plain = sim.forecast(scenario, OBSERVED, seed=2, replications=40).table
+    drawn = sim.forecast(scenario, OBSERVED, seed=2, replications=40, posterior=folder).table
+    kept = ["state", "question", "probability", "low", "high"]
+    assert plain[kept].equals(drawn[kept])
+    assert "4 draws of the posterior in" in drawn.parameter_set.iloc[0] and "posterior draws" in drawn.interval.iloc[0]
+    assert "sampling only" in plain.interval.iloc[0]
+
+
+def test_draws_apart_widen_the_intervals_and_the_bytes_repeat(scenario, tmp_path):
+    weights = scenario_weights(scenario)
+    eager, reluctant = weights.copy(), weights.copy()
+    eager[TERMS_INDEX["bloc_benefits"]] *= 3  # a pull toward the bloc three times as strong
+    reluctant[TERMS_INDEX["bloc_benefits"]] = 0
+    folder = posterior_of(tmp_path / "apart", [eager, reluctant])
+    first = sim.forecast(scenario, OBSERVED, seed=2, replications=200, posterior=folder).table
+    assert table_bytes(first) == table_bytes(
+        sim.forecast(scenario, OBSERVED, seed=2, replications=200, posterior=folder).table)
+    plain = sim.forecast(scenario, OBSERVED, seed=2, replications=200).table
+    wider = (first.high - first.low) > (plain.high - plain.low) + 0.05
+    assert wider.any(), "draws that disagree must widen some question's interval beyond sampling"
+
+
+def test_the_forecast_command_takes_a_posterior_and_says_what_its_intervals_carry(scenario, tmp_path, capsys):
+    folder = posterior_of(tmp_path / "same", [scenario_weights(scenario)] * 2)
+    out = tmp_path / "out"
+    assert main(["forecast", *DOCUMENTED[:3], "--cutoff", "2025-12", "--summit", "2026-09", "--replications", "20",
+                 "--posterior", str(folder), "--draws", "2", "--out", str(out)]) == 0
+    assert "the posterior draws: chance and the weights' uncertainty" in capsys.readouterr().out
+    assert main(["forecast", *DOCUMENTED[:3], "--draws", "2", "--out", str(tmp_path / "no")]) == 2
+    err = capsys.readouterr().err
+    assert "--draws" in err and "needs --posterior" in err and not (tmp_path / "no").exists()

@@ -7,7 +7,6 @@ and records where the new number came from, so provenance is never lost.
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any, Iterable
 
@@ -136,8 +135,15 @@ def get_path(data: dict, path: str) -> Any:
 
 
 def apply_settings(data: dict, settings: dict[str, Any], provenance: dict[str, str]) -> dict:
-    """A deep copy of `data` with every dotted path in `settings` set."""
-    result = copy.deepcopy(data)
+    """`data` with every dotted path in `settings` set, `data` untouched: the mappings along each
+    path are copied, the rest is shared (a scenario is checked once per event change, and a
+    deep copy of it each time was most of the cost of loading one)."""
+    result = dict(data)
     for path, value in settings.items():
+        node = result
+        for part in split_path(path)[:-1]:
+            if not isinstance(node.get(part), dict):
+                break  # set_path creates it, or reports the plain value in the way
+            node[part] = node = dict(node[part])
         set_path(result, path, value, provenance)
     return result
