@@ -10,6 +10,8 @@ means applying). Most mechanisms scale with the option's degree of alignment `AL
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 OPTIONS = ("outside", "partner", "member")
@@ -200,9 +202,12 @@ def utilities(terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
 def choice_probabilities(utility: np.ndarray, rationality: float, available: np.ndarray) -> np.ndarray:
     """Logit (quantal response): P(a) = exp(lambda U_a) / sum over available b of exp(lambda U_b)."""
     scaled = np.where(available, rationality * utility, -np.inf)
-    scaled -= scaled.max(axis=1, keepdims=True)
+    # Option by option: a reduction along the short last axis is slow over many rows (the history
+    # likelihood stacks hundreds of states), and this gives the same bits.
+    scaled -= functools.reduce(np.maximum, scaled.T)[:, None]
     weights = np.exp(scaled)
-    return weights / weights.sum(axis=1, keepdims=True)
+    weights /= functools.reduce(np.add, weights.T)[:, None]
+    return weights
 
 
 def draw_choices(probabilities: np.ndarray, uniforms: np.ndarray) -> np.ndarray:

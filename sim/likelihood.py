@@ -171,7 +171,7 @@ class HistoryLikelihood:
         draws = [self.rule.draw(rng, n) for rng in
                  (np.random.default_rng([RULE_SEED, k]) for k in range(RULE_DRAWS))]
         self.rule_draws = [None] if draws[0] is None else draws
-        self._stacks: dict[int, tuple[np.ndarray, list[Epoch]]] = {}
+        self._stacks: dict[int, tuple] = {}
         self._flat_terms = self.step_terms.transpose(1, 0, 2, 3).reshape(len(d.TERMS), -1)
         # What `sim.validate.fixed_terms` reads, as `Predictor` has it: the scored rows' terms
         # (rows, n_terms, options) and open options.
@@ -186,25 +186,29 @@ class HistoryLikelihood:
         sets = len(weights)
         path, n = self.path, len(self.states)
         utility = (weights @ self._flat_terms).reshape(sets, self.n_steps, n, -1).transpose(1, 0, 2, 3)
-        adjacency, epochs = self._stacked(sets)
+        adjacency, epochs, available, course, aligned = self._stacked(sets)
+        draws = None if draws is None else np.tile(draws, sets)
         out = np.empty((self.n_steps, sets, n))
         for t in range(self.n_steps):
-            world = World(epochs[t], utility[t].reshape(sets * n, -1),
-                          np.tile(self.available_steps[t], (sets, 1)), np.tile(path.course[t], sets),
-                          np.tile(self.aligned[t], sets), adjacency, None if draws is None else np.tile(draws, sets))
+            world = World(epochs[t], utility[t].reshape(sets * n, -1), available[t], course[t], aligned[t],
+                          adjacency, draws)
             p = self.rule.probabilities(world).reshape(sets, n, -1)
             fits = (p * path.choices[t]).sum(axis=2)
             q = self.deciding[t]
             out[t] = (1.0 - q) * ~path.observed[t] + q * fits
         return np.clip(out.transpose(1, 0, 2), CLIP, 1.0)
 
-    def _stacked(self, sets: int) -> tuple[np.ndarray, list[Epoch]]:
-        """The adjacency and every step's epoch for `sets` stacked sets of weights (kept for the
-        next call: a sampler asks for the same number every time)."""
+    def _stacked(self, sets: int) -> tuple:
+        """For `sets` stacked sets of weights: the adjacency, every step's epoch, and every step's
+        open options, course and aligned peers, kept: a sampler asks for a few numbers over and over
+        (its half-ensemble, less the walkers outside the prior's support)."""
         if sets not in self._stacks:
             tiled = {id(epoch): _tiled(epoch, len(self.states), sets) for epoch in self.epochs}
-            self._stacks = {sets: (np.kron(np.eye(sets), self.timeline.adjacency),
-                                   [tiled[id(epoch)] for epoch in self.epochs])}
+            self._stacks[sets] = (np.kron(np.eye(sets), self.timeline.adjacency),
+                                  [tiled[id(epoch)] for epoch in self.epochs],
+                                  np.tile(self.available_steps[:self.n_steps], (1, sets, 1)),
+                                  np.tile(self.path.course[:self.n_steps], (1, sets)),
+                                  np.tile(self.aligned[:self.n_steps], (1, sets)))
         return self._stacks[sets]
 
     def contributions(self, weights: np.ndarray, steps: np.ndarray | None = None) -> np.ndarray:
