@@ -300,8 +300,10 @@ def test_page_renders_the_panels(page):
     assert sliders["Retaliation for refusal (Russia)"] == 0.5
     assert sliders["Rationality (logit λ)"] == 3.0
     assert sliders["Seed"] == 1
+    assert sliders["Posterior draw (0: the scenario's weights)"] == 0
     for label in ("Western sanctions", "Western engagement"):
         assert label in sliders
+    assert _text(rc, "alignsim-weights") == "Weights: the scenario's"
     assert rc.find(v.Html, class_="alignsim-issue").widgets == []
 
 
@@ -324,6 +326,17 @@ def test_a_slider_takes_effect_on_reset(page):
     _button(rc, "Reset").click()
     assert _text(rc, "alignsim-overrides") == "Pressures set on the sliders: bloc.benefits=1.0"
     assert _image(rc, "alignsim-terms-plot") != terms_before
+
+
+def test_a_posterior_draw_chosen_on_the_page_takes_effect_on_reset(page):
+    import ipyvuetify as v
+
+    rc, app = page
+    terms_before = _image(rc, "alignsim-terms-plot")
+    rc.find(v.Slider, label="Posterior draw (0: the scenario's weights)").widget.v_model = 5
+    _button(rc, "Reset").click()
+    assert _text(rc, "alignsim-weights").startswith("Weights: draw 5 of the ")
+    assert _image(rc, "alignsim-terms-plot") != terms_before  # the same month, other weights
 
 
 def test_steps_change_a_status_and_stop_at_the_end(page):
@@ -494,3 +507,31 @@ def test_the_page_shows_a_refusal_and_russias_retaliation(page):
     assert f"Russia's retaliation for refusal ({retaliation['value']:.2f} in force)" in labels
     assert "autonomy (wariness of Russia)" in labels
 
+
+
+# --- a draw of the posterior's weights ------------------------------------------------------------
+
+
+def test_a_posterior_draw_runs_the_scenario_under_that_draws_weights():
+    from sim.model import AlignmentModel
+    from sim.parameters import ESTIMATED, read_draws, weight_overrides
+
+    scenario = sim.load_scenario(EURASIA)
+    draws = read_draws(ESTIMATED).to_numpy()
+    dashboard = DashboardModel(EURASIA, draw=17)
+    expected = AlignmentModel(sim.with_overrides(scenario, weight_overrides(draws[16])), rng=scenario.run.seed)
+    plain = DashboardModel(EURASIA)
+    for model in (dashboard, expected, plain):
+        model.run()
+    assert np.array_equal(dashboard.recorder.data["probabilities"], expected.recorder.data["probabilities"])
+    assert not np.array_equal(dashboard.recorder.data["probabilities"], plain.recorder.data["probabilities"])
+    assert dashboard.weights_source == f"Weights: draw 17 of the {len(draws)} of the bundled posterior (estimation/posterior)"
+    assert plain.weights_source == "Weights: the scenario's"
+
+
+def test_a_draw_the_posterior_does_not_hold_is_a_problem_on_the_page_not_a_crash():
+    from sim.viz.model import posterior_draws
+
+    model = DashboardModel(EURASIA, draw=posterior_draws() + 1)
+    assert not model.running and model.timeline is None
+    assert any(f"posterior draw {posterior_draws() + 1} does not exist" in issue for issue in model.issues)

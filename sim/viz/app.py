@@ -3,8 +3,8 @@
 `solara run sim.viz.app` serves `Page` (what `sim.viz.serve`, and `alignsim viz`, do). The page:
 
 - sidebar: the scenario (a bundled one, or any file by path); SolaraViz's controls (Reset, play,
-  Step, play and render intervals) and the model parameters (the pressures' sliders and the
-  seed), which take effect on Reset;
+  Step, play and render intervals) and the model parameters (the pressures' sliders, a draw of
+  the bundled posterior's weights, and the seed), which take effect on Reset;
 - main area: the states as a network coloured by status (states sharing a region are linked), a
   table of every state's status, option probabilities and the powers' reactions in force against
   it, the run's events as they happen (events.csv's deeds: applications, invitations, declines,
@@ -31,7 +31,7 @@ from mesa.visualization.utils import update_counter
 from .. import decision as d
 from .model import (
     ALL_STATES, LABELS, SCENARIO_VALUES, TARGET_LABEL, DashboardModel, Loaded, bundled_scenarios, default_scenario,
-    load,
+    load, posterior_draws,
 )
 
 REACTIONS = ("Russia's retaliation", "the West's reaction")
@@ -108,6 +108,7 @@ def model_params(loaded: Loaded) -> dict:
         "benefits": Slider(LABELS["benefits"], value=float(benefits), min=0.0, max=1.0, step=0.05, dtype=float),
         "rationality": Slider(LABELS["rationality"], value=float(rationality), min=0.0,
                               max=max(10.0, float(rationality)), step=0.1, dtype=float),
+        "draw": Slider(LABELS["draw"], value=0, min=0, max=posterior_draws(), step=1, dtype=int),
         "seed": Slider(LABELS["seed"], value=int(seed), min=0, max=max(1000, int(seed)), step=1, dtype=int),
     }
 
@@ -263,6 +264,7 @@ def MonthBanner(model: DashboardModel):
     solara.Text(_month_text(model), classes=["alignsim-month"], style={"font-weight": "bold"})
     solara.Text(f"Pressures set on the sliders: {overrides or 'none (the scenario as written)'}",
                 classes=["alignsim-overrides"], style={"font-size": "0.9em"})
+    solara.Text(model.weights_source, classes=["alignsim-weights"], style={"font-size": "0.9em"})
 
 
 @solara.component

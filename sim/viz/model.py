@@ -23,6 +23,7 @@ import pandas as pd
 from mesa import Model
 
 from ..model import AlignmentModel
+from ..parameters import ESTIMATED, read_draws, weight_overrides
 from ..run import events_table
 from ..scenario import InputError, Scenario, load_scenario, with_overrides
 from ..scenario.changes import events_overwriting
@@ -42,6 +43,7 @@ LABELS = {
     "retaliation": "Retaliation for refusal (Russia)",
     "benefits": "Bloc benefits",
     "rationality": "Rationality (logit λ)",
+    "draw": "Posterior draw (0: the scenario's weights)",
     "seed": "Seed",
 }
 """The sliders' labels, by model parameter."""
@@ -168,6 +170,23 @@ def scenario_overrides(scenario: Scenario, values: dict[str, tuple[str, float]])
     return settings
 
 
+def posterior_draws() -> int:
+    """How many draws the bundled posterior (estimation/posterior) holds: the draw slider's range."""
+    return len(read_draws(ESTIMATED))
+
+
+def draw_overrides(draw: int) -> dict[str, float]:
+    """The dotted-path settings that give a scenario the weights of draw `draw` (1, 2, ...) of the
+    bundled posterior, as `alignsim run --posterior` gives one to a replication; none for draw 0."""
+    if draw == 0:
+        return {}
+    total = posterior_draws()
+    if not 0 < draw <= total:
+        raise InputError(f"posterior draw {draw} does not exist: {ESTIMATED} holds draws 1 to {total} "
+                         "(0: the scenario's weights)")
+    return weight_overrides(read_draws(ESTIMATED).to_numpy()[draw - 1])
+
+
 def replaced_events(scenario: Scenario, values: dict[str, tuple[str, float]]) -> tuple[str, ...]:
     """One line for each dated event's change that a slider's value replaces: the slider, the
     event and its date, the value the event would set, and how to run the event as written."""
@@ -190,7 +209,8 @@ class DashboardModel(AlignmentModel):
     """An `AlignmentModel` built from a scenario file and the dashboard's sliders.
 
     Every parameter is a keyword (SolaraViz passes them by name). `None` keeps the scenario's
-    value; `seed=None` uses the scenario's `run.seed`. After the calendar's last month the model
+    value; `seed=None` uses the scenario's `run.seed`; `draw` k > 0 runs under the weights of the
+    bundled posterior's k-th draw, so that a student sees what the weights' uncertainty moves. After the calendar's last month the model
     stops (`running` is False) and further steps do nothing.
     """
 
@@ -203,9 +223,11 @@ class DashboardModel(AlignmentModel):
         retaliation: float | None = None,
         benefits: float | None = None,
         rationality: float | None = None,
+        draw: int = 0,
         seed: int | None = None,
     ):
         self.scenario_path = scenario_path or default_scenario()
+        self.draw = int(draw)
         self.overrides: dict[str, object] = {}
         self.replaced_events: tuple[str, ...] = ()
         loaded = load(self.scenario_path)
@@ -218,8 +240,9 @@ class DashboardModel(AlignmentModel):
                 )
                 self.overrides = scenario_overrides(scenario, values)
                 self.replaced_events = replaced_events(scenario, values)
-                if self.overrides:
-                    scenario = with_overrides(scenario, self.overrides)
+                weights = draw_overrides(self.draw)
+                if self.overrides or weights:
+                    scenario = with_overrides(scenario, {**self.overrides, **weights})
             except InputError as exc:
                 issues += [str(issue).lstrip(": ") for issue in exc.issues]
                 scenario = None
@@ -234,6 +257,13 @@ class DashboardModel(AlignmentModel):
             self.running = False
             return
         super().__init__(scenario, rng=scenario.run.seed if seed is None else int(seed))
+
+    @property
+    def weights_source(self) -> str:
+        """Where the run's decision weights come from, for the page."""
+        if self.draw == 0:
+            return "Weights: the scenario's"
+        return f"Weights: draw {self.draw} of the {posterior_draws()} of the bundled posterior (estimation/posterior)"
 
     @property
     def n_months(self) -> int:
