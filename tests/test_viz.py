@@ -300,7 +300,7 @@ def test_page_renders_the_panels(page):
     assert sliders["Retaliation for refusal (Russia)"] == 0.5
     assert sliders["Rationality (logit λ)"] == 3.0
     assert sliders["Seed"] == 1
-    assert sliders["Posterior draw (0: the scenario's weights)"] == 0
+    assert sliders["Posterior draw"] == 0
     for label in ("Western sanctions", "Western engagement"):
         assert label in sliders
     assert _text(rc, "alignsim-weights") == "Weights: the scenario's"
@@ -333,7 +333,7 @@ def test_a_posterior_draw_chosen_on_the_page_takes_effect_on_reset(page):
 
     rc, app = page
     terms_before = _image(rc, "alignsim-terms-plot")
-    rc.find(v.Slider, label="Posterior draw (0: the scenario's weights)").widget.v_model = 5
+    rc.find(v.Slider, label="Posterior draw").widget.v_model = 5
     _button(rc, "Reset").click()
     assert _text(rc, "alignsim-weights").startswith("Weights: draw 5 of the ")
     assert _image(rc, "alignsim-terms-plot") != terms_before  # the same month, other weights

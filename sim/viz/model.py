@@ -43,7 +43,7 @@ LABELS = {
     "retaliation": "Retaliation for refusal (Russia)",
     "benefits": "Bloc benefits",
     "rationality": "Rationality (logit λ)",
-    "draw": "Posterior draw (0: the scenario's weights)",
+    "draw": "Posterior draw",
     "seed": "Seed",
 }
 """The sliders' labels, by model parameter."""
