@@ -229,3 +229,12 @@ def test_the_forecast_command_takes_a_posterior_and_says_what_its_intervals_carr
     assert main(["forecast", *DOCUMENTED[:3], "--draws", "2", "--out", str(tmp_path / "no")]) == 2
     err = capsys.readouterr().err
     assert "--draws" in err and "needs --posterior" in err and not (tmp_path / "no").exists()
+
+
+def test_a_missing_posterior_folder_exits_2_naming_it_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["forecast", *DOCUMENTED[:3], "--cutoff", "2025-12", "--summit", "2026-09", "--replications", "20",
+                 "--posterior", str(tmp_path / "nowhere"), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "nowhere" in err and "--posterior" in err and "Traceback" not in err
+    assert not out.exists()

@@ -14,6 +14,7 @@ stepped, and the page shows them.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,9 +171,15 @@ def scenario_overrides(scenario: Scenario, values: dict[str, tuple[str, float]])
     return settings
 
 
+@functools.cache
+def _bundled_draws() -> np.ndarray:
+    """The bundled posterior's draws (estimation/posterior), read once: the page asks at every render."""
+    return read_draws(ESTIMATED).to_numpy()
+
+
 def posterior_draws() -> int:
-    """How many draws the bundled posterior (estimation/posterior) holds: the draw slider's range."""
-    return len(read_draws(ESTIMATED))
+    """How many draws the bundled posterior holds: the draw slider's range."""
+    return len(_bundled_draws())
 
 
 def draw_overrides(draw: int) -> dict[str, float]:
@@ -180,11 +187,10 @@ def draw_overrides(draw: int) -> dict[str, float]:
     bundled posterior, as `alignsim run --posterior` gives one to a replication; none for draw 0."""
     if draw == 0:
         return {}
-    total = posterior_draws()
-    if not 0 < draw <= total:
-        raise InputError(f"posterior draw {draw} does not exist: {ESTIMATED} holds draws 1 to {total} "
+    if not 0 < draw <= posterior_draws():
+        raise InputError(f"posterior draw {draw} does not exist: {ESTIMATED} holds draws 1 to {posterior_draws()} "
                          "(0: the scenario's weights)")
-    return weight_overrides(read_draws(ESTIMATED).to_numpy()[draw - 1])
+    return weight_overrides(_bundled_draws()[draw - 1])
 
 
 def replaced_events(scenario: Scenario, values: dict[str, tuple[str, float]]) -> tuple[str, ...]:
@@ -210,8 +216,9 @@ class DashboardModel(AlignmentModel):
 
     Every parameter is a keyword (SolaraViz passes them by name). `None` keeps the scenario's
     value; `seed=None` uses the scenario's `run.seed`; `draw` k > 0 runs under the weights of the
-    bundled posterior's k-th draw, so that a student sees what the weights' uncertainty moves. After the calendar's last month the model
-    stops (`running` is False) and further steps do nothing.
+    bundled posterior's k-th draw, so that a student sees what the weights' uncertainty moves.
+    After the calendar's last month the model stops (`running` is False) and further steps do
+    nothing.
     """
 
     def __init__(
