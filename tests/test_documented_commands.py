@@ -52,7 +52,7 @@ NOT_RUN = {
     "alignsim forecast scenarios/brics_2024_round_calibrated.yaml --observed data/brics_decisions.csv --score":
         "scores the forecast once the record holds the decisions of 2026-2027; until then it refuses, exit 2 "
         "(tests/test_forecast.py scores a toy record)",
-    "alignsim estimate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv --likelihood decision --walkers 32 --steps 100000":
+    "alignsim estimate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv --likelihood history --walkers 32 --steps 100000":
         "regenerates the committed posterior (minutes); tests/test_posterior.py checks the committed one converged",
 }
 SMALL = [  # (files in the copy, pattern, replacement)
