@@ -112,8 +112,6 @@ def compare_rules(scenario: Scenario, observed: str | Path, rules: list[str], ve
     scores, fitted, outcomes = [], [], []
     for rule in rules:
         held_out = out_of_sample(scenario, scored, disputed, ridge, rule, tick, replications).scores
-        # The history level fits only the logit so far: the rules are compared where all are scored.
-        held_out = held_out[held_out.level != "history"]
         scores.append(held_out[held_out.predictor == rule])
         baselines = held_out[held_out.predictor.isin(BASELINES)]
         fitted.append(_parameters(rule, hand_set(scenario, rule),

@@ -122,6 +122,11 @@ class Timeline:
     def n_steps(self) -> int:
         return len(self.dates)
 
+    @cached_property
+    def tied(self) -> np.ndarray:
+        """(n_states,) bool: the state has regional peers."""
+        return self.adjacency.sum(axis=1) > 0
+
     def epoch_at(self, step: int) -> Epoch:
         return self.epochs[self.epoch_of_step[step]]
 

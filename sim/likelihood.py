@@ -45,6 +45,9 @@ from .validate import CLIP, Observation
 RULE_DRAWS = 20
 """Draws of a rule's per-replication chance averaged over, for a rule that fixes one."""
 RULE_SEED = 20251231
+STACKED_COPIES = 64
+"""At most this many copies of the states go through one call of the rule (sets of weights times
+draws of its chance): the stacked block-diagonal adjacency grows with the square of their number."""
 _DYNAMIC = {name: d.TERMS.index(name) for name in
             ("western_threat", "refusal_retaliation", "accession_friction", "peer_influence", "switching_cost")}
 
@@ -138,6 +141,7 @@ class HistoryLikelihood:
         self.n_steps = int(path.horizon.max()) + 1 if (path.horizon >= 0).any() else 0
         self.epochs = [timeline.epoch_at(t) for t in range(self.n_steps)]
         self.aligned = ((path.status >= d.PARTNER) | (path.course >= d.PARTNER)).astype(float)
+        self.peers = np.array([d.peer_alignment(timeline.adjacency, aligned) for aligned in self.aligned])
         retaliation, western, provoked = _reactions(timeline, path, self.n_steps)
         terms, available, deciding = [], [], []
         for t, epoch in enumerate(self.epochs):
@@ -149,8 +153,7 @@ class HistoryLikelihood:
             term[_DYNAMIC["accession_friction"]] = d.accession_friction_term(
                 np.where(status == d.PARTNER, epoch.admit_member_from_partner, epoch.admit_member),
                 epoch.admit_partner, status, offer)
-            term[_DYNAMIC["peer_influence"]] = d.peer_influence_term(d.peer_alignment(timeline.adjacency,
-                                                                                      self.aligned[t]))
+            term[_DYNAMIC["peer_influence"]] = d.peer_influence_term(self.peers[t])
             term[_DYNAMIC["switching_cost"]] = d.switching_cost_term(course)
             terms.append(term)
             open_options = np.ones((n, len(d.OPTIONS)), dtype=bool)
@@ -178,20 +181,23 @@ class HistoryLikelihood:
         self.terms = self.step_terms.transpose(0, 2, 1, 3)[self.scored]
         self.available = self.available_steps[self.scored]
 
-    def step_probabilities(self, weights: np.ndarray, draws=None) -> np.ndarray:
+    def step_probabilities(self, weights: np.ndarray, draws=None, parameters=None) -> np.ndarray:
         """(sets, steps, states): the probability of what the record shows at each step, under each
-        row of `weights` (sets, n_terms). The sets are stacked along the rule's state axis, each
-        with its own copy of the peers (a block-diagonal adjacency), so that one call of the rule
-        per step serves them all."""
+        row of `weights` (sets, n_terms) and the rule's `parameters` (the scenario's if None). The
+        sets are stacked along the rule's state axis, each with its own copy of the peers (a
+        block-diagonal adjacency), so that one call of the rule per step serves them all; `draws`,
+        for a rule with per-replication chance, holds each set's draw of it, stacked the same way."""
         sets = len(weights)
         path, n = self.path, len(self.states)
         utility = (weights @ self._flat_terms).reshape(sets, self.n_steps, n, -1).transpose(1, 0, 2, 3)
-        adjacency, epochs, available, course, aligned = self._stacked(sets)
-        draws = None if draws is None else np.tile(draws, sets)
+        adjacency, epochs, available, course, aligned, peers, tied = self._stacked(sets)
+        if parameters is not None:
+            swapped = {id(epoch): replace(epoch, rule=parameters) for epoch in epochs}
+            epochs = [swapped[id(epoch)] for epoch in epochs]
         out = np.empty((self.n_steps, sets, n))
         for t in range(self.n_steps):
             world = World(epochs[t], utility[t].reshape(sets * n, -1), available[t], course[t], aligned[t],
-                          adjacency, draws)
+                          adjacency, draws, peers[t], tied)
             p = self.rule.probabilities(world).reshape(sets, n, -1)
             fits = (p * path.choices[t]).sum(axis=2)
             q = self.deciding[t]
@@ -200,26 +206,36 @@ class HistoryLikelihood:
 
     def _stacked(self, sets: int) -> tuple:
         """For `sets` stacked sets of weights: the adjacency, every step's epoch, and every step's
-        open options, course and aligned peers, kept: a sampler asks for a few numbers over and over
-        (its half-ensemble, less the walkers outside the prior's support)."""
+        open options, course, aligned states and share of aligned peers, and who has peers, kept: a
+        sampler asks for a few numbers over and over (its half-ensemble, less the walkers outside
+        the prior's support)."""
         if sets not in self._stacks:
             tiled = {id(epoch): _tiled(epoch, len(self.states), sets) for epoch in self.epochs}
             self._stacks[sets] = (np.kron(np.eye(sets), self.timeline.adjacency),
                                   [tiled[id(epoch)] for epoch in self.epochs],
                                   np.tile(self.available_steps[:self.n_steps], (1, sets, 1)),
                                   np.tile(self.path.course[:self.n_steps], (1, sets)),
-                                  np.tile(self.aligned[:self.n_steps], (1, sets)))
+                                  np.tile(self.aligned[:self.n_steps], (1, sets)),
+                                  np.tile(self.peers[:self.n_steps], (1, sets)),
+                                  np.tile(self.timeline.tied, sets))
         return self._stacks[sets]
 
-    def contributions(self, weights: np.ndarray, steps: np.ndarray | None = None) -> np.ndarray:
+    def contributions(self, weights: np.ndarray, steps: np.ndarray | None = None, parameters=None) -> np.ndarray:
         """Each scored state's log-likelihood (over `steps`, a (steps, states) mask, if given), in
-        the order of `scored_states`: (states,) for one set of weights (n_terms,), (sets, states)
-        for several (sets, n_terms)."""
+        the order of `scored_states`, under the rule's `parameters` (the scenario's if None):
+        (states,) for one set of weights (n_terms,), (sets, states) for several (sets, n_terms)."""
         single = np.ndim(weights) == 1
         weights = np.atleast_2d(weights)
+        sets = len(weights)
         mask = self.scored if steps is None else self.scored & steps
-        logs = np.array([np.where(mask, np.log(self.step_probabilities(weights, draws)), 0.0).sum(axis=1)
-                         for draws in self.rule_draws])  # (draws, sets, states)
+        per_call = max(1, STACKED_COPIES // sets)
+        logs = []  # (draws, sets, states) in the end
+        for start in range(0, len(self.rule_draws), per_call):
+            chunk = self.rule_draws[start:start + per_call]
+            draws = None if chunk[0] is None else np.concatenate([np.tile(draw, sets) for draw in chunk])
+            p = self.step_probabilities(np.tile(weights, (len(chunk), 1)), draws, parameters)
+            logs.append(np.where(mask, np.log(p), 0.0).sum(axis=1).reshape(len(chunk), sets, -1))
+        logs = np.concatenate(logs)
         # The per-state likelihood averaged over the rule's chance (one draw for a rule with none).
         top = logs.max(axis=0)
         total = (top + np.log(np.exp(logs - top).mean(axis=0)))[:, self.scored_states]
@@ -332,17 +348,34 @@ log-likelihood of its observed history."""
 def history_scores(scenario: Scenario, scored: list[Observation], ridge: float, splits: tuple[str, ...],
                    time_cut: str) -> tuple[dict[str, dict[str, np.ndarray]], pd.DataFrame]:
     """The history level of `alignsim validate`: per split, each held-out state's negative
-    log-likelihood of its observed history (over the held-out steps) under the model with weights
-    fitted on the training part (`fit`), under the hand-set weights, and under the dynamic base
-    rate. Leave-one-state-out holds out each state's whole history; the time split fits on every
-    state's steps up to `time_cut` and holds out the later steps of the states scored after it.
-    Returns ({split: {predictor: (held-out states,)}}, the same as a table)."""
-    from .validate import fixed_terms, hand_set as hand_set_values
+    log-likelihood of its observed history (over the held-out steps) under the scenario's decision
+    rule fitted on the training part, under the scenario's values (for the logit, the hand-set
+    weights), and under the dynamic base rate. The logit's weights are fitted by `fit`; another
+    rule's `FITTED` parameters as `sim.validate.fit_rule` fits them on the decisions, with the
+    scenario's weights. Leave-one-state-out holds out each state's whole history; the time split
+    fits on every state's steps up to `time_cut` and holds out the later steps of the states scored
+    after it. Returns ({split: {predictor: (held-out states,)}}, the same as a table)."""
+    from .parameters import scenario_weights
+    from .validate import fit_parameters, fixed_terms, hand_set as hand_set_values
 
     history = HistoryLikelihood(scenario, scored)
-    hand_set = hand_set_values(scenario, "logit")
-    free = np.array([term not in fixed_terms(history) for term in d.TERMS])
+    rule = scenario.decision.rule
+    given = hand_set_values(scenario, rule)
     states = np.array(history.scored_states)
+    if rule == "logit":
+        free = np.array([term not in fixed_terms(history) for term in d.TERMS])
+        hand_set = (given, None)
+
+        def fitted(steps, train):  # (weights, the rule's parameters)
+            return fit(history, given, ridge, free, steps, train), None
+    else:
+        scenario_set = scenario_weights(scenario)
+        hand_set = (scenario_set, given)
+
+        def fitted(steps, train):
+            n_steps = max(int((history.scored if steps is None else history.scored & steps)[:, states[train]].sum()), 1)
+            return scenario_set, fit_parameters(history.rule, given, lambda parameters: float(
+                -history.contributions(scenario_set, steps, parameters)[train].sum() / n_steps))
     dates = history.timeline.dates[:history.n_steps]
     early = np.broadcast_to(np.array([date <= time_cut for date in dates])[:, None], history.scored.shape)
     losses, tables = {}, []
@@ -355,15 +388,15 @@ def history_scores(scenario: Scenario, scored: list[Observation], ridge: float, 
             folds = [(np.arange(len(states)), later, early, ~early)]
         nll = {name: [] for name in HISTORY_COLUMNS}
         for train, test, train_steps, test_steps in folds:
-            weights = fit(history, hand_set, ridge, free, train_steps, train)
             training = np.zeros_like(history.scored)
             training[:, states[train]] = history.scored[:, states[train]]
             if train_steps is not None:
                 training &= train_steps
             tested = history.scored if test_steps is None else history.scored & test_steps
             base = np.where(tested, np.log(base_rate_probabilities(history, training)), 0.0).sum(axis=0)
-            nll["model"].append(-history.contributions(weights, test_steps)[test])
-            nll["model, hand-set weights"].append(-history.contributions(hand_set, test_steps)[test])
+            weights, parameters = fitted(train_steps, train)
+            nll["model"].append(-history.contributions(weights, test_steps, parameters)[test])
+            nll["model, hand-set weights"].append(-history.contributions(hand_set[0], test_steps, hand_set[1])[test])
             nll["base rate"].append(-base[states[test]])
         held = np.concatenate([fold[1] for fold in folds])
         losses[split] = {name: np.concatenate(values) for name, values in nll.items()}

@@ -105,6 +105,7 @@ class AlignmentModel(Model):
     def evaluate(self, epoch) -> tuple[np.ndarray, list[np.ndarray]]:
         """Score every state's options now: (choice probabilities, the dynamic terms unweighted)."""
         aligned = ((self.status >= d.PARTNER) | (self.stance >= d.PARTNER)).astype(float)
+        peers = d.peer_alignment(self.timeline.adjacency, aligned)
         none = _none(len(self.status))
         # Most steps no reaction is in force: the terms that would be zero are skipped (a run's cost).
         west_acts = self.west.active or epoch.west_reaction_pinned
@@ -120,7 +121,7 @@ class AlignmentModel(Model):
             d.refusal_retaliation_term(retaliation, epoch.dependence) if russia_acts else none,
             d.accession_friction_term(np.where(self.status == d.PARTNER, epoch.admit_member_from_partner,
                                                epoch.admit_member), epoch.admit_partner, self.status, self.offer),
-            d.peer_influence_term(d.peer_alignment(self.timeline.adjacency, aligned)),
+            d.peer_influence_term(peers),
             d.switching_cost_term(self.stance),
             d.patron_pressure_term(self.presses.level, epoch.dependence) if self.presses.active else none,
         ]
@@ -138,7 +139,8 @@ class AlignmentModel(Model):
         self.reactions_in_force = (retaliation, western)
         self.pressure_in_force = self.presses.level.copy() if self.presses.active else none[:, 0]
         # Kept for `explain`, which shows what the rule decided on.
-        self.world = World(epoch, utility, available, self.stance, aligned, self.timeline.adjacency, self.rule_draws)
+        self.world = World(epoch, utility, available, self.stance, aligned, self.timeline.adjacency, self.rule_draws,
+                           peers, self.timeline.tied)
         return self.rule.probabilities(self.world), dynamic
 
     @staticmethod

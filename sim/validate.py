@@ -270,7 +270,7 @@ class Predictor:
         situation, available, course, chance, copies = self._tiled(rule)
         utility = np.tile(np.einsum("j,tjo->to", weights, self.terms), (copies, 1))
         world = World(replace(situation, rule=parameters), utility, available, course, np.zeros(0),
-                      np.zeros((len(course), 0)), chance)
+                      np.zeros((len(course), 0)), chance, np.zeros(len(course)), np.zeros(len(course), dtype=bool))
         p = RULES[rule].probabilities(world).reshape(copies, len(self.situations), len(d.OPTIONS))
         return self._observed(p).mean(axis=0).reshape(self.imputations, -1).mean(axis=0)
 
@@ -439,25 +439,31 @@ def hand_set(scenario: Scenario, rule: str):
 
 def fit_rule(predictor: Predictor, y: np.ndarray, scenario: Scenario, rule: str, ridge: float, rows: np.ndarray):
     """What `rule` leaves free, fitted by maximum likelihood on the decisions `rows`: the logit's
-    weights as `estimate_weights` fits them; another rule's `FITTED` parameters, each within its
-    bounds, by Powell's derivative-free search from the scenario's values (a deterministic rule's
-    likelihood steps where a cut-off passes a state, so it has no gradient to follow); a rule that
-    declares none keeps the scenario's values."""
+    weights as `estimate_weights` fits them; another rule's `FITTED` parameters by `fit_parameters`;
+    a rule that declares none keeps the scenario's values."""
     start = hand_set(scenario, rule)
     if rule == "logit":
         return estimate_weights(predictor, y, start, ridge, rows)[0]
-    bounds = getattr(RULES[rule], "FITTED", {})
+    weights = scenario_weights(scenario)
+    return fit_parameters(RULES[rule], start, lambda parameters: float(
+        log_losses(predictor.predict_rule(rule, parameters, weights)[rows], y[rows]).mean()))
+
+
+def fit_parameters(rule, start, loss):
+    """`start` (a rule's parameters) with the rule's `FITTED` parameters set, each within its bounds,
+    to what minimises `loss(parameters)`, by Powell's derivative-free search from `start`: a
+    deterministic rule's likelihood steps where a cut-off passes a state, so it has no gradient to
+    follow. A rule that declares none keeps `start`."""
+    bounds = getattr(rule, "FITTED", {})
     if not bounds:
         return start
-    weights = scenario_weights(scenario)
 
-    def loss(values: np.ndarray) -> float:
-        parameters = start.model_copy(update=dict(zip(bounds, map(float, values))))
-        return float(log_losses(predictor.predict_rule(rule, parameters, weights)[rows], y[rows]).mean())
+    def objective(values: np.ndarray) -> float:
+        return loss(start.model_copy(update=dict(zip(bounds, map(float, values)))))
 
     x0 = [min(max(getattr(start, name), low), high) for name, (low, high) in bounds.items()]
     with threadpool_limits(1):
-        found = minimize(loss, x0, method="Powell", bounds=list(bounds.values()),
+        found = minimize(objective, x0, method="Powell", bounds=list(bounds.values()),
                          options={"xtol": 1e-2, "ftol": 1e-4, "maxfev": 400}).x
     return start.model_copy(update=dict(zip(bounds, map(float, found))))
 
@@ -562,11 +568,10 @@ def out_of_sample(scenario: Scenario, scored: list[Observation], disputed: list[
 
     # The history level (sim/likelihood.py): each state's observed history under the dynamics. A
     # path has no single yes or no, so it has a log-loss (per state) but no Brier score or accuracy.
-    # It fits the logit's weights: the other rules' parameters are not fitted along a history yet.
     from .likelihood import history_scores
 
-    history_losses, history_table = history_scores(scenario, scored, ridge, SPLITS, TIME_CUT) if rule == "logit" \
-        else ({}, pd.DataFrame())
+    history_losses, history_table = history_scores(with_overrides(scenario, {"decision.rule": rule}), scored,
+                                                   ridge, SPLITS, TIME_CUT)
     names = {"model": rule, "model, hand-set weights": f"{rule}, hand-set"}
     for split, losses in history_losses.items():
         losses = {names.get(name, name): loss for name, loss in losses.items()}

@@ -78,9 +78,11 @@ def test_compare_rules_writes_every_rule_of_RULES(compared):
     scores = pd.read_csv(out / "scores.csv")
     assert list(scores.columns) == list(v.SCORE_COLUMNS)
     levels = [("decision", "leave-one-state-out"), ("decision", "time"), ("simulation", "leave-one-state-out")]
-    # Each level and split: every rule, then the baselines once.
+    histories = [("history", "leave-one-state-out"), ("history", "time")]
+    # Each level and split: every rule, then the baselines once (along a history, the base rate alone).
     assert list(zip(scores.predictor, scores.level, scores.split)) == [
-        (p, *ls) for ls in levels for p in [*RULES, "base rate", "logistic regression"]]
+        (p, *ls) for ls in levels for p in [*RULES, "base rate", "logistic regression"]] + [
+        (p, *ls) for ls in histories for p in [*RULES, "base rate"]]
     assert (scores.log_loss_low95 <= scores.log_loss).all() and (scores.log_loss <= scores.log_loss_high95).all()
     verdicts = pd.read_csv(out / "verdicts.csv")
     assert list(verdicts.rule) == list(RULES) and set(verdicts.case) == {"Belarus"}

@@ -211,22 +211,29 @@ def tag(name: str) -> str:
 
 
 COMPARED = [*RULES, "base rate", "logistic regression"]
+RULE_LEVEL_SPLITS = {**LEVEL_SPLITS, ("history", "leave-one-state-out"): "hloso", ("history", "time"): "htime"}
+"""The rule comparison's panels: validate's, and the history level's two splits, where a path has a
+log-loss but no Brier score or accuracy, and the baseline is the dynamic base rate alone."""
 
 
 def rules_table() -> str:
-    return "\n".join(f"| {predictor} | {level} | {split} | {{{tag(predictor)}_{s}_n}} | {{{tag(predictor)}_{s}_ll}} "
-                     f"[{{{tag(predictor)}_{s}_low}}, {{{tag(predictor)}_{s}_high}}] | {{{tag(predictor)}_{s}_brier}} | "
-                     f"{{{tag(predictor)}_{s}_acc}} |"
-                     for (level, split), s in LEVEL_SPLITS.items() for predictor in COMPARED)
+    rows = []
+    for (level, split), s in RULE_LEVEL_SPLITS.items():
+        for predictor in (COMPARED if level != "history" else [*RULES, "base rate"]):
+            t = f"{tag(predictor)}_{s}"
+            rest = "— | —" if level == "history" else f"{{{t}_brier}} | {{{t}_acc}}"
+            rows.append(f"| {predictor} | {level} | {split} | {{{t}_n}} | {{{t}_ll}} [{{{t}_low}}, {{{t}_high}}] | {rest} |")
+    return "\n".join(rows)
 
 
 def rules_scores():
     values = {}
     for row in rule_comparison().scores.itertuples():
-        t = f"{tag(row.predictor)}_{LEVEL_SPLITS[(row.level, row.split)]}"
+        t = f"{tag(row.predictor)}_{RULE_LEVEL_SPLITS[(row.level, row.split)]}"
         values |= {f"{t}_n": str(int(row.n)), f"{t}_ll": three(row.log_loss), f"{t}_low": three(row.log_loss_low95),
-                   f"{t}_high": three(row.log_loss_high95), f"{t}_brier": three(row.brier),
-                   f"{t}_acc": three(row.accuracy)}
+                   f"{t}_high": three(row.log_loss_high95)}
+        if row.level != "history":
+            values |= {f"{t}_brier": three(row.brier), f"{t}_acc": three(row.accuracy)}
     return values
 
 
@@ -257,8 +264,6 @@ def fitted_rules_values():
             for column, value in (("given", row.hand_set), ("fitted", row.fitted))}
 
 
-def estimate_defaults() -> dict[str, int]:
-    """`alignsim estimate`'s default walkers, steps, burn-in and seed."""
 HISTORY_SPLITS = {"leave-one-state-out": "loso", "time": "time"}
 HISTORY_PREDICTORS = ("logit", "logit, hand-set", "base rate")
 

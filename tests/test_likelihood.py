@@ -131,3 +131,18 @@ def test_every_rule_is_scored_through_its_own_probabilities(rule):
     if rule == "threshold":  # its per-state deviates are averaged over, not fixed at one draw
         assert len(h.rule_draws) > 1
 
+
+
+@pytest.mark.parametrize("rule", ["threshold", "hedging"])
+def test_a_rules_parameters_fitted_along_the_history_raise_its_likelihood(rule):
+    """`history_scores` fits a rival rule's `FITTED` parameters on the history: the fit's record is
+    likelier than under the scenario's values, which `parameters=` reproduces exactly when given."""
+    from sim.rules import RULES
+    from sim.validate import fit_parameters
+
+    h = HistoryLikelihood(with_decision(rule=rule), record())
+    w, given = scenario_weights(scenario()), getattr(scenario().decision, rule)
+    assert h.contributions(w, None, given).tobytes() == h.contributions(w).tobytes()
+    fitted = fit_parameters(RULES[rule], given, lambda parameters: -float(h.contributions(w, None, parameters).sum()))
+    assert fitted != given
+    assert h.contributions(w, None, fitted).sum() > h.contributions(w, None, given).sum() + 1.0

@@ -29,6 +29,14 @@ ALL_OPEN = np.ones((1, len(d.OPTIONS)), dtype=bool)
 # --- Threshold cascade ------------------------------------------------------------------------
 
 
+
+def peered(epoch, utility, available, stance, aligned, adjacency, draws) -> World:
+    """A rule's world with the share of aligned peers and who has peers taken from `adjacency`, as
+    the model gives them (a world with no peer columns: no one has peers)."""
+    n = len(stance)
+    peers = d.peer_alignment(adjacency, aligned) if adjacency.shape[1] else np.zeros(n)
+    return World(epoch, utility, available, stance, aligned, adjacency, draws, peers, adjacency.sum(axis=1) > 0)
+
 def _cascade(location: float, n: int = 8, steps: int = 40) -> int | None:
     """Granovetter's riot: one region of n states, one instigator (threshold 0) aligned, the others
     from eager to reluctant; the steps until all have aligned, or None if the cascade stalls."""
@@ -41,7 +49,7 @@ def _cascade(location: float, n: int = 8, steps: int = 40) -> int | None:
     stance = np.where(np.arange(n) == 0, d.PARTNER, d.OUTSIDE)
     for step in range(1, steps + 1):
         aligned = (stance >= d.PARTNER).astype(float)
-        world = World(epoch, np.zeros((n, len(d.OPTIONS))), ALL_OPEN, stance, aligned, adjacency, deviates)
+        world = peered(epoch, np.zeros((n, len(d.OPTIONS))), ALL_OPEN, stance, aligned, adjacency, deviates)
         stance = threshold.probabilities(world).argmax(axis=1)
         if (stance >= d.PARTNER).all():
             return step
@@ -64,7 +72,8 @@ def test_thresholds_rise_with_the_open_western_stake_and_fall_with_sanctions():
 
 def test_aligned_ties_weigh_peers_the_bloc_and_the_west():
     adjacency = np.array([[0.0, 1.0], [1.0, 0.0]])
-    share = threshold.tie_share(np.array([0.0, 1.0]), adjacency, np.array([0.2, 0.0]), np.array([0.3, 0.0]), 1.0)
+    peers = d.peer_alignment(adjacency, np.array([0.0, 1.0]))
+    share = threshold.tie_share(peers, adjacency.sum(axis=1) > 0, np.array([0.2, 0.0]), np.array([0.3, 0.0]), 1.0)
     assert share[0] == pytest.approx((1.0 + 0.2) / (1.0 + 0.2 + 0.3))
     assert share[1] == 0.0  # its one peer is outside, and it has no trade ties
 
@@ -151,7 +160,7 @@ def _landscape_world(n: int = 4, **indicators) -> World:
               ("bloc_trade", "affinity", "trade_west", "engagement", "pressure")}
     epoch = SimpleNamespace(**values, rule=LandscapeRule())
     adjacency = np.ones((n, n)) - np.eye(n)
-    return World(epoch, np.zeros((n, len(d.OPTIONS))), ALL_OPEN, np.zeros(n, dtype=int), zeros, adjacency, None)
+    return peered(epoch, np.zeros((n, len(d.OPTIONS))), ALL_OPEN, np.zeros(n, dtype=int), zeros, adjacency, None)
 
 
 def _with(value: float, n: int = 4) -> np.ndarray:
@@ -224,8 +233,8 @@ def test_the_landscape_rule_works_from_a_world_for_one_date():
         model.step()
     from_model, _ = model.evaluate(model.timeline.epoch_at(month))
     world = model.world
-    rebuilt = World(model.timeline.epoch_at(month), np.zeros_like(world.utility), world.available,
-                    world.stance.copy(), world.aligned.copy(), model.timeline.adjacency, None)
+    rebuilt = peered(model.timeline.epoch_at(month), np.zeros_like(world.utility), world.available,
+                     world.stance.copy(), world.aligned.copy(), model.timeline.adjacency, None)
     np.testing.assert_array_equal(landscape.probabilities(rebuilt), from_model)
 
 
@@ -238,8 +247,8 @@ def test_the_landscape_rule_without_peers_scores_each_state_alone():
     for _ in range(20):
         model.step()
     world, n = model.world, len(model.world.stance)
-    untied = World(world.epoch, world.utility, world.available, world.stance, world.aligned, np.zeros((n, n)), None)
-    alone = World(world.epoch, world.utility, world.available, world.stance, world.aligned, np.zeros((n, 0)), None)
+    untied = peered(world.epoch, world.utility, world.available, world.stance, world.aligned, np.zeros((n, n)), None)
+    alone = peered(world.epoch, world.utility, world.available, world.stance, world.aligned, np.zeros((n, 0)), None)
     np.testing.assert_allclose(landscape.probabilities(alone), landscape.probabilities(untied), atol=1e-12)
     assert not np.allclose(landscape.probabilities(alone), landscape.probabilities(world))  # peers mattered
 

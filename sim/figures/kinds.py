@@ -445,13 +445,14 @@ BASELINE_STYLES = {"base rate": "--", "logistic regression": ":"}
 
 def rule_comparison(scores: pd.DataFrame) -> Figure:
     """The decision rules on the same record: each rule's out-of-sample log-loss with its 95%
-    paired-bootstrap interval, one panel per level and split, the baselines as vertical lines
-    (`alignsim compare-rules`' scores.csv)."""
+    paired-bootstrap interval, one panel per level and split, each on its own scale (a decision's
+    log-loss, a status's, a whole history's), the baselines as vertical lines (`alignsim
+    compare-rules`' scores.csv)."""
     panels = list(dict.fromkeys(zip(scores.level, scores.split)))
     rules = [p for p in dict.fromkeys(scores.predictor) if p not in BASELINE_STYLES]
     with house_style():
         fig = Figure(figsize=(SINGLE_COLUMN * 2, 0.6 + 0.35 * len(rules) * len(panels)))
-        axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+        axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
         for ax, (level, split) in zip(axes, panels):
             part = scores[(scores.level == level) & (scores.split == split)].set_index("predictor")
             shown = [rule for rule in rules if rule in part.index]

@@ -38,6 +38,8 @@ class World:
     aligned: np.ndarray  # (n_states,) 1.0 for a partner, a member or a state seeking either
     adjacency: np.ndarray  # (n_states, n_states) regional peers
     draws: np.ndarray | None  # what the rule's `draw` fixed for this replication
+    peers: np.ndarray  # (n_states,) share of each state's peers that are aligned (`d.peer_alignment`)
+    tied: np.ndarray  # (n_states,) bool: the state has regional peers
 
 
 RULES: dict[str, ModuleType] = {"logit": logit, "threshold": threshold, "hedging": hedging,

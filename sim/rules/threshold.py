@@ -22,14 +22,15 @@ def draw(rng: np.random.Generator, n_states: int) -> np.ndarray:
     return rng.standard_normal(n_states)
 
 
-def tie_share(aligned: np.ndarray, adjacency: np.ndarray, bloc_trade: np.ndarray, trade_west: np.ndarray,
+def tie_share(peers: np.ndarray, tied: np.ndarray, bloc_trade: np.ndarray, trade_west: np.ndarray,
               peer_weight: float) -> np.ndarray:
-    """Weighted share of aligned ties: the regional peers together (weight `peer_weight`, aligned
-    in the share `peer_alignment` gives), the bloc's members (weight: trade with them; aligned by
-    definition) and the West (weight: trade with it; never aligned). 0 for a state with no ties."""
-    peers = peer_weight * (adjacency.sum(axis=1) > 0)
-    total = peers + bloc_trade + trade_west
-    aligned_ties = peers * d.peer_alignment(adjacency, aligned) + bloc_trade
+    """Weighted share of aligned ties: the regional peers together (weight `peer_weight` for a state
+    `tied` to any, aligned in the share `peers`), the bloc's members (weight: trade with them;
+    aligned by definition) and the West (weight: trade with it; never aligned). 0 for a state with
+    no ties."""
+    weight = peer_weight * tied
+    total = weight + bloc_trade + trade_west
+    aligned_ties = weight * peers + bloc_trade
     return np.divide(aligned_ties, total, out=np.zeros(len(total)), where=total > 0)
 
 
@@ -47,8 +48,8 @@ def drivers(world) -> dict[str, np.ndarray]:
     return {
         "threshold": thresholds(epoch.western_open, epoch.pressure, p.location, p.exposure, p.relief, p.spread,
                                 world.draws),
-        "aligned_ties": tie_share(world.aligned, world.adjacency, epoch.bloc_trade, epoch.trade_west, p.peer_weight),
-        "aligned_peers": d.peer_alignment(world.adjacency, world.aligned),
+        "aligned_ties": tie_share(world.peers, world.tied, epoch.bloc_trade, epoch.trade_west, p.peer_weight),
+        "aligned_peers": world.peers,
     }
 
 
