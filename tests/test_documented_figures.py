@@ -36,6 +36,7 @@ from sim.decision import TERMS
 from sim.estimate import PRIORS, read_priors
 from sim.forecast import ANSWER_MONTHS
 from sim.inputs import compile_timeline, imputation_count
+from sim.likelihood import RULE_DRAWS as HISTORY_RULE_DRAWS
 from sim.rules import RULES
 from sim.validate import BOOTSTRAP_DRAWS, RULE_DRAWS, SIMULATION_REPLICATIONS, SIMULATION_SEED, calibrate, validate
 
@@ -883,6 +884,8 @@ CLAIMS = {
     "rules_draws_paired": Claim(RULES_DOC, "{per_dataset} per dataset under the round's {imputations}, so that",
                                 lambda: {"per_dataset": str(RULE_DRAWS // imputation_count(sim.load_scenario(ROUND))),
                                          "imputations": str(imputation_count(sim.load_scenario(ROUND)))}),
+    "rules_history_draws": Claim(RULES_DOC, "the threshold cascade's deviates are averaged over {draws} seeded draws",
+                                 lambda: {"draws": str(HISTORY_RULE_DRAWS)}),
     "rules_table": Claim(RULES_DOC, rules_table, rules_scores),
     "rules_verdicts": Claim(RULES_DOC, verdicts_table, verdicts_values),
     "rules_fitted": Claim(RULES_DOC, fitted_rules_table, fitted_rules_values),
@@ -1048,6 +1051,13 @@ def test_the_rule_comparison_in_words_holds():
     assert simulation.log_loss.idxmin() == "threshold"
     width = simulation.loc["threshold", "log_loss_high95"] - simulation.loc["threshold", "log_loss_low95"]
     assert simulation.loc["base rate", "log_loss"] - simulation.loc["threshold", "log_loss"] < width / 2
+    assert ("**Along the history, the dynamic base rate scores the lowest log-loss of every predictor under both "
+            "splits**; of the rules, hedging comes closest under both, and the landscape rule, with nothing fitted, is "
+            "the worst leaving each state out") in guide
+    for split in ("leave-one-state-out", "time"):
+        history = scores.xs(("history", split), level=["level", "split"]).log_loss
+        assert history.idxmin() == "base rate" and history[rules].idxmin() == "hedging"
+    assert scores.xs(("history", "leave-one-state-out"), level=["level", "split"]).log_loss[rules].idxmax() == "landscape"
     verdicts = rule_comparison().verdicts.set_index(["rule", "case"])
     seeking, held = verdicts.p_seeking_membership, verdicts.p_partner_or_member
     for rule in RULES:
@@ -1086,14 +1096,15 @@ def test_the_identification_in_words_holds():
     for row in spectrum.tail(2).itertuples():
         assert {term for _, term in _loadings(row.direction)[:2]} == {"switching_cost", "accession_friction"}
     assert (spectrum.relative.iloc[:-2] < 0.02).all()
-    assert "**bloc benefits and autonomy trade off along the flattest direction**" in guide
-    assert {term for _, term in _loadings(spectrum.direction.iloc[0])} == {"bloc_benefits", "autonomy"}
-    assert "and substitutes against both along the next" in guide
-    assert [term for _, term in _loadings(spectrum.direction.iloc[1])][0] == "substitutes"
-    assert {term for _, term in _loadings(spectrum.direction.iloc[1])} == {"substitutes", "bloc_benefits", "autonomy"}
-    assert "Switching cost is fitted below the scenario's value, close to its bound 0" in guide
+    assert "**autonomy and substitutes trade off along the flattest direction**" in guide
+    assert {term for _, term in _loadings(spectrum.direction.iloc[0])} == {"autonomy", "substitutes"}
+    assert "and the bloc's benefits alone make the next" in guide
+    assert [term for _, term in _loadings(spectrum.direction.iloc[1])] == ["bloc_benefits"]
+    assert "along diversification's direction the decisions say almost nothing at all" in guide
+    assert [term for _, term in _loadings(status["diversification"])] == ["diversification"]
+    assert "Switching cost is fitted at its bound 0, far below the scenario's value" in guide
     fit = calibration().identification.terms.set_index("term").loc["switching_cost"]
-    assert status["switching_cost"] == "estimated" and fit.fitted < min(fit.hand_set, 0.2)
+    assert status["switching_cost"] == "estimated, at its bound 0" and fit.fitted == 0 and fit.hand_set > 0.5
 
 
 def test_the_history_level_in_words_holds():
@@ -1176,11 +1187,15 @@ def test_the_forecast_in_words_holds():
     applicants = applicants[~applicants.current_status.str.contains("invited")]
     assert applicants.query("question == 'take partner status'").probability.max() < 0.4
     assert applicants.query("question == 'become a member'").probability.max() < 0.05
-    assert ("Under the posterior's draws the probabilities move little, but the interval of every partner's \"apply "
-            "for membership\" is at least three times as wide") in guide
+    assert ("Under the posterior's draws the other probabilities move by less than 0.1, but the partners' chances to "
+            "apply for membership fall or stay (Cuba's falls most, to about a third of it) and each one's interval is "
+            "at least twice as wide") in guide
     applying = (table.question == "apply for membership").to_numpy()
-    assert applying.any() and (np.abs(drawn.probability - table.probability) < 0.1).all()
-    assert ((drawn.high - drawn.low)[applying] >= 3 * (table.high - table.low)[applying]).all()
+    assert applying.any() and (np.abs(drawn.probability - table.probability)[~applying] < 0.1).all()
+    assert (drawn.probability < table.probability + 0.005)[applying].all()
+    fall = (drawn.probability / table.probability)[applying]
+    assert table.state[applying][fall.idxmin()] == "Cuba" and 0.25 < fall.min() < 0.42
+    assert ((drawn.high - drawn.low)[applying] >= 2 * (table.high - table.low)[applying]).all()
     assert "through the summit, where the bloc chooses whom to invite by its rule, and six months after it" in guide
     assert ANSWER_MONTHS == 6
     assert "is not asked (Kazakhstan's partner status, Saudi Arabia's membership)" in guide
@@ -1189,19 +1204,26 @@ def test_the_forecast_in_words_holds():
 
 def test_the_observed_round_in_words_holds():
     """docs/validation.md, "The observed-conditioned round": under the estimated set (the default)
-    every admitted state ends as a member in most runs, Argentina too; under the calibrated weights
-    four do and the other two in just under half; some who accepted have left by the end."""
+    only Iran and Indonesia of the admitted states end as members in most runs, the others and
+    Argentina in three to under five runs of ten, and under half accept at the answer; under the
+    calibrated weights four do and the other two in just under half; some who accepted have left."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
-    assert "**Under the estimated set, the default, every admitted state ends as a member in most runs**" in guide
+    assert ("**Under the estimated set, the default, only Iran and Indonesia of the admitted states end as members in "
+            "most runs**; the others do in a third to under half of the runs, about as often as Argentina") in guide
+    assert ("At the answer the invitees accept membership in under half of the runs, where the record has five "
+            "acceptances of six") in guide
     assert ("**Under the calibrated weights four of the six do** (Egypt, Ethiopia, Indonesia, Iran) and the other "
             "two in just under half of the runs") in guide
     estimated = observed_round("brics_2024_round_observed").summary.set_index("state").p_member
     calibrated = observed_round("brics_2024_round_observed_calibrated").summary.set_index("state").p_member[
         list(ADMITTED)]
-    assert (estimated[list(ADMITTED)] > 0.5).all() and estimated["Argentina"] > 0.5
+    admitted = estimated[list(ADMITTED)]
+    assert set(admitted[admitted > 0.5].index) == {"Iran", "Indonesia"}
+    assert admitted.drop(["Iran", "Indonesia"]).between(0.28, 0.5).all() and 0.28 <= estimated["Argentina"] < 0.5
     assert set(calibrated[calibrated > 0.5].index) == {"Egypt", "Ethiopia", "Indonesia", "Iran"}
     assert calibrated[calibrated <= 0.5].between(0.4, 0.5).all()
     figures = observed_round_figures()
+    assert float(figures["h_accepted"]) < 0.5
     assert float(figures["c_left"]) > 0 and float(figures["c_argentina"]) > 0.5
 
 
@@ -1217,12 +1239,20 @@ def test_the_estimated_set_in_words_holds():
     assert seek["kazakhstan_sanctioned"] - seek["kazakhstan_multivector"] >= 0.3
     assert "Kazakhstan now ends a partner in about one replication in ten" in guide
     assert 0.05 <= held[("kazakhstan_multivector", "est")] <= 0.15
+    assert ("applies for membership at some point in about one in twenty alone and one in twelve in "
+            "`eurasia_2024`: the documented-outcomes test allows under one in ten") in guide
+    assert 0.04 <= summary("kazakhstan_multivector").loc["Kazakhstan"].p_ever_applied <= 0.07
+    assert 0.07 <= summary("eurasia_2024").loc["Kazakhstan"].p_ever_applied < 0.1
     assert ("Belarus with its sanctions lifted, which under the hand-set weights stays outside, ends a partner or "
-            "member in most replications") in guide
-    assert held[("belarus_sanctions_lifted", "hand")] < 0.1 < 0.5 < held[("belarus_sanctions_lifted", "est")]
-    # "under the estimated set the bloc's benefits and the cost of accession lead"
-    assert kazan_order()["Belarus"][0] == "bloc_benefits"
-    assert kazan_order()["Kazakhstan"][:2] == ["accession_friction", "bloc_benefits"]
+            "member in more than a third of the replications") in guide
+    assert held[("belarus_sanctions_lifted", "hand")] < 0.1 and 1 / 3 < held[("belarus_sanctions_lifted", "est")] < 0.5
+    assert ("under the estimated set the bloc's benefits lead for Belarus and the cost of accession for Kazakhstan, "
+            "the switching cost (the course each held) is among the first three for both, and sanction relief is not "
+            "among Belarus's first four") in guide
+    order = kazan_order()
+    assert order["Belarus"][0] == "bloc_benefits" and order["Kazakhstan"][0] == "accession_friction"
+    assert "switching_cost" in order["Belarus"][:3] and "switching_cost" in order["Kazakhstan"][:3]
+    assert "sanction_relief" not in order["Belarus"][:4]
     lifted = posterior_summary("belarus_sanctions_lifted").loc["Belarus"]
     assert "the interval with parameter uncertainty is several times wider" in guide
     assert (lifted.p_seeking_post_high95 - lifted.p_seeking_post_low95
@@ -1233,11 +1263,15 @@ def test_the_estimated_set_in_words_holds():
              "Kazakhstan", "Uzbekistan"]
     assert "Under the hand-set weights most invitees stay outside" in guide
     assert (hand.loc[johannesburg + kazan].p_outside > 0.5).mean() > 0.8
-    assert "the Johannesburg invitees take membership in most runs, Argentina included" in guide
-    assert (estimated.loc[johannesburg].p_member > 0.5).all()
-    assert "most Kazan invitees become partners, Türkiye and Algeria included" in guide
-    assert (estimated.loc[["Türkiye", "Algeria"]].p_partner > 0.5).all()
-    assert (estimated.loc[kazan].p_partner > 0.5).mean() > 0.8
+    assert ("under the estimated set every Johannesburg invitee but Iran ends a member in more runs than under them, "
+            "Argentina, which declined, included, but of the six only Iran does in most runs") in guide
+    assert (estimated.loc[johannesburg].p_member > hand.loc[johannesburg].p_member).all()
+    assert estimated.loc["Iran"].p_member < hand.loc["Iran"].p_member
+    assert set(estimated.loc[[*johannesburg, "Iran"]].query("p_member > 0.5").index) == {"Iran"}
+    assert ("most Kazan invitees end partners more often than under the hand-set weights, Türkiye, which did not "
+            "answer, in about three runs of four") in guide
+    assert (estimated.loc[kazan].p_partner > hand.loc[kazan].p_partner).mean() > 0.5
+    assert 0.7 <= estimated.loc["Türkiye"].p_partner <= 0.8
 
 
 def test_a_changed_figure_is_caught():

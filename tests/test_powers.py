@@ -125,7 +125,8 @@ def test_pressure_before_a_summit_raises_a_dependent_states_acceptance_of_its_in
     plain = sim.run(OBSERVED, seed=1, replications=replications)
     pressed = sim.run(sim.with_overrides(OBSERVED, PRESSING), seed=1, replications=replications)
     pressure = pressed.events[pressed.events.event == "pressure before the summit"]
-    kazakhstan = pressure[(pressure.state == "Kazakhstan") & (pressure.date <= "2024-10")]
+    # Before Kazan: in a few replications Kazakhstan also applied earlier and was pressed before Johannesburg.
+    kazakhstan = pressure[(pressure.state == "Kazakhstan") & pressure.date.between("2024-01", "2024-10")]
     assert set(kazakhstan.date) == {"2024-09"} and kazakhstan.replication.nunique() == replications
     assert (pressure.actor == "Russia").all() and (pressure.value == 0.8).all()
     assert plain.events[plain.events.event == "pressure before the summit"].empty
