@@ -782,7 +782,7 @@ CLAIMS = {
                                   lambda: {**scored_counts(), "positive2": scored_counts()["positive"],
                                            "n2": scored_counts()["n"]}),
     "validation_default_table": Claim(
-        VALIDATION, "| model (default weights) | {model_n} | {model_accuracy} | {model_log_loss} | {model_brier} |\n"
+        VALIDATION, "| model (hand-set weights) | {model_n} | {model_accuracy} | {model_log_loss} | {model_brier} |\n"
         "| base rate | {base_n} | {base_accuracy} | {base_log_loss} | {base_brier} |\n"
         "| every invitee accepts | {invitee_n} | {invitee_accuracy} | {invitee_log_loss} | {invitee_brier} |",
         default_scores),
@@ -973,6 +973,14 @@ def test_the_comparisons_in_words_hold():
     for baseline in ("base rate", "every invitee accepts"):
         assert (default.loc["model", ["log_loss", "brier"]] > default.loc[baseline, ["log_loss", "brier"]]).all()
         assert default.loc["model", "accuracy"] < default.loc[baseline, "accuracy"]
+    assert ("From the estimated set it starts from, the fit removes the switching cost and raises the cost of "
+            "accession, the bloc's benefits and sanction relief") in guide
+    from sim.parameters import preset
+
+    start, fitted = preset("estimated"), calibration().weights
+    assert fitted["switching_cost"] == 0 < start["switching_cost"]
+    moves = {name: fitted[name] - start[name] for name in fitted}
+    assert sorted(moves, key=moves.get, reverse=True)[:3] == ["accession_friction", "bloc_benefits", "sanction_relief"]
     loo = calibration().scores.query("sample == 'leave-one-out'").set_index("predictor")
     for baseline in ("base rate", "every invitee accepts"):
         assert (loo.loc["model, calibrated", ["log_loss", "brier"]] < loo.loc[baseline, ["log_loss", "brier"]]).all()
@@ -1187,14 +1195,10 @@ def test_the_forecast_in_words_holds():
     applicants = applicants[~applicants.current_status.str.contains("invited")]
     assert applicants.query("question == 'take partner status'").probability.max() < 0.4
     assert applicants.query("question == 'become a member'").probability.max() < 0.05
-    assert ("Under the posterior's draws the other probabilities move by less than 0.1, but the partners' chances to "
-            "apply for membership fall or stay (Cuba's falls most, to about a third of it) and each one's interval is "
-            "at least twice as wide") in guide
+    assert ("Under the posterior's draws the probabilities move by less than 0.1, but the interval of every "
+            "partner's \"apply for membership\" is at least twice as wide") in guide
     applying = (table.question == "apply for membership").to_numpy()
-    assert applying.any() and (np.abs(drawn.probability - table.probability)[~applying] < 0.1).all()
-    assert (drawn.probability < table.probability + 0.005)[applying].all()
-    fall = (drawn.probability / table.probability)[applying]
-    assert table.state[applying][fall.idxmin()] == "Cuba" and 0.25 < fall.min() < 0.42
+    assert applying.any() and (np.abs(drawn.probability - table.probability) < 0.1).all()
     assert ((drawn.high - drawn.low)[applying] >= 2 * (table.high - table.low)[applying]).all()
     assert "through the summit, where the bloc chooses whom to invite by its rule, and six months after it" in guide
     assert ANSWER_MONTHS == 6
@@ -1272,6 +1276,15 @@ def test_the_estimated_set_in_words_holds():
             "answer, in about three runs of four") in guide
     assert (estimated.loc[kazan].p_partner > hand.loc[kazan].p_partner).mean() > 0.5
     assert 0.7 <= estimated.loc["Türkiye"].p_partner <= 0.8
+
+
+def test_the_bundled_calibrated_scenario_holds_what_calibrate_writes():
+    """scenarios/brics_2024_round_calibrated.yaml is `alignsim calibrate`'s output on the round as
+    bundled (docs/validation.md gives its weights as the calibration's): regenerate it with the
+    command there when the round, the record or the estimated set changes."""
+    calibrated = sim.load_scenario(CALIBRATED_ROUND).decision
+    fitted = {name: round(value, 6) for name, value in calibration().weights.items()}
+    assert {**calibrated.weights.model_dump(), "switching_cost": calibrated.switching_cost} == fitted
 
 
 def test_a_changed_figure_is_caught():

