@@ -25,7 +25,7 @@ examples:
   alignsim sweep sweeps/kazakhstan_sobol.yaml --resume        # finish an interrupted sweep
   alignsim sensitivity results/sweeps/kazakhstan_sobol --output p_member_final
   alignsim export results/sweeps/sanctions_vs_western_trade   # results.csv for non-Parquet tools
-  alignsim discover results/sweeps/kazakhstan_lhs --output seeking_membership --threshold 0.6
+  alignsim discover results/sweeps/kazakhstan_lhs --output seeking_membership --threshold 0.5
   alignsim figures figures/paper.yaml                         # every figure of the paper
   alignsim validate scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
   alignsim compare-rules scenarios/brics_2024_round.yaml --observed data/brics_decisions.csv
