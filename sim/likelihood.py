@@ -19,8 +19,9 @@ dynamic discrete-choice likelihood along the observed history (Rust 1987, "Optim
 GMC bus engines", Econometrica 55(5): 999-1033, with myopic choice): because the whole history is
 observed, every situation the model would compute is known, and the likelihood is exact, smooth in
 the weights and needs no simulation, for the logit. A rule that fixes per-state chance at the
-start of a replication (the threshold rule's deviates) is averaged over `RULE_DRAWS` seeded
-draws of that chance: a simulated likelihood over the part of the state the record cannot show.
+start of a replication (the threshold rule's deviates) is integrated out, each state's likelihood
+averaged over `CHANCE_NODES` equally likely values of that chance (`sim.rules.chance_nodes`): the
+part of the state the record cannot show, integrated deterministically, so that no seed moves a fit.
 
 Everything that does not depend on the weights (the unweighted terms of every state at every
 step, which options were open, the decision probabilities, which choices fit the record) is
@@ -37,14 +38,13 @@ import pandas as pd
 from . import decision as d
 from . import powers
 from .inputs import Epoch, Timeline, compile_timeline
-from .rules import RULES, World
+from .rules import RULES, World, chance_nodes
 from .scenario import Scenario
 from .scenario.schema import month_number
 from .validate import CLIP, Observation
 
-RULE_DRAWS = 20
-"""Draws of a rule's per-replication chance averaged over, for a rule that fixes one."""
-RULE_SEED = 20251231
+CHANCE_NODES = 20
+"""Values of a rule's per-replication chance averaged over, for a rule that fixes one."""
 STACKED_COPIES = 64
 """At most this many copies of the states go through one call of the rule (sets of weights times
 draws of its chance): the stacked block-diagonal adjacency grows with the square of their number."""
@@ -171,9 +171,7 @@ class HistoryLikelihood:
         self.deciding = np.array(deciding).reshape(self.n_steps, n)
         self.scored = np.arange(self.n_steps)[:, None] <= path.horizon[None, :]  # (steps, states)
         self.scored_states = [i for i in range(n) if path.horizon[i] >= 0]
-        draws = [self.rule.draw(rng, n) for rng in
-                 (np.random.default_rng([RULE_SEED, k]) for k in range(RULE_DRAWS))]
-        self.rule_draws = [None] if draws[0] is None else draws
+        self.rule_draws = chance_nodes(self.rule, CHANCE_NODES, n)
         self._stacks: dict[int, tuple] = {}
         self._flat_terms = self.step_terms.transpose(1, 0, 2, 3).reshape(len(d.TERMS), -1)
         # What `sim.validate.fixed_terms` reads, as `Predictor` has it: the scored rows' terms
@@ -219,6 +217,13 @@ class HistoryLikelihood:
                                   np.tile(self.peers[:self.n_steps], (1, sets)),
                                   np.tile(self.timeline.tied, sets))
         return self._stacks[sets]
+
+    def step_count(self, steps: np.ndarray | None, rows: np.ndarray) -> int:
+        """How many steps of the scored states `rows` (an index into `scored_states`) are scored
+        within `steps` (a (steps, states) mask; all if None): a fit averages its loss over them, so
+        that a penalty weighs the same against any part of the record."""
+        mask = self.scored if steps is None else self.scored & steps
+        return max(int(mask[:, self.scored_states][:, rows].sum()), 1)
 
     def contributions(self, weights: np.ndarray, steps: np.ndarray | None = None, parameters=None) -> np.ndarray:
         """Each scored state's log-likelihood (over `steps`, a (steps, states) mask, if given), in
@@ -296,7 +301,7 @@ def fit(history: HistoryLikelihood, prior: np.ndarray, ridge: float, free: np.nd
     from threadpoolctl import threadpool_limits
 
     rows = np.arange(len(history.scored_states)) if states is None else states
-    n_steps = max(int(history.scored[:, history.scored_states][:, rows].sum()), 1)
+    n_steps = history.step_count(steps, rows)
     index = np.flatnonzero(free)
     shift = 1e-6
 
@@ -364,16 +369,16 @@ def history_scores(scenario: Scenario, scored: list[Observation], ridge: float, 
     states = np.array(history.scored_states)
     if rule == "logit":
         free = np.array([term not in fixed_terms(history) for term in d.TERMS])
-        hand_set = (given, None)
+        hand_weights, hand_parameters = given, None
 
         def fitted(steps, train):  # (weights, the rule's parameters)
             return fit(history, given, ridge, free, steps, train), None
     else:
         scenario_set = scenario_weights(scenario)
-        hand_set = (scenario_set, given)
+        hand_weights, hand_parameters = scenario_set, given
 
         def fitted(steps, train):
-            n_steps = max(int((history.scored if steps is None else history.scored & steps)[:, states[train]].sum()), 1)
+            n_steps = history.step_count(steps, train)
             return scenario_set, fit_parameters(history.rule, given, lambda parameters: float(
                 -history.contributions(scenario_set, steps, parameters)[train].sum() / n_steps))
     dates = history.timeline.dates[:history.n_steps]
@@ -396,7 +401,7 @@ def history_scores(scenario: Scenario, scored: list[Observation], ridge: float, 
             base = np.where(tested, np.log(base_rate_probabilities(history, training)), 0.0).sum(axis=0)
             weights, parameters = fitted(train_steps, train)
             nll["model"].append(-history.contributions(weights, test_steps, parameters)[test])
-            nll["model, hand-set weights"].append(-history.contributions(hand_set[0], test_steps, hand_set[1])[test])
+            nll["model, hand-set weights"].append(-history.contributions(hand_weights, test_steps, hand_parameters)[test])
             nll["base rate"].append(-base[states[test]])
         held = np.concatenate([fold[1] for fold in folds])
         losses[split] = {name: np.concatenate(values) for name, values in nll.items()}

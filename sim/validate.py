@@ -39,7 +39,7 @@ from threadpoolctl import threadpool_limits
 from . import decision as d
 from .inputs import Epoch, Timeline, Timelines, completed_indicators, imputation_count, scenario_at
 from .parameters import scenario_weights, weight_overrides
-from .rules import RULES, World
+from .rules import RULES, World, chance_nodes
 from .scenario import InputError, Issue, Scenario, with_overrides
 from .scenario.loader import read_input_text
 from .scenario.schema import Weights, _parse_month, month_number
@@ -55,10 +55,9 @@ SPLITS = ("leave-one-state-out", "time")
 TIME_CUT = "2023-12"
 """The time split fits on decisions made up to this month and predicts the later ones."""
 BOOTSTRAP_DRAWS = 2000
-RULE_DRAWS = 50
+CHANCE_NODES = 50
 """A rule that draws a chance per state at a replication's start (the threshold's) predicts the
-mean over this many seeded draws."""
-RULE_SEED = 1
+mean over this many equally likely values of it (`sim.rules.chance_nodes`)."""
 BOOTSTRAP_SEED = 20251231
 SCORE_COLUMNS = ("predictor", "level", "split", "n", "log_loss", "brier", "accuracy", "log_loss_low95",
                  "log_loss_high95")
@@ -243,14 +242,14 @@ class Predictor:
 
     def _tiled(self, rule: str) -> tuple[Epoch, np.ndarray, np.ndarray, np.ndarray | None, int]:
         """The months predicted, repeated once per draw of the rule's chance, so that one call of
-        the rule scores them all: (epoch, available, course, draws, copies). RULE_DRAWS seeded
-        draws in all (one per dataset when M is larger), each paired with one completed dataset
-        (RULE_DRAWS // M copies of the M datasets): a draw of the missing indicators and the rule's chance together, one value per
-        observation, shared by its months. A rule that draws nothing has a single copy."""
+        the rule scores them all: (epoch, available, course, draws, copies). CHANCE_NODES values of
+        the rule's chance in all (one per dataset when M is larger), node k paired with completed
+        dataset k mod M (CHANCE_NODES // M copies of the M datasets, so that each dataset meets
+        values spread over the whole distribution), one value per observation, shared by its
+        months. A rule that draws nothing has a single copy."""
         if rule not in self._tiles:
-            rng = np.random.default_rng(RULE_SEED)
-            copies = max(1, RULE_DRAWS // self.imputations)
-            draws = [RULES[rule].draw(rng, len(self.observations)) for _ in range(copies * self.imputations)]
+            copies = max(1, CHANCE_NODES // self.imputations)
+            draws = chance_nodes(RULES[rule], copies * self.imputations, len(self.observations))
             copies = 1 if draws[0] is None else copies
             situation = self._situation
             tiled = replace(situation, **{f.name: np.concatenate([getattr(situation, f.name)] * copies)

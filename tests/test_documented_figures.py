@@ -36,9 +36,9 @@ from sim.decision import TERMS
 from sim.estimate import PRIORS, read_priors
 from sim.forecast import ANSWER_MONTHS
 from sim.inputs import compile_timeline, imputation_count
-from sim.likelihood import RULE_DRAWS as HISTORY_RULE_DRAWS
+from sim.likelihood import CHANCE_NODES as HISTORY_CHANCE_NODES
 from sim.rules import RULES
-from sim.validate import BOOTSTRAP_DRAWS, RULE_DRAWS, SIMULATION_REPLICATIONS, SIMULATION_SEED, calibrate, validate
+from sim.validate import BOOTSTRAP_DRAWS, CHANCE_NODES, SIMULATION_REPLICATIONS, SIMULATION_SEED, calibrate, validate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_documented_outcomes import REPLICATIONS, SEED, result, summary  # noqa: E402  the same cached runs
@@ -879,13 +879,13 @@ CLAIMS = {
                                     "`eurasia_2024` runs (200 replications, seed 1), although it\n  has applied before "
                                     "Kazan in {applied} of them and accepts {accepted} of its Kazan invitations.",
                                     belarus_at_kazan),
-    "rules_draws": Claim(RULES_DOC, "decision's probability is the mean over {draws} seeded draws, each shared by the "
-                         "months of one decision", lambda: {"draws": str(RULE_DRAWS)}),
+    "rules_draws": Claim(RULES_DOC, "it is the mean over {nodes} equally likely values,\n  the midpoints of {nodes} "
+                         "equal-probability slices", lambda: {"nodes": str(CHANCE_NODES)}),
     "rules_draws_paired": Claim(RULES_DOC, "{per_dataset} per dataset under the round's {imputations}, so that",
-                                lambda: {"per_dataset": str(RULE_DRAWS // imputation_count(sim.load_scenario(ROUND))),
+                                lambda: {"per_dataset": str(CHANCE_NODES // imputation_count(sim.load_scenario(ROUND))),
                                          "imputations": str(imputation_count(sim.load_scenario(ROUND)))}),
-    "rules_history_draws": Claim(RULES_DOC, "the threshold cascade's deviates are averaged over {draws} seeded draws",
-                                 lambda: {"draws": str(HISTORY_RULE_DRAWS)}),
+    "rules_history_draws": Claim(RULES_DOC, "the threshold cascade's deviates are integrated out over {nodes}\n  "
+                                 "equally likely values", lambda: {"nodes": str(HISTORY_CHANCE_NODES)}),
     "rules_table": Claim(RULES_DOC, rules_table, rules_scores),
     "rules_verdicts": Claim(RULES_DOC, verdicts_table, verdicts_values),
     "rules_fitted": Claim(RULES_DOC, fitted_rules_table, fitted_rules_values),

@@ -132,6 +132,22 @@ def test_every_rule_is_scored_through_its_own_probabilities(rule):
         assert len(h.rule_draws) > 1
 
 
+def test_the_threshold_deviates_are_integrated_out_without_a_seed(monkeypatch):
+    """The threshold's chance is integrated at fixed equally likely values: the same likelihood
+    every time, and five times as many values move the record's log-likelihood by less than 1 nat
+    (with the seeded draws this replaced, the fitted parameters moved with the seed)."""
+    import sim.likelihood as likelihood
+
+    threshold = with_decision(rule="threshold")
+    w = scenario_weights(scenario())
+    first = HistoryLikelihood(threshold, record()).contributions(w)
+    assert HistoryLikelihood(threshold, record()).contributions(w).tobytes() == first.tobytes()
+    monkeypatch.setattr(likelihood, "CHANCE_NODES", 5 * likelihood.CHANCE_NODES)
+    finer = HistoryLikelihood(threshold, record()).contributions(w)
+    assert not np.array_equal(finer, first)  # the values are the rule's, and they matter
+    assert abs(finer.sum() - first.sum()) < 1.0
+
+
 
 @pytest.mark.parametrize("rule", ["threshold", "hedging"])
 def test_a_rules_parameters_fitted_along_the_history_raise_its_likelihood(rule):

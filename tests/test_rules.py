@@ -30,6 +30,22 @@ ALL_OPEN = np.ones((1, len(d.OPTIONS)), dtype=bool)
 
 
 
+def test_chance_nodes_are_equally_likely_values_of_a_rules_chance():
+    """What a likelihood averages over: the threshold's deviates at the midpoints of equal-probability
+    slices of the standard normal, the same for every state; nothing for a rule without chance."""
+    from scipy.special import ndtr
+
+    from sim.rules import chance_nodes, logit
+
+    nodes = chance_nodes(threshold, 40, 3)
+    assert len(nodes) == 40 and all(np.all(node == node[0]) and node.shape == (3,) for node in nodes)
+    values = np.array([node[0] for node in nodes])
+    assert np.allclose(ndtr(values), (np.arange(40) + 0.5) / 40)
+    assert abs(values.mean()) < 1e-12 and 0.9 < values.var() < 1.0  # the midpoint rule's slight shrinkage
+    for rule in (logit, hedging, landscape):
+        assert chance_nodes(rule, 40, 3) == [None]
+
+
 def peered(epoch, utility, available, stance, aligned, adjacency, draws) -> World:
     """A rule's world with the share of aligned peers and who has peers taken from `adjacency`, as
     the model gives them (a world with no peer columns: no one has peers)."""

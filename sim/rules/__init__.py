@@ -8,9 +8,10 @@ Each rule is a module with the same two pure functions over arrays of states:
 - `drivers(world) -> {name: (n_states,)}`: what the rule decides on, for `explain` (empty for the
   logit, whose drivers are the mechanisms' utilities);
 
-and `draw(rng, n_states)`, the per-state chance a replication fixes once at its start (None when
-the rule needs none, so that it consumes no random numbers). docs/model.md, section 7, gives
-each rule's equations.
+`draw(rng, n_states)`, the per-state chance a replication fixes once at its start (None when
+the rule needs none, so that it consumes no random numbers), and `chance_at(quantiles)`, the
+values of that chance at quantiles of its distribution (None likewise), from which a likelihood
+integrates the chance out (`chance_nodes`). docs/model.md, section 7, gives each rule's equations.
 """
 
 from __future__ import annotations
@@ -44,3 +45,12 @@ class World:
 
 RULES: dict[str, ModuleType] = {"logit": logit, "threshold": threshold, "hedging": hedging,
                                 "landscape": landscape}
+
+
+def chance_nodes(rule: ModuleType, count: int, n_states: int) -> list[np.ndarray | None]:
+    """`count` equally likely values of `rule`'s per-state chance, each the same for every state:
+    the midpoints of `count` equal-probability slices of its distribution. A likelihood that
+    averages a state's probability over them integrates the chance out by the midpoint rule in its
+    quantiles: no seed, so that a fit does not move with one. [None] for a rule that fixes none."""
+    values = rule.chance_at((np.arange(count) + 0.5) / count)
+    return [None] if values is None else [np.full(n_states, value) for value in values]

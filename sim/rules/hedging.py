@@ -20,6 +20,10 @@ def draw(rng: np.random.Generator, n_states: int) -> None:
     """Hedging fixes no chance at the start."""
 
 
+def chance_at(quantiles: np.ndarray) -> None:
+    """Hedging fixes no chance."""
+
+
 def drivers(world) -> dict[str, np.ndarray]:
     """The returns still open on each side, and the share below which a side counts as closed."""
     epoch = world.epoch

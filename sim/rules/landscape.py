@@ -27,6 +27,10 @@ def draw(rng: np.random.Generator, n_states: int) -> None:
     """The landscape rule fixes no chance at the start."""
 
 
+def chance_at(quantiles: np.ndarray) -> None:
+    """The landscape rule fixes no chance."""
+
+
 def toward_bloc(epoch, p) -> np.ndarray:
     """p_iB: trade with the bloc's members, plus affinity with its narrative (weight `political_ties`)."""
     return epoch.bloc_trade + p.political_ties * epoch.affinity

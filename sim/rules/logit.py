@@ -12,6 +12,10 @@ def draw(rng: np.random.Generator, n_states: int) -> None:
     """The logit draws its chance at each choice, nothing at the start."""
 
 
+def chance_at(quantiles: np.ndarray) -> None:
+    """The logit fixes no chance at the start."""
+
+
 def probabilities(world) -> np.ndarray:
     """`choice_probabilities` of the mechanisms' utilities (docs/model.md, 7.3)."""
     return d.choice_probabilities(world.utility, world.epoch.rationality, world.available)

@@ -7,6 +7,7 @@ location follows a state's indicators (docs/model.md, 7.8).
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtri
 
 from .. import decision as d
 from .choice import first_available, trembling
@@ -20,6 +21,11 @@ decisions leave peers out, so no decision carries it."""
 def draw(rng: np.random.Generator, n_states: int) -> np.ndarray:
     """Each state's standard normal deviate of its threshold, fixed for the replication."""
     return rng.standard_normal(n_states)
+
+
+def chance_at(quantiles: np.ndarray) -> np.ndarray:
+    """The deviates at `quantiles` of their distribution, the standard normal."""
+    return ndtri(quantiles)
 
 
 def tie_share(peers: np.ndarray, tied: np.ndarray, bloc_trade: np.ndarray, trade_west: np.ndarray,
