@@ -214,22 +214,3 @@ def test_the_rule_comparison_figure_builds_from_a_figures_file(small, capsys):
     assert main(["figures", str(figures), "--out", str(small / "other"), "--sweeps", str(sweeps)]) == 0
     assert "scoring the rules" in capsys.readouterr().out
 
-
-def test_the_threshold_chance_is_integrated_to_within_005_of_forty_times_as_many_values(monkeypatch):
-    """The decision-level probabilities integrate the threshold's deviate over `CHANCE_NODES` fixed
-    values (docs/rules.md): forty times as many move no decision's probability by more than 0.05
-    nor the log-loss by more than 0.01, and the same values give the same bytes."""
-    scenario = sim.load_scenario(ROUND)
-    scored, _, _ = v.read_observed(ROOT / "data" / "brics_decisions.csv", scenario)
-    y = np.array([o.observed for o in scored])
-    given, weights = v.hand_set(scenario, "threshold"), v.scenario_weights(scenario)
-
-    def predicted():
-        return v.Predictor(scenario, scored, scored).predict_rule("threshold", given, weights)
-
-    first = predicted()
-    assert predicted().tobytes() == first.tobytes()
-    monkeypatch.setattr(v, "CHANCE_NODES", 40 * v.CHANCE_NODES)
-    finer = predicted()
-    assert not np.array_equal(finer, first) and np.abs(finer - first).max() < 0.05
-    assert abs(v.scores(finer, y)["log_loss"] - v.scores(first, y)["log_loss"]) < 0.01

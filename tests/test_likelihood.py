@@ -148,6 +148,26 @@ def test_the_threshold_deviates_are_integrated_out_without_a_seed(monkeypatch):
     assert abs(finer.sum() - first.sum()) < 1.0
 
 
+def test_the_decision_level_threshold_chance_is_within_005_of_forty_times_as_many_values(monkeypatch):
+    """The decision-level probabilities integrate the threshold's deviate over `CHANCE_NODES` fixed
+    values in the same way (docs/rules.md): forty times as many move no decision's probability by
+    more than 0.05 nor the log-loss by more than 0.01, and the same values give the same bytes."""
+    from sim import validate as v
+
+    y = np.array([o.observed for o in record()])
+    given, weights = v.hand_set(scenario(), "threshold"), scenario_weights(scenario())
+
+    def predicted():
+        return v.Predictor(scenario(), record(), record()).predict_rule("threshold", given, weights)
+
+    first = predicted()
+    assert predicted().tobytes() == first.tobytes()
+    monkeypatch.setattr(v, "CHANCE_NODES", 40 * v.CHANCE_NODES)
+    finer = predicted()
+    assert not np.array_equal(finer, first) and np.abs(finer - first).max() < 0.05
+    assert abs(v.scores(finer, y)["log_loss"] - v.scores(first, y)["log_loss"]) < 0.01
+
+
 
 @pytest.mark.parametrize("rule", ["threshold", "hedging"])
 def test_a_rules_parameters_fitted_along_the_history_raise_its_likelihood(rule):
