@@ -130,8 +130,10 @@ def situations(rows: list[dict], scenario: Scenario, month: str) -> dict[str, Si
 
     An invitation is pending from its month until it is answered, at the response's month; a
     response without a month (`no_response`: unanswered, the invitation lapsed) counts from the
-    month after the invitation, as `alignsim validate` reads it. A bloc row left `pending` is an offer the state has not answered, unless it is the
-    state's own application left open (it asks for the status the state applied for)."""
+    month after the invitation, as `alignsim validate` reads it; a state that declined an
+    invitation, or let it lapse, no longer seeks more than it holds. A bloc row left `pending` is an
+    offer the state has not answered, unless it is the state's own application left open (it asks
+    for the status the state applied for)."""
     found = {}
     for name in scenario.states:
         status = seeking = offer = OUTSIDE
@@ -154,6 +156,8 @@ def situations(rows: list[dict], scenario: Scenario, month: str) -> dict[str, Si
                     offer = max(offer, code)
                 elif response == "accepted":
                     status = max(status, code)
+                else:  # declined or lapsed: it keeps what it holds, as sim.likelihood's path reads it
+                    seeking = OUTSIDE
             elif decision == "bloc" and response == "pending" and code != seeking:
                 offer = max(offer, code)
         if status == MEMBER or (status == PARTNER and seeking == PARTNER):

@@ -133,6 +133,10 @@ def _read_rows(path: Path, scenario: Scenario) -> list[dict]:
             problems.append(Issue(file, short[0], f"the row has fewer fields than the header ({', '.join(short)} "
                                   "missing)", line))
             continue
+        if row.get(None):  # csv.DictReader's place for fields beyond the header
+            problems.append(Issue(file, "", f"the row has more fields than the header ({len(row[None])} more); "
+                                  "a field that holds a comma must be quoted", line))
+            continue
         if row["state"] not in scenario.states or row["decision"] == "bloc":
             continue  # skipped, not scored
         if row["decision"] not in ("invitation", "application"):

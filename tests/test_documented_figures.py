@@ -765,7 +765,7 @@ CLAIMS = {
     "readme_headline": Claim("README.md", "applied for (`p_seeking_membership`) is {belarus} for Belarus "
                              "({belarus_held} end as partner or member) and {kazakhstan} for Kazakhstan; lifting Belarus's sanctions "
                              "brings it to {lifted}, sanctioning Kazakhstan raises it to {sanctioned}.", headline),
-    "readme_validation": Claim("README.md", "scores the model on the 2023-2025 BRICS decisions of {states} states",
+    "readme_validation": Claim("README.md", "scores the model on the 2022-2025 BRICS decisions of {states} states",
                                lambda: {"states": scored_counts()["states"]}),
     "validation_decisions": Claim(VALIDATION, "`data/brics_decisions.csv`: {decisions} observed decisions of "
                                   "{decision_states} states", data_counts),

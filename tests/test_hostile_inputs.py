@@ -326,7 +326,8 @@ def test_pathological_scenario_files(name, tmp_path):
 
 def test_every_problem_of_an_observed_csv_is_reported_with_its_line_and_column(tmp_path, capsys):
     rows = [OBSERVED.split("\n")[0], "Kazakhstan,x,2024-10-23,invitation,partner,declined,,s,certain,",
-            "Kazakhstan,x,2024-10,invitation,emperor,declined,2024-13,s,certain,", "Belarus,x,2024-10"]
+            "Kazakhstan,x,2024-10,invitation,emperor,declined,2024-13,s,certain,", "Belarus,x,2024-10",
+            "Belarus,x,2023-05,application,member,applied,2023-05,a source, unquoted,certain,"]
     path = tmp_path / "observed.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     out = tmp_path / "out"
@@ -337,6 +338,7 @@ def test_every_problem_of_an_observed_csv_is_reported_with_its_line_and_column(t
     assert f"{path}:3: offer: unknown offer 'emperor'" in err, err
     assert f"{path}:3: response_date: expected a month as YYYY-MM" in err, err
     assert f"{path}:4: decision: the row has fewer fields than the header" in err, err
+    assert f"{path}:5: the row has more fields than the header (1 more)" in err, err
     assert "Traceback" not in err
 
 

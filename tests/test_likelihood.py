@@ -90,7 +90,7 @@ def test_an_observed_application_gains_likelihood_when_its_terms_weight_rises():
     assert (np.diff(p) > 0).all()
     # A declined invitation, the other way: the more the bloc is worth, the less likely Argentina's no.
     argentina = h.states.index("Argentina")
-    declined = int(np.flatnonzero(h.path.observed[:, argentina])[0])
+    declined = int(np.flatnonzero(h.path.observed[:, argentina] & (h.path.offer[:, argentina] > 0))[0])
     q = h.step_probabilities(weights)[:, declined, argentina]
     assert (np.diff(q) < 0).all()
 

@@ -1,4 +1,4 @@
-"""Historical validation and calibration against the 2023-2025 BRICS decisions."""
+"""Historical validation and calibration against the 2022-2025 BRICS decisions."""
 
 import subprocess
 import sys

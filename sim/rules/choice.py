@@ -12,9 +12,9 @@ def trembling(chosen: np.ndarray, available: np.ndarray, tremble: float) -> np.n
     made to give every open option some probability, so that it can be scored on a record."""
     open_options = np.broadcast_to(available, (len(chosen), available.shape[1])).astype(float)
     uniform = open_options / open_options.sum(axis=1, keepdims=True)
-    picked = np.zeros_like(uniform)
-    picked[np.arange(len(chosen)), chosen] = 1.0
-    return (1.0 - tremble) * picked + tremble * uniform
+    probabilities = tremble * uniform
+    probabilities[np.arange(len(chosen)), chosen] += 1.0 - tremble
+    return probabilities
 
 
 def first_available(available: np.ndarray, preferences: tuple[np.ndarray, ...]) -> np.ndarray:
