@@ -81,6 +81,9 @@ def test_a_cut_off_before_an_application_changes_who_is_pending(scenario):
     # An invitation is pending until it is answered: Vietnam, invited at Kazan, answered in 2025-06.
     assert situations(record, scenario, "2025-03")["Vietnam"].describe() == "outside, invited as partner"
     assert situations(record, scenario, "2025-06")["Vietnam"].describe() == "partner"
+    # An application ends with a declined invitation: Argentina, which applied in 2022-06, said no in 2023-12.
+    assert situations(record, scenario, "2023-06")["Argentina"].describe() == "outside, applied for membership"
+    assert situations(record, scenario, "2024-01")["Argentina"].describe() == "outside"
 
 
 @_settings("csv")
