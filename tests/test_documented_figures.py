@@ -551,11 +551,17 @@ def reliability_low():
 
 
 def worst_out_of_sample():
+    """The leave-one-out predictions the paragraph names, each by its state and event."""
     p = calibration().predictions.set_index(["state", "event"]).p_leave_one_out
-    # The paragraph names each state's first scored decision, and Algeria's second (the Kazan list).
-    first = {state: two(p.loc[state].iloc[0]) for state in
-             ("Azerbaijan", "Uruguay", "Argentina", "Bangladesh", "Bolivia", "Armenia")}
-    return {**{state.lower(): value for state, value in first.items()}, "algeria": two(p.loc["Algeria"].iloc[1])}
+    named = {"uruguay": ("Uruguay", "President-elect Orsi: Uruguay is not in BRICS 'and will not be'"),
+             "argentina_applied": ("Argentina", "applied for membership"),
+             "argentina": ("Argentina", "invited as member (Johannesburg summit)"),
+             "algeria": ("Algeria", "named on the Kazan partner list"),
+             "algeria_withdrew": ("Algeria", "declared the BRICS file closed"),
+             "azerbaijan": ("Azerbaijan", "applied for membership"),
+             "morocco": ("Morocco", "denied seeking membership and declined the invitation to the Johannesburg "
+                                    "summit's outreach")}
+    return {name: two(p.loc[key]) for name, key in named.items()}
 
 
 def disputed():
@@ -719,6 +725,26 @@ def observed_round_figures():
     return values
 
 
+def johannesburg_answers():
+    """In the observed-conditioned round under the estimated set: the range over the Johannesburg
+    invitees of the share of runs in which each had applied before the summit, and the share of
+    invitations accepted at the summit by invitees that had applied and by those that had not."""
+    scenario = sim.load_scenario(SCENARIOS / "brics_2024_round_observed.yaml")
+    summit = next(s for s in scenario.calendar.summits if s.name == "Johannesburg").date
+    events = observed_round("brics_2024_round_observed").events
+    keys = ["replication", "step", "state"]
+    invited = events[(events.event == "invited as member") & (events.date == summit)][keys]
+    became = events[events.event == "became member"][keys].assign(accepted=True)
+    applied = events[(events.event == "applied for membership") & (events.date < summit)][
+        ["replication", "state"]].drop_duplicates().assign(applied=True)
+    answers = invited.merge(became, on=keys, how="left").merge(applied, on=["replication", "state"], how="left")
+    answers = answers.assign(accepted=answers.accepted.eq(True), applied=answers.applied.eq(True))
+    by_state = answers.groupby("state").applied.mean()
+    by_applied = answers.groupby("applied").accepted.mean()
+    return {"applied_low": two(by_state.min()), "applied_high": two(by_state.max()),
+            "accepted_applied": two(by_applied[True]), "accepted_not": two(by_applied[False])}
+
+
 def belarus_at_kazan():
     """In the unconditioned eurasia_2024: Belarus's share taking partner status at Kazan, having
     applied before it, and accepting its Kazan invitation."""
@@ -834,7 +860,7 @@ CLAIMS = {
         "| every invitee accepts | leave-one-out | {invitee_n} | {invitee_accuracy} | {invitee_log_loss} | "
         "{invitee_brier} |", calibration_scores),
     "validation_margin": Claim(VALIDATION, "on log-loss ({loo_log_loss} against {base_log_loss}) and Brier score "
-                               "({loo_brier} against {base_brier}), and on accuracy ({loo_right} of {n} against "
+                               "({loo_brier} against {base_brier}), but not on accuracy ({loo_right} of {n} against "
                                "{base_right} of {n2})", out_of_sample_margin),
     "validation_negatives": Claim(VALIDATION, "rests on {n} decisions, {negative} of them negative", scored_counts),
     "validation_weights": Claim(VALIDATION, "sanction relief {sanction_relief}, Western exposure {western_exposure}, "
@@ -848,14 +874,20 @@ CLAIMS = {
                                             "The counterfactuals still move the expected way (Belarus with sanctions "
                                             "lifted {lifted}; Kazakhstan sanctioned {sanctioned}).",
                                             calibrated_outcomes),
-    "validation_worst": Claim(VALIDATION, "Azerbaijan's application ({azerbaijan}: its trade and investment are "
-                              "Western-heavy, yet it applied after Putin's visit), Uruguay's refusal ({uruguay} to apply",
-                              worst_out_of_sample),
-    "validation_worst_rest": Claim(VALIDATION, "Argentina's refusal of membership ({argentina} to accept: the refusal "
-                                   "followed a change of government, which no indicator encodes), Bangladesh's and "
-                                   "Bolivia's applications ({bangladesh}, {bolivia}), Armenia's non-application "
-                                   "({armenia} to apply) and Algeria's silence on the Kazan list ({algeria}).",
-                                   worst_out_of_sample),
+    "validation_johannesburg": Claim(VALIDATION, "the six had applied before the summit in {applied_low} to "
+                                     "{applied_high} of the runs (Iran most often; in the record Iran and Argentina "
+                                     "had, in 2022-06), and an invitee that had applied accepted in {accepted_applied} "
+                                     "of those runs, one that had not in {accepted_not}.", johannesburg_answers),
+    "validation_worst": Claim(VALIDATION, "Uruguay's refusal ({uruguay} to apply: all its indicators but sanctions "
+                              "and transit are missing", worst_out_of_sample),
+    "validation_worst_rest": Claim(VALIDATION, "Argentina's application ({argentina_applied}: made in 2022-06, the month "
+                                   "the bloc opened, by which the model gives an unsanctioned state little chance of "
+                                   "having applied yet), Argentina's refusal of membership ({argentina} to accept: the "
+                                   "refusal followed a change of government, which no indicator encodes), Algeria's "
+                                   "silence on the Kazan list ({algeria}) and its withdrawal ({algeria_withdrew} to "
+                                   "be seeking membership by then), Azerbaijan's application ({azerbaijan}: its trade and "
+                                   "investment are Western-heavy, yet it applied after Putin's visit) and Morocco's "
+                                   "non-application ({morocco} to apply).", worst_out_of_sample),
     "validation_missing": Claim(VALIDATION, "**Missing indicators**: {filled} of {cells} indicator values are filled",
                                 lambda: {**filled_in_round(), "cells": data_counts()["cells"]}),
     "validation_disputed": Claim(VALIDATION, "model gives Kazakhstan {kazakhstan} of accepting partnership under the "
@@ -973,17 +1005,18 @@ def test_the_comparisons_in_words_hold():
     for baseline in ("base rate", "every invitee accepts"):
         assert (default.loc["model", ["log_loss", "brier"]] > default.loc[baseline, ["log_loss", "brier"]]).all()
         assert default.loc["model", "accuracy"] < default.loc[baseline, "accuracy"]
-    assert ("From the estimated set it starts from, the fit removes the switching cost and raises the cost of "
-            "accession, the bloc's benefits and sanction relief") in guide
+    assert ("From the estimated set it starts from, the fit removes the switching cost and raises sanction relief, "
+            "the cost of accession and the bloc's benefits") in guide
     from sim.parameters import preset
 
     start, fitted = preset("estimated"), calibration().weights
     assert fitted["switching_cost"] == 0 < start["switching_cost"]
     moves = {name: fitted[name] - start[name] for name in fitted}
-    assert sorted(moves, key=moves.get, reverse=True)[:3] == ["accession_friction", "bloc_benefits", "sanction_relief"]
+    assert sorted(moves, key=moves.get, reverse=True)[:3] == ["sanction_relief", "accession_friction", "bloc_benefits"]
     loo = calibration().scores.query("sample == 'leave-one-out'").set_index("predictor")
     for baseline in ("base rate", "every invitee accepts"):
         assert (loo.loc["model, calibrated", ["log_loss", "brier"]] < loo.loc[baseline, ["log_loss", "brier"]]).all()
+    assert "but not on accuracy" in guide and loo.loc["model, calibrated", "accuracy"] < loo.loc["base rate", "accuracy"]
 
 
 def test_the_out_of_sample_comparisons_in_words_hold():
@@ -994,8 +1027,8 @@ def test_the_out_of_sample_comparisons_in_words_hold():
                   "Neither is the logistic regression, whose gain's interval also includes 0 under both splits.",
                   ("Under leave-one-state-out the logistic regression scores a lower log-loss than the fitted model, "
                    "and under the time split too."),
-                  ("**The hand-set weights do worse than the base rate under both splits; their gain's interval lies "
-                   "below 0 under the time split and reaches just above 0 when each state is left out.**")):
+                  ("**The hand-set weights do worse than the base rate under both splits, their gain's interval below 0 "
+                   "under both.**")):
         assert words in guide, words
     gains = validation().gains.set_index(["predictor", "level", "split"])
     log_loss = validation().scores.set_index(["predictor", "level", "split"]).log_loss
@@ -1008,7 +1041,7 @@ def test_the_out_of_sample_comparisons_in_words_hold():
         assert gains.loc[("logit, hand-set", "decision", split), "log_loss_gain"] < 0
         assert log_loss[("logistic regression", "decision", split)] < log_loss[("logit", "decision", split)]
     hand = gains.xs("logit, hand-set", level="predictor")
-    assert hand.loc[("decision", "time"), "gain_high95"] < 0 < hand.loc[("decision", "leave-one-state-out"), "gain_high95"] < 0.1
+    assert (hand.loc[[("decision", "time"), ("decision", "leave-one-state-out")], "gain_high95"] < 0).all()
     assert "**At the simulation level, no predictor does better than the base rate**" in guide
     simulation = ("simulation", "leave-one-state-out")
     for predictor in ("logit", "logit, hand-set", "logistic regression"):
@@ -1027,15 +1060,16 @@ def test_the_out_of_sample_comparisons_in_words_hold():
 def test_the_rule_comparison_in_words_holds():
     """docs/rules.md: what the table of the rules and their verdicts show."""
     guide = " ".join((ROOT / RULES_DOC).read_text(encoding="utf-8").split())
-    for words in ("**At the decision level the logit predicts the decisions best of the four rules under both splits**",
-                  "the landscape rule scores a higher log-loss than the base rate under both",
-                  ("**Hedging and the threshold cascade beat the base rate when each state is left out and lose to it "
-                   "under the time split.**"),
-                  "The logit's and the base rate's intervals overlap under both splits",
+    for words in (("**At the decision level the threshold cascade predicts the decisions best of the four rules under "
+                   "both splits**, the logit second; both score a lower log-loss than the base rate under both splits, "
+                   "but the threshold cascade's and the base rate's intervals overlap under both splits, and so do the "
+                   "logit's"),
+                  ("**Hedging beats the base rate when each state is left out and loses to it under the time split**; "
+                   "the landscape rule scores a higher log-loss than the base rate under both."),
                   ("**The logistic regression, a baseline with no mechanism, scores a lower log-loss than every rule "
-                   "under both splits.**"),
+                   "under the time split; leaving each state out, only the threshold cascade scores lower than it.**"),
                   ("**At the simulation level the landscape rule scores the lowest log-loss of every predictor, the "
-                   "baselines included**, but by less than half the width of its interval"),
+                   "baselines included**, the threshold cascade next, but by less than half the width of its interval"),
                   ("**Lifting Belarus's sanctions keeps it seeking membership under the threshold cascade and the "
                    "landscape rule**"),
                   "**while under the logit and hedging most replications stop seeking**",
@@ -1048,15 +1082,17 @@ def test_the_rule_comparison_in_words_holds():
     for split in ("leave-one-state-out", "time"):
         decision = scores.xs(("decision", split), level=["level", "split"])
         loss = decision.log_loss
-        assert loss[rules].idxmin() == "logit" and loss["logistic regression"] < loss[rules].min()
-        assert loss["base rate"] < loss["landscape"]
-        pair = decision.loc[["logit", "base rate"]]
-        assert pair.log_loss_low95.max() < pair.log_loss_high95.min()
+        assert list(loss[rules].sort_values().index[:2]) == ["threshold", "logit"]
+        assert loss["logit"] < loss["base rate"] < loss["landscape"]
+        for rule in ("threshold", "logit"):
+            pair = decision.loc[[rule, "base rate"]]
+            assert pair.log_loss_low95.max() < pair.log_loss_high95.min()
     loso, time = (scores.xs(("decision", s), level=["level", "split"]).log_loss for s in ("leave-one-state-out", "time"))
-    for rule in ("hedging", "threshold"):
-        assert loso[rule] < loso["base rate"] and time[rule] > time["base rate"]
+    assert loso["hedging"] < loso["base rate"] and time["hedging"] > time["base rate"]
+    assert time["logistic regression"] < time[rules].min()
+    assert loso["threshold"] < loso["logistic regression"] < loso[rules].drop("threshold").min()
     simulation = scores.xs(("simulation", "leave-one-state-out"), level=["level", "split"])
-    assert simulation.log_loss.idxmin() == "landscape"
+    assert list(simulation.log_loss.sort_values().index[:2]) == ["landscape", "threshold"]
     width = simulation.loc["landscape", "log_loss_high95"] - simulation.loc["landscape", "log_loss_low95"]
     assert simulation.loc["base rate", "log_loss"] - simulation.loc["landscape", "log_loss"] < width / 2
     assert ("**Along the history, the dynamic base rate scores the lowest log-loss of every predictor under both "
@@ -1103,13 +1139,17 @@ def test_the_identification_in_words_holds():
             "accession friction)") in guide
     for row in spectrum.tail(2).itertuples():
         assert {term for _, term in _loadings(row.direction)[:2]} == {"switching_cost", "accession_friction"}
-    assert (spectrum.relative.iloc[:-2] < 0.02).all()
-    assert "**autonomy and substitutes trade off along the flattest direction**" in guide
-    assert {term for _, term in _loadings(spectrum.direction.iloc[0])} == {"autonomy", "substitutes"}
-    assert "and the bloc's benefits alone make the next" in guide
-    assert [term for _, term in _loadings(spectrum.direction.iloc[1])] == ["bloc_benefits"]
-    assert "along diversification's direction the decisions say almost nothing at all" in guide
-    assert [term for _, term in _loadings(status["diversification"])] == ["diversification"]
+    assert "and the others weakly, each with under a thirtieth of the largest curvature" in guide
+    assert (spectrum.relative.iloc[:-2] < 1 / 30).all()
+    assert ("**the bloc's benefits and autonomy rise together along the flattest direction, against sanction "
+            "relief**, and substitutes against autonomy make the next") in guide
+    flattest = dict((term, loading) for loading, term in _loadings(spectrum.direction.iloc[0]))
+    assert set(flattest) == {"bloc_benefits", "autonomy", "sanction_relief"}
+    assert float(flattest["bloc_benefits"]) * float(flattest["autonomy"]) > 0 > float(flattest["sanction_relief"])
+    assert {term for _, term in _loadings(spectrum.direction.iloc[1])} >= {"substitutes", "autonomy"}
+    assert "each is told apart from autonomy only by the sanctions that scale autonomy" in guide
+    for term in ("patron_pressure", "diversification"):
+        assert [t for _, t in _loadings(status[term])] == [term, "autonomy"]
     assert "Switching cost is fitted at its bound 0, far below the scenario's value" in guide
     fit = calibration().identification.terms.set_index("term").loc["switching_cost"]
     assert status["switching_cost"] == "estimated, at its bound 0" and fit.fitted == 0 and fit.hand_set > 0.5
@@ -1121,19 +1161,20 @@ def test_the_history_level_in_words_holds():
     assert ("**at the history level, neither the fitted model nor the hand-set weights does better than the base "
             "rate of transitions**, under either split.") in guide
     assert "Fitting the weights along the history does better than the hand-set weights" in guide
-    assert "the fitted model's gain over the base rate has an interval that includes 0 under both splits" in guide
-    assert ("the hand-set weights' gains are lower still, their intervals including 0 as well") in guide
+    assert ("**leaving each state out, both do worse than the base rate, their gains' intervals below 0**; under "
+            "the time split both gains' intervals include 0, the hand-set weights' gain lower still.") in guide
     scores = validation().scores.query("level == 'history'").set_index(["predictor", "split"]).log_loss
     gains = validation().gains.query("level == 'history'").set_index(["predictor", "split"])
     for split in HISTORY_SPLITS:
         assert scores[("base rate", split)] < scores[("logit", split)] < scores[("logit, hand-set", split)]
-        assert gains.loc[("logit", split), "gain_low95"] < 0 < gains.loc[("logit", split), "gain_high95"]
         assert gains.loc[("logit, hand-set", split), "log_loss_gain"] < gains.loc[("logit", split), "log_loss_gain"]
-        assert gains.loc[("logit, hand-set", split), "gain_low95"] < 0 < gains.loc[("logit, hand-set", split), "gain_high95"]
-    assert ("Bolivia's, Cuba's and Algeria's histories get less than one chance in a thousand, under the hand-set "
-            "weights and under the weights fitted without them") in guide
+    for predictor in ("logit", "logit, hand-set"):
+        assert gains.loc[(predictor, "leave-one-state-out"), "gain_high95"] < 0
+        assert gains.loc[(predictor, "time"), "gain_low95"] < 0 < gains.loc[(predictor, "time"), "gain_high95"]
+    assert ("Algeria's, Argentina's, Bolivia's and Cuba's histories get less than one chance in a thousand, under "
+            "the hand-set weights and under the weights fitted without them") in guide
     history = validation().history.query("split == 'leave-one-state-out'").set_index("state")
-    for state in ("Bolivia", "Cuba", "Algeria"):
+    for state in ("Algeria", "Argentina", "Bolivia", "Cuba"):
         assert (np.exp(-history.loc[state, ["nll_model", "nll_hand_set"]].astype(float)) < 1e-3 + 1e-9).all()
 
 
@@ -1149,28 +1190,30 @@ def test_the_posterior_in_words_holds():
             "median (2.0), not narrowed much.") in guide
     for weight in ("patron_pressure", "diversification", "refusal_retaliation"):
         assert summary.loc[weight, "q05"] < 0.2 and summary.loc[weight, "q95"] > 3 and summary.loc[weight, "median"] < 2
-    assert ("**The bloc's benefits' median is about twice their hand-set value**, though their 90% interval reaches "
-            "just below it") in guide
+    assert ("**The bloc's benefits' median is about one and a half times their hand-set value**, though their 90% "
+            "interval reaches well below it") in guide
     bloc = summary.loc["bloc_benefits"]
-    assert 1.8 < bloc["median"] / bloc.hand_set < 2.5 and 0.8 * bloc.hand_set < bloc.q05 < bloc.hand_set
-    assert ("**switching cost is well informed, and its median lies above the hand-set 0.5**, its 90% interval "
-            "starting at about that value") in guide
+    assert 1.3 < bloc["median"] / bloc.hand_set < 1.7 and bloc.q05 < 0.8 * bloc.hand_set
+    assert ("**switching cost is well informed, its median close to the hand-set 0.5** and its 90% interval the "
+            "narrowest of all") in guide
     switching = summary.loc["switching_cost"]
-    assert switching["median"] > 1.2 * switching.hand_set and abs(switching.q05 - switching.hand_set) < 0.05
+    assert abs(switching["median"] - switching.hand_set) < 0.1
+    assert (summary.q95 - summary.q05).idxmin() == "switching_cost"
     assert "**Sanction relief's 90% interval lies below its hand-set 2**" in guide
     assert summary.loc["sanction_relief", "q95"] < summary.loc["sanction_relief", "hand_set"] == 2.0
     assert "only the Western threat" in guide and "That leaves eleven weights to sample" in guide
     assert [w for w in TERMS if w not in summary.index] == ["western_threat"] and len(summary) == 11
     assert ("**Western exposure, switching cost, substitutes, peer influence and accession friction are insensitive "
-            "to the prior** (their medians move by less than a quarter between the narrowest prior and the widest); "
-            "sanction relief's falls by close to a third as the prior widens; the bloc's benefits and the three "
-            "weights the likelihood is nearly flat in rise by more than half, and autonomy's more than doubles") in guide
+            "to the prior** (their medians move by less than a fifth between the narrowest prior and the widest); "
+            "sanction relief's falls by about a quarter as the prior widens; the bloc's benefits rise by about half, the "
+            "three weights the likelihood is nearly flat in by more than two thirds, and autonomy's more than "
+            "doubles") in guide
     medians = sensitivity().pivot(index="weight", columns="prior_scale", values="median")
     ratio = medians[2.0] / medians[0.5]
-    assert set(ratio[(ratio - 1).abs() < 0.25].index) == {"western_exposure", "switching_cost", "substitutes",
+    assert set(ratio[(ratio - 1).abs() < 0.2].index) == {"western_exposure", "switching_cost", "substitutes",
                                                           "peer_influence", "accession_friction"}
-    assert 0.6 < ratio["sanction_relief"] < 0.75
-    assert ratio[["bloc_benefits", "patron_pressure", "diversification", "refusal_retaliation"]].between(1.5, 2).all()
+    assert 0.7 < ratio["sanction_relief"] < 0.8 and 1.4 < ratio["bloc_benefits"] < 1.6
+    assert ratio[["patron_pressure", "diversification", "refusal_retaliation"]].between(5 / 3, 2).all()
     assert ratio["autonomy"] > 2
     assert "| weight | half-normal, scale 1.5 | scale 3 (the priors file) | scale 6 |" in guide
     assert {p.parameters["scale"] for p in read_priors(PRIORS).values()} == {3.0}
@@ -1196,10 +1239,11 @@ def test_the_forecast_in_words_holds():
     assert applicants.query("question == 'take partner status'").probability.max() < 0.4
     assert applicants.query("question == 'become a member'").probability.max() < 0.05
     assert ("Under the posterior's draws the probabilities move by less than 0.1, but the interval of every "
-            "partner's \"apply for membership\" is at least twice as wide") in guide
+            "partner's \"apply for membership\" but one (Uganda's) is at least twice as wide") in guide
     applying = (table.question == "apply for membership").to_numpy()
     assert applying.any() and (np.abs(drawn.probability - table.probability) < 0.1).all()
-    assert ((drawn.high - drawn.low)[applying] >= 2 * (table.high - table.low)[applying]).all()
+    narrow = table.state[applying & ((drawn.high - drawn.low) < 2 * (table.high - table.low)).to_numpy()]
+    assert list(narrow) == ["Uganda"]
     assert "through the summit, where the bloc chooses whom to invite by its rule, and six months after it" in guide
     assert ANSWER_MONTHS == 6
     assert "is not asked (Kazakhstan's partner status, Saudi Arabia's membership)" in guide
@@ -1208,26 +1252,32 @@ def test_the_forecast_in_words_holds():
 
 def test_the_observed_round_in_words_holds():
     """docs/validation.md, "The observed-conditioned round": under the estimated set (the default)
-    only Iran and Indonesia of the admitted states end as members in most runs, the others and
-    Argentina in three to under five runs of ten, and under half accept at the answer; under the
-    calibrated weights four do and the other two in just under half; some who accepted have left."""
+    only Iran of the admitted states ends as a member in most runs, the others and Argentina in a
+    quarter to under half of the runs, and half accept at the answer, those that had applied far
+    more often; under the calibrated weights two do and the other four in four to five runs of ten;
+    some who accepted have left."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
-    assert ("**Under the estimated set, the default, only Iran and Indonesia of the admitted states end as members in "
-            "most runs**; the others do in a third to under half of the runs, about as often as Argentina") in guide
-    assert ("At the answer the invitees accept membership in under half of the runs, where the record has five "
-            "acceptances of six") in guide
-    assert ("**Under the calibrated weights four of the six do** (Egypt, Ethiopia, Indonesia, Iran) and the other "
-            "two in just under half of the runs") in guide
+    assert ("**Under the estimated set, the default, only Iran of the admitted states ends as a member in most "
+            "runs**; the others do in a quarter to under half of the runs, about as often as Argentina") in guide
+    assert ("At the answer the invitees accept membership in half of the runs, where the record has five "
+            "acceptances of six.") in guide
+    assert ("**Under the calibrated weights two of the six do** (Ethiopia, Iran) and the other four in four to five "
+            "runs of ten") in guide
     estimated = observed_round("brics_2024_round_observed").summary.set_index("state").p_member
     calibrated = observed_round("brics_2024_round_observed_calibrated").summary.set_index("state").p_member[
         list(ADMITTED)]
     admitted = estimated[list(ADMITTED)]
-    assert set(admitted[admitted > 0.5].index) == {"Iran", "Indonesia"}
-    assert admitted.drop(["Iran", "Indonesia"]).between(0.28, 0.5).all() and 0.28 <= estimated["Argentina"] < 0.5
-    assert set(calibrated[calibrated > 0.5].index) == {"Egypt", "Ethiopia", "Indonesia", "Iran"}
-    assert calibrated[calibrated <= 0.5].between(0.4, 0.5).all()
+    assert set(admitted[admitted > 0.5].index) == {"Iran"}
+    assert admitted.drop(["Iran"]).between(0.2, 0.5).all() and 0.2 <= estimated["Argentina"] < 0.5
+    assert set(calibrated[calibrated > 0.5].index) == {"Ethiopia", "Iran"}
+    assert calibrated[calibrated <= 0.5].between(0.35, 0.5).all()
     figures = observed_round_figures()
-    assert float(figures["h_accepted"]) < 0.5
+    assert 0.45 <= float(figures["h_accepted"]) <= 0.55
+    answers = johannesburg_answers()
+    assert "**What decides the answer is whether the invitee had applied**" in guide
+    assert float(answers["accepted_applied"]) > 2 * float(answers["accepted_not"])
+    assert "The model makes too few applications before Johannesburg" in guide
+    assert float(answers["applied_high"]) < 0.5
     assert float(figures["c_left"]) > 0 and float(figures["c_argentina"]) > 0.5
 
 
@@ -1243,19 +1293,21 @@ def test_the_estimated_set_in_words_holds():
     assert seek["kazakhstan_sanctioned"] - seek["kazakhstan_multivector"] >= 0.3
     assert "Kazakhstan now ends a partner in about one replication in ten" in guide
     assert 0.05 <= held[("kazakhstan_multivector", "est")] <= 0.15
-    assert ("applies for membership at some point in about one in twenty alone and one in twelve in "
-            "`eurasia_2024`: the documented-outcomes test allows under one in ten") in guide
-    assert 0.04 <= summary("kazakhstan_multivector").loc["Kazakhstan"].p_ever_applied <= 0.07
-    assert 0.07 <= summary("eurasia_2024").loc["Kazakhstan"].p_ever_applied < 0.1
+    assert ("applies for membership at some point in about three in twenty, alone and in `eurasia_2024`: the "
+            "documented-outcomes test allowed under one in ten before the record gained its 2022 applications, and "
+            "allows under one in five now") in guide
+    for name in ("kazakhstan_multivector", "eurasia_2024"):
+        assert 0.12 <= summary(name).loc["Kazakhstan"].p_ever_applied <= 0.18
     assert ("Belarus with its sanctions lifted, which under the hand-set weights stays outside, ends a partner or "
             "member in more than a third of the replications") in guide
     assert held[("belarus_sanctions_lifted", "hand")] < 0.1 and 1 / 3 < held[("belarus_sanctions_lifted", "est")] < 0.5
-    assert ("under the estimated set the bloc's benefits lead for Belarus and the cost of accession for Kazakhstan, "
-            "the switching cost (the course each held) is among the first three for both, and sanction relief is not "
-            "among Belarus's first four") in guide
+    assert ("under the estimated set the bloc's benefits lead for Belarus, just ahead of diversification and patron "
+            "pressure, and autonomy for Kazakhstan, ahead of the cost of accession; the switching cost (the course each "
+            "held) is among the first four for both, and sanction relief is not among Belarus's first four") in guide
     order = kazan_order()
-    assert order["Belarus"][0] == "bloc_benefits" and order["Kazakhstan"][0] == "accession_friction"
-    assert "switching_cost" in order["Belarus"][:3] and "switching_cost" in order["Kazakhstan"][:3]
+    assert order["Belarus"][:3] == ["bloc_benefits", "diversification", "patron_pressure"]
+    assert order["Kazakhstan"][:2] == ["autonomy", "accession_friction"]
+    assert "switching_cost" in order["Belarus"][:4] and "switching_cost" in order["Kazakhstan"][:4]
     assert "sanction_relief" not in order["Belarus"][:4]
     lifted = posterior_summary("belarus_sanctions_lifted").loc["Belarus"]
     assert "the interval with parameter uncertainty is several times wider" in guide
@@ -1273,9 +1325,9 @@ def test_the_estimated_set_in_words_holds():
     assert estimated.loc["Iran"].p_member < hand.loc["Iran"].p_member
     assert set(estimated.loc[[*johannesburg, "Iran"]].query("p_member > 0.5").index) == {"Iran"}
     assert ("most Kazan invitees end partners more often than under the hand-set weights, Türkiye, which did not "
-            "answer, in about three runs of four") in guide
+            "answer, in three runs of five") in guide
     assert (estimated.loc[kazan].p_partner > hand.loc[kazan].p_partner).mean() > 0.5
-    assert 0.7 <= estimated.loc["Türkiye"].p_partner <= 0.8
+    assert 0.55 <= estimated.loc["Türkiye"].p_partner <= 0.65
 
 
 def test_the_bundled_calibrated_scenario_holds_what_calibrate_writes():

@@ -57,14 +57,27 @@ def test_the_path_follows_the_record():
     assert (path.status[answered + 1:, belarus] == d.PARTNER).all()
     assert list(np.flatnonzero(path.observed[:, belarus])) == [applied, answered]
     assert path.offer[answered, belarus] == d.PARTNER and h.deciding[answered, belarus] == 1.0
-    # Algeria's undated application is taken as given; its withdrawal is a refusal Russia answers.
-    withdrew = at(h, "2023-10")
-    assert (path.course[:withdrew + 1, algeria] == d.MEMBER).all() and path.course[withdrew + 1, algeria] == d.OUTSIDE
+    # Algeria's application (2022-11) is scored; its withdrawal is a refusal Russia answers.
+    applied, withdrew = at(h, "2022-11"), at(h, "2023-10")
+    assert (path.course[:applied + 1, algeria] == d.OUTSIDE).all() and path.observed[applied, algeria]
+    assert (path.course[applied + 1:withdrew + 1, algeria] == d.MEMBER).all()
+    assert path.course[withdrew + 1, algeria] == d.OUTSIDE
     retaliation = h.step_terms[:, d.TERMS.index("refusal_retaliation"), algeria]
     assert (retaliation[:withdrew + 1] == 0).all() and retaliation[withdrew + 1, d.OUTSIDE] < 0
     assert h.deciding[withdrew + 1, algeria] == 1.0  # the reaction aimed at it is a decision moment
     # A state is scored up to its last decision, not beyond.
     assert h.scored[:, algeria].sum() == at(h, "2024-11") + 1
+
+
+def test_a_record_that_starts_with_a_withdrawal_takes_the_application_as_given():
+    """Without its dated application, Algeria's record starts with its withdrawal: the state is
+    taken to have applied before the record, unscored, and seeks membership from the first step."""
+    undated = [o for o in record() if not (o.state == "Algeria" and o.decision == "application" and o.observed)]
+    assert len(undated) == len(record()) - 1
+    h = HistoryLikelihood(scenario(), undated)
+    algeria, withdrew = h.states.index("Algeria"), at(h, "2023-10")
+    assert (h.path.course[:withdrew + 1, algeria] == d.MEMBER).all() and h.path.course[withdrew + 1, algeria] == d.OUTSIDE
+    assert not h.path.observed[:withdrew, algeria].any()
 
 
 def test_a_higher_review_rate_makes_a_long_wait_before_applying_less_likely():
