@@ -335,13 +335,26 @@ class Timelines:
         self.scenario = scenario
         self.compiled: dict[int, Timeline] = {}
         self.worlds: list[Scenario] | None = None
+        self.base: Timelines | None = None
 
     def get(self, imputation: int) -> Timeline:
         if imputation not in self.compiled:
-            # The epochs' scenarios are the same for every completed dataset: made once.
-            self.worlds = self.worlds or epoch_worlds(self.scenario)
-            self.compiled[imputation] = compile_timeline(self.scenario, imputation, self.worlds)
+            if self.base is not None:
+                self.compiled[imputation] = _under_decision(self.base.get(imputation), self.scenario)
+            else:
+                # The epochs' scenarios are the same for every completed dataset: made once.
+                self.worlds = self.worlds or epoch_worlds(self.scenario)
+                self.compiled[imputation] = compile_timeline(self.scenario, imputation, self.worlds)
         return self.compiled[imputation]
+
+    def under(self, scenario: Scenario) -> Timelines:
+        """The timelines of `scenario`, which differs from this one's at most in its decision block
+        (a fit's trial weights or rule parameters): this one's compiled epochs, reweighted, unless
+        a dated event changes the decision block, when they are compiled afresh."""
+        timelines = Timelines(scenario)
+        if not any(path.startswith("decision.") for event in scenario.events.values() for path in event.set):
+            timelines.base = self
+        return timelines
 
     def for_replication(self, seed_sequence: np.random.SeedSequence) -> Timeline:
         return self.get(imputation_for(self.scenario, seed_sequence))
@@ -384,17 +397,12 @@ def _epoch(scenario: Scenario, first_step: int, partner_tier: bool, open_to_appl
         if name in exogenous:
             terms[index] = exogenous[name]
 
-    weights = scenario_weights(scenario)
     epoch = Epoch(
         first_step=first_step,
         partner_tier=partner_tier,
         open_to_applicants=open_to_applicants,
-        weights=weights,
-        rationality=scenario.decision.rationality,
-        rule=getattr(scenario.decision, scenario.decision.rule, None),
         exogenous_terms=terms,
-        exogenous_utility=d.utilities(terms, weights),
-        exogenous_net=(weights[:, None] * (terms[:, :, d.MEMBER] - terms[:, :, d.OUTSIDE])).T,
+        **_decided(terms, scenario),
         admit_member=bloc.appetite.members.value * consent,
         admit_partner=(bloc.appetite.partners.value * consent) if partner_tier else np.zeros_like(consent),
         admit_member_from_partner=(bloc.appetite.members if bloc.appetite.members_from_partners is None
@@ -422,6 +430,20 @@ def _epoch(scenario: Scenario, first_step: int, partner_tier: bool, open_to_appl
     return epoch, filled
 
 
+def _decided(terms: np.ndarray, scenario: Scenario) -> dict:
+    """What an epoch takes from the scenario's decision block: its weights, rationality and rival
+    rule's parameters, and the weighted sums of the epoch's unweighted `terms`."""
+    weights = scenario_weights(scenario)
+    return {"weights": weights, "rationality": scenario.decision.rationality,
+            "rule": getattr(scenario.decision, scenario.decision.rule, None),
+            "exogenous_utility": d.utilities(terms, weights),
+            "exogenous_net": (weights[:, None] * (terms[:, :, d.MEMBER] - terms[:, :, d.OUTSIDE])).T}
+
+
+def _review_probability(scenario: Scenario) -> float:
+    return float(-np.expm1(-scenario.decision.review_rate_per_year * scenario.calendar.step_months / 12.0))
+
+
 def _situation(epoch: Epoch) -> np.ndarray:
     """What a state weighs, as one row per state: utilities, the bloc's admission chances and
     whether the partner tier exists. A change in any of it is a decision moment for that state.
@@ -447,6 +469,13 @@ def _with_shocks(epochs: list[Epoch]) -> list[Epoch]:
         changed = ~np.isclose(_situation(before), _situation(after), rtol=0.0, atol=1e-12).all(axis=1)
         marked.append(replace(after, shocked=changed))
     return marked
+
+
+def _under_decision(timeline: Timeline, scenario: Scenario) -> Timeline:
+    """`timeline` with its epochs under `scenario`'s decision block, as `compile_timeline` would
+    give them: the same epochs, weighted anew, and the decision moments they mark."""
+    epochs = [replace(epoch, **_decided(epoch.exogenous_terms, scenario)) for epoch in timeline.epochs]
+    return replace(timeline, epochs=tuple(_with_shocks(epochs)), review_probability=_review_probability(scenario))
 
 
 def scenario_at(scenario: Scenario, month: str) -> Scenario:
@@ -545,7 +574,7 @@ def compile_timeline(scenario: Scenario, imputation: int = 0, worlds: list[Scena
         west_reaction_steps=-(-scenario.powers.west.reaction_months // k),
         pressure_steps=-(-russia.pressure_months // k),
         pressure_before=pressure_before,
-        review_probability=float(-np.expm1(-scenario.decision.review_rate_per_year * k / 12.0)),
+        review_probability=_review_probability(scenario),
         invitation_memory=scenario.bloc.invitation_memory_months,
         filled=tuple(filled),
         imputation=imputation,

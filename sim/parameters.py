@@ -156,12 +156,10 @@ def replication_worlds(scenario: Scenario, timelines, assignment: Assignment | N
     per draw and dataset. `timelines` is the scenario's `sim.inputs.Timelines`."""
     if assignment is None:
         return lambda replication, imputation: (scenario, timelines.get(imputation))
-    from .inputs import Timelines
-
     @functools.cache
     def drawn(draw: int):
         world = with_overrides(scenario, weight_overrides(assignment.weights[draw]))
-        return world, Timelines(world)
+        return world, timelines.under(world)
 
     def world(replication: int, imputation: int):
         scenario_of_draw, compiled = drawn(int(assignment.replication_draw[replication]))

@@ -185,6 +185,8 @@ class Predictor:
         self.observation_of_month = np.repeat(np.arange(len(blocks)) % len(observations), lengths)
         self.dataset_of_month = np.repeat(np.arange(len(blocks)) // len(observations), lengths)
         self.terms = np.concatenate([block[0] for block in blocks])  # (all months, n_terms, 3)
+        self._by_term = np.ascontiguousarray(self.terms.transpose(1, 0, 2))  # (n_terms, all months, 3)
+        self._by_option = np.ascontiguousarray(self.terms.transpose(2, 1, 0))  # (3, n_terms, all months)
         self.available = np.concatenate([block[1] for block in blocks])
         self.starts = np.cumsum([0, *lengths[:-1]])
         self.invitation = np.array([block[2] == "invitation" for block in blocks])
@@ -221,9 +223,34 @@ class Predictor:
     def predict_each(self, weights: np.ndarray) -> np.ndarray:
         """(M, n_observations): P(observed = 1) for every observation on each completed dataset,
         under `weights` (in `sim.decision.TERMS` order)."""
-        utility = np.einsum("j,tjo->to", weights, self.terms)
-        p = d.choice_probabilities(utility, self.rationality, self.available)
+        p = d.choice_probabilities(d.utilities(self._by_term, weights), self.rationality, self.available)
         return self._observed(p[None])[0].reshape(self.imputations, -1)
+
+    def log_loss_gradient(self, weights: np.ndarray, y: np.ndarray, rows: np.ndarray) -> tuple[float, np.ndarray]:
+        """The summed log-loss of the decisions `rows` (outcomes `y`) under `weights`, and its
+        gradient in the weights, in closed form: the logit's probabilities have one,
+        dP(o)/dw_j = lambda P(o) (x_jo - sum_b P(b) x_jb), so a fit needs one pass per step, not
+        one per weight."""
+        p = d.choice_probabilities(d.utilities(self._by_term, weights), self.rationality, self.available)
+        x = self._by_option  # option by option: a sum along a short last axis is slow (sim.decision)
+        mean_term = x[0] * p[:, 0] + x[1] * p[:, 1] + x[2] * p[:, 2]  # (n_terms, months)
+        partner = np.where(self.partner_counts, p[:, d.PARTNER], 0.0)
+        survive = 1.0 - (p[:, d.MEMBER] + partner)
+        hazard_slope = self.rationality * (p[:, d.MEMBER] * (x[d.MEMBER] - mean_term) + partner * (x[d.PARTNER] - mean_term))
+        # dP(applied)/dw = prod(1 - h) sum_t (dh_t/dw) / (1 - h_t). A month with h_t = 1 makes
+        # P(applied) 1, clipped below, where the loss is flat: its share is left at 0.
+        share = np.divide(hazard_slope, survive, out=np.zeros_like(hazard_slope), where=survive > 0)
+        applied = np.multiply.reduceat(survive, self.starts) * np.add.reduceat(share, self.starts, axis=1)
+        first = self.starts
+        declined = self.rationality * p[first, d.OUTSIDE] * (x[d.OUTSIDE][:, first] - mean_term[:, first])
+        slopes = np.where(self.invitation, -declined, applied)
+        slopes = slopes.reshape(len(weights), self.imputations, -1).mean(axis=1)[:, rows]
+        q = self._observed(p[None])[0].reshape(self.imputations, -1).mean(axis=0)[rows]
+        outcome = y[rows]
+        inside = (q > CLIP) & (q < 1 - CLIP)
+        dloss = np.zeros(len(q))
+        dloss[inside] = (1 - outcome[inside]) / (1 - q[inside]) - outcome[inside] / q[inside]
+        return float(log_losses(q, outcome).sum()), slopes @ dloss
 
     def _observed(self, p: np.ndarray) -> np.ndarray:
         """(draws, observations) P(observed = 1) from (draws, months, options) choice probabilities."""
@@ -271,7 +298,7 @@ class Predictor:
         draws and the completed datasets. Peers are left out for every rule, as for the logit: each
         month is tied to no state."""
         situation, available, course, chance, copies = self._tiled(rule)
-        utility = np.tile(np.einsum("j,tjo->to", weights, self.terms), (copies, 1))
+        utility = np.tile(d.utilities(self._by_term, weights), (copies, 1))
         world = World(replace(situation, rule=parameters), utility, available, course, np.zeros(0),
                       np.zeros((len(course), 0)), chance, np.zeros(len(course)), np.zeros(len(course), dtype=bool))
         p = RULES[rule].probabilities(world).reshape(copies, len(self.situations), len(d.OPTIONS))
@@ -402,16 +429,18 @@ def observed_statuses(scored: list[Observation], disputed: list[Observation]) ->
     return statuses
 
 
-def simulated_status_shares(scenario: Scenario, rule: str, fitted, replications: int | None = None) -> np.ndarray:
+def simulated_status_shares(scenario: Scenario, rule: str, fitted, replications: int | None = None,
+                            timelines: Timelines | None = None) -> np.ndarray:
     """(n_states, 3): P(status at SIMULATED_MONTH) from `replications` (SIMULATION_REPLICATIONS)
     runs by `rule` with its `fitted` parameters, each share smoothed by the Jeffreys prior (half a
-    run per status), so that a status no run reached is improbable, not impossible."""
+    run per status), so that a status no run reached is improbable, not impossible. `timelines`,
+    the scenario's, if already compiled."""
     from .run import replication_seeds, run_once
 
     replications = replications or SIMULATION_REPLICATIONS
 
     world = with_rule(scenario, rule, fitted)
-    timelines = Timelines(world)
+    timelines = (timelines or Timelines(scenario)).under(world)
     timeline = timelines.get(0)
     step = timeline.dates.index(SIMULATED_MONTH)
     counts = np.zeros((len(timeline.states), len(d.OPTIONS)))
@@ -550,12 +579,13 @@ def out_of_sample(scenario: Scenario, scored: list[Observation], disputed: list[
     states = [s for s in names if s in statuses]
     observed = np.array([statuses[s] for s in states])
     world = completed_indicators(scenario_at(scenario, SIMULATED_MONTH)).mean(axis=0)[[names.index(s) for s in states]]
-    hand_shares = simulated_status_shares(scenario, rule, given, replications)
+    compiled = Timelines(scenario)
+    hand_shares = simulated_status_shares(scenario, rule, given, replications, compiled)
     p = {name: np.empty((len(states), len(d.OPTIONS))) for name in named}
     everyone = np.arange(len(states))
     for k, state in enumerate(states):
         others = everyone[everyone != k]
-        p[rule][k] = simulated_status_shares(scenario, rule, state_fits[state], replications)[names.index(state)]
+        p[rule][k] = simulated_status_shares(scenario, rule, state_fits[state], replications, compiled)[names.index(state)]
         p[f"{rule}, hand-set"][k] = hand_shares[names.index(state)]
         p["base rate"][k] = np.clip(np.bincount(observed[others], minlength=len(d.OPTIONS)) / len(others), CLIP, 1.0)
         p["logistic regression"][k] = _status_logistic(world, observed, others, np.array([k]))[0]
@@ -668,26 +698,19 @@ def _free(fixed: dict[str, str]) -> np.ndarray:
     return np.array([term not in fixed for term in d.TERMS])
 
 
-def _negative_log_likelihood(predictor: Predictor, y: np.ndarray, weights: np.ndarray, rows: np.ndarray) -> float:
-    return float(log_losses(predictor.predict(weights)[rows], y[rows]).sum())
-
-
 def hessian(predictor: Predictor, y: np.ndarray, weights: np.ndarray, free: np.ndarray, rows: np.ndarray,
             step: float = 1e-3) -> np.ndarray:
-    """Central-difference Hessian of the negative log-likelihood (unpenalised) of the decisions
-    `rows`, in the free weights."""
+    """Hessian of the negative log-likelihood (unpenalised) of the decisions `rows`, in the free
+    weights: central differences of its closed-form gradient, made symmetric."""
     index = np.flatnonzero(free)
     h = np.empty((len(index), len(index)))
     for a, i in enumerate(index):
-        for b, j in enumerate(index[a:], start=a):
-            total = 0.0
-            for si, sj, sign in ((1, 1, 1), (1, -1, -1), (-1, 1, -1), (-1, -1, 1)):
-                w = weights.copy()
-                w[i] += si * step
-                w[j] += sj * step
-                total += sign * _negative_log_likelihood(predictor, y, w, rows)
-            h[a, b] = h[b, a] = total / (4 * step * step)
-    return h
+        shifted = [weights.copy(), weights.copy()]
+        shifted[0][i] += step
+        shifted[1][i] -= step
+        up, down = (predictor.log_loss_gradient(w, y, rows)[1][index] for w in shifted)
+        h[:, a] = (up - down) / (2 * step)
+    return (h + h.T) / 2
 
 
 def _direction(vector: np.ndarray, names: list[str]) -> str:
@@ -700,18 +723,20 @@ def _fit(predictor: Predictor, y: np.ndarray, start: np.ndarray, prior: np.ndarr
          rows: np.ndarray, free: np.ndarray) -> np.ndarray:
     """Penalised maximum likelihood over the free weights; the others keep the scenario's values."""
 
-    def loss(v: np.ndarray) -> float:
+    def loss_and_gradient(v: np.ndarray) -> tuple[float, np.ndarray]:
         w = prior.copy()
         w[free] = v
-        p = np.clip(predictor.predict(w)[rows], CLIP, 1 - CLIP)
-        return float(-np.mean(y[rows] * np.log(p) + (1 - y[rows]) * np.log(1 - p)) + ridge * np.sum((w - prior) ** 2))
+        total, gradient = predictor.log_loss_gradient(w, y, rows)
+        return (total / len(rows) + ridge * float(np.sum((w - prior) ** 2)),
+                gradient[free] / len(rows) + 2 * ridge * (w - prior)[free])
 
     bounds = [(0.0, 20.0)] * int(free.sum())
     # One BLAS thread: on problems this small, more threads only wait for each other, and on a busy
     # machine that made each optimiser step 50 times slower.
     with threadpool_limits(1):
         fitted = prior.copy()
-        fitted[free] = minimize(loss, start[free], method="L-BFGS-B", bounds=bounds, options={"maxiter": 200}).x
+        fitted[free] = minimize(loss_and_gradient, start[free], jac=True, method="L-BFGS-B", bounds=bounds,
+                                options={"maxiter": 200}).x
         return fitted
 
 

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 import sim
+from sim.decision import TERMS
 from sim.inputs import INDICATORS, TRADE_KEYS, Timelines, compile_timeline, completed_indicators, scenario_at
+from sim.parameters import weight_overrides
 from sim.run import replication_seeds
 from sim.scenario import InputError, Scenario
 from sim.validate import Predictor, read_observed
@@ -121,3 +123,44 @@ def test_a_bad_fill_setting_is_refused_with_its_key(setting, message):
     with pytest.raises(InputError) as caught:
         sim.with_overrides(EURASIA, setting)
     assert message in str(caught.value)
+
+
+def _same(a, b) -> bool:
+    """Two compiled timelines (or epochs) hold the same values, field by field."""
+    from dataclasses import fields, is_dataclass
+
+    for f in fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, tuple) and x and is_dataclass(x[0]):
+            if len(x) != len(y) or not all(_same(u, v) for u, v in zip(x, y)):
+                return False
+        elif isinstance(x, dict):
+            if x.keys() != y.keys() or not all(np.array_equal(x[k], y[k]) for k in x):
+                return False
+        elif not (np.array_equal(x, y) if isinstance(x, np.ndarray) else x == y):
+            return False
+    return True
+
+
+def test_a_fits_trial_weights_reuse_the_compiled_epochs_and_give_what_a_fresh_compile_gives():
+    """`Timelines.under`: a scenario that differs only in its decision block (weights, rule,
+    review rate) gets the compiled epochs reweighted, with the same values and decision moments
+    as compiling it afresh; with a dated event that changes a weight, it is compiled afresh."""
+    compiled = Timelines(ROUND)
+    changed = sim.with_overrides(ROUND, {"decision.weights.sanction_relief": 0.0, "decision.weights.autonomy": 4.0,
+                                         "decision.rule": "threshold", "decision.threshold.location": 0.3,
+                                         "decision.review_rate_per_year": 2.0})
+    under = compiled.under(changed)
+    for imputation in range(2):
+        fresh = compile_timeline(changed, imputation)
+        assert _same(under.get(imputation), fresh)
+        assert not _same(compiled.get(imputation), fresh)
+    # With every weight 0, a change of indicators alone is no decision moment: the marks are made anew.
+    indifferent = compiled.under(sim.with_overrides(ROUND, weight_overrides(np.zeros(len(TERMS)))))
+    marks = [[e.shocked.sum() for e in t.get(0).epochs] for t in (indifferent, compiled)]
+    assert marks[0] != marks[1]
+    assert _same(indifferent.get(0), compile_timeline(indifferent.scenario, 0))
+    dated = sim.with_overrides(ROUND, {"events.reweighted": {"date": "2024-01", "assumption": "a test",
+                                                              "set": {"decision.weights.autonomy": 4.0}}})
+    assert compiled.under(dated).base is None
+    assert _same(compiled.under(dated).get(0), compile_timeline(dated, 0))
