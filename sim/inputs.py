@@ -24,7 +24,6 @@ from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import truncnorm
 
 from . import decision as d
 from .parameters import scenario_weights
@@ -220,6 +219,7 @@ def _imputed(raw_bytes: bytes, shape: tuple[int, int], lower_bytes: bytes, regio
     The draws come from `(seed, imputation)` alone, one per cell and one per region and indicator,
     by the states' and regions' order of appearance, not their names; a cell's draw is the same
     uniform in every epoch, so it moves only when its model does."""
+    from scipy.stats import truncnorm  # here, not at the top: it costs every command a second to import
     raw = np.frombuffer(raw_bytes).reshape(shape)
     lower = np.frombuffer(lower_bytes, dtype=bool).reshape(shape)
     rng = np.random.default_rng([seed, imputation])

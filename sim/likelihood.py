@@ -173,6 +173,7 @@ class HistoryLikelihood:
         self.scored_states = [i for i in range(n) if path.horizon[i] >= 0]
         self.rule_draws = chance_nodes(self.rule, CHANCE_NODES, n)
         self._stacks: dict[int, tuple] = {}
+        self._chosen = np.argmax(path.choices[:self.n_steps], axis=2)  # the option the record shows, a step's one
         self._flat_terms = self.step_terms.transpose(1, 0, 2, 3).reshape(len(d.TERMS), -1)
         # What `sim.validate.fixed_terms` reads, as `Predictor` has it: the scored rows' terms
         # (rows, n_terms, options) and open options.
@@ -183,23 +184,29 @@ class HistoryLikelihood:
         """(sets, steps, states): the probability of what the record shows at each step, under each
         row of `weights` (sets, n_terms) and the rule's `parameters` (the scenario's if None). The
         sets are stacked along the rule's state axis, each with its own copy of the peers (a
-        block-diagonal adjacency), so that one call of the rule per step serves them all; `draws`,
+        block-diagonal adjacency), so that one call of the rule per step serves them all (the
+        logit, which reads each row alone: one call for every step); `draws`,
         for a rule with per-replication chance, holds each set's draw of it, stacked the same way."""
         sets = len(weights)
         path, n = self.path, len(self.states)
         utility = (weights @ self._flat_terms).reshape(sets, self.n_steps, n, -1).transpose(1, 0, 2, 3)
         adjacency, epochs, available, course, aligned, peers, tied = self._stacked(sets)
-        if parameters is not None:
-            swapped = {id(epoch): replace(epoch, rule=parameters) for epoch in epochs}
-            epochs = [swapped[id(epoch)] for epoch in epochs]
-        out = np.empty((self.n_steps, sets, n))
-        for t in range(self.n_steps):
-            world = World(epochs[t], utility[t].reshape(sets * n, -1), available[t], course[t], aligned[t],
-                          adjacency, draws, peers[t], tied)
-            p = self.rule.probabilities(world).reshape(sets, n, -1)
-            fits = (p * path.choices[t]).sum(axis=2)
-            q = self.deciding[t]
-            out[t] = (1.0 - q) * ~path.observed[t] + q * fits
+        if self.rule is RULES["logit"]:
+            # The logit reads each state's row alone, and of the epoch only its rationality: every
+            # step in one call, the same numbers as step by step, in a fraction of the time.
+            rationality = np.repeat([epoch.rationality for epoch in epochs], sets * n)[:, None]
+            p = d.choice_probabilities(utility.reshape(-1, len(d.OPTIONS)), rationality,
+                                       available.reshape(-1, len(d.OPTIONS))).reshape(self.n_steps, sets, n, -1)
+        else:
+            if parameters is not None:
+                swapped = {id(epoch): replace(epoch, rule=parameters) for epoch in epochs}
+                epochs = [swapped[id(epoch)] for epoch in epochs]
+            p = np.stack([self.rule.probabilities(World(epochs[t], utility[t].reshape(sets * n, -1), available[t],
+                                                        course[t], aligned[t], adjacency, draws, peers[t], tied))
+                          for t in range(self.n_steps)]).reshape(self.n_steps, sets, n, -1)
+        fits = np.take_along_axis(p, self._chosen[:, None, :, None], axis=3)[..., 0]
+        q = self.deciding[:, None, :]
+        out = (1.0 - q) * ~path.observed[:self.n_steps, None, :] + q * fits
         return np.clip(out.transpose(1, 0, 2), CLIP, 1.0)
 
     def _stacked(self, sets: int) -> tuple:
