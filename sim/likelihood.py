@@ -173,6 +173,7 @@ class HistoryLikelihood:
         self.scored_states = [i for i in range(n) if path.horizon[i] >= 0]
         self.rule_draws = chance_nodes(self.rule, CHANCE_NODES, n)
         self._stacks: dict[int, tuple] = {}
+        self._row_epochs: dict[int, Epoch] = {}
         self._chosen = np.argmax(path.choices[:self.n_steps], axis=2)  # the option the record shows, a step's one
         self._flat_terms = self.step_terms.transpose(1, 0, 2, 3).reshape(len(d.TERMS), -1)
         # What `sim.validate.fixed_terms` reads, as `Predictor` has it: the scored rows' terms
@@ -184,19 +185,21 @@ class HistoryLikelihood:
         """(sets, steps, states): the probability of what the record shows at each step, under each
         row of `weights` (sets, n_terms) and the rule's `parameters` (the scenario's if None). The
         sets are stacked along the rule's state axis, each with its own copy of the peers (a
-        block-diagonal adjacency), so that one call of the rule per step serves them all (the
-        logit, which reads each row alone: one call for every step); `draws`,
+        block-diagonal adjacency), so that one call of the rule per step serves them all (one call
+        for every step, for a rule that reads each row alone); `draws`,
         for a rule with per-replication chance, holds each set's draw of it, stacked the same way."""
         sets = len(weights)
         path, n = self.path, len(self.states)
         utility = (weights @ self._flat_terms).reshape(sets, self.n_steps, n, -1).transpose(1, 0, 2, 3)
         adjacency, epochs, available, course, aligned, peers, tied = self._stacked(sets)
-        if self.rule is RULES["logit"]:
-            # The logit reads each state's row alone, and of the epoch only its rationality: every
-            # step in one call, the same numbers as step by step, in a fraction of the time.
-            rationality = np.repeat([epoch.rationality for epoch in epochs], sets * n)[:, None]
-            p = d.choice_probabilities(utility.reshape(-1, len(d.OPTIONS)), rationality,
-                                       available.reshape(-1, len(d.OPTIONS))).reshape(self.n_steps, sets, n, -1)
+        if getattr(self.rule, "ROW_WISE", False):
+            # Every step in one call: the rule reads each state's row alone.
+            rows = self._rows(sets) if parameters is None else replace(self._rows(sets), rule=parameters)
+            world = World(rows, utility.reshape(-1, len(d.OPTIONS)), available.reshape(-1, len(d.OPTIONS)),
+                          course.reshape(-1), aligned.reshape(-1), np.zeros((0, 0)),
+                          None if draws is None else np.tile(draws, self.n_steps), peers.reshape(-1),
+                          np.tile(tied, self.n_steps))
+            p = self.rule.probabilities(world).reshape(self.n_steps, sets, n, -1)
         else:
             if parameters is not None:
                 swapped = {id(epoch): replace(epoch, rule=parameters) for epoch in epochs}
@@ -208,6 +211,21 @@ class HistoryLikelihood:
         q = self.deciding[:, None, :]
         out = (1.0 - q) * ~path.observed[:self.n_steps, None, :] + q * fits
         return np.clip(out.transpose(1, 0, 2), CLIP, 1.0)
+
+    def _rows(self, sets: int) -> Epoch:
+        """One epoch whose rows are every state of every step, for `sets` stacked sets (in the
+        order of `_stacked`'s arrays, flattened), as a rule that reads each row alone is given
+        them: the per-state arrays of each step's epoch, and its rationality as a column (an
+        event may change it from one epoch to the next)."""
+        if sets not in self._row_epochs:
+            epochs = self._stacked(sets)[1]
+            first, width = epochs[0], sets * len(self.states)
+            per_state = [f.name for f in fields(first) if f.name != "exogenous_terms"
+                         and isinstance(getattr(first, f.name), np.ndarray) and getattr(first, f.name).shape[:1] == (width,)]
+            self._row_epochs[sets] = replace(
+                first, **{name: np.concatenate([getattr(epoch, name) for epoch in epochs]) for name in per_state},
+                rationality=np.repeat([epoch.rationality for epoch in epochs], width)[:, None])
+        return self._row_epochs[sets]
 
     def _stacked(self, sets: int) -> tuple:
         """For `sets` stacked sets of weights: the adjacency, every step's epoch, and every step's

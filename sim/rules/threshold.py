@@ -18,6 +18,9 @@ FITTED = {"location": (0.01, 0.99), "exposure": (0.0, 20.0), "relief": (0.0, 20.
 decisions leave peers out, so no decision carries it."""
 
 
+ROW_WISE = True
+"""Each state's probabilities come from its own row of the world alone (no other state's)."""
+
 def draw(rng: np.random.Generator, n_states: int) -> np.ndarray:
     """Each state's standard normal deviate of its threshold, fixed for the replication."""
     return rng.standard_normal(n_states)
