@@ -195,3 +195,30 @@ def test_a_rules_parameters_fitted_along_the_history_raise_its_likelihood(rule):
     fitted = fit_parameters(RULES[rule], given, lambda parameters: -float(h.contributions(w, None, parameters).sum()))
     assert fitted != given
     assert h.contributions(w, None, fitted).sum() > h.contributions(w, None, given).sum() + 1.0
+
+
+@pytest.mark.parametrize("rule", ["logit", "threshold", "hedging"])
+def test_a_row_wise_rule_scores_every_step_at_once_as_it_does_step_by_step(rule, monkeypatch):
+    """A rule that reads each state's row alone is given every step of the record in one call;
+    the likelihood is the same, to the bit, as when it is called step by step, for several sets of
+    weights at once and with its parameters changed (an event that changes the rationality
+    included)."""
+    from sim.rules import RULES
+
+    scenario = sim.with_overrides(sim.load_scenario(ROUND), {
+        "decision.rule": rule, "events.calmer": {"date": "2024-01", "assumption": "a test",
+                                                 "set": {"decision.rationality": 0.5}}})
+    scored, _, _ = read_observed(OBSERVED, scenario)
+    weights = scenario_weights(scenario) * np.array([[1.0], [0.5], [2.0]])
+    parameters = getattr(scenario.decision, rule, None)
+    parameters = parameters and parameters.model_copy(update={"tremble": 0.3})
+    assert RULES[rule].ROW_WISE
+    stacked = HistoryLikelihood(scenario, scored).contributions(weights, parameters=parameters)
+    monkeypatch.setattr(RULES[rule], "ROW_WISE", False)
+    stepwise = HistoryLikelihood(scenario, scored).contributions(weights, parameters=parameters)
+    assert stacked.tobytes() == stepwise.tobytes()
+    # What is compared moves: the logit with its weights, another rule with its parameters.
+    if rule == "logit":
+        assert len(np.unique(stacked.sum(axis=1))) == 3
+    else:
+        assert not np.array_equal(stacked, HistoryLikelihood(scenario, scored).contributions(weights))

@@ -263,3 +263,24 @@ def test_bad_observed_files(tmp_path, capsys, content, message):
     assert main(["validate", str(ROUND), "--observed", str(path), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_the_decision_likelihoods_gradient_is_its_derivative():
+    """The closed-form gradient the fits follow equals central differences of the log-loss, on the
+    decisions of a part of the record, for weights away from the scenario's."""
+    scenario = sim.load_scenario(ROUND)
+    scored, _, _ = read_observed(OBSERVED, scenario)
+    predictor = Predictor(scenario, scored, scored)
+    y = np.array([o.observed for o in scored])
+    rows = np.arange(0, len(y), 2)
+    weights = np.random.default_rng(3).uniform(0.0, 3.0, len(TERMS))
+    total, gradient = predictor.log_loss_gradient(weights, y, rows)
+    assert total == pytest.approx(log_losses(predictor.predict(weights)[rows], y[rows]).sum())
+    step = 1e-6
+    for j in range(len(TERMS)):
+        shifted = [weights.copy(), weights.copy()]
+        shifted[0][j] += step
+        shifted[1][j] -= step
+        up, down = (log_losses(predictor.predict(w)[rows], y[rows]).sum() for w in shifted)
+        assert gradient[j] == pytest.approx((up - down) / (2 * step), rel=1e-4, abs=1e-6), TERMS[j]
+    assert np.abs(gradient).max() > 0.1
