@@ -156,6 +156,7 @@ def replication_worlds(scenario: Scenario, timelines, assignment: Assignment | N
     per draw and dataset. `timelines` is the scenario's `sim.inputs.Timelines`."""
     if assignment is None:
         return lambda replication, imputation: (scenario, timelines.get(imputation))
+
     @functools.cache
     def drawn(draw: int):
         world = with_overrides(scenario, weight_overrides(assignment.weights[draw]))

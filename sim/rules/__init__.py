@@ -9,8 +9,9 @@ Each rule is a module with the same two pure functions over arrays of states:
   logit, whose drivers are the mechanisms' utilities);
 
 `ROW_WISE`, whether a state's probabilities come from its own row of the world alone (then a
-likelihood may stack every step of a record into one call); `draw(rng, n_states)`, the per-state chance a replication fixes once at its start (None when
-the rule needs none, so that it consumes no random numbers), and `chance_at(quantiles)`, the
+likelihood may stack every step of a record into one call); `draw(rng, n_states)`, the
+per-state chance a replication fixes once at its start (None when the rule needs none, so that
+it consumes no random numbers), and `chance_at(quantiles)`, the
 values of that chance at quantiles of its distribution (None likewise), from which a likelihood
 integrates the chance out (`chance_nodes`). docs/model.md, section 7, gives each rule's equations.
 """

@@ -19,6 +19,7 @@ FITTED = {"closed_below": (0.0, 1.0), "tremble": (0.001, 1.0)}
 ROW_WISE = True
 """Each state's probabilities come from its own row of the world alone (no other state's)."""
 
+
 def draw(rng: np.random.Generator, n_states: int) -> None:
     """Hedging fixes no chance at the start."""
 

@@ -26,6 +26,7 @@ partner half-way (1/2)."""
 ROW_WISE = False
 """A state's probabilities depend on the other states' (the whole landscape)."""
 
+
 def draw(rng: np.random.Generator, n_states: int) -> None:
     """The landscape rule fixes no chance at the start."""
 

@@ -11,6 +11,7 @@ from .. import decision as d
 ROW_WISE = True
 """Each state's probabilities come from its own row of the world alone (no other state's)."""
 
+
 def draw(rng: np.random.Generator, n_states: int) -> None:
     """The logit draws its chance at each choice, nothing at the start."""
 

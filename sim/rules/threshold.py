@@ -21,6 +21,7 @@ decisions leave peers out, so no decision carries it."""
 ROW_WISE = True
 """Each state's probabilities come from its own row of the world alone (no other state's)."""
 
+
 def draw(rng: np.random.Generator, n_states: int) -> np.ndarray:
     """Each state's standard normal deviate of its threshold, fixed for the replication."""
     return rng.standard_normal(n_states)
