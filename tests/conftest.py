@@ -29,6 +29,16 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: -MINUTES.get(group_of(item), 0.0))
 
 
+def pytest_collection_finish(session):
+    """Under `--dist loadgroup`, pytest-xdist sends a group to one worker by a suffix it adds to
+    each test's id; pytest 9.2 stopped reading it (pyproject.toml pins below it), and every group
+    was then spread over the workers, each computing the runs its tests share: the suite took twice
+    as long and nothing said why. Refuse to run so."""
+    if getattr(session.config.option, "loadgroup", False) and not all("@" in item.nodeid for item in session.items):
+        raise pytest.UsageError("pytest-xdist's --dist loadgroup is not grouping tests under this pytest "
+                                f"({pytest.__version__}): see tests/conftest.py")
+
+
 @pytest.fixture(scope="session")
 def scenario_dir() -> Path:
     return Path(__file__).resolve().parents[1] / "scenarios"
