@@ -29,12 +29,12 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: -MINUTES.get(group_of(item), 0.0))
 
 
-def pytest_collection_finish(session):
+def pytest_xdist_node_collection_finished(node, ids):
     """Under `--dist loadgroup`, pytest-xdist sends a group to one worker by a suffix it adds to
     each test's id; pytest 9.2 stopped reading it (pyproject.toml pins below it), and every group
     was then spread over the workers, each computing the runs its tests share: the suite took twice
-    as long and nothing said why. Refuse to run so."""
-    if getattr(session.config.option, "loadgroup", False) and not all("@" in item.nodeid for item in session.items):
+    as long and nothing said why. Every test has a group here, so an id without one means that."""
+    if node.config.getvalue("dist") == "loadgroup" and not all("@" in nodeid for nodeid in ids):
         raise pytest.UsageError("pytest-xdist's --dist loadgroup is not grouping tests under this pytest "
                                 f"({pytest.__version__}): see tests/conftest.py")
 
