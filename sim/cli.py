@@ -882,6 +882,16 @@ class _progress:
             self.bar.close()
         return False
 
+    @staticmethod
+    def close_all() -> None:
+        """Close every bar still open, so that none draws itself again after the command's last words.
+
+        A Ctrl-C that lands inside tqdm's constructor, after the bar's first drawing, leaves a bar no
+        `with` closes; tqdm would close it when collected, at exit, below the message."""
+        tqdm = sys.modules.get("tqdm")
+        for bar in list(getattr(tqdm.tqdm, "_instances", ())) if tqdm else ():
+            bar.close()
+
 
 def main(argv: list[str] | None = None) -> int:
     from .scenario import InputError
@@ -901,6 +911,7 @@ def main(argv: list[str] | None = None) -> int:
     except (_Interrupted, KeyboardInterrupt) as exc:
         # A second Ctrl-C while workers wind down would otherwise end in a traceback.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _progress.close_all()
         print(f"interrupted: {exc}" if isinstance(exc, _Interrupted) else "interrupted: nothing written",
               file=sys.stderr)
         return 130

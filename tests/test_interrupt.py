@@ -138,3 +138,35 @@ def test_viz_interrupted_stops_quietly(tmp_path):
     finally:
         _, err = _interrupt(process)
     _assert_quiet(process.returncode, err, "dashboard is stopped")
+
+
+def test_a_ctrl_c_while_the_bar_is_made_leaves_no_bar_below_the_message(tmp_path, monkeypatch):
+    """Ctrl-C landing after tqdm has drawn the bar but before its constructor has returned (seen once in
+    CI): the bar no `with` holds must not draw itself again, when collected, under 'interrupted: ...'."""
+    import gc
+    import io
+
+    import tqdm
+
+    from sim.cli import main
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    made = tqdm.tqdm.__init__
+
+    def made_then_interrupted(bar, *args, **kwargs):
+        made(bar, *args, **kwargs)
+        raise KeyboardInterrupt
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(tqdm.tqdm, "__init__", made_then_interrupted)
+    code = main(["run", str(ROOT / "scenarios" / "kazakhstan_multivector.yaml"), "--replications", "3",
+                 "--out", str(tmp_path / "out")])
+    gc.collect()
+    words = terminal.getvalue()
+    assert "replications" in words[:words.find("interrupted: ")], "the bar was never drawn: nothing was tested"
+    _assert_quiet(code, words[words.find("interrupted: "):].replace("\r", "\n"), "nothing written to")
+    assert not (tmp_path / "out").exists()
