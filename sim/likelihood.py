@@ -38,16 +38,13 @@ import pandas as pd
 from . import decision as d
 from . import powers
 from .inputs import Epoch, Timeline, compile_timeline
-from .rules import RULES, World, chance_nodes
+from .rules import RULES, World, chance_nodes, over_chance
 from .scenario import Scenario
 from .scenario.schema import month_number
 from .validate import CLIP, Observation
 
 CHANCE_NODES = 20
 """Values of a rule's per-replication chance averaged over, for a rule that fixes one."""
-STACKED_COPIES = 64
-"""At most this many copies of the states go through one call of the rule (sets of weights times
-draws of its chance): the stacked block-diagonal adjacency grows with the square of their number."""
 _DYNAMIC = {name: d.TERMS.index(name) for name in
             ("western_threat", "refusal_retaliation", "accession_friction", "peer_influence", "switching_cost")}
 
@@ -181,36 +178,40 @@ class HistoryLikelihood:
         self.terms = self.step_terms.transpose(0, 2, 1, 3)[self.scored]
         self.available = self.available_steps[self.scored]
 
-    def step_probabilities(self, weights: np.ndarray, draws=None, parameters=None) -> np.ndarray:
-        """(sets, steps, states): the probability of what the record shows at each step, under each
-        row of `weights` (sets, n_terms) and the rule's `parameters` (the scenario's if None). The
+    def step_probabilities(self, weights: np.ndarray, draws: list[np.ndarray | None] = (None,),
+                           parameters=None) -> np.ndarray:
+        """(draws, sets, steps, states): the probability of what the record shows at each step,
+        under each row of `weights` (sets, n_terms), the rule's `parameters` (the scenario's if
+        None) and each of `draws`, values of the rule's per-replication chance (one per state). The
         sets are stacked along the rule's state axis, each with its own copy of the peers (a
         block-diagonal adjacency), so that one call of the rule per step serves them all (one call
-        for every step, for a rule that reads each row alone); `draws`,
-        for a rule with per-replication chance, holds each set's draw of it, stacked the same way."""
+        for every step, for a rule that reads each row alone); the draws go through
+        `sim.rules.over_chance`."""
         sets = len(weights)
         path, n = self.path, len(self.states)
         utility = (weights @ self._flat_terms).reshape(sets, self.n_steps, n, -1).transpose(1, 0, 2, 3)
         adjacency, epochs, available, course, aligned, peers, tied = self._stacked(sets)
+        per_set = [None if draw is None else np.tile(draw, sets) for draw in draws]
         if getattr(self.rule, "ROW_WISE", False):
             # Every step in one call: the rule reads each state's row alone.
             rows = self._rows(sets) if parameters is None else replace(self._rows(sets), rule=parameters)
             world = World(rows, utility.reshape(-1, len(d.OPTIONS)), available.reshape(-1, len(d.OPTIONS)),
-                          course.reshape(-1), aligned.reshape(-1), np.zeros((0, 0)),
-                          None if draws is None else np.tile(draws, self.n_steps), peers.reshape(-1),
+                          course.reshape(-1), aligned.reshape(-1), np.zeros((0, 0)), None, peers.reshape(-1),
                           np.tile(tied, self.n_steps))
-            p = self.rule.probabilities(world).reshape(self.n_steps, sets, n, -1)
+            p = over_chance(self.rule, world, [None if draw is None else np.tile(draw, self.n_steps)
+                                               for draw in per_set])
         else:
             if parameters is not None:
                 swapped = {id(epoch): replace(epoch, rule=parameters) for epoch in epochs}
                 epochs = [swapped[id(epoch)] for epoch in epochs]
-            p = np.stack([self.rule.probabilities(World(epochs[t], utility[t].reshape(sets * n, -1), available[t],
-                                                        course[t], aligned[t], adjacency, draws, peers[t], tied))
-                          for t in range(self.n_steps)]).reshape(self.n_steps, sets, n, -1)
-        fits = np.take_along_axis(p, self._chosen[:, None, :, None], axis=3)[..., 0]
+            p = np.stack([over_chance(self.rule, World(epochs[t], utility[t].reshape(sets * n, -1), available[t],
+                                                       course[t], aligned[t], adjacency, None, peers[t], tied), per_set)
+                          for t in range(self.n_steps)], axis=1)
+        p = p.reshape(len(draws), self.n_steps, sets, n, -1)
+        fits = np.take_along_axis(p, self._chosen[None, :, None, :, None], axis=4)[..., 0]
         q = self.deciding[:, None, :]
         out = (1.0 - q) * ~path.observed[:self.n_steps, None, :] + q * fits
-        return np.clip(out.transpose(1, 0, 2), CLIP, 1.0)
+        return np.clip(out.transpose(0, 2, 1, 3), CLIP, 1.0)
 
     def _rows(self, sets: int) -> Epoch:
         """One epoch whose rows are every state of every step, for `sets` stacked sets (in the
@@ -256,16 +257,9 @@ class HistoryLikelihood:
         (states,) for one set of weights (n_terms,), (sets, states) for several (sets, n_terms)."""
         single = np.ndim(weights) == 1
         weights = np.atleast_2d(weights)
-        sets = len(weights)
         mask = self.scored if steps is None else self.scored & steps
-        per_call = max(1, STACKED_COPIES // sets)
-        logs = []  # (draws, sets, states) in the end
-        for start in range(0, len(self.rule_draws), per_call):
-            chunk = self.rule_draws[start:start + per_call]
-            draws = None if chunk[0] is None else np.concatenate([np.tile(draw, sets) for draw in chunk])
-            p = self.step_probabilities(np.tile(weights, (len(chunk), 1)), draws, parameters)
-            logs.append(np.where(mask, np.log(p), 0.0).sum(axis=1).reshape(len(chunk), sets, -1))
-        logs = np.concatenate(logs)
+        p = self.step_probabilities(weights, self.rule_draws, parameters)
+        logs = np.where(mask, np.log(p), 0.0).sum(axis=2)  # (draws, sets, states)
         # The per-state likelihood averaged over the rule's chance (one draw for a rule with none).
         top = logs.max(axis=0)
         total = (top + np.log(np.exp(logs - top).mean(axis=0)))[:, self.scored_states]

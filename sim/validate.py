@@ -39,7 +39,7 @@ from threadpoolctl import threadpool_limits
 from . import decision as d
 from .inputs import Epoch, Timeline, Timelines, completed_indicators, imputation_count, scenario_at
 from .parameters import scenario_weights, weight_overrides
-from .rules import RULES, World, chance_nodes
+from .rules import RULES, World, chance_nodes, over_chance
 from .scenario import InputError, Issue, Scenario, with_overrides
 from .scenario.loader import read_input_text
 from .scenario.schema import Weights, _parse_month, month_number
@@ -190,7 +190,7 @@ class Predictor:
         self.available = np.concatenate([block[1] for block in blocks])
         self.starts = np.cumsum([0, *lengths[:-1]])
         self.invitation = np.array([block[2] == "invitation" for block in blocks])
-        self._tiles: dict[str, tuple] = {}
+        self._chances: dict[str, list] = {}
         self.partner_counts = np.repeat([block[2] != "invitation" and block[3] == d.PARTNER for block in blocks],
                                         lengths)
 
@@ -271,37 +271,29 @@ class Predictor:
         return replace(epoch, **{name: np.array([getattr(e, name)[i] for e, i, _ in self.situations])
                                  for name in per_state})
 
-    def _tiled(self, rule: str) -> tuple[Epoch, np.ndarray, np.ndarray, np.ndarray | None, int]:
-        """The months predicted, repeated once per draw of the rule's chance, so that one call of
-        the rule scores them all: (epoch, available, course, draws, copies). CHANCE_NODES values of
-        the rule's chance in all (one per dataset when M is larger), node k paired with completed
-        dataset k mod M (CHANCE_NODES // M copies of the M datasets, so that each dataset meets
-        values spread over the whole distribution), one value per observation, shared by its
-        months. A rule that draws nothing has a single copy."""
-        if rule not in self._tiles:
+    def _chance(self, rule: str) -> list[np.ndarray | None]:
+        """The values of the rule's chance the months are scored at, each (months,): CHANCE_NODES
+        in all (one per dataset when M is larger), node k paired with completed dataset k mod M
+        (CHANCE_NODES // M copies of the M datasets, so that each dataset meets values spread over
+        the whole distribution), one value per observation, shared by its months. [None] for a
+        rule that draws nothing."""
+        if rule not in self._chances:
             copies = max(1, CHANCE_NODES // self.imputations)
             draws = chance_nodes(RULES[rule], copies * self.imputations, len(self.observations))
-            copies = 1 if draws[0] is None else copies
-            situation = self._situation
-            tiled = replace(situation, **{f.name: np.concatenate([getattr(situation, f.name)] * copies)
-                                          for f in fields(Epoch) if isinstance(getattr(situation, f.name), np.ndarray)
-                                          and len(getattr(situation, f.name)) == len(self.situations)})
-            course = np.tile(np.array([c for _, _, c in self.situations]), copies)
-            chance = None if draws[0] is None else np.array(draws).reshape(copies, self.imputations, -1)[
-                :, self.dataset_of_month, self.observation_of_month].ravel()
-            self._tiles[rule] = (tiled, np.tile(self.available, (copies, 1)), course, chance, copies)
-        return self._tiles[rule]
+            self._chances[rule] = draws if draws[0] is None else list(np.array(draws).reshape(
+                copies, self.imputations, -1)[:, self.dataset_of_month, self.observation_of_month])
+        return self._chances[rule]
 
     def predict_rule(self, rule: str, parameters, weights: np.ndarray) -> np.ndarray:
         """P(observed = 1) for every observation under decision rule `rule` with its `parameters`
         (the scenario's `decision.<rule>` block) and the terms' `weights`, averaged over the rule's
         draws and the completed datasets. Peers are left out for every rule, as for the logit: each
         month is tied to no state."""
-        situation, available, course, chance, copies = self._tiled(rule)
-        utility = np.tile(d.utilities(self._by_term, weights), (copies, 1))
-        world = World(replace(situation, rule=parameters), utility, available, course, np.zeros(0),
-                      np.zeros((len(course), 0)), chance, np.zeros(len(course)), np.zeros(len(course), dtype=bool))
-        p = RULES[rule].probabilities(world).reshape(copies, len(self.situations), len(d.OPTIONS))
+        course = np.array([c for _, _, c in self.situations])
+        world = World(replace(self._situation, rule=parameters), d.utilities(self._by_term, weights), self.available,
+                      course, np.zeros(0), np.zeros((len(course), 0)), None, np.zeros(len(course)),
+                      np.zeros(len(course), dtype=bool))
+        p = over_chance(RULES[rule], world, self._chance(rule))
         return self._observed(p).mean(axis=0).reshape(self.imputations, -1).mean(axis=0)
 
     def predict(self, weights: np.ndarray) -> np.ndarray:

@@ -89,7 +89,7 @@ def test_a_higher_review_rate_makes_a_long_wait_before_applying_less_likely():
     wait = [h.contributions(w, np.broadcast_to(before, h.scored.shape))[malaysia] for h in (slow, fast)]
     assert wait[1] < wait[0] < 0
     # ... and the application, once it comes, more likely to come then.
-    step = [h.step_probabilities(w[None])[0, applied, history().states.index("Malaysia")] for h in (slow, fast)]
+    step = [h.step_probabilities(w[None])[0, 0, applied, history().states.index("Malaysia")] for h in (slow, fast)]
     assert step[1] > step[0]
 
 
@@ -99,18 +99,18 @@ def test_an_observed_application_gains_likelihood_when_its_terms_weight_rises():
     benefits = d.TERMS.index("bloc_benefits")
     weights = np.tile(w, (4, 1))
     weights[:, benefits] = [0.0, 1.0, 2.0, 4.0]
-    p = h.step_probabilities(weights)[:, applied, thailand]
+    p = h.step_probabilities(weights)[0, :, applied, thailand]
     assert (np.diff(p) > 0).all()
     # A declined invitation, the other way: the more the bloc is worth, the less likely Argentina's no.
     argentina = h.states.index("Argentina")
     declined = int(np.flatnonzero(h.path.observed[:, argentina] & (h.path.offer[:, argentina] > 0))[0])
-    q = h.step_probabilities(weights)[:, declined, argentina]
+    q = h.step_probabilities(weights)[0, :, declined, argentina]
     assert (np.diff(q) < 0).all()
 
 
 def test_the_likelihood_is_the_sum_of_its_steps_and_one_pass_serves_many_weights():
     h, w = history(), scenario_weights(scenario())
-    p = h.step_probabilities(w[None])[0]
+    p = h.step_probabilities(w[None])[0, 0]
     assert 0 < p.min() and p.max() <= 1
     expected = np.where(h.scored, np.log(p), 0.0).sum(axis=0)[h.scored_states]
     assert np.allclose(h.contributions(w), expected)

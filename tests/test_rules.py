@@ -46,6 +46,36 @@ def test_chance_nodes_are_equally_likely_values_of_a_rules_chance():
         assert chance_nodes(rule, 40, 3) == [None]
 
 
+def test_a_likelihood_over_the_chance_gives_what_the_rule_gives_at_each_value():
+    """`over_chance` (what the likelihoods integrate with) equals the rule called at each value of
+    its chance, to the bit: the threshold rule, which decides twice and lets each value pick, with
+    states on both sides of their thresholds and every option mask; a rule without the split, once
+    per value."""
+    from sim.rules import chance_nodes, logit, over_chance
+
+    rng = np.random.default_rng(3)
+    n = 40
+    epoch = SimpleNamespace(western_open=rng.uniform(0, 1, n), pressure=rng.uniform(0, 1, n),
+                            bloc_trade=rng.uniform(0, 0.3, n), trade_west=rng.uniform(0, 0.3, n), rationality=2.0,
+                            rule=ThresholdRule(location=0.4, spread=1.5, tremble=0.05))
+    available = rng.uniform(size=(n, len(d.OPTIONS))) < 0.7
+    available[:, d.OUTSIDE] = True
+    stance = rng.integers(0, len(d.OPTIONS), n)
+    aligned = (stance >= d.PARTNER).astype(float)
+    adjacency = (rng.uniform(size=(n, n)) < 0.2) & ~np.eye(n, dtype=bool)
+    draws = chance_nodes(threshold, 15, n)
+    for open_options in (available, ALL_OPEN):
+        world = peered(epoch, rng.normal(size=(n, len(d.OPTIONS))), open_options, stance, aligned,
+                       adjacency.astype(float), None)
+        crossed = [threshold.outcome(peered(epoch, world.utility, open_options, stance, aligned,
+                                            adjacency.astype(float), draw)) for draw in draws]
+        assert 0 < np.mean(crossed) < 1, "every state on one side: the choice between the sides untested"
+        for rule in (threshold, logit):
+            each = np.stack([rule.probabilities(peered(epoch, world.utility, open_options, stance, aligned,
+                                                       adjacency.astype(float), draw)) for draw in draws])
+            assert over_chance(rule, world, draws).tobytes() == each.tobytes()
+
+
 def peered(epoch, utility, available, stance, aligned, adjacency, draws) -> World:
     """A rule's world with the share of aligned peers and who has peers taken from `adjacency`, as
     the model gives them (a world with no peer columns: no one has peers)."""

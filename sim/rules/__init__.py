@@ -13,12 +13,15 @@ likelihood may stack every step of a record into one call); `draw(rng, n_states)
 per-state chance a replication fixes once at its start (None when the rule needs none, so that
 it consumes no random numbers), and `chance_at(quantiles)`, the
 values of that chance at quantiles of its distribution (None likewise), from which a likelihood
-integrates the chance out (`chance_nodes`). docs/model.md, section 7, gives each rule's equations.
+integrates the chance out (`chance_nodes`, `over_chance`). A rule whose chance acts only through
+one yes/no per state may split `probabilities` into `outcome(world) -> (n_states,) bool` (what the
+chance decides) and `given(world, outcome)`, so that a likelihood over many values of the chance
+decides twice (the threshold rule does). docs/model.md, section 7, gives each rule's equations.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -56,3 +59,15 @@ def chance_nodes(rule: ModuleType, count: int, n_states: int) -> list[np.ndarray
     quantiles: no seed, so that a fit does not move with one. [None] for a rule that fixes none."""
     values = rule.chance_at((np.arange(count) + 0.5) / count)
     return [None] if values is None else [np.full(n_states, value) for value in values]
+
+
+def over_chance(rule: ModuleType, world: World, draws: list[np.ndarray | None]) -> np.ndarray:
+    """(len(draws), n_states, n_options): `rule`'s probabilities in `world` at each of `draws`,
+    values of its chance (`world.draws` is not read). A rule with `outcome` and `given` decides
+    once on each side of its yes/no and each value only picks between the two; another is called
+    once per value."""
+    if not hasattr(rule, "outcome"):
+        return np.stack([rule.probabilities(replace(world, draws=draw)) for draw in draws])
+    n_states = len(world.stance)
+    no, yes = (rule.given(world, np.full(n_states, side)) for side in (False, True))
+    return np.stack([np.where(rule.outcome(replace(world, draws=draw))[:, None], yes, no) for draw in draws])

@@ -63,14 +63,24 @@ def drivers(world) -> dict[str, np.ndarray]:
     }
 
 
-def probabilities(world) -> np.ndarray:
-    """A state past its threshold keeps an aligned course, else takes the first open of partner
-    and member; below it, it stays or goes outside. With chance `tremble`, any open option."""
+def outcome(world) -> np.ndarray:
+    """(n_states,) bool: the state is past its threshold. The one thing the rule's chance (the
+    deviates) decides, so that a likelihood integrating it out decides twice (`sim.rules.over_chance`)."""
     driving = drivers(world)
-    crossed = driving["aligned_ties"] >= driving["threshold"]
+    return driving["aligned_ties"] >= driving["threshold"]
+
+
+def given(world, crossed: np.ndarray) -> np.ndarray:
+    """A state past its threshold (`crossed`) keeps an aligned course, else takes the first open of
+    partner and member; below it, it stays or goes outside. With chance `tremble`, any open option."""
     outside = np.full(len(crossed), d.OUTSIDE)
     course = np.where(world.stance >= d.PARTNER, world.stance, d.PARTNER)
     chosen = first_available(world.available, (np.where(crossed, course, d.OUTSIDE),
                                                np.where(crossed, d.PARTNER, d.OUTSIDE),
                                                np.where(crossed, d.MEMBER, d.OUTSIDE), outside))
     return trembling(chosen, world.available, world.epoch.rule.tremble)
+
+
+def probabilities(world) -> np.ndarray:
+    """The choice probabilities given whether each state is past its threshold."""
+    return given(world, outcome(world))
