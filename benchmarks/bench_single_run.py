@@ -9,10 +9,9 @@ drift in the machine's speed affects all alike):
   final status / seeking membership asks for (sim/sweep/evaluate.py);
 - model construction alone (`AlignmentModel.__init__`: network, agents, recorder);
 - the limit: a plain loop over the 60 months doing exactly the numpy work of
-  `AlignmentModel.evaluate` and `sim.decision.draw_choices` on the same compiled `Epoch` arrays,
-  with the same decision functions, and no Mesa Model/Agent objects and no recorder. It calls
-  `AlignmentModel.evaluate` itself as a plain function on a namespace holding the model's
-  initial arrays, so it stays exactly the model's decision code as that code changes.
+  `sim.transition.evaluate` and `sim.decision.draw_choices` on the same compiled `Epoch` arrays,
+  and no Mesa Model/Agent objects and no recorder: the model's own decision code, whatever it
+  becomes.
 
 Target: full run time / limit time within 3x.
 
@@ -23,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-from types import SimpleNamespace
 
 import numpy as np
 from _common import ROOT, clean_timed, print_machine, summary, timed, write_results
@@ -31,8 +29,10 @@ from mesa import Agent
 
 import sim
 from sim import decision as d
+from sim import transition
 from sim.inputs import Timeline, compile_timeline
 from sim.model import AlignmentModel
+from sim.rules import RULES
 from sim.run import replication_seeds, run_once
 
 SCENARIO = "scenarios/eurasia_2024.yaml"
@@ -42,38 +42,17 @@ CONSTRUCT_LOOPS = 10
 """Construction is timed 10 times per seed, so that its samples are long enough to time well."""
 
 
-class _Arrays(SimpleNamespace):
-    """The model's numpy state and its timeline, with no Mesa Model or Agent around them."""
-
-
-def model_arrays(scenario, timeline: Timeline) -> _Arrays:
-    """What AlignmentModel.evaluate reads (the arrays the model holds, and its timeline), taken
-    from a freshly constructed model, so that the limit follows whatever evaluate needs."""
-    model = AlignmentModel(scenario, rng=np.random.default_rng(0), timeline=timeline)
-    arrays = {name: value.copy() for name, value in vars(model).items() if isinstance(value, np.ndarray)}
-    # The powers' reactions in force are read by evaluate too.
-    arrays.update(russia=SimpleNamespace(level=model.russia.level.copy(), active=model.russia.active),
-                  west=SimpleNamespace(level=model.west.level.copy(), active=model.west.active))
-    ids = getattr(Agent, "_ids", None)
-    if ids is not None:
-        ids.pop(model, None)
-    return _Arrays(timeline=timeline, **arrays)
-
-
-def limit_run(arrays: _Arrays, rng: np.random.Generator) -> np.ndarray:
-    """The numpy work of AlignmentModel.evaluate + draw_choices for every month, nothing else.
-
-    Calls the model's own `evaluate` (as a plain function, on the arrays of a model's initial
-    state, so the limit is always the model's current decision code) and the draw of
-    `AlignmentModel.step`; no Mesa object, no agents acting, no recorder. Returns month 0's
-    probabilities so that the caller can check they are the model's.
-    """
-    timeline = arrays.timeline
+def limit_run(scenario, timeline: Timeline, rng: np.random.Generator) -> np.ndarray:
+    """The numpy work of scoring and drawing for every month, nothing else: sim/transition.py's
+    `evaluate` (the model's own decision code) and the draw of its `step`, on one replication held
+    in arrays; no Mesa object, no acting, no recorder. The states stay as they started. Returns
+    month 0's probabilities so that the caller can check they are the model's."""
+    rule = RULES[scenario.decision.rule]
+    replication = transition.start([timeline], rule, [rng])
     n = len(timeline.states)
     first = None
     for month in range(timeline.n_steps):
-        epoch = timeline.epoch_at(month)
-        probabilities = AlignmentModel.evaluate(arrays, epoch)[0]
+        probabilities = transition.evaluate(replication, month, rule).probabilities
         d.draw_choices(probabilities, rng.random(n)).astype(np.int8)
         if first is None:
             first = probabilities
@@ -103,15 +82,14 @@ def main() -> None:
 
     # The limit mirrors the model: month 0's probabilities are a function of the initial state only.
     model_p0 = run_once(scenario, seeds[0], timeline)["probabilities"][0]
-    arrays = model_arrays(scenario, timeline)
-    limit_p0 = limit_run(arrays, np.random.default_rng(seeds[0]))
+    limit_p0 = limit_run(scenario, timeline, np.random.default_rng(seeds[0]))
     assert np.allclose(model_p0, limit_p0), "the limit loop no longer computes what the model does"
 
     cases = {
         "full_run": lambda s: run_once(scenario, s, timeline),
         "sweep_path": lambda s: run_once(scenario, s, timeline, SWEEP_RECORD),
         "construction_only": lambda s: [construct(scenario, s, timeline) for _ in range(CONSTRUCT_LOOPS)],
-        "limit": lambda s: limit_run(arrays, np.random.default_rng(s)),
+        "limit": lambda s: limit_run(scenario, timeline, np.random.default_rng(s)),
     }
     for case in cases.values():  # warm up
         for s in seeds[:10]:

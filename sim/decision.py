@@ -83,7 +83,9 @@ def peer_alignment(adjacency: np.ndarray, aligned: np.ndarray) -> np.ndarray:
     """Share of a state's peers that are aligned: holding or seeking partnership or membership
     (0 without peers)."""
     degree = adjacency.sum(axis=1)
-    return np.divide(adjacency @ aligned, degree, out=np.zeros(len(degree)), where=degree > 0)
+    # `aligned` (..., n_states): several copies of the states at once (replications, steps).
+    counts = aligned @ adjacency.T
+    return np.divide(counts, degree, out=np.zeros(counts.shape), where=degree > 0)
 
 
 # --- One term per mechanism --------------------------------------------------------------------

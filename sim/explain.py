@@ -18,10 +18,11 @@ import numpy as np
 import pandas as pd
 
 from . import decision as d
-from .model import _DYNAMIC, AlignmentModel
+from .model import AlignmentModel
 from .parameters import pick, weight_overrides
 from .run import replication_seeds
 from .scenario import InputError, Issue, Scenario, with_overrides
+from .transition import DYNAMIC
 
 DRAWS = 50
 """Posterior draws `explain` uses unless told otherwise."""
@@ -70,15 +71,16 @@ def _explain(scenario: Scenario, date: str, seed: int) -> pd.DataFrame:
     for _ in range(step):
         model.step()
     epoch = model.timeline.epoch_at(step)
-    probabilities, dynamic = model.evaluate(epoch)
-    drivers = model.rule.drivers(model.world)
+    evaluation = model.evaluate(step)
+    probabilities, dynamic = evaluation.probabilities, evaluation.dynamic
+    drivers = model.rule.drivers(evaluation.world)
     if drivers:
         table = pd.DataFrame({"state": np.repeat(model.timeline.states, len(d.OPTIONS)),
                               "option": np.tile(d.OPTIONS, len(model.timeline.states)),
                               "probability": probabilities.ravel()})
         return table.assign(**{name: np.repeat(values, len(d.OPTIONS)) for name, values in drivers.items()})
     terms = epoch.exogenous_terms.copy()
-    terms[_DYNAMIC] += np.stack(dynamic)  # zero there but for the standing patron pressure
+    terms[DYNAMIC] += np.stack(dynamic)  # zero there but for the standing patron pressure
     weighted = epoch.weights[:, None, None] * terms  # (terms, states, options)
     rows = []
     for s, state in enumerate(model.timeline.states):

@@ -29,7 +29,7 @@ from .decision import MEMBER, OUTSIDE, PARTNER
 from .inputs import Timelines, imputation_for
 from .model import MODEL_VERSION
 from .parameters import assign, interval, replication_worlds
-from .run import replication_seeds, run_once
+from .run import replication_seeds, run_worlds
 from .scenario import InputError, Issue, Scenario
 from .scenario.schema import _parse_month, month_label, month_number
 from .validate import CLIP, CODES, _read_rows
@@ -47,6 +47,8 @@ QUESTIONS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 }
 COLUMNS = ("state", "current_status", "question", "probability", "low", "high", "interval", "summit", "summit_date",
            "resolution_date", "cutoff", "model_version", "parameter_set", "replications", "seed")
+CHUNK = 500
+"""Replications stepped together (sim/transition.py) between two reports of progress."""
 INTERVAL = "95% Wilson interval of the share of replications (sampling only, no parameter uncertainty)"
 POSTERIOR_INTERVAL = ("95% interval of the share over the replications and {draws} posterior draws (Wilson at the "
                       "effective number of replications: sampling and parameter uncertainty)")
@@ -275,12 +277,14 @@ def forecast(scenario: Scenario, observed: str | Path, cutoff: str | None = None
     offers = np.array([start[name].offer for name in names], dtype=np.int8)
     status = np.empty((replications, len(names)), dtype=np.int8)
     seeking = np.empty((replications, len(names)), dtype=bool)
-    for index, sequence in enumerate(replication_seeds(seed, replications)):
-        run_world, timeline = worlds(index, imputation_for(world, sequence))
-        data = run_once(run_world, sequence, timeline, record=("status", "seeking_membership"), offers=offers)
-        status[index], seeking[index] = data["status"][-1], data["seeking_membership"][-1]
+    sequences = replication_seeds(seed, replications)
+    for first in range(0, replications, CHUNK):
+        chunk = range(first, min(first + CHUNK, replications))
+        runs = [(*worlds(index, imputation_for(world, sequences[index])), sequences[index]) for index in chunk]
+        for index, data in zip(chunk, run_worlds(runs, record=("status", "seeking_membership"), offers=offers)):
+            status[index], seeking[index] = data["status"][-1], data["seeking_membership"][-1]
         if progress:
-            progress(index + 1, replications)
+            progress(chunk.stop, replications)
 
     resolution = _next_month(target.date, ANSWER_MONTHS)
     if assignment is None:

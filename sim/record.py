@@ -30,20 +30,24 @@ FIELDS: dict[str, tuple[type, tuple[int, ...], str]] = {
 
 
 class Recorder:
-    """Preallocated arrays, filled one month at a time."""
+    """Preallocated arrays, filled one month at a time: (steps, states, ...), or with
+    `replications`, (replications, steps, states, ...) from the flat arrays of sim/transition.py."""
 
-    def __init__(self, n_steps: int, n_states: int, fields: tuple[str, ...] | None = None):
+    def __init__(self, n_steps: int, n_states: int, fields: tuple[str, ...] | None = None,
+                 replications: int | None = None):
         unknown = set(fields or ()) - set(FIELDS)
         if unknown:
             raise ValueError(f"unknown recorded fields {sorted(unknown)}; known: {sorted(FIELDS)}")
         self.fields = tuple(FIELDS) if fields is None else tuple(fields)
-        self.data = {
-            name: np.zeros((n_steps, n_states, *FIELDS[name][1]), dtype=FIELDS[name][0]) for name in self.fields
-        }
+        self.replications = replications
+        lead = (n_steps,) if replications is None else (replications, n_steps)
+        self.data = {name: np.zeros((*lead, n_states, *FIELDS[name][1]), dtype=FIELDS[name][0])
+                     for name in self.fields}
 
     def wants(self, name: str) -> bool:
         return name in self.data
 
     def record(self, step: int, values: dict[str, np.ndarray]) -> None:
         for name, array in self.data.items():
-            array[step] = values[name]
+            target = array[step] if self.replications is None else array[:, step]
+            target[...] = np.reshape(values[name], target.shape)

@@ -5,7 +5,8 @@ Replication r draws from `numpy.random.SeedSequence(seed, spawn_key=(r,))`, whic
 the same tables whatever else runs; under multiple imputation the same seed also picks the completed
 dataset it runs on (`sim.inputs.imputation_for`).
 
-Replications are simulated a chunk at a time (`CHUNK_ROWS`): each chunk is stacked, turned into its rows of the
+Replications are simulated a chunk at a time (`CHUNK_ROWS`), all of a chunk together (`run_many`,
+sim/transition.py): each chunk is stacked, turned into its rows of the
 tables and added to an exact running tally (counts and sums in replication order), then let go.
 `run` gathers the chunks' tables in memory; `sim.results.write_run` streams them to files, so
 that memory stays flat however many replications there are. Either way the tables and the summary
@@ -22,11 +23,13 @@ import numpy as np
 import pandas as pd
 from mesa import Agent
 
+from . import transition
 from .decision import MEMBER, OPTIONS, OUTSIDE, PARTNER, TERMS
 from .inputs import Timeline, Timelines, imputation_for
 from .model import AlignmentModel
-from .record import FIELDS
 from .parameters import Assignment, assign, interval_from_counts, replication_worlds
+from .record import FIELDS, Recorder
+from .rules import RULES
 from .scenario import Scenario
 
 Progress = Callable[[int, int], None]
@@ -80,8 +83,9 @@ def run_once(
     record: tuple[str, ...] | None = None,
     offers: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """One replication; returns the recorded arrays. `offers` (option codes) are invitations the
-    states hold at the start, answered at their first decision (a forecast starts from the record)."""
+    """One replication, as a Mesa model; returns the recorded arrays. `offers` (option codes) are
+    invitations the states hold at the start, answered at their first decision (a forecast starts
+    from the record). `run_many` gives the same arrays for many replications at once."""
     model = AlignmentModel(scenario, rng=np.random.default_rng(seed_sequence), timeline=timeline, record=record)
     if offers is not None:
         model.offer[:] = offers
@@ -92,6 +96,48 @@ def run_once(
     if ids is not None:
         ids.pop(model, None)
     return data
+
+
+def run_many(
+    scenario: Scenario,
+    seed_sequences: list[np.random.SeedSequence],
+    timelines: list[Timeline],
+    record: tuple[str, ...] | None = None,
+    offers: np.ndarray | None = None,
+) -> list[dict[str, np.ndarray]]:
+    """Replications of `scenario`, one per seed sequence, each on its timeline (one completed
+    dataset of the scenario; they share its calendar), stepped together (sim/transition.py): the
+    recorded arrays of each, the same as `run_once` gives it."""
+    rngs = [np.random.default_rng(sequence) for sequence in seed_sequences]
+    for rng in rngs:
+        # What a Mesa model draws first from its generator (to seed its stdlib stream), so that a
+        # replication draws the same numbers on both paths.
+        rng.integers(np.iinfo(np.int32).max)
+    rule = RULES[scenario.decision.rule]
+    replications = transition.start(list(timelines), rule, rngs)
+    if offers is not None:
+        replications.offer[:] = np.tile(offers, len(rngs))
+    timeline = timelines[0]
+    recorder = Recorder(timeline.n_steps, len(timeline.states), record, replications=len(rngs))
+    for month in range(timeline.n_steps):
+        recorder.record(month, transition.step(replications, month, rule, recorder.wants("terms")))
+    return [{name: array[r] for name, array in recorder.data.items()} for r in range(len(rngs))]
+
+
+def run_worlds(runs: list[tuple[Scenario, Timeline, np.random.SeedSequence]],
+               record: tuple[str, ...] | None = None, offers: np.ndarray | None = None) -> list[dict[str, np.ndarray]]:
+    """The recorded arrays of each run (scenario, timeline, seed sequence), in order: the runs of
+    one scenario (the same object) go through `run_many` together."""
+    groups: dict[int, list[int]] = {}
+    for index, (scenario, _, _) in enumerate(runs):
+        groups.setdefault(id(scenario), []).append(index)
+    results: list = [None] * len(runs)
+    for members in groups.values():
+        scenario = runs[members[0]][0]
+        for index, data in zip(members, run_many(scenario, [runs[k][2] for k in members],
+                                                 [runs[k][1] for k in members], record, offers)):
+            results[index] = data
+    return results
 
 
 def check_fields(fields: tuple[str, ...]) -> tuple[str, ...]:
@@ -125,28 +171,28 @@ class Simulation:
         self.tally = Tally(self.timeline, None if self.assignment is None else self.assignment.groups)
         self.chunk = max(1, CHUNK_ROWS // (self.timeline.n_steps * len(self.timeline.states)))
 
-    def replicate(self, replication: int) -> dict[str, np.ndarray]:
-        """One replication's recorded arrays."""
-        seed_sequence = replication_seed(self.seed, replication)
-        imputation = imputation_for(self.scenario, seed_sequence)
-        self.used.add(imputation)
-        scenario, timeline = self.world(replication, imputation)
-        return run_once(scenario, seed_sequence, timeline, self.record)
+    def replicate(self, replications: range) -> list[dict[str, np.ndarray]]:
+        """The recorded arrays of each of `replications`."""
+        runs = []
+        for replication in replications:
+            seed_sequence = replication_seed(self.seed, replication)
+            imputation = imputation_for(self.scenario, seed_sequence)
+            self.used.add(imputation)
+            scenario, timeline = self.world(replication, imputation)
+            runs.append((scenario, timeline, seed_sequence))
+        return run_worlds(runs, self.record)
 
     def chunks(self, progress: Progress | None = None) -> Iterator[dict[str, pd.DataFrame]]:
         """Each chunk's rows of the tables (timeseries, when any of its fields is kept; bloc; events),
         in replication order; the tally grows as they are produced."""
-        batch: list[dict[str, np.ndarray]] = []
-        for replication in range(self.replications):
-            batch.append(self.replicate(replication))
+        for first in range(0, self.replications, self.chunk):
+            batch = self.replicate(range(first, min(first + self.chunk, self.replications)))
+            stacked = {name: np.stack([r[name] for r in batch]) for name in batch[0]}
+            del batch
+            self.tally.add(stacked, first)
             if progress:
-                progress(replication + 1, self.replications)
-            if len(batch) == self.chunk or replication + 1 == self.replications:
-                first = replication + 1 - len(batch)
-                stacked = {name: np.stack([r[name] for r in batch]) for name in batch[0]}
-                batch = []
-                self.tally.add(stacked, first)
-                yield self.tables(stacked, first)
+                progress(first + len(stacked["status"]), self.replications)
+            yield self.tables(stacked, first)
 
     def tables(self, stacked: dict[str, np.ndarray], first: int) -> dict[str, pd.DataFrame]:
         tables = {}

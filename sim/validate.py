@@ -427,7 +427,7 @@ def simulated_status_shares(scenario: Scenario, rule: str, fitted, replications:
     runs by `rule` with its `fitted` parameters, each share smoothed by the Jeffreys prior (half a
     run per status), so that a status no run reached is improbable, not impossible. `timelines`,
     the scenario's, if already compiled."""
-    from .run import replication_seeds, run_once
+    from .run import replication_seeds, run_many
 
     replications = replications or SIMULATION_REPLICATIONS
 
@@ -436,8 +436,9 @@ def simulated_status_shares(scenario: Scenario, rule: str, fitted, replications:
     timeline = timelines.get(0)
     step = timeline.dates.index(SIMULATED_MONTH)
     counts = np.zeros((len(timeline.states), len(d.OPTIONS)))
-    for seed in replication_seeds(SIMULATION_SEED, replications):
-        status = run_once(world, seed, timelines.for_replication(seed), record=("status",))["status"][step]
+    seeds = replication_seeds(SIMULATION_SEED, replications)
+    for data in run_many(world, seeds, [timelines.for_replication(seed) for seed in seeds], record=("status",)):
+        status = data["status"][step]
         counts[np.arange(len(status)), status] += 1
     return (counts + 0.5) / (replications + 0.5 * len(d.OPTIONS))
 

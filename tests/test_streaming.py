@@ -84,7 +84,7 @@ def test_the_tally_gives_the_summary_the_timeseries_gives(monkeypatch):
     assert (summary.p_seeking_membership == seeking.reindex(summary.index)).all()
     # The recorder's application (seeking, not yet a member) is what first_application counts.
     raw = running.Simulation(sim.load_scenario(EURASIA), seed=8, replications=31)
-    stacked = {name: np.stack([raw.replicate(r)[name] for r in range(31)]) for name in ("seeking_membership",)}
+    stacked = {"seeking_membership": np.stack([r["seeking_membership"] for r in raw.replicate(range(31))])}
     for s, state in enumerate(raw.timeline.states):
         months = [raw.timeline.dates[int(row.argmax())] for row in stacked["seeking_membership"][:, :, s] if row.any()]
         expected = sorted(months)[(len(months) - 1) // 2] if months else ""

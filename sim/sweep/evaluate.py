@@ -16,7 +16,7 @@ import numpy as np
 
 from ..decision import MEMBER, OPTIONS
 from ..inputs import Timelines
-from ..run import run_once
+from ..run import run_many
 from ..scenario.changes import set_path
 from ..scenario.schema import Scenario
 
@@ -73,13 +73,13 @@ def evaluate(job: Job) -> dict:
             continue
         names = list(timeline.states)
         keep = [names.index(s) for s in (job.states or names)]
-        for replication in replications:
-            try:
-                seed = seed_for(job.seed, point, replication)
-                data = run_once(scenario, seed, timelines.for_replication(seed), record)
-            except Exception as exc:  # noqa: BLE001
-                failures.append(_failure(job, point, values, replication, exc))
-                continue
+        seeds = [seed_for(job.seed, point, replication) for replication in replications]
+        try:  # a point's replications run together, and fail together
+            runs = run_many(scenario, seeds, [timelines.for_replication(seed) for seed in seeds], record)
+        except Exception as exc:  # noqa: BLE001
+            failures += [_failure(job, point, values, r, exc) for r in replications]
+            continue
+        for replication, data in zip(replications, runs):
             for index in keep:
                 rows["point"].append(point)
                 rows["replication"].append(replication)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from mesa import Model
 
+from .. import transition
 from ..model import AlignmentModel
 from ..parameters import ESTIMATED, read_draws, weight_overrides
 from ..run import events_table
@@ -303,9 +304,8 @@ class DashboardModel(AlignmentModel):
         if self.months_run:
             month = self.months_run - 1
             return self.recorder.data["terms"][month], self.recorder.data["probabilities"][month]
-        epoch = self.timeline.epoch_at(0)
-        probabilities, dynamic = self.evaluate(epoch)
-        return self.net_terms(epoch, dynamic), probabilities
+        evaluation = self.evaluate(0)
+        return transition.net_terms(self.timeline.epoch_at(0), evaluation.dynamic), evaluation.probabilities
 
     def current_reactions(self) -> tuple[np.ndarray, np.ndarray]:
         """(Russia's retaliation, the West's reaction) in force against each state in the last
@@ -314,8 +314,8 @@ class DashboardModel(AlignmentModel):
         if self.months_run:
             month = self.months_run - 1
             return self.recorder.data["retaliation"][month], self.recorder.data["western_reaction"][month]
-        self.evaluate(self.timeline.epoch_at(0))
-        return self.reactions_in_force
+        evaluation = self.evaluate(0)
+        return evaluation.retaliation, evaluation.western
 
     def events(self) -> pd.DataFrame:
         """The deeds of the months run so far, in order: events.csv's rows for this one run."""
