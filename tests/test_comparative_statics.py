@@ -49,7 +49,7 @@ def p_member(settings: dict, month: str = "2025-08") -> float:
     scenario = sim.with_overrides(BASE, {"events": None, **settings})
     model = AlignmentModel(scenario, rng=0)
     step = model.timeline.dates.index(month)
-    probabilities, _ = model.evaluate(model.timeline.epoch_at(step))
+    probabilities = model.evaluate(step).probabilities
     return float(probabilities[0, d.MEMBER])
 
 

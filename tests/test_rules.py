@@ -157,7 +157,7 @@ def _hedging_choice(settings: dict, month: str = "2025-08") -> np.ndarray:
     base = sim.load_scenario(HEDGING)
     scenario = sim.with_overrides(base, {"events": None, **settings})
     model = AlignmentModel(scenario, rng=0)
-    probabilities, _ = model.evaluate(model.timeline.epoch_at(model.timeline.dates.index(month)))
+    probabilities = model.evaluate(model.timeline.dates.index(month)).probabilities
     return probabilities[model.timeline.states.index("Kazakhstan")]
 
 
@@ -277,8 +277,8 @@ def test_the_landscape_rule_works_from_a_world_for_one_date():
     month = model.timeline.dates.index("2024-10")
     for _ in range(month):
         model.step()
-    from_model, _ = model.evaluate(model.timeline.epoch_at(month))
-    world = model.world
+    evaluation = model.evaluate(month)
+    from_model, world = evaluation.probabilities, evaluation.world
     rebuilt = peered(model.timeline.epoch_at(month), np.zeros_like(world.utility), world.available,
                      world.stance.copy(), world.aligned.copy(), model.timeline.adjacency, None)
     np.testing.assert_array_equal(landscape.probabilities(rebuilt), from_model)
@@ -292,7 +292,8 @@ def test_the_landscape_rule_without_peers_scores_each_state_alone():
     model = AlignmentModel(scenario, rng=0)
     for _ in range(20):
         model.step()
-    world, n = model.world, len(model.world.stance)
+    world = model.evaluate(20).world
+    n = len(world.stance)
     untied = peered(world.epoch, world.utility, world.available, world.stance, world.aligned, np.zeros((n, n)), None)
     alone = peered(world.epoch, world.utility, world.available, world.stance, world.aligned, np.zeros((n, 0)), None)
     np.testing.assert_allclose(landscape.probabilities(alone), landscape.probabilities(untied), atol=1e-12)
