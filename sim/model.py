@@ -10,7 +10,7 @@ Each step is `calendar.step_months` months (one by default):
    situation changed as an epoch began, or it holds an invitation to answer) or, between
    moments, with the probability per step of a constant review rate, so that how often states
    decide does not depend on the step's length;
-3. each such state acts on its choice (sim/agents.py), an invited state answering its invitation;
+3. each such state acts on its choice, an invited state answering its invitation;
 4. the powers react to what the states did;
 5. the step is recorded.
 
