@@ -105,9 +105,9 @@ def run_many(
     record: tuple[str, ...] | None = None,
     offers: np.ndarray | None = None,
 ) -> list[dict[str, np.ndarray]]:
-    """Replications of `scenario`, one per seed sequence, each on its timeline (one completed
-    dataset of the scenario; they share its calendar), stepped together (sim/transition.py): the
-    recorded arrays of each, the same as `run_once` gives it."""
+    """Replications of `scenario`, one per seed sequence, each on its timeline, stepped together
+    (sim/transition.py): the recorded arrays of each, the same as `run_once` gives it. The
+    timelines are the scenario's completed datasets, or any that share their `stack_key` with them."""
     rngs = [np.random.default_rng(sequence) for sequence in seed_sequences]
     for rng in rngs:
         # What a Mesa model draws first from its generator (to seed its stdlib stream), so that a
@@ -126,11 +126,15 @@ def run_many(
 
 def run_worlds(runs: list[tuple[Scenario, Timeline, np.random.SeedSequence]],
                record: tuple[str, ...] | None = None, offers: np.ndarray | None = None) -> list[dict[str, np.ndarray]]:
-    """The recorded arrays of each run (scenario, timeline, seed sequence), in order: the runs of
-    one scenario (the same object) go through `run_many` together."""
-    groups: dict[int, list[int]] = {}
-    for index, (scenario, _, _) in enumerate(runs):
-        groups.setdefault(id(scenario), []).append(index)
+    """The recorded arrays of each run (scenario, timeline, seed sequence), in order: runs whose
+    timelines share their `sim.transition.stack_key` (those of one scenario, and of scenarios that
+    differ only in states' values) go through `run_many` together."""
+    groups: dict[tuple, list[int]] = {}
+    keys: dict[int, tuple] = {}  # a timeline's key, computed once
+    for index, (scenario, timeline, _) in enumerate(runs):
+        if id(timeline) not in keys:
+            keys[id(timeline)] = transition.stack_key(scenario.decision.rule, timeline)
+        groups.setdefault(keys[id(timeline)], []).append(index)
     results: list = [None] * len(runs)
     for members in groups.values():
         scenario = runs[members[0]][0]

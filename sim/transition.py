@@ -44,11 +44,41 @@ def stack_epochs(epochs: list[Epoch]) -> Epoch:
     if len(epochs) == 1:
         return epochs[0]
     first = epochs[0]
-    width = len(first.admit_member)
-    per_state = [f.name for f in fields(Epoch) if f.name not in ("weights", "exogenous_terms")
-                 and isinstance(getattr(first, f.name), np.ndarray) and getattr(first, f.name).shape[:1] == (width,)]
+    per_state = [f.name for f in fields(Epoch) if f.name != "exogenous_terms"
+                 and _per_state(first, f.name, len(first.admit_member))]
     return Epoch(**{f.name: getattr(first, f.name) for f in fields(Epoch)}
                  | {name: np.concatenate([getattr(epoch, name) for epoch in epochs]) for name in per_state})
+
+
+def stack_key(rule: str, timeline: Timeline) -> tuple:
+    """What replications stepped together must share, as a key: the rule, and every value of the
+    timeline and of its epochs that is not one state's (the calendar, the bloc's summits and
+    observed choices, the powers' reaction sizes and durations, the weights and the rule's
+    parameters, the peers). Replications of scenarios that differ only in states' values (a sweep
+    over indicators) share it, and are stepped together."""
+    n = len(timeline.states)
+
+    def shared(value):
+        if isinstance(value, np.ndarray):
+            return value.dtype.str, value.shape, value.tobytes()
+        if isinstance(value, dict):
+            return tuple(sorted((key, shared(item)) for key, item in value.items()))
+        if isinstance(value, tuple):
+            return tuple(shared(item) for item in value)
+        return repr(value)
+
+    epochs = tuple(tuple(shared(getattr(epoch, f.name)) for f in fields(Epoch) if not _per_state(epoch, f.name, n))
+                   for epoch in timeline.epochs)
+    rest = tuple(shared(getattr(timeline, f.name)) for f in fields(Timeline)
+                 if f.name not in ("epochs", "filled", "imputation", "initial_status", "initial_seeking"))
+    return rule, epochs, rest
+
+
+def _per_state(epoch: Epoch, name: str, n_states: int) -> bool:
+    """The epoch's field `name` holds a value per state (the exogenous terms: per term and state)."""
+    value = getattr(epoch, name)
+    return name == "exogenous_terms" or (name != "weights" and isinstance(value, np.ndarray)
+                                         and value.shape[:1] == (n_states,))
 
 
 @dataclass
@@ -114,8 +144,8 @@ class Replications:
 def start(timelines: list[Timeline], rule: ModuleType, rngs: list[np.random.Generator]) -> Replications:
     """Replications at the calendar's start, one per stream; each draws the rule's chance first."""
     timeline = timelines[0]
-    status = np.tile(timeline.initial_status, len(rngs))
-    stance = np.where(np.tile(timeline.initial_seeking, len(rngs)), d.MEMBER, status).astype(np.int8)
+    status = np.concatenate([own.initial_status for own in timelines])
+    stance = np.where(np.concatenate([own.initial_seeking for own in timelines]), d.MEMBER, status).astype(np.int8)
     draws = [rule.draw(rng, len(timeline.states)) for rng in rngs]
     count = len(status)
     return Replications(

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim import transition
 from sim.inputs import Timelines
 from sim.record import FIELDS
 from sim.rules import RULES
@@ -49,9 +50,15 @@ def test_a_replication_records_the_same_alone_and_in_any_batch():
     assert not _same(together[0], together[1])  # each replication has its own stream
 
 
-def test_run_worlds_keeps_the_order_of_runs_across_scenarios():
+@pytest.mark.parametrize("change, together", [({"decision.rationality": 0.5}, False),
+                                               ({"states.Kazakhstan.indicators.sanctions": 0.6}, True)])
+def test_run_worlds_steps_scenarios_together_when_only_states_values_differ(change, together):
+    """A sweep's points that change an indicator are stepped together; one that changes a value all
+    states share is not. Either way each run records what it records alone, in the order given."""
     base = sim.load_scenario(ROOT / "scenarios" / "kazakhstan_multivector.yaml")
-    other = with_overrides(base, {"decision.rationality": 0.5})
+    other = with_overrides(base, change)
+    assert (transition.stack_key("logit", Timelines(base).get(0))
+            == transition.stack_key("logit", Timelines(other).get(0))) is together
     runs = []
     for k, seed in enumerate(replication_seeds(2, 6)):
         scenario = base if k % 2 else other

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..decision import MEMBER, OPTIONS
 from ..inputs import Timelines
-from ..run import run_many
+from ..run import run_worlds
 from ..scenario.changes import set_path
 from ..scenario.schema import Scenario
 
@@ -63,23 +63,36 @@ def evaluate(job: Job) -> dict:
     failures = []
     base = json.loads(job.base_json)
     record = tuple(sorted({field for output in job.outputs for field in NEEDS[output]}))
+    planned = []  # (point, values, replications, timeline, runs)
     for point, values, replications in job.points:
         try:
             scenario = point_scenario(job, base, values)
             timelines = Timelines(scenario)
+            seeds = [seed_for(job.seed, point, replication) for replication in replications]
+            runs = [(scenario, timelines.for_replication(seed), seed) for seed in seeds]
             timeline = timelines.get(0)
         except Exception as exc:  # noqa: BLE001 - an invalid point fails its runs, not the sweep
             failures += [_failure(job, point, values, r, exc) for r in replications]
             continue
+        planned.append((point, values, replications, timeline, runs))
+    try:  # the job's points stepped together where their worlds allow (sim.run.run_worlds)
+        results = run_worlds([run for *_, runs in planned for run in runs], record)
+    except Exception:  # noqa: BLE001 - then point by point, so that only a failing point's runs fail
+        results = []
+        for point, values, replications, _, runs in planned:
+            try:
+                results += run_worlds(runs, record)
+            except Exception as exc:  # noqa: BLE001
+                failures += [_failure(job, point, values, r, exc) for r in replications]
+                results += [None] * len(runs)
+    done = iter(results)
+    for point, values, replications, timeline, _ in planned:
         names = list(timeline.states)
         keep = [names.index(s) for s in (job.states or names)]
-        seeds = [seed_for(job.seed, point, replication) for replication in replications]
-        try:  # a point's replications run together, and fail together
-            runs = run_many(scenario, seeds, [timelines.for_replication(seed) for seed in seeds], record)
-        except Exception as exc:  # noqa: BLE001
-            failures += [_failure(job, point, values, r, exc) for r in replications]
-            continue
-        for replication, data in zip(replications, runs):
+        for replication in replications:
+            data = next(done)
+            if data is None:
+                continue
             for index in keep:
                 rows["point"].append(point)
                 rows["replication"].append(replication)
