@@ -726,6 +726,20 @@ def observed_round_figures():
     return values
 
 
+def observed_round_posterior():
+    """The observed-conditioned round run with the committed posterior's draws (200 replications,
+    seed 1, `alignsim run`'s default number of draws): each admitted state's (and Argentina's) share
+    ending as a member, and its 95% interval with parameter uncertainty."""
+    table = posterior_summary(OBSERVED_ROUND)
+    values = {"draws": str(int(table.parameter_sets.max()))}
+    for state in (*ADMITTED, "Argentina"):
+        tag = state.split()[0].lower()
+        row = table.loc[state]
+        values |= {tag: two(row.p_member), f"{tag}_low": two(row.p_member_post_low95),
+                   f"{tag}_high": two(row.p_member_post_high95)}
+    return values
+
+
 def johannesburg_answers():
     """In the observed-conditioned round under the estimated set: the range over the Johannesburg
     invitees of the share of runs in which each had applied before the summit, and the share of
@@ -930,6 +944,13 @@ CLAIMS = {
         "| of those accepted, no longer members at the end | | {h_left} | {c_left} |\n"
         "| the thirteen of the Kazan list: mean share ending partner or member | all accepted but Algeria "
         "(Kazakhstan's and Türkiye's answers disputed or pending) | {h_kazan} | {c_kazan} |", observed_round_figures),
+    "validation_observed_round_posterior": Claim(
+        VALIDATION, "With the posterior's draws ({draws} parameter sets, 200 replications, seed 1), the share ending as a "
+        "member, with its 95% interval including parameter uncertainty: Egypt {egypt} [{egypt_low}, {egypt_high}], "
+        "Ethiopia {ethiopia} [{ethiopia_low}, {ethiopia_high}], Iran {iran} [{iran_low}, {iran_high}], the United Arab "
+        "Emirates {united} [{united_low}, {united_high}], Saudi Arabia {saudi} [{saudi_low}, {saudi_high}], Indonesia "
+        "{indonesia} [{indonesia_low}, {indonesia_high}]; Argentina {argentina} [{argentina_low}, {argentina_high}].",
+        observed_round_posterior),
     "model_belarus_at_kazan": Claim(MODEL, "Belarus takes partner status\n  there in {kazan} of the unconditioned "
                                     "`eurasia_2024` runs (200 replications, seed 1), although it\n  has applied before "
                                     "Kazan in {applied} of them and accepts {accepted} of its Kazan invitations.",
@@ -1209,10 +1230,11 @@ def test_the_posterior_in_words_holds():
     assert "**The sampler has converged by the strict criterion**" in guide
     assert summary.r_hat.max() < 1.01
     assert ("The weights the likelihood is nearly flat in (patron pressure, diversification, refusal retaliation) "
-            "keep wide posteriors, each 90% interval running from below 0.2 to above 3: pulled below the prior's "
+            "keep wide posteriors, each 90% interval running from about 0.2 or below to above 3: pulled below the prior's "
             "median (2.0), not narrowed much.") in guide
     for weight in ("patron_pressure", "diversification", "refusal_retaliation"):
-        assert summary.loc[weight, "q05"] < 0.2 and summary.loc[weight, "q95"] > 3 and summary.loc[weight, "median"] < 2
+        # q05 about 0.2: a Monte Carlo estimate (0.15-0.20 in the documented posterior)
+        assert summary.loc[weight, "q05"] < 0.25 and summary.loc[weight, "q95"] > 3 and summary.loc[weight, "median"] < 2
     assert ("**The bloc's benefits' median is about one and a half times their hand-set value**, though their 90% "
             "interval reaches well below it") in guide
     bloc = summary.loc["bloc_benefits"]
@@ -1240,6 +1262,21 @@ def test_the_posterior_in_words_holds():
     assert ratio["autonomy"] > 2
     assert "| weight | half-normal, scale 1.5 | scale 3 (the priors file) | scale 6 |" in guide
     assert {p.parameters["scale"] for p in read_priors(PRIORS).values()} == {3.0}
+
+
+def test_the_observed_round_with_the_draws_in_words_holds():
+    """docs/validation.md, "The observed-conditioned round": what the intervals with parameter
+    uncertainty say of the #10 criterion (the admitted states end as members in most runs)."""
+    guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
+    assert ("Only Iran's interval lies above one half; Egypt's, Ethiopia's and Indonesia's reach it, so the data do "
+            "not rule out that the model, with other weights the record allows, admits them in most runs, nor show "
+            "that it does.") in guide
+    table = posterior_summary(OBSERVED_ROUND)
+    assert table.loc["Iran", "p_member_post_low95"] > 0.5
+    for state in ("Egypt", "Ethiopia", "Indonesia"):
+        assert table.loc[state, "p_member_post_low95"] < 0.5 <= table.loc[state, "p_member_post_high95"], state
+    for state in ("United Arab Emirates", "Saudi Arabia"):
+        assert table.loc[state, "p_member_post_high95"] < 0.5, state
 
 
 def test_the_forecast_in_words_holds():
