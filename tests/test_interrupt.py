@@ -163,8 +163,14 @@ def test_a_ctrl_c_while_the_bar_is_made_leaves_no_bar_below_the_message(tmp_path
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     monkeypatch.setattr(tqdm.tqdm, "__init__", made_then_interrupted)
-    code = main(["run", str(ROOT / "scenarios" / "kazakhstan_multivector.yaml"), "--replications", "3",
-                 "--out", str(tmp_path / "out")])
+    # The command ignores a second Ctrl-C once interrupted; in this process that would outlive the
+    # test and pass to every later subprocess of the worker (a server that can no longer be stopped).
+    handler = signal.getsignal(signal.SIGINT)
+    try:
+        code = main(["run", str(ROOT / "scenarios" / "kazakhstan_multivector.yaml"), "--replications", "3",
+                     "--out", str(tmp_path / "out")])
+    finally:
+        signal.signal(signal.SIGINT, handler)
     gc.collect()
     words = terminal.getvalue()
     assert "replications" in words[:words.find("interrupted: ")], "the bar was never drawn: nothing was tested"
