@@ -16,6 +16,7 @@ sweeps and validation fast. One step (docs/model.md, "Scheduling"):
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, fields
 from types import ModuleType
 
@@ -50,28 +51,41 @@ def stack_epochs(epochs: list[Epoch]) -> Epoch:
                  | {name: np.concatenate([getattr(epoch, name) for epoch in epochs]) for name in per_state})
 
 
-def stack_key(rule: str, timeline: Timeline) -> tuple:
-    """What replications stepped together must share, as a key: the rule, and every value of the
-    timeline and of its epochs that is not one state's (the calendar, the bloc's summits and
-    observed choices, the powers' reaction sizes and durations, the weights and the rule's
-    parameters, the peers). Replications of scenarios that differ only in states' values (a sweep
-    over indicators) share it, and are stepped together."""
+def stack_key(rule: str, timeline: Timeline) -> tuple[str, str]:
+    """What replications stepped together must share, as a key: the rule, and a digest of every
+    value of the timeline and of its epochs that is not one state's (the calendar, the bloc's
+    summits and observed choices, the powers' reaction sizes and durations, the weights and the
+    rule's parameters, the peers). Replications of scenarios that differ only in states' values (a
+    sweep over indicators) share it, and are stepped together."""
     n = len(timeline.states)
+    digest = hashlib.sha256()
+    for epoch in timeline.epochs:
+        for f in fields(Epoch):
+            if not _per_state(epoch, f.name, n):
+                _digest(digest, getattr(epoch, f.name))
+    for f in fields(Timeline):
+        if f.name not in ("epochs", "filled", "imputation", "initial_status", "initial_seeking"):
+            _digest(digest, getattr(timeline, f.name))
+    return rule, digest.hexdigest()
 
-    def shared(value):
-        if isinstance(value, np.ndarray):
-            return value.dtype.str, value.shape, value.tobytes()
-        if isinstance(value, dict):
-            return tuple(sorted((key, shared(item)) for key, item in value.items()))
-        if isinstance(value, tuple):
-            return tuple(shared(item) for item in value)
-        return repr(value)
 
-    epochs = tuple(tuple(shared(getattr(epoch, f.name)) for f in fields(Epoch) if not _per_state(epoch, f.name, n))
-                   for epoch in timeline.epochs)
-    rest = tuple(shared(getattr(timeline, f.name)) for f in fields(Timeline)
-                 if f.name not in ("epochs", "filled", "imputation", "initial_status", "initial_seeking"))
-    return rule, epochs, rest
+def _digest(digest, value) -> None:
+    """Feed `value` to `digest`, an array by its type, shape and bytes."""
+    if isinstance(value, np.ndarray):
+        digest.update(f"{value.dtype.str}{value.shape}".encode())
+        digest.update(value.tobytes())
+    elif isinstance(value, dict):
+        for key in sorted(value):
+            digest.update(repr(key).encode())
+            _digest(digest, value[key])
+    elif isinstance(value, tuple):
+        digest.update(b"(")
+        for item in value:
+            _digest(digest, item)
+        digest.update(b")")
+    else:
+        digest.update(repr(value).encode())
+    digest.update(b";")
 
 
 def _per_state(epoch: Epoch, name: str, n_states: int) -> bool:
