@@ -427,3 +427,26 @@ def history_scores(scenario: Scenario, scored: list[Observation], ridge: float, 
         tables.append(pd.DataFrame({"split": split, "state": [history.states[states[k]] for k in held],
                                     **{column: losses[split][name] for name, column in HISTORY_COLUMNS.items()}}))
     return losses, pd.concat(tables, ignore_index=True)
+
+
+def review_rate_profile(scenario: Scenario, scored: list[Observation], rates: list[float]) -> pd.DataFrame:
+    """The record's log-likelihood along its history as a function of the review hazard
+    (`decision.review_rate_per_year`, an assumption the sampler does not estimate): one row per
+    rate, with the chance of a review per step, the log-likelihood under the scenario's weights, and
+    its maximum over the weights the record carries (`fit` without a penalty: a profile
+    likelihood), with the weights that reach it."""
+    from .parameters import scenario_weights
+    from .scenario import with_overrides
+    from .validate import fixed_terms
+
+    rows = []
+    for rate in rates:
+        history = HistoryLikelihood(with_overrides(scenario, {"decision.review_rate_per_year": rate}), scored)
+        weights = scenario_weights(scenario)
+        free = np.array([term not in fixed_terms(history) for term in d.TERMS])
+        fitted = fit(history, weights, 0.0, free)
+        rows.append({"review_rate_per_year": rate, "review_per_step": history.timeline.review_probability,
+                     "log_likelihood": history.log_likelihood(weights),
+                     "max_log_likelihood": history.log_likelihood(fitted),
+                     **{term: value for term, value, carried in zip(d.TERMS, fitted, free) if carried}})
+    return pd.DataFrame(rows)

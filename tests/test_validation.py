@@ -184,7 +184,7 @@ def test_calibration_fits_only_what_the_likelihood_is_curved_in():
     assert (ident.spectrum.relative >= FLAT).all() and ident.spectrum.relative.iloc[-1] == 1
     assert (estimated.curvature > 0).all()
     # Fixing the weights the likelihood is flat in costs almost nothing: freeing them again improves
-    # the log-likelihood of all 42 decisions by less than 0.1 in total.
+    # the log-likelihood of all 44 decisions by less than 0.1 in total.
     assert fixed.status.str.contains("flat along").any()
     scenario = sim.load_scenario(ROUND)
     scored, _, _ = read_observed(OBSERVED, scenario)
