@@ -1342,15 +1342,16 @@ def test_the_posterior_in_words_holds():
     assert [w for w in TERMS if w not in summary.index] == ["western_threat"] and len(summary) == 11
     assert ("**Western exposure, switching cost, substitutes, peer influence and accession friction are insensitive "
             "to the prior** (their medians move by less than a fifth between the narrowest prior and the widest); "
-            "sanction relief's falls by about a quarter as the prior widens; the bloc's benefits rise by about half, the "
-            "three weights the likelihood is nearly flat in by more than two thirds, and autonomy's more than "
-            "doubles") in guide
+            "sanction relief's falls by about three tenths as the prior widens; the bloc's benefits rise by about half, "
+            "the three weights the likelihood is nearly flat in by three fifths to a little over double, and autonomy's "
+            "more than doubles") in guide
     medians = sensitivity().pivot(index="weight", columns="prior_scale", values="median")
     ratio = medians[2.0] / medians[0.5]
     assert set(ratio[(ratio - 1).abs() < 0.2].index) == {"western_exposure", "switching_cost", "substitutes",
                                                           "peer_influence", "accession_friction"}
-    assert 0.7 < ratio["sanction_relief"] < 0.8 and 1.4 < ratio["bloc_benefits"] < 1.6
-    assert ratio[["patron_pressure", "diversification", "refusal_retaliation"]].between(5 / 3, 2).all()
+    # Bounds a little wider than the words: the medians are Monte Carlo estimates (a fresh sampler run).
+    assert 0.64 < ratio["sanction_relief"] < 0.76 and 1.4 < ratio["bloc_benefits"] < 1.6
+    assert ratio[["patron_pressure", "diversification", "refusal_retaliation"]].between(1.55, 2.3).all()
     assert ratio["autonomy"] > 2
     assert "| weight | half-normal, scale 1.5 | scale 3 (the priors file) | scale 6 |" in guide
     assert {p.parameters["scale"] for p in read_priors(PRIORS).values()} == {3.0}
