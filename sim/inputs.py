@@ -204,58 +204,67 @@ def fit_region_model(values: np.ndarray, regions: list[str]) -> RegionModel:
 
 def _impute_by_region(raw: np.ndarray, lower: np.ndarray, regions: tuple[str, ...], imputation: int,
                       seed: int) -> tuple[np.ndarray, list[str]]:
-    """See `_imputed`; memoised on the inputs, which most epochs, and every refit of the weights
-    in `sim.validate`, share."""
-    values, rules = _imputed(raw.tobytes(), raw.shape, lower.tobytes(), regions, imputation, seed)
-    return values.copy(), list(rules)
-
-
-@lru_cache(maxsize=4096)
-def _imputed(raw_bytes: bytes, shape: tuple[int, int], lower_bytes: bytes, regions: tuple[str, ...], imputation: int,
-             seed: int) -> tuple[np.ndarray, tuple[str, ...]]:
     """One completed dataset: every missing value and every lower bound drawn from its indicator's
     region model, truncated to [0, 1] and, for a bound, to [bound, 1]; with each indicator's rule.
 
     The draws come from `(seed, imputation)` alone, one per cell and one per region and indicator,
     by the states' and regions' order of appearance, not their names; a cell's draw is the same
-    uniform in every epoch, so it moves only when its model does."""
-    from scipy.stats import truncnorm  # here, not at the top: it costs every command a second to import
-    raw = np.frombuffer(raw_bytes).reshape(shape)
-    lower = np.frombuffer(lower_bytes, dtype=bool).reshape(shape)
+    uniform in every epoch, so it moves only when its model does. Each indicator is completed from
+    its own column alone and memoised on it, so that an epoch, a refit of the weights in
+    `sim.validate` or a sweep point that changes one indicator recomputes only that column."""
+    values = raw.copy()
+    rules = []
+    for col in range(raw.shape[1]):
+        column, rule = _imputed_column(np.ascontiguousarray(raw[:, col]).tobytes(),
+                                       np.ascontiguousarray(lower[:, col]).tobytes(), regions, col, raw.shape,
+                                       imputation, seed)
+        values[:, col] = column
+        rules.append(rule)
+    return values, rules
+
+
+@lru_cache(maxsize=8)
+def _draws(shape: tuple[int, int], imputation: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The uniforms of the cells and the normals of the regions (row: a region, by order of first
+    appearance) of completed dataset `imputation`."""
     rng = np.random.default_rng([seed, imputation])
-    uniform = rng.random(raw.shape)
-    region_noise = rng.standard_normal(raw.shape)  # row: a region, by order of first appearance
-    region_row = {region: row for row, region in enumerate(dict.fromkeys(regions))}
+    return rng.random(shape), rng.standard_normal(shape)
+
+
+@lru_cache(maxsize=4096)
+def _imputed_column(raw_bytes: bytes, lower_bytes: bytes, regions: tuple[str, ...], col: int,
+                    shape: tuple[int, int], imputation: int, seed: int) -> tuple[np.ndarray, str]:
+    """Indicator `col` of one completed dataset (see `_impute_by_region`), and its rule."""
+    from scipy.stats import truncnorm  # here, not at the top: it costs every command a second to import
+    raw = np.frombuffer(raw_bytes)
+    lower = np.frombuffer(lower_bytes, dtype=bool)
     values = raw.copy()
     drawn = np.isnan(raw) | lower
-    rules = []
-    for col, key in enumerate(INDICATORS):
-        observed = ~np.isnan(raw[:, col])
-        fit_values, fit_regions, population = raw[observed, col], [r for r, o in zip(regions, observed) if o], \
-            "the scenario's states"
-        if not observed.any():
-            reference = _reference()
-            if reference is not None and not np.isnan(reference[1][:, col]).all():
-                has = ~np.isnan(reference[1][:, col])
-                fit_values, fit_regions = reference[1][has, col], [r for r, h in zip(reference[0], has) if h]
-                population = f"the states of {reference[3]}"
-        if not len(fit_values):
-            values[drawn[:, col], col] = NEUTRAL
-            rules.append(f"{NEUTRAL} (no state has it)")
-            continue
-        model = fit_region_model(fit_values, fit_regions)
-        rules.append(f"regional imputation from {population}")
-        rows = np.flatnonzero(drawn[:, col])
-        if not rows.size:
-            continue
+    observed = ~np.isnan(raw)
+    fit_values, fit_regions, population = raw[observed], [r for r, o in zip(regions, observed) if o], \
+        "the scenario's states"
+    if not observed.any():
+        reference = _reference()
+        if reference is not None and not np.isnan(reference[1][:, col]).all():
+            has = ~np.isnan(reference[1][:, col])
+            fit_values, fit_regions = reference[1][has, col], [r for r, h in zip(reference[0], has) if h]
+            population = f"the states of {reference[3]}"
+    if not len(fit_values):
+        values[drawn] = NEUTRAL
+        return values, f"{NEUTRAL} (no state has it)"
+    model = fit_region_model(fit_values, fit_regions)
+    rows = np.flatnonzero(drawn)
+    if rows.size:
+        uniform, region_noise = _draws(shape, imputation, seed)
+        region_row = {region: row for row, region in enumerate(dict.fromkeys(regions))}
         effects = np.array([model.region_effect(regions[row]) for row in rows])
         noise = region_noise[[region_row[regions[row]] for row in rows], col]
         centre = effects[:, 0] + np.sqrt(effects[:, 1]) * noise
         scale = np.sqrt(model.sigma2)
-        low = np.where(lower[rows, col], raw[rows, col], 0.0)
+        low = np.where(lower[rows], raw[rows], 0.0)
         draws = truncnorm.ppf(uniform[rows, col], (low - centre) / scale, (1.0 - centre) / scale, centre, scale)
-        values[rows, col] = np.where(np.isfinite(draws), np.clip(draws, low, 1.0), low)
-    return values, tuple(rules)
+        values[rows] = np.where(np.isfinite(draws), np.clip(draws, low, 1.0), low)
+    return values, f"regional imputation from {population}"
 
 
 def _fit_trade(values: np.ndarray, drawn: np.ndarray, base: np.ndarray) -> np.ndarray:

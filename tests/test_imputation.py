@@ -164,3 +164,27 @@ def test_a_fits_trial_weights_reuse_the_compiled_epochs_and_give_what_a_fresh_co
                                                               "set": {"decision.weights.autonomy": 4.0}}})
     assert compiled.under(dated).base is None
     assert _same(compiled.under(dated).get(0), compile_timeline(dated, 0))
+
+
+def test_a_changed_indicator_recompletes_only_its_own_column():
+    """A sweep point that changes one indicator (issue 13, item 2): the completed dataset is made
+    anew for that indicator's column alone, each other column read from what an earlier point made,
+    and the result is what completing the whole matrix afresh gives."""
+    from sim.inputs import _imputed_column
+
+    from sim.inputs import epoch_worlds
+
+    compile_timeline(ROUND, 0)
+    before = _imputed_column.cache_info().misses
+    changed = sim.with_overrides(ROUND, {"states.Kazakhstan.indicators.sanctions": 0.37})
+    timeline = compile_timeline(changed, 0)
+    # One column made anew for each version of the sanctions that the epochs' events give.
+    versions = {tuple(state.indicators.sanctions.value for state in world.states.values())
+                for world in epoch_worlds(changed)}
+    assert _imputed_column.cache_info().misses - before == len(versions)
+    _imputed_column.cache_clear()
+    assert _imputed_column.cache_info().misses == 0
+    afresh = compile_timeline(changed, 0)
+    assert _imputed_column.cache_info().misses >= len(INDICATORS)  # every column, in each version the epochs give
+    for epoch, fresh in zip(timeline.epochs, afresh.epochs):
+        assert np.array_equal(epoch.exogenous_terms, fresh.exogenous_terms)
