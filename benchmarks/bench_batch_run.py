@@ -10,10 +10,11 @@ What batch_run runs is `BatchAlignmentModel` below, the thin keyword-parameter s
 `sim.model.AlignmentModel` that batch_run needs:
 
 - `__init__(sanctions, trade_west, replication)` builds the point's scenario with
-  `sim.with_overrides` on the sweep's base scenario (kazakhstan_multivector.yaml), compiles it
-  (as `AlignmentModel` does when given no timeline) and seeds its generator with
-  `SeedSequence(sweep seed, spawn_key=(point, replication))`, exactly as our sweep seeds
-  replication r of point p; so both produce the same outcomes, which this script checks.
+  `sim.with_overrides` on the sweep's base scenario (kazakhstan_multivector.yaml), seeds its
+  generator with `SeedSequence(sweep seed, spawn_key=(point, replication))`, exactly as our sweep
+  seeds replication r of point p, and compiles the completed dataset of missing indicators that
+  seed draws (`Timelines.for_replication`, as `alignsim run` and a sweep do); so both produce the
+  same outcomes, which this script checks.
   `replication` is a batch_run parameter (range(5)) with `iterations=1`, instead of
   `iterations=5` with unseeded models, only so that the outcomes can be compared run for run.
 - a `mesa.DataCollector` with model reporters `final_status` and `seeking_membership`
@@ -28,7 +29,7 @@ What batch_run runs is `BatchAlignmentModel` below, the thin keyword-parameter s
 - After its last collection the model releases Mesa 3.3's class-level agent-id counter, as
   `sim.run.run_once` does (otherwise every model of the batch stays alive).
 
-A variant `batch_run (cached timeline)` memoises the compiled timeline per point inside each
+A variant `batch_run (cached timeline)` memoises the compiled timelines per point inside each
 process, to show how much of the difference is per-run scenario building (`--no-cached` skips it).
 
     python benchmarks/bench_batch_run.py [--replications 5] [--repeats 3] [--no-cached]
@@ -50,7 +51,7 @@ from mesa import Agent, DataCollector
 
 import sim
 from sim.decision import MEMBER, OPTIONS
-from sim.inputs import compile_timeline
+from sim.inputs import Timelines
 from sim.model import AlignmentModel
 from sim.sweep import load_sweep, read_results, run_sweep
 from sim.sweep.design import points as design_points
@@ -90,9 +91,9 @@ def _design() -> dict:
 
 
 @cache
-def _cached_timeline(sanctions: float, trade_west: float):
+def _cached_timelines(sanctions: float, trade_west: float):
     scenario = sim.with_overrides(_design()["base"], {SANCTIONS: sanctions, TRADE_WEST: trade_west})
-    return scenario, compile_timeline(scenario)
+    return scenario, Timelines(scenario)
 
 
 class BatchAlignmentModel(AlignmentModel):
@@ -103,13 +104,16 @@ class BatchAlignmentModel(AlignmentModel):
     def __init__(self, sanctions: float = 0.0, trade_west: float = 0.32, replication: int = 0):
         design = _design()
         if self.cache_timeline:
-            scenario, timeline = _cached_timeline(float(sanctions), float(trade_west))
+            scenario, timelines = _cached_timelines(float(sanctions), float(trade_west))
         else:
             scenario = sim.with_overrides(design["base"], {SANCTIONS: sanctions, TRADE_WEST: trade_west})
-            timeline = None  # AlignmentModel compiles it
+            timelines = Timelines(scenario)
         point = design["point_of"][(float(sanctions), float(trade_west))]
-        rng = np.random.default_rng(seed_for(design["seed"], point, replication))
-        super().__init__(scenario, rng=rng, timeline=timeline, record=("seeking_membership", "status"))
+        seed = seed_for(design["seed"], point, replication)
+        # The completed dataset of missing indicators the replication's seed draws, as `alignsim run`
+        # and a sweep give it (AlignmentModel alone compiles the first).
+        super().__init__(scenario, rng=np.random.default_rng(seed), timeline=timelines.for_replication(seed),
+                         record=("seeking_membership", "status"))
         self.running = True
         self.n_months = self.timeline.n_steps
         kazakhstan = self.timeline.states.index("Kazakhstan")
@@ -145,7 +149,7 @@ def run_ours(sweep_file: Path, executor: str, workers: int, scratch: Path, tag: 
 def run_batch(model_cls, processes: int, replications: int) -> pd.DataFrame:
     from mesa.batchrunner import batch_run
 
-    _cached_timeline.cache_clear()  # the cached variant starts cold in every measurement, like a new batch
+    _cached_timelines.cache_clear()  # the cached variant starts cold in every measurement, like a new batch
     design = _design()
     axes = sorted({s for s, _ in design["point_of"]}), sorted({t for _, t in design["point_of"]})
     rows = batch_run(model_cls, parameters={"sanctions": axes[0], "trade_west": axes[1],
