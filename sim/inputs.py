@@ -223,7 +223,7 @@ def _impute_by_region(raw: np.ndarray, lower: np.ndarray, regions: tuple[str, ..
     return values, rules
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=64)
 def _draws(shape: tuple[int, int], imputation: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The uniforms of the cells and the normals of the regions (row: a region, by order of first
     appearance) of completed dataset `imputation`."""
