@@ -255,7 +255,7 @@ def _parser() -> argparse.ArgumentParser:
         "split by mechanism: each term's weighted contribution to U(member) - U(outside) as a signed share of "
         "all of them (positive: toward membership), on the history of replication 0 of the seed (sim.explain). "
         "With --posterior, the same under each of --draws parameter draws picked by the seed, each on its own "
-        "history: the median share and its 90%% interval over the draws. Prints one line per state; --csv "
+        "history: the median share and its 90% interval over the draws. Prints one line per state; --csv "
         "prints the table instead. Under a rule without utilities (threshold, hedging), prints what the rule "
         "decides on.")
     explain.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")

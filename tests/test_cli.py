@@ -6,6 +6,7 @@ subprocess. Exit codes (sim/cli.py): 0 success, 2 bad input, 1 unexpected failur
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import importlib
 import json
@@ -344,6 +345,19 @@ def test_subcommand_help(command, capsys):
     assert exited.value.code == 0
     assert f"usage: alignsim {command}" in out
     assert "--set" in out
+
+
+def test_every_help_prints_its_percent_signs_once(capsys):
+    """argparse %-formats an argument's help but not a command's description: a '%%' written in a
+    description reaches the reader doubled."""
+    from sim.cli import _parser
+
+    commands = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+    for command in commands:
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        out, _ = capsys.readouterr()
+        assert "%%" not in out, command
 
 
 def test_version(capsys):
