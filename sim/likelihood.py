@@ -439,10 +439,10 @@ def review_rate_profile(scenario: Scenario, scored: list[Observation], rates: li
     from .scenario import with_overrides
     from .validate import fixed_terms
 
+    weights = scenario_weights(scenario)
     rows = []
     for rate in rates:
         history = HistoryLikelihood(with_overrides(scenario, {"decision.review_rate_per_year": rate}), scored)
-        weights = scenario_weights(scenario)
         free = np.array([term not in fixed_terms(history) for term in d.TERMS])
         fitted = fit(history, weights, 0.0, free)
         rows.append({"review_rate_per_year": rate, "review_per_step": history.timeline.review_probability,

@@ -170,9 +170,7 @@ def test_a_changed_indicator_recompletes_only_its_own_column():
     """A sweep point that changes one indicator (issue 13, item 2): the completed dataset is made
     anew for that indicator's column alone, each other column read from what an earlier point made,
     and the result is what completing the whole matrix afresh gives."""
-    from sim.inputs import _imputed_column
-
-    from sim.inputs import epoch_worlds
+    from sim.inputs import _imputed_column, epoch_worlds
 
     compile_timeline(ROUND, 0)
     before = _imputed_column.cache_info().misses
