@@ -5,7 +5,10 @@ The likelihood is, by default, that of the record under the simulation's own dyn
 decision moments, review hazard, course and reactions); `likelihood="decision"` uses the static
 decision-level one of `sim.validate` instead (each observed decision's probability as a one-shot
 choice at its date). The weights sampled are those the likelihood carries
-(`sim.validate.fixed_terms`); the others keep the scenario's values.
+(`sim.validate.fixed_terms`); the others keep the scenario's values. Under the history likelihood
+the review rate (`decision.review_rate_per_year`: how often a state reconsiders its course between
+decision moments) is sampled with them when the priors file gives it a prior, as the bundled one
+does; the decision-level likelihood does not depend on it, so there it keeps the scenario's value.
 Where the likelihood is flat (`alignsim calibrate` reports where), the prior speaks: the priors are
 written in a YAML file, weakly informative and not centred on the hand-set values. The sampler is
 emcee's ensemble with differential-evolution moves (`MOVES`), over the logarithms of the weights,
@@ -25,7 +28,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from . import decision as d
-from .parameters import HAND_SET
+from .parameters import HAND_SET, HAND_SET_REVIEW_RATE, PARAMETERS, REVIEW_RATE, scenario_review_rate
 from .scenario import InputError, Issue, Scenario
 from .scenario.loader import read_yaml
 from .validate import CLIP, Predictor, fixed_terms, read_observed, scenario_weights
@@ -78,15 +81,16 @@ class Prior:
 
 
 def read_priors(path: str | Path) -> dict[str, Prior]:
-    """One prior per weight of `sim.decision.TERMS`: `default`, overridden under `weights`; every
+    """One prior per weight of `sim.decision.TERMS`: `default`, overridden under `weights`; and the
+    review rate's, if the file gives one under `review_rate_per_year` (then it is sampled); every
     problem reported together, with the file and the key."""
     path = Path(path)
     file = str(path)
     data, _ = read_yaml(path)
+    keys = ("default", "weights", REVIEW_RATE)
     if not isinstance(data, dict):
-        raise InputError(Issue(file, "", "expected a mapping with the keys default and weights"))
-    problems = [Issue(file, key, "unknown key; expected default, weights") for key in data
-                if key not in ("default", "weights")]
+        raise InputError(Issue(file, "", f"expected a mapping with the keys {', '.join(keys)}"))
+    problems = [Issue(file, key, f"unknown key; expected {', '.join(keys)}") for key in data if key not in keys]
     weights = data.get("weights") or {}
     if not isinstance(weights, dict):
         problems.append(Issue(file, "weights", "expected a mapping from weight names to priors"))
@@ -100,6 +104,10 @@ def read_priors(path: str | Path) -> dict[str, Prior]:
         prior, issues = _prior(spec, file, key)
         problems += [issue for issue in issues if issue not in problems]
         priors[name] = prior
+    if REVIEW_RATE in data:
+        prior, issues = _prior(data[REVIEW_RATE], file, REVIEW_RATE)
+        problems += issues
+        priors[REVIEW_RATE] = prior
     if problems:
         raise InputError(problems)
     return priors
@@ -126,15 +134,15 @@ def _prior(spec, file: str, key: str) -> tuple[Prior | None, list[Issue]]:
     if not issues and kind == "halfnormal" and parameters["scale"] <= 0:
         issues.append(Issue(file, f"{key}.scale", "must be greater than 0"))
     if not issues and kind == "uniform" and not 0 <= parameters["low"] < parameters["high"]:
-        issues.append(Issue(file, f"{key}.low", "expected 0 <= low < high (weights are not negative)"))
+        issues.append(Issue(file, f"{key}.low", "expected 0 <= low < high (weights and rates are not negative)"))
     return (None if issues else Prior(kind, parameters)), issues
 
 
 @dataclass
 class Posterior:
-    names: list[str]  # the sampled weights
-    draws: pd.DataFrame  # walker, draw, one column per weight of TERMS (fixed ones constant), after burn-in
-    summary: pd.DataFrame  # per sampled weight: prior, mean, sd, quantiles, R-hat, ESS
+    names: list[str]  # the sampled parameters: weights, and the review rate if sampled
+    draws: pd.DataFrame  # walker, draw, one column per parameter of PARAMETERS (fixed ones constant), after burn-in
+    summary: pd.DataFrame  # per sampled parameter: prior, mean, sd, quantiles, R-hat, ESS
 
 
 def log_likelihood_function(scenario: Scenario, scored: list, likelihood: str):
@@ -169,7 +177,8 @@ def posterior_mode(log_posteriors, start: np.ndarray) -> np.ndarray:
 def estimate(scenario: Scenario, observed: str | Path, priors: dict[str, Prior], walkers: int, steps: int,
              burn: int, seed: int, progress: bool = False, likelihood: str = "history",
              thin: int = THIN) -> Posterior:
-    """Sample the posterior of the decision weights the likelihood carries."""
+    """Sample the posterior of the decision weights the likelihood carries (and of the review rate,
+    under the history likelihood, when `priors` has one for it)."""
     import emcee
 
     if likelihood not in LIKELIHOODS:
@@ -180,10 +189,12 @@ def estimate(scenario: Scenario, observed: str | Path, priors: dict[str, Prior],
     log_likelihood, carriers = log_likelihood_function(scenario, scored, likelihood)
     fixed = fixed_terms(carriers)
     free = np.array([term not in fixed for term in d.TERMS])
-    names = [term for term in d.TERMS if term not in fixed]
+    review = likelihood == "history" and REVIEW_RATE in priors
+    names = [term for term in d.TERMS if term not in fixed] + ([REVIEW_RATE] if review else [])
+    n_free = int(free.sum())
     base = scenario_weights(scenario)
     if walkers < 2 * len(names):
-        raise InputError(Issue("--walkers", str(walkers), f"at least twice the {len(names)} sampled weights"))
+        raise InputError(Issue("--walkers", str(walkers), f"at least twice the {len(names)} sampled parameters"))
     if not 0 <= burn < steps:
         raise InputError(Issue("--burn", str(burn), f"must be at least 0 and below --steps ({steps})"))
     if not 1 <= thin <= steps - burn:
@@ -199,9 +210,12 @@ def estimate(scenario: Scenario, observed: str | Path, priors: dict[str, Prior],
         out = np.full(len(ensemble), -np.inf)
         if inside.any():
             w = np.tile(base, (int(inside.sum()), 1))
-            w[:, free] = ensemble[inside]
-            out[inside] = prior[inside] + logs[inside].sum(axis=1) + (
-                log_likelihood(w) if likelihood == "history" else np.array([log_likelihood(row) for row in w]))
+            w[:, free] = ensemble[inside, :n_free]
+            if likelihood == "decision":
+                value = np.array([log_likelihood(row) for row in w])
+            else:
+                value = log_likelihood(w, ensemble[inside, n_free] if review else None)
+            out[inside] = prior[inside] + logs[inside].sum(axis=1) + value
         return out
 
     rng = np.random.default_rng(seed)
@@ -223,7 +237,7 @@ def estimate(scenario: Scenario, observed: str | Path, priors: dict[str, Prior],
     flat = chain.reshape(-1, len(names))
     summary = pd.DataFrame({
         "weight": names, "prior": [priors[name].describe() for name in names],
-        "hand_set": [HAND_SET[name] for name in names], "mean": flat.mean(axis=0), "sd": flat.std(axis=0, ddof=1),
+        "hand_set": [HAND_SET.get(name, HAND_SET_REVIEW_RATE) for name in names], "mean": flat.mean(axis=0), "sd": flat.std(axis=0, ddof=1),
         "q05": np.quantile(flat, 0.05, axis=0), "median": np.median(flat, axis=0),
         "q95": np.quantile(flat, 0.95, axis=0),
         "r_hat": stats.loc[names, "r_hat"].to_numpy(), "ess_bulk": stats.loc[names, "ess_bulk"].to_numpy(),
@@ -231,13 +245,14 @@ def estimate(scenario: Scenario, observed: str | Path, priors: dict[str, Prior],
     n_draws = chain.shape[0]
     draws = pd.DataFrame({"walker": np.tile(np.arange(walkers), n_draws),
                           "draw": np.repeat(np.arange(burn, steps, thin), walkers)})
-    for k, term in enumerate(d.TERMS):
-        draws[term] = flat[:, names.index(term)] if term in names else base[k]
+    fixed_values = dict(zip(d.TERMS, base)) | {REVIEW_RATE: scenario_review_rate(scenario)}
+    for name in PARAMETERS:
+        draws[name] = flat[:, names.index(name)] if name in names else fixed_values[name]
     return Posterior(names, draws, summary)
 
 
 def trace_figure(posterior: Posterior):
-    """Each sampled weight's draws by walker, and their marginal density."""
+    """Each sampled parameter's draws by walker, and their marginal density."""
     import matplotlib.pyplot as plt
 
     names = posterior.names
@@ -249,13 +264,13 @@ def trace_figure(posterior: Posterior):
         axes[row, 1].hist(draws[name], bins=40, density=True)
         axes[row, 0].set_ylabel(name, fontsize=7)
     axes[-1, 0].set_xlabel("step")
-    axes[-1, 1].set_xlabel("weight")
+    axes[-1, 1].set_xlabel("value")
     fig.tight_layout()
     return fig
 
 
 def pair_figure(posterior: Posterior):
-    """Every pair of sampled weights, to show the ridges along which the data trade one for another."""
+    """Every pair of sampled parameters, to show the ridges along which the data trade one for another."""
     import matplotlib.pyplot as plt
 
     names = posterior.names
@@ -282,7 +297,7 @@ def pair_figure(posterior: Posterior):
 def prior_sensitivity(scenario: Scenario, observed: str | Path, priors: dict[str, Prior], posterior: Posterior,
                       walkers: int, steps: int, burn: int, seed: int, progress: bool = False,
                       likelihood: str = "history", thin: int = THIN) -> pd.DataFrame:
-    """Each sampled weight's posterior median and 90% interval under the priors as given and with
+    """Each sampled parameter's posterior median and 90% interval under the priors as given and with
     every prior's spread scaled by each factor of SENSITIVITY (same sampler settings and seed)."""
     rows = []
     for factor in (1.0, *SENSITIVITY):

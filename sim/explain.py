@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import decision as d
 from .model import AlignmentModel
-from .parameters import pick, weight_overrides
+from .parameters import draw_overrides, pick
 from .run import replication_seeds
 from .scenario import InputError, Issue, Scenario, with_overrides
 from .transition import DYNAMIC
@@ -40,8 +40,8 @@ def explain(scenario: Scenario, date: str, seed: int | None = None, posterior: s
     if posterior is None:
         return _explain(scenario, date, seed)
     picked = pick(posterior, seed, DRAWS if draws is None else draws)
-    tables = [_explain(with_overrides(scenario, weight_overrides(weights)), date, seed).assign(draw=row)
-              for row, weights in zip(picked.rows, picked.weights)]
+    tables = [_explain(with_overrides(scenario, draw_overrides(values)), date, seed).assign(draw=row)
+              for row, values in zip(picked.rows, picked.values)]
     table = pd.concat(tables, ignore_index=True)
     return table[["draw", *tables[0].columns[:-1]]]
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import decision as d
-from .parameters import scenario_weights
+from .parameters import scenario_review_rate, scenario_weights
 from .scenario.changes import set_path
 from .scenario.schema import TRADE_KEYS, Indicators, Scenario, month_label, month_number
 
@@ -449,8 +449,13 @@ def _decided(terms: np.ndarray, scenario: Scenario) -> dict:
             "exogenous_net": (weights[:, None] * (terms[:, :, d.MEMBER] - terms[:, :, d.OUTSIDE])).T}
 
 
+def review_chance(rate_per_year, step_months: int):
+    """The chance that a state reviews its course within a step, at a review rate per year (a Poisson hazard)."""
+    return -np.expm1(-np.asarray(rate_per_year, dtype=float) * step_months / 12.0)
+
+
 def _review_probability(scenario: Scenario) -> float:
-    return float(-np.expm1(-scenario.decision.review_rate_per_year * scenario.calendar.step_months / 12.0))
+    return float(review_chance(scenario_review_rate(scenario), scenario.calendar.step_months))
 
 
 def _situation(epoch: Epoch) -> np.ndarray:

@@ -5,7 +5,8 @@ last scored decision, in the course and status the record gives it at each step:
 it applied, an applicant from the month it applied until it withdrew, a partner or member from
 the summit whose invitation it accepted. At every step the model says how likely that state was
 to decide (1 at a decision moment: an invitation in hand, a change of its situation as an epoch
-began, a reaction of a power aimed at it; else the review hazard `decision.review_rate_per_year`)
+began, a reaction of a power aimed at it; else the chance of a review in the step, at the review
+rate `decision.review_rate_per_year`, which the likelihood takes as an argument beside the weights)
 and, if it decided, how likely each choice was, by the scenario's decision rule on the situation
 the record implies: its status, course and offer, the powers' reactions its recorded refusals and
 alignments provoke (sim/powers.py, as in a run), and its peers' recorded alignment. The
@@ -37,7 +38,7 @@ import pandas as pd
 
 from . import decision as d
 from . import powers
-from .inputs import Epoch, Timeline, compile_timeline
+from .inputs import Epoch, Timeline, compile_timeline, review_chance
 from .rules import RULES, World, chance_nodes, over_chance
 from .scenario import Scenario
 from .scenario.schema import month_number
@@ -140,7 +141,7 @@ class HistoryLikelihood:
         self.aligned = ((path.status >= d.PARTNER) | (path.course >= d.PARTNER)).astype(float)
         self.peers = np.array([d.peer_alignment(timeline.adjacency, aligned) for aligned in self.aligned])
         retaliation, western, provoked = _reactions(timeline, path, self.n_steps)
-        terms, available, deciding = [], [], []
+        terms, available, moments = [], [], []
         for t, epoch in enumerate(self.epochs):
             status, course, offer = path.status[t], path.course[t], path.offer[t]
             term = epoch.exogenous_terms.copy()
@@ -162,10 +163,10 @@ class HistoryLikelihood:
             moment = (offer != d.OUTSIDE) | provoked[t]
             if t == epoch.first_step and t > 0:
                 moment = moment | epoch.shocked
-            deciding.append(np.where(moment, 1.0, timeline.review_probability))
+            moments.append(moment)
         self.step_terms = np.array(terms).reshape(self.n_steps, len(d.TERMS), n, len(d.OPTIONS))
         self.available_steps = np.array(available).reshape(self.n_steps, n, len(d.OPTIONS))
-        self.deciding = np.array(deciding).reshape(self.n_steps, n)
+        self.moment = np.array(moments, dtype=bool).reshape(self.n_steps, n)  # a state decides for certain
         self.scored = np.arange(self.n_steps)[:, None] <= path.horizon[None, :]  # (steps, states)
         self.scored_states = [i for i in range(n) if path.horizon[i] >= 0]
         self.rule_draws = chance_nodes(self.rule, CHANCE_NODES, n)
@@ -179,9 +180,10 @@ class HistoryLikelihood:
         self.available = self.available_steps[self.scored]
 
     def step_probabilities(self, weights: np.ndarray, draws: list[np.ndarray | None] = (None,),
-                           parameters=None) -> np.ndarray:
+                           parameters=None, review: np.ndarray | None = None) -> np.ndarray:
         """(draws, sets, steps, states): the probability of what the record shows at each step,
-        under each row of `weights` (sets, n_terms), the rule's `parameters` (the scenario's if
+        under each row of `weights` (sets, n_terms) with the review rate per year of the same row
+        of `review` (sets,) (the scenario's if None), the rule's `parameters` (the scenario's if
         None) and each of `draws`, values of the rule's per-replication chance (one per state). The
         sets are stacked along the rule's state axis, each with its own copy of the peers (a
         block-diagonal adjacency), so that one call of the rule per step serves them all (one call
@@ -209,7 +211,9 @@ class HistoryLikelihood:
                           for t in range(self.n_steps)], axis=1)
         p = p.reshape(len(draws), self.n_steps, sets, n, -1)
         fits = np.take_along_axis(p, self._chosen[None, :, None, :, None], axis=4)[..., 0]
-        q = self.deciding[:, None, :]
+        chance = (np.full(sets, self.timeline.review_probability) if review is None
+                  else review_chance(review, self.timeline.step_months))
+        q = np.where(self.moment[:, None, :], 1.0, chance[None, :, None])
         out = (1.0 - q) * ~path.observed[:self.n_steps, None, :] + q * fits
         return np.clip(out.transpose(0, 2, 1, 3), CLIP, 1.0)
 
@@ -251,23 +255,27 @@ class HistoryLikelihood:
         mask = self.scored if steps is None else self.scored & steps
         return max(int(mask[:, self.scored_states][:, rows].sum()), 1)
 
-    def contributions(self, weights: np.ndarray, steps: np.ndarray | None = None, parameters=None) -> np.ndarray:
+    def contributions(self, weights: np.ndarray, steps: np.ndarray | None = None, parameters=None,
+                      review: np.ndarray | None = None) -> np.ndarray:
         """Each scored state's log-likelihood (over `steps`, a (steps, states) mask, if given), in
-        the order of `scored_states`, under the rule's `parameters` (the scenario's if None):
-        (states,) for one set of weights (n_terms,), (sets, states) for several (sets, n_terms)."""
+        the order of `scored_states`, under the rule's `parameters` (the scenario's if None) and the
+        review rates `review` (one per set of weights; the scenario's if None): (states,) for one
+        set of weights (n_terms,), (sets, states) for several (sets, n_terms)."""
         single = np.ndim(weights) == 1
         weights = np.atleast_2d(weights)
         mask = self.scored if steps is None else self.scored & steps
-        p = self.step_probabilities(weights, self.rule_draws, parameters)
+        p = self.step_probabilities(weights, self.rule_draws, parameters,
+                                    None if review is None else np.atleast_1d(review))
         logs = np.where(mask, np.log(p), 0.0).sum(axis=2)  # (draws, sets, states)
         # The per-state likelihood averaged over the rule's chance (one draw for a rule with none).
         top = logs.max(axis=0)
         total = (top + np.log(np.exp(logs - top).mean(axis=0)))[:, self.scored_states]
         return total[0] if single else total
 
-    def log_likelihood(self, weights: np.ndarray) -> float | np.ndarray:
-        """The record's log-likelihood under `weights` (n_terms,), or under each row of (sets, n_terms)."""
-        total = self.contributions(weights).sum(axis=-1)
+    def log_likelihood(self, weights: np.ndarray, review: np.ndarray | None = None) -> float | np.ndarray:
+        """The record's log-likelihood under `weights` (n_terms,), or under each row of (sets, n_terms),
+        with the review rates `review` (a number, or one per row; the scenario's if None)."""
+        total = self.contributions(weights, review=review).sum(axis=-1)
         return float(total) if np.ndim(total) == 0 else total
 
 

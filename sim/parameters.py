@@ -1,15 +1,17 @@
-"""The decision weights a run uses: a named preset, the scenario's own values, or posterior draws.
+"""The decision parameters a run uses: a named preset, the scenario's own values, or posterior draws.
 
-A scenario's `decision.parameters` names the preset its weights start from: `estimated`, the
+The parameters are the decision weights (`sim.decision.TERMS`) and the review rate
+(`decision.review_rate_per_year`, how often a state reconsiders its course between decision
+moments). A scenario's `decision.parameters` names the preset they start from: `estimated`, the
 posterior median of the committed draws of `alignsim estimate` (`estimation/posterior/`), or
-`hand_set`, the values set while the Belarus and Kazakhstan cases were built. A weight the
-scenario writes overrides its preset.
+`hand_set`, the values set while the Belarus and Kazakhstan cases were built (and a review a
+year, the rate assumed before it was estimated). A value the scenario writes overrides its preset.
 
 With posterior draws (`alignsim run --posterior DIR`), each replication runs under one draw. The
 draws used are a seeded choice from the file, and replication r runs under draw r mod N, so that
 every draw has the same number of replications (give or take one) and the same scenario, seed and
 draws give the same run. The replications keep the random streams they have without a posterior:
-a posterior of one repeated draw equal to the scenario's weights gives the run without one.
+a posterior of one repeated draw equal to the scenario's parameters gives the run without one.
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ HAND_SET = {"sanction_relief": 2.0, "western_exposure": 2.0, "western_threat": 5
             "refusal_retaliation": 1.0, "diversification": 1.0, "autonomy": 1.0, "bloc_benefits": 1.0,
             "accession_friction": 1.0, "substitutes": 1.0, "peer_influence": 1.0, "switching_cost": 0.5}
 """The weights set by hand while the Belarus and Kazakhstan cases were built (docs/model.md)."""
+REVIEW_RATE = "review_rate_per_year"
+"""The review rate's name, as a column of the draws and in the scenario's decision block."""
+HAND_SET_REVIEW_RATE = 1.0
+"""The review rate assumed before it was estimated: once a year (docs/model.md, 3.1)."""
+PARAMETERS = (*d.TERMS, REVIEW_RATE)
+"""What a posterior draw sets, in the order of its values: the weights, then the review rate."""
 MAXIMUM = 100.0
 """The largest weight a scenario accepts (sim/scenario/schema.py), and so a draw."""
 REPLICATIONS_PER_DRAW = 10
@@ -44,12 +52,20 @@ _ASSIGNMENT_STREAM = 0x706F7374
 @functools.cache
 def _estimated() -> dict[str, float]:
     draws = read_draws(ESTIMATED)
-    return {term: float(np.median(draws[term])) for term in d.TERMS}
+    return {name: float(np.median(draws[name])) for name in PARAMETERS}
 
 
 def preset(name: str) -> dict[str, float]:
     """The weights of a named preset, by term (sim.decision.TERMS)."""
-    return dict(HAND_SET) if name == "hand_set" else _estimated()
+    return dict(HAND_SET) if name == "hand_set" else {term: _estimated()[term] for term in d.TERMS}
+
+
+def scenario_review_rate(scenario: Scenario) -> float:
+    """The review rate (per year) the scenario runs under: its own, else its preset's."""
+    decision = scenario.decision
+    if decision.review_rate_per_year is not None:
+        return decision.review_rate_per_year
+    return HAND_SET_REVIEW_RATE if decision.parameters == "hand_set" else _estimated()[REVIEW_RATE]
 
 
 def scenario_weights(scenario: Scenario) -> np.ndarray:
@@ -66,9 +82,14 @@ def weight_overrides(weights: np.ndarray) -> dict[str, float]:
             for term, w in zip(d.TERMS, weights)}
 
 
+def draw_overrides(values: np.ndarray) -> dict[str, float]:
+    """Dotted paths (as for --set) that give a scenario a draw's parameters (`PARAMETERS` order)."""
+    return weight_overrides(values[:len(d.TERMS)]) | {f"decision.{REVIEW_RATE}": float(values[len(d.TERMS)])}
+
+
 def read_draws(folder: str | Path) -> pd.DataFrame:
-    """The draws of a posterior folder written by `alignsim estimate`, checked: one column per term
-    of sim.decision.TERMS, every value a number between 0 and the schema's maximum."""
+    """The draws of a posterior folder written by `alignsim estimate`, checked: one column per
+    parameter of `PARAMETERS`, every value a number between 0 and the schema's maximum."""
     folder = Path(folder)
     path = folder / DRAWS_FILE
     if not folder.is_dir():
@@ -80,10 +101,12 @@ def read_draws(folder: str | Path) -> pd.DataFrame:
         draws = pd.read_parquet(path)
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several kinds for a damaged file
         raise InputError(Issue(str(path), "", f"cannot be read as Parquet ({type(exc).__name__})")) from None
-    problems = [Issue(str(path), term, "column missing") for term in d.TERMS if term not in draws]
+    problems = [Issue(str(path), name, "column missing" + (
+        "; a posterior written before the review rate was estimated: run alignsim estimate again"
+        if name == REVIEW_RATE else "")) for name in PARAMETERS if name not in draws]
     if not problems and not len(draws):
         problems.append(Issue(str(path), "", "holds no draws"))
-    for term in d.TERMS if not problems else ():
+    for term in PARAMETERS if not problems else ():
         column = draws[term]
         if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
             problems.append(Issue(str(path), term, f"expected numbers, got {column.dtype}"))
@@ -91,7 +114,7 @@ def read_draws(folder: str | Path) -> pd.DataFrame:
             problems.append(Issue(str(path), term, f"every draw must be a number from 0 to {MAXIMUM:g}"))
     if problems:
         raise InputError(problems)
-    return draws[list(d.TERMS)].astype(float).reset_index(drop=True)
+    return draws[list(PARAMETERS)].astype(float).reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -101,22 +124,22 @@ class Assignment:
     folder: str
     sha256: str  # of the draws file
     rows: np.ndarray  # (n_draws,) the rows of the draws file used
-    weights: np.ndarray  # (n_draws, n_terms)
+    values: np.ndarray  # (n_draws, len(PARAMETERS))
     replication_draw: np.ndarray  # (replications,) index into rows
 
     @property
     def groups(self) -> np.ndarray:
         """Each replication's parameter set, numbered so that equal draws share a number: the
         spread between groups is parameter uncertainty, the spread within them chance."""
-        _, distinct = np.unique(self.weights, axis=0, return_inverse=True)
+        _, distinct = np.unique(self.values, axis=0, return_inverse=True)
         return distinct.ravel()[self.replication_draw]
 
     def table(self) -> pd.DataFrame:
-        """parameters.csv: the draw (row of the draws file) and weights of every replication."""
+        """parameters.csv: the draw (row of the draws file) and parameters of every replication."""
         table = pd.DataFrame({"replication": np.arange(len(self.replication_draw)),
                               "draw_row": self.rows[self.replication_draw]})
-        for k, term in enumerate(d.TERMS):
-            table[term] = self.weights[self.replication_draw, k]
+        for k, name in enumerate(PARAMETERS):
+            table[name] = self.values[self.replication_draw, k]
         return table
 
     def describe(self) -> dict:
@@ -152,14 +175,14 @@ def assign(folder: str | Path, seed: int, replications: int, draws: int | None =
 
 def replication_worlds(scenario: Scenario, timelines, assignment: Assignment | None):
     """(replication, completed dataset) -> (scenario, compiled timeline) it runs under: the
-    scenario's own without a posterior; else the scenario with its draw's weights, compiled once
+    scenario's own without a posterior; else the scenario with its draw's parameters, compiled once
     per draw and dataset. `timelines` is the scenario's `sim.inputs.Timelines`."""
     if assignment is None:
         return lambda replication, imputation: (scenario, timelines.get(imputation))
 
     @functools.cache
     def drawn(draw: int):
-        world = with_overrides(scenario, weight_overrides(assignment.weights[draw]))
+        world = with_overrides(scenario, draw_overrides(assignment.values[draw]))
         return world, timelines.under(world)
 
     def world(replication: int, imputation: int):

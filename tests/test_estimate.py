@@ -11,6 +11,7 @@ import sim
 from sim.cli import main
 from sim.decision import TERMS
 from sim.estimate import PRIORS, estimate, read_priors
+from sim.parameters import REVIEW_RATE, scenario_review_rate
 from sim.validate import scenario_weights
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,6 +59,19 @@ def test_weights_no_decision_carries_keep_the_scenarios_values_and_the_rest_are_
             assert (posterior.draws[name] > 0).all() and posterior.draws[name].nunique() > 100
 
 
+def test_the_review_rate_is_sampled_along_the_history_and_kept_where_the_likelihood_ignores_it():
+    """The history likelihood depends on how often a state reviews its course, so the review rate
+    is sampled beside the weights; the decision-level one does not, so there the draws keep the
+    scenario's rate; without a prior for it, the history's do too."""
+    assert short_posterior().names[-1] == REVIEW_RATE
+    assert REVIEW_RATE not in short_static_posterior().names
+    scenario = sim.load_scenario(ROUND)
+    assert (short_static_posterior().draws[REVIEW_RATE] == scenario_review_rate(scenario)).all()
+    without = {name: prior for name, prior in read_priors(PRIORS).items() if name != REVIEW_RATE}
+    held = estimate(scenario, OBSERVED, without, walkers=24, steps=40, burn=20, seed=1, thin=2)
+    assert REVIEW_RATE not in held.names and (held.draws[REVIEW_RATE] == scenario_review_rate(scenario)).all()
+
+
 def test_the_data_narrow_what_they_inform():
     """Accession friction is well informed (calibrate's spectrum): its posterior is far narrower
     than its half-normal prior of scale 3 (sd 3 * sqrt(1 - 2 / pi) = 1.81)."""
@@ -68,8 +82,11 @@ def test_the_data_narrow_what_they_inform():
 
 def test_the_bundled_priors_favour_no_weight():
     priors = read_priors(PRIORS)
-    assert len({(p.distribution, tuple(p.parameters.items())) for p in priors.values()}) == 1
-    assert all(p.distribution == "halfnormal" for p in priors.values())
+    weights = [priors[term] for term in TERMS]
+    assert len({(p.distribution, tuple(p.parameters.items())) for p in weights}) == 1
+    assert all(p.distribution == "halfnormal" for p in weights)
+    # The review rate's prior is not centred on the once-a-year assumed before it was estimated.
+    assert priors[REVIEW_RATE].median() > 2
 
 
 @pytest.mark.parametrize("text,key", [
@@ -79,6 +96,8 @@ def test_the_bundled_priors_favour_no_weight():
      "weights.bloc_benefit"),
     ("default: {distribution: uniform, low: 0}\n", "default.high"),
     ("defaults: {distribution: halfnormal, scale: 3}\n", "defaults"),
+    ("default: {distribution: halfnormal, scale: 3}\nreview_rate_per_year: {distribution: halfnormal}\n",
+     "review_rate_per_year.scale"),
 ])
 def test_a_bad_priors_file_is_named_with_its_key(tmp_path, capsys, text, key):
     priors = tmp_path / "priors.yaml"
@@ -127,9 +146,12 @@ def test_the_prior_sensitivity_reruns_with_each_priors_spread_halved_and_doubled
     table = pd.read_csv(out / "prior_sensitivity.csv")
     posterior = short_posterior()
     assert sorted(table.prior_scale.unique()) == [0.5, 1.0, 2.0]
-    for scale, prior in ((0.5, "halfnormal(scale=1.5)"), (1.0, "halfnormal(scale=3)"), (2.0, "halfnormal(scale=6)")):
-        rows = table[table.prior_scale == scale]
-        assert list(rows.weight) == posterior.names and (rows.prior == prior).all()
+    for scale, prior, review in ((0.5, "halfnormal(scale=1.5)", "halfnormal(scale=3)"),
+                                 (1.0, "halfnormal(scale=3)", "halfnormal(scale=6)"),
+                                 (2.0, "halfnormal(scale=6)", "halfnormal(scale=12)")):
+        rows = table[table.prior_scale == scale].set_index("weight")
+        assert list(rows.index) == posterior.names
+        assert (rows.prior.drop(REVIEW_RATE) == prior).all() and rows.prior[REVIEW_RATE] == review
     # The run under the priors as given is the posterior of summary.csv.
     as_given = table[table.prior_scale == 1.0].set_index("weight")["median"]
     assert np.allclose(as_given.loc[posterior.names], posterior.summary.set_index("weight").loc[posterior.names, "median"])

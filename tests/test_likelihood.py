@@ -56,7 +56,7 @@ def test_the_path_follows_the_record():
     assert (path.status[:answered + 1, belarus] == d.OUTSIDE).all()
     assert (path.status[answered + 1:, belarus] == d.PARTNER).all()
     assert list(np.flatnonzero(path.observed[:, belarus])) == [applied, answered]
-    assert path.offer[answered, belarus] == d.PARTNER and h.deciding[answered, belarus] == 1.0
+    assert path.offer[answered, belarus] == d.PARTNER and h.moment[answered, belarus]
     # Algeria's application (2022-11) is scored; its withdrawal is a refusal Russia answers.
     applied, withdrew = at(h, "2022-11"), at(h, "2023-10")
     assert (path.course[:applied + 1, algeria] == d.OUTSIDE).all() and path.observed[applied, algeria]
@@ -64,7 +64,7 @@ def test_the_path_follows_the_record():
     assert path.course[withdrew + 1, algeria] == d.OUTSIDE
     retaliation = h.step_terms[:, d.TERMS.index("refusal_retaliation"), algeria]
     assert (retaliation[:withdrew + 1] == 0).all() and retaliation[withdrew + 1, d.OUTSIDE] < 0
-    assert h.deciding[withdrew + 1, algeria] == 1.0  # the reaction aimed at it is a decision moment
+    assert h.moment[withdrew + 1, algeria]  # the reaction aimed at it is a decision moment
     # A state is scored up to its last decision, not beyond.
     assert h.scored[:, algeria].sum() == at(h, "2024-11") + 1
 

@@ -14,7 +14,7 @@ import sim
 from sim.cli import main
 from sim.decision import TERMS
 from sim.explain import explain, shares
-from sim.parameters import ESTIMATED, HAND_SET, interval, preset, scenario_weights
+from sim.parameters import ESTIMATED, HAND_SET, REVIEW_RATE, interval, preset, scenario_review_rate, scenario_weights
 from sim.run import _wilson
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +30,7 @@ POST = [f"p_{name}_post_{end}95" for name in ("outside", "partner", "member", "s
 
 def write_draws(folder: Path, rows: list[dict[str, float]]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    table = pd.DataFrame([{**HAND_SET_VALUES, **row} for row in rows])
+    table = pd.DataFrame([{**HAND_SET_VALUES, REVIEW_RATE: 1.0, **row} for row in rows])
     table.insert(0, "walker", np.arange(len(table)))
     table.insert(1, "draw", 0)
     table.to_parquet(folder / "draws.parquet", index=False)
@@ -48,13 +48,18 @@ def hand_set(path: Path) -> sim.Scenario:
 def test_bundled_scenarios_run_on_the_posterior_median_of_the_committed_draws():
     draws = pd.read_parquet(ESTIMATED / "draws.parquet")
     median = np.array([np.median(draws[term]) for term in TERMS])
+    review = np.median(draws[REVIEW_RATE])
     for path in sorted(SCENARIOS.glob("*.yaml")):
         scenario = sim.load_scenario(path)
         if scenario.name.endswith("_calibrated"):  # sets its own, calibrated, weights
             continue
         assert scenario.decision.parameters == "estimated", path.name
         assert np.array_equal(scenario_weights(scenario), median), path.name
+        assert scenario_review_rate(scenario) == review, path.name
+        step_years = scenario.calendar.step_months / 12
+        assert sim.inputs.compile_timeline(scenario).review_probability == -np.expm1(-review * step_years)
     assert not np.array_equal(median, np.array([HAND_SET_VALUES[t] for t in TERMS]))
+    assert draws[REVIEW_RATE].nunique() > 100  # sampled, not held at an assumed value
 
 
 def test_the_hand_set_alternative_reproduces_the_old_weights():
@@ -62,15 +67,18 @@ def test_the_hand_set_alternative_reproduces_the_old_weights():
     assert np.array_equal(scenario_weights(hand_set(BELARUS)), [HAND_SET_VALUES[t] for t in TERMS])
     timeline = sim.inputs.compile_timeline(hand_set(BELARUS))
     assert np.array_equal(timeline.epochs[0].weights, [HAND_SET_VALUES[t] for t in TERMS])
+    assert scenario_review_rate(hand_set(BELARUS)) == 1.0  # a review a year, as assumed before it was estimated
 
 
 def test_a_weight_the_scenario_writes_overrides_its_preset():
     for parameters in ("estimated", "hand_set"):
         scenario = sim.with_overrides(sim.load_scenario(BELARUS), {"decision.parameters": parameters,
                                                                    "decision.weights.bloc_benefits": 7.5,
-                                                                   "decision.switching_cost": 0.25})
+                                                                   "decision.switching_cost": 0.25,
+                                                                   "decision.review_rate_per_year": 4.0})
         weights = dict(zip(TERMS, scenario_weights(scenario)))
         assert weights["bloc_benefits"] == 7.5 and weights["switching_cost"] == 0.25
+        assert scenario_review_rate(scenario) == 4.0
         assert weights["accession_friction"] == preset(parameters)["accession_friction"]
 
 
@@ -103,7 +111,8 @@ def test_a_posterior_run_is_the_same_bytes_twice_and_records_each_replications_d
     assert (parameters.groupby("draw_row").size() == 3).all()
     draws = pd.read_parquet(ESTIMATED / "draws.parquet")
     for row in parameters.itertuples():
-        assert np.allclose([getattr(row, t) for t in TERMS], draws.loc[row.draw_row, list(TERMS)].to_numpy())
+        names = [*TERMS, REVIEW_RATE]
+        assert np.allclose([getattr(row, t) for t in names], draws.loc[row.draw_row, names].to_numpy())
     summary = pd.read_csv(outs[0] / "summary.csv")
     assert set(POST) <= set(summary.columns) and (summary.parameter_sets == 4).all()
 
@@ -131,6 +140,18 @@ def test_one_repeated_draw_gives_the_run_without_a_posterior_and_sampling_only_i
     for name in ("outside", "partner", "member"):
         low, high = _wilson(np.array([row[f"p_{name}"] * 30]), 30)
         assert np.isclose(row[f"p_{name}_post_low95"], low[0]) and np.isclose(row[f"p_{name}_post_high95"], high[0])
+
+
+def test_a_draws_review_rate_reaches_the_run(tmp_path):
+    """The review rate is a parameter of the draw: a posterior of one repeated draw with a rare
+    review gives the run of the scenario with that rate written, not the run with its own."""
+    scenario = hand_set(KAZAKHSTAN)
+    folder = write_draws(tmp_path / "rare", [{REVIEW_RATE: 0.1}] * 2)
+    drawn = sim.run(scenario, seed=2, replications=20, posterior=folder, draws=2)
+    written = sim.run(sim.with_overrides(scenario, {"decision.review_rate_per_year": 0.1}), seed=2, replications=20)
+    own = sim.run(scenario, seed=2, replications=20)
+    pd.testing.assert_frame_equal(drawn.timeseries, written.timeseries)
+    assert not drawn.timeseries.equals(own.timeseries)
 
 
 def test_parameter_uncertainty_widens_the_intervals(tmp_path):
@@ -168,13 +189,17 @@ def damaged(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     column = write_draws(tmp_path / "column", [{}])
     pd.read_parquet(column / "draws.parquet").drop(columns="autonomy").to_parquet(column / "draws.parquet")
     cases["missing column"] = (column, "autonomy")
+    older = write_draws(tmp_path / "older", [{}])  # written before the review rate was sampled
+    pd.read_parquet(older / "draws.parquet").drop(columns=REVIEW_RATE).to_parquet(older / "draws.parquet")
+    cases["no review rate"] = (older, "review_rate_per_year: column missing; a posterior written before")
+    cases["negative rate"] = (write_draws(tmp_path / "rate", [{REVIEW_RATE: -0.5}]), REVIEW_RATE)
     cases["negative weight"] = (write_draws(tmp_path / "negative", [{"substitutes": -1.0}]), "substitutes")
     cases["nan weight"] = (write_draws(tmp_path / "nan", [{"bloc_benefits": float("nan")}]), "bloc_benefits")
     return cases
 
 
 @pytest.mark.parametrize("case", ["missing folder", "no draws file", "not parquet", "missing column",
-                                  "negative weight", "nan weight"])
+                                  "no review rate", "negative rate", "negative weight", "nan weight"])
 def test_a_bad_posterior_folder_exits_2_naming_it_and_writes_nothing(tmp_path, capsys, case):
     folder, named = damaged(tmp_path)[case]
     out = tmp_path / "out"

@@ -514,12 +514,12 @@ def test_the_page_shows_a_refusal_and_russias_retaliation(page):
 
 def test_a_posterior_draw_runs_the_scenario_under_that_draws_weights():
     from sim.model import AlignmentModel
-    from sim.parameters import ESTIMATED, read_draws, weight_overrides
+    from sim.parameters import ESTIMATED, draw_overrides, read_draws
 
     scenario = sim.load_scenario(EURASIA)
     draws = read_draws(ESTIMATED).to_numpy()
     dashboard = DashboardModel(EURASIA, draw=17)
-    expected = AlignmentModel(sim.with_overrides(scenario, weight_overrides(draws[16])), rng=scenario.run.seed)
+    expected = AlignmentModel(sim.with_overrides(scenario, draw_overrides(draws[16])), rng=scenario.run.seed)
     plain = DashboardModel(EURASIA)
     for model in (dashboard, expected, plain):
         model.run()

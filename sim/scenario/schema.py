@@ -469,10 +469,11 @@ class Decision(Strict):
     )
     switching_cost: Weight = Field(default=None, ge=0, le=100,
                                    description="utility lost by changing course (null: the preset's)")
-    review_rate_per_year: float = Field(
-        default=1.0, ge=0, le=100,
+    review_rate_per_year: Weight = Field(
+        default=None, ge=0, le=100,
         description="rate (per year) at which a state reviews its course between decision moments: the "
-        "commitment parameter; a state also decides at every decision moment",
+        "commitment parameter; a state also decides at every decision moment (null: the preset's, the "
+        "posterior median for `estimated`, once a year for `hand_set`)",
     )
     weights: Weights = Field(default_factory=Weights, description="weight of each utility term")
 

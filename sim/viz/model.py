@@ -25,7 +25,8 @@ from mesa import Model
 
 from .. import transition
 from ..model import AlignmentModel
-from ..parameters import ESTIMATED, read_draws, weight_overrides
+from ..parameters import ESTIMATED, read_draws
+from ..parameters import draw_overrides as parameter_overrides
 from ..run import events_table
 from ..scenario import InputError, Scenario, load_scenario, with_overrides
 from ..scenario.changes import events_overwriting
@@ -184,14 +185,14 @@ def posterior_draws() -> int:
 
 
 def draw_overrides(draw: int) -> dict[str, float]:
-    """The dotted-path settings that give a scenario the weights of draw `draw` (1, 2, ...) of the
+    """The dotted-path settings that give a scenario the parameters of draw `draw` (1, 2, ...) of the
     bundled posterior, as `alignsim run --posterior` gives one to a replication; none for draw 0."""
     if draw == 0:
         return {}
     if not 0 < draw <= posterior_draws():
         raise InputError(f"posterior draw {draw} does not exist: {ESTIMATED} holds draws 1 to {posterior_draws()} "
                          "(0: the scenario's weights)")
-    return weight_overrides(_bundled_draws()[draw - 1])
+    return parameter_overrides(_bundled_draws()[draw - 1])
 
 
 def replaced_events(scenario: Scenario, values: dict[str, tuple[str, float]]) -> tuple[str, ...]:
