@@ -193,16 +193,17 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--overwrite", action="store_true", help="replace an existing calibrated scenario file")
 
     estimate = commands.add_parser(
-        "estimate", help="sample the posterior of the decision weights (emcee) from observed decisions",
+        "estimate", help="sample the posterior of the decision weights and review rate (emcee) from observed decisions",
         description="Bayesian estimation of the decision weights the likelihood carries (the others keep the "
-        "scenario's values). The likelihood is, by default, that of the record under the simulation's dynamics "
+        "scenario's values) and, under the history likelihood, of the review rate (decision.review_rate_per_year; "
+        "when the priors file gives it a prior, as the bundled one does). The likelihood is, by default, that of the record under the simulation's dynamics "
         "(--likelihood history: each state walked along its observed history, step by step, with the model's "
         "decision moments, review hazard, course and the powers' reactions), or the static decision-level one of "
         "`alignsim calibrate` (--likelihood decision); priors from a YAML file (default: estimation/priors.yaml); "
         "emcee's ensemble sampler with differential-evolution moves, its walkers started around the posterior's "
         "mode; ArviZ's R-hat and effective sample size. Writes draws.parquet (after burn-in, every --thin-th "
-        "step: walker, draw, one column per weight), summary.csv (prior, mean, sd, 5/50/95% quantiles, R-hat, ESS "
-        "per sampled weight), trace.png and pair.png into --out, all at once; a progress bar on a terminal. "
+        "step: walker, draw, one column per weight and one for the review rate), summary.csv (prior, mean, sd, "
+        "5/50/95% quantiles, R-hat, ESS per sampled parameter, in the column weight), trace.png and pair.png into --out, all at once; a progress bar on a terminal. "
         "Needs the estimate extra: pip install 'alignsim[estimate]'.")
     _observed_arguments(estimate)
     estimate.add_argument("--out", type=Path, help="output folder (default: results/estimate/<scenario name>/)")

@@ -439,7 +439,7 @@ def history_scores(scenario: Scenario, scored: list[Observation], ridge: float, 
 
 def review_rate_profile(scenario: Scenario, scored: list[Observation], rates: list[float]) -> pd.DataFrame:
     """The record's log-likelihood along its history as a function of the review hazard
-    (`decision.review_rate_per_year`, an assumption the sampler does not estimate): one row per
+    (`decision.review_rate_per_year`; a check on the rate `estimate` samples with the weights): one row per
     rate, with the chance of a review per step, the log-likelihood under the scenario's weights, and
     its maximum over the weights the record carries (`fit` without a penalty: a profile
     likelihood), with the weights that reach it."""

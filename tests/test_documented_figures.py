@@ -38,6 +38,7 @@ from sim.estimate import PRIORS, read_priors
 from sim.forecast import ANSWER_MONTHS
 from sim.inputs import compile_timeline, imputation_count
 from sim.likelihood import CHANCE_NODES as HISTORY_CHANCE_NODES
+from sim.parameters import REVIEW_RATE
 from sim.rules import RULES
 from sim.validate import BOOTSTRAP_DRAWS, CHANCE_NODES, SIMULATION_REPLICATIONS, SIMULATION_SEED, calibrate, validate
 
@@ -305,15 +306,18 @@ def estimate_defaults() -> dict:
 
 @cache
 def sampled_names() -> list[str]:
-    """The weights `alignsim estimate` samples at its defaults (the rest are fixed): the posterior's
-    table rows, known without sampling, so that building the claims runs no sampler."""
+    """The parameters `alignsim estimate` samples at its defaults (the rest are fixed): the weights
+    the likelihood carries and, along the history with the bundled priors, the review rate; the
+    posterior's table rows, known without sampling, so that building the claims runs no sampler."""
     from sim.estimate import fixed_terms, log_likelihood_function
     from sim.validate import read_observed
 
     scenario = sim.load_scenario(ROUND)
     scored, _, _ = read_observed(OBSERVED, scenario)
-    fixed = fixed_terms(log_likelihood_function(scenario, scored, estimate_defaults()["likelihood"])[1])
-    return [term for term in TERMS if term not in fixed]
+    likelihood = estimate_defaults()["likelihood"]
+    fixed = fixed_terms(log_likelihood_function(scenario, scored, likelihood)[1])
+    review = likelihood == "history" and REVIEW_RATE in read_priors(PRIORS)
+    return [term for term in TERMS if term not in fixed] + ([REVIEW_RATE] if review else [])
 
 
 @cache
@@ -1104,7 +1108,9 @@ CLAIMS = {
         "at Kazan is −(1 − {admit}) = {friction}.", worked_example),
     "model_finer_patterns": Claim(MODEL, "Belarus ends as a full **member** in {member} of replications, although it "
                                   "has not been admitted in reality.\n  - Its median first application is "
-                                  "{median} (its letters went in May 2023).\n  - In `kazakhstan_multivector`, Kazakhstan applies at any "
+                                  "{median} (its letters went in May 2023): at the estimated review\n    rate it applies months too "
+                                  "early; at the once a year assumed before, it fell in 2023 (tested\n    in "
+                                  "`tests/test_documented_outcomes.py`).\n  - In `kazakhstan_multivector`, Kazakhstan applies at any "
                                   "time in only {applied} of replications,", finer_patterns),
     "validation_fill_shares": Claim(VALIDATION, "{missing} of the {cells} indicator values ({missing_share}%) are "
                                     "missing and {bounds} are lower bounds", fill_shares),
@@ -1215,11 +1221,11 @@ def test_the_out_of_sample_comparisons_in_words_hold():
     for predictor in ("logit", "logit, hand-set"):
         assert gains.loc[(predictor, *simulation), "gain_low95"] < 0 < gains.loc[(predictor, *simulation), "gain_high95"]
     assert gains.loc[("logistic regression", *simulation), "gain_high95"] < 0
-    assert ("under the fitted weights it gives Egypt and the United Arab Emirates, both members, less than a "
-            "one-in-ten chance of membership") in guide
+    assert ("under the fitted weights it gives Egypt and the United Arab Emirates, both members, one chance in "
+            "eight of membership or less") in guide
     statuses = validation().statuses.set_index("state")
     for state in ("Egypt", "United Arab Emirates"):
-        assert statuses.loc[state, "observed"] == "member" and statuses.loc[state, "p_model_member"] < 0.1
+        assert statuses.loc[state, "observed"] == "member" and statuses.loc[state, "p_model_member"] <= 1 / 8
 
 
 @pytest.mark.xdist_group("rules")
@@ -1235,9 +1241,9 @@ def test_the_rule_comparison_in_words_holds():
                    "the landscape rule scores a higher log-loss than the base rate under both."),
                   ("**The logistic regression, a baseline with no mechanism, scores a lower log-loss than every rule "
                    "under both splits.**"),
-                  ("**At the simulation level the landscape rule scores the lowest log-loss of every predictor, the "
-                   "baselines included**, hedging and the threshold cascade next, but by less than half the width of "
-                   "its interval"),
+                  ("**At the simulation level hedging, the threshold cascade and the landscape rule score the lowest "
+                   "log-loss of every predictor, the baselines included**, within 0.02 of each other (hedging lowest), "
+                   "but below the base rate by less than half the width of any of their intervals"),
                   ("**Lifting Belarus's sanctions keeps it seeking membership under the threshold cascade and the "
                    "landscape rule**"),
                   "**while under the logit and hedging most replications stop seeking**",
@@ -1261,9 +1267,11 @@ def test_the_rule_comparison_in_words_holds():
     assert loso["logistic regression"] < loso[rules].min()
     simulation = scores.xs(("simulation", "leave-one-state-out"), level=["level", "split"])
     ranked = list(simulation.log_loss.sort_values().index)
-    assert ranked[0] == "landscape" and set(ranked[1:3]) == {"hedging", "threshold"}
-    width = simulation.loc["landscape", "log_loss_high95"] - simulation.loc["landscape", "log_loss_low95"]
-    assert simulation.loc["base rate", "log_loss"] - simulation.loc["landscape", "log_loss"] < width / 2
+    leading = ["hedging", "threshold", "landscape"]
+    assert ranked[0] == "hedging" and set(ranked[:3]) == set(leading)
+    assert simulation.log_loss[leading].max() - simulation.log_loss[leading].min() < 0.02
+    width = (simulation.log_loss_high95 - simulation.log_loss_low95)[leading].min()
+    assert simulation.loc["base rate", "log_loss"] - simulation.loc["hedging", "log_loss"] < width / 2
     assert ("**Along the history, the dynamic base rate scores the lowest log-loss of every predictor under both "
             "splits**; of the rules, hedging comes closest under both, and the landscape rule, with nothing fitted, is "
             "the worst leaving each state out") in guide
@@ -1331,7 +1339,8 @@ def test_the_history_level_in_words_holds():
             "rate of transitions**, under either split.") in guide
     assert "Fitting the weights along the history does better than the hand-set weights" in guide
     assert ("**leaving each state out, both do worse than the base rate, their gains' intervals below 0**; under "
-            "the time split both gains' intervals include 0, the hand-set weights' gain lower still.") in guide
+            "the time split the fitted model's gain's interval includes 0 and the hand-set weights' lies just below "
+            "it.") in guide
     scores = validation().scores.query("level == 'history'").set_index(["predictor", "split"]).log_loss
     gains = validation().gains.query("level == 'history'").set_index(["predictor", "split"])
     for split in HISTORY_SPLITS:
@@ -1339,7 +1348,8 @@ def test_the_history_level_in_words_holds():
         assert gains.loc[("logit, hand-set", split), "log_loss_gain"] < gains.loc[("logit", split), "log_loss_gain"]
     for predictor in ("logit", "logit, hand-set"):
         assert gains.loc[(predictor, "leave-one-state-out"), "gain_high95"] < 0
-        assert gains.loc[(predictor, "time"), "gain_low95"] < 0 < gains.loc[(predictor, "time"), "gain_high95"]
+    assert gains.loc[("logit", "time"), "gain_low95"] < 0 < gains.loc[("logit", "time"), "gain_high95"]
+    assert -0.1 < gains.loc[("logit, hand-set", "time"), "gain_high95"] < 0
     assert ("Algeria's, Argentina's, Bolivia's and Cuba's histories get less than one chance in a thousand, under "
             "the hand-set weights and under the weights fitted without them") in guide
     history = validation().history.query("split == 'leave-one-state-out'").set_index("state")
@@ -1360,34 +1370,40 @@ def test_the_posterior_in_words_holds():
     for weight in ("patron_pressure", "diversification", "refusal_retaliation"):
         # q05 about 0.2: a Monte Carlo estimate (0.15-0.20 in the documented posterior)
         assert summary.loc[weight, "q05"] < 0.25 and summary.loc[weight, "q95"] > 3 and summary.loc[weight, "median"] < 2
-    assert ("**The bloc's benefits' median is about 1.7 times their hand-set value**, though their 90% "
+    assert ("**The bloc's benefits' median is about one and a half times their hand-set value**, though their 90% "
             "interval reaches well below it") in guide
     bloc = summary.loc["bloc_benefits"]
-    assert 1.55 < bloc["median"] / bloc.hand_set < 1.9 and bloc.q05 < 0.8 * bloc.hand_set
-    assert ("**switching cost is well informed, its median close to the hand-set 0.5** and its 90% interval the "
-            "narrowest of all") in guide
+    assert 1.35 < bloc["median"] / bloc.hand_set < 1.65 and bloc.q05 < 0.8 * bloc.hand_set
+    assert ("**switching cost is well informed, its median about a third above the hand-set 0.5** and its 90% "
+            "interval the narrowest of the weights'") in guide
     switching = summary.loc["switching_cost"]
-    assert abs(switching["median"] - switching.hand_set) < 0.1
-    assert (summary.q95 - summary.q05).idxmin() == "switching_cost"
+    assert 0.1 < switching["median"] - switching.hand_set < 0.25
+    assert (summary.q95 - summary.q05).drop(REVIEW_RATE).idxmin() == "switching_cost"
+    assert ("**The review rate is informed too, and the once a year assumed before it was estimated lies below its "
+            "90% interval**: states reconsider their course about twice a year.") in guide
+    review = summary.loc[REVIEW_RATE]
+    assert review.hand_set == 1.0 < review.q05 and 1.6 < review["median"] < 2.8
     assert "**Sanction relief's 90% interval lies below its hand-set 2**" in guide
     assert summary.loc["sanction_relief", "q95"] < summary.loc["sanction_relief", "hand_set"] == 2.0
-    assert "only the Western threat" in guide and "That leaves eleven weights to sample" in guide
-    assert [w for w in TERMS if w not in summary.index] == ["western_threat"] and len(summary) == 11
-    assert ("**Western exposure, switching cost, substitutes, peer influence and accession friction are insensitive "
-            "to the prior** (their medians move by less than a fifth between the narrowest prior and the widest); "
-            "sanction relief's falls by about three tenths as the prior widens; the bloc's benefits rise by about "
-            "half, the three weights the likelihood is nearly flat in by three fifths to a little over double, and "
+    assert "only the Western threat" in guide and "That leaves eleven weights to sample, and the review rate" in guide
+    assert [w for w in TERMS if w not in summary.index] == ["western_threat"] and len(summary) == 12
+    assert summary.index[-1] == REVIEW_RATE
+    assert ("**Western exposure, switching cost, substitutes, peer influence, accession friction and the review rate "
+            "are insensitive to the prior** (their medians move by less than a fifth between the narrowest prior and "
+            "the widest); sanction relief's falls by about a quarter as the prior widens; the bloc's benefits rise by "
+            "about two fifths, the three weights the likelihood is nearly flat in by half to a little over double, and "
             "autonomy's more than doubles") in guide
     medians = sensitivity().pivot(index="weight", columns="prior_scale", values="median")
     ratio = medians[2.0] / medians[0.5]
     assert set(ratio[(ratio - 1).abs() < 0.2].index) == {"western_exposure", "switching_cost", "substitutes",
-                                                          "peer_influence", "accession_friction"}
+                                                          "peer_influence", "accession_friction", REVIEW_RATE}
     # Bounds a little wider than the words: the medians are Monte Carlo estimates (a fresh sampler run).
-    assert 0.64 < ratio["sanction_relief"] < 0.76 and 1.4 < ratio["bloc_benefits"] < 1.6
-    assert ratio[["patron_pressure", "diversification", "refusal_retaliation"]].between(1.55, 2.3).all()
+    assert 0.66 < ratio["sanction_relief"] < 0.82 and 1.3 < ratio["bloc_benefits"] < 1.5
+    assert ratio[["patron_pressure", "diversification", "refusal_retaliation"]].between(1.4, 2.3).all()
     assert ratio["autonomy"] > 2
     assert "| weight | half-normal, scale 1.5 | scale 3 (the priors file) | scale 6 |" in guide
-    assert {p.parameters["scale"] for p in read_priors(PRIORS).values()} == {3.0}
+    priors = read_priors(PRIORS)
+    assert {priors[term].parameters["scale"] for term in TERMS} == {3.0} and priors[REVIEW_RATE].parameters["scale"] == 6.0
 
 
 def test_the_review_rate_profile_in_words_holds():
@@ -1408,20 +1424,27 @@ def test_the_review_rate_profile_in_words_holds():
         assert sign * (faster[term] - table.loc[1, term]) > 0, term
     assert "still only Iran in most runs" in guide
     assert {state for state, share in review_profile_round().items() if float(share) > 0.5} == {"iran"}
+    assert "the posterior's median (section \"Posterior\") lies within it, a little below the peak" in guide
+    within = table[table.max_log_likelihood >= best - 1.92].index
+    import pandas as pd
+
+    median = float(pd.read_csv(ESTIMATED_SUMMARY).set_index("weight").loc[REVIEW_RATE, "median"])
+    assert within.min() <= median < table.max_log_likelihood.idxmax()
 
 
 def test_the_observed_round_with_the_draws_in_words_holds():
     """docs/validation.md, "The observed-conditioned round": what the intervals with parameter
     uncertainty say of the #10 criterion (the admitted states end as members in most runs)."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
-    assert ("No interval lies wholly above one half, Iran's reaching down to it; Egypt's, Ethiopia's, Indonesia's "
-            "and Saudi Arabia's reach it and the UAE's does not, so the data do not rule out that the model, with "
-            "other weights the record allows, admits most of them in most runs, nor show that it does.") in guide
+    assert ("No interval lies wholly above one half, Iran's reaching well below it; of the others only Indonesia's "
+            "reaches it, and Egypt's, Ethiopia's, the UAE's and Saudi Arabia's lie wholly below it: **with the review "
+            "rate estimated beside the weights, the parameters the record allows do not make the model admit most of "
+            "the Johannesburg invitees in most runs**.") in guide
     table = posterior_summary(OBSERVED_ROUND)
-    assert 0.45 <= table.loc["Iran", "p_member_post_low95"] < 0.5 < table.loc["Iran", "p_member"]
-    for state in ("Egypt", "Ethiopia", "Indonesia", "Saudi Arabia"):
-        assert table.loc[state, "p_member_post_low95"] < 0.5 <= table.loc[state, "p_member_post_high95"], state
-    assert table.loc["United Arab Emirates", "p_member_post_high95"] < 0.5
+    assert table.loc["Iran", "p_member_post_low95"] < 0.4 and 0.5 < table.loc["Iran", "p_member"]
+    assert table.loc["Indonesia", "p_member_post_low95"] < 0.5 <= table.loc["Indonesia", "p_member_post_high95"]
+    for state in ("Egypt", "Ethiopia", "United Arab Emirates", "Saudi Arabia"):
+        assert table.loc[state, "p_member_post_high95"] < 0.5, state
 
 
 def test_the_forecast_in_words_holds():
@@ -1443,12 +1466,15 @@ def test_the_forecast_in_words_holds():
     applicants = applicants[~applicants.current_status.str.contains("invited")]
     assert applicants.query("question == 'take partner status'").probability.max() < 0.4
     assert applicants.query("question == 'become a member'").probability.max() < 0.05
-    assert ("Under the posterior's draws the probabilities move by less than 0.1, but the interval of every "
-            "partner's \"apply for membership\" but one (Uganda's) is at least twice as wide") in guide
+    assert ("Under the posterior's draws the probabilities move by less than 0.1 but for two, Türkiye's taking "
+            "partner status (up by about 0.2) and Cuba's applying for membership (down by about 0.1), and the "
+            "interval of every partner's \"apply for membership\" is about twice as wide or wider") in guide
+    moved = (drawn.probability - table.probability).to_numpy()
+    far = table[np.abs(moved) >= 0.1]
+    assert set(zip(far.state, far.question)) == {("Türkiye", "take partner status"), ("Cuba", "apply for membership")}
+    assert 0.15 < moved[far.index[far.state == "Türkiye"][0]] < 0.25 and -0.15 < moved[far.index[far.state == "Cuba"][0]] < 0
     applying = (table.question == "apply for membership").to_numpy()
-    assert applying.any() and (np.abs(drawn.probability - table.probability) < 0.1).all()
-    narrow = table.state[applying & ((drawn.high - drawn.low) < 2 * (table.high - table.low)).to_numpy()]
-    assert list(narrow) == ["Uganda"]
+    assert applying.any() and ((drawn.high - drawn.low) >= 1.9 * (table.high - table.low))[applying].all()
     assert "through the summit, where the bloc chooses whom to invite by its rule, and six months after it" in guide
     assert ANSWER_MONTHS == 6
     assert "is not asked (Kazakhstan's partner status, Saudi Arabia's membership)" in guide
@@ -1459,15 +1485,15 @@ def test_the_observed_round_in_words_holds():
     """docs/validation.md, "The observed-conditioned round": under the estimated set (the default)
     only Iran of the admitted states ends as a member in most runs, the others and Argentina in a
     quarter to under half of the runs, and half accept at the answer, those that had applied far
-    more often; under the calibrated weights two do and the other four in four to five runs of ten;
+    more often; under the calibrated weights two do and the other four in a third to under half of the runs;
     some who accepted have left."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
     assert ("**Under the estimated set, the default, only Iran of the admitted states ends as a member in most "
-            "runs**; the others do in a quarter to under half of the runs, about as often as Argentina") in guide
+            "runs**; the others do in about a quarter to under half of the runs, about as often as Argentina") in guide
     assert ("At the answer the invitees accept membership in half of the runs, where the record has five "
             "acceptances of six.") in guide
-    assert ("**Under the calibrated weights two of the six do** (Ethiopia, Iran) and the other four in four to five "
-            "runs of ten") in guide
+    assert ("**Under the calibrated weights two of the six do** (Ethiopia, Iran) and the other four in a third to "
+            "under half of the runs") in guide
     estimated = observed_round("brics_2024_round_observed").summary.set_index("state").p_member
     calibrated = observed_round("brics_2024_round_observed_calibrated").summary.set_index("state").p_member[
         list(ADMITTED)]
@@ -1475,15 +1501,15 @@ def test_the_observed_round_in_words_holds():
     assert set(admitted[admitted > 0.5].index) == {"Iran"}
     assert admitted.drop(["Iran"]).between(0.2, 0.5).all() and 0.2 <= estimated["Argentina"] < 0.5
     assert set(calibrated[calibrated > 0.5].index) == {"Ethiopia", "Iran"}
-    assert calibrated[calibrated <= 0.5].between(0.35, 0.5).all()
+    assert calibrated[calibrated <= 0.5].between(0.3, 0.5).all()
     figures = observed_round_figures()
     assert 0.45 <= float(figures["h_accepted"]) <= 0.55
     answers = johannesburg_answers()
     assert "**What decides the answer is whether the invitee had applied**" in guide
     assert float(answers["accepted_applied"]) > 2 * float(answers["accepted_not"])
     assert "The model makes too few applications before Johannesburg" in guide
-    assert float(answers["applied_high"]) < 0.5
-    assert float(figures["c_left"]) > 0 and float(figures["c_argentina"]) > 0.5
+    assert float(answers["applied_high"]) < 4 / 6  # so the six make fewer than the record's four applications
+    assert float(figures["c_left"]) > 0
     assert "no weights the record allows bring the acceptances near the record's five of six" in guide
     drawn = johannesburg_answers_with_draws()
     assert float(drawn["all_high"]) < 5 / 6 and float(drawn["applied_low"]) > float(drawn["not_high"])
@@ -1510,19 +1536,19 @@ def test_the_estimated_set_in_words_holds():
             "member in nearly half of the replications") in guide
     assert held[("belarus_sanctions_lifted", "hand")] < 0.1 and 0.4 < held[("belarus_sanctions_lifted", "est")] < 0.5
     assert ("Belarus seeking membership and Kazakhstan staying out of it hold over the whole posterior, while Belarus "
-            "with its sanctions lifted could seek membership in anything from a twentieth to four fifths of the "
+            "with its sanctions lifted could seek membership in anything from an eighth to nine tenths of the "
             "replications") in guide
     drawn = {name: posterior_summary(name).loc[state] for name, state in OUTCOME_CASES}
     assert drawn["belarus_semi_blockade"].p_seeking_post_low95 > 0.9
-    assert drawn["kazakhstan_multivector"].p_seeking_post_high95 < 0.1
+    assert drawn["kazakhstan_multivector"].p_seeking_post_high95 < 0.15
     lifted = drawn["belarus_sanctions_lifted"]
-    assert lifted.p_seeking_post_low95 <= 0.06 and 0.78 <= lifted.p_seeking_post_high95 <= 0.85
-    assert ("under the estimated set the bloc's benefits lead for Belarus, just ahead of diversification, and autonomy "
-            "for Kazakhstan; the switching cost (the course each held) is among the first three for both, and "
-            "sanction relief is not among Belarus's first four") in guide
+    assert 0.1 <= lifted.p_seeking_post_low95 <= 0.15 and 0.88 <= lifted.p_seeking_post_high95 <= 0.93
+    assert ("under the estimated set diversification leads for Belarus, just ahead of the bloc's benefits, and the "
+            "switching cost for Kazakhstan, ahead of autonomy; the switching cost (the course each held) is among the "
+            "first three for both, and sanction relief is not among Belarus's first four") in guide
     order = kazan_order()
-    assert order["Belarus"][:2] == ["bloc_benefits", "diversification"]
-    assert order["Kazakhstan"][0] == "autonomy"
+    assert order["Belarus"][:2] == ["diversification", "bloc_benefits"]
+    assert order["Kazakhstan"][:2] == ["switching_cost", "autonomy"]
     assert "switching_cost" in order["Belarus"][:3] and "switching_cost" in order["Kazakhstan"][:3]
     assert "sanction_relief" not in order["Belarus"][:4]
     lifted = posterior_summary("belarus_sanctions_lifted").loc["Belarus"]

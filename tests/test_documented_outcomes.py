@@ -107,12 +107,20 @@ def _replications(events, state, *kinds, dates=None):
 
 
 @pytest.mark.parametrize("name", ["belarus_semi_blockade", "eurasia_2024"])
-def test_belarus_applies_in_2023_after_the_bloc_opens(name):
-    run = result(name)
-    row = run.summary.set_index("state").loc["Belarus"]
-    assert row.median_first_application.startswith("2023")
-    applied = run.events[(run.events.state == "Belarus") & (run.events.event == "applied for membership")]
-    assert (applied.date >= "2022-06").all()
+def test_belarus_applies_after_the_bloc_opens_in_2023_only_at_the_assumed_review_rate(name):
+    """Issue 10 asked for Belarus's application in 2023 (its letters went in May 2023). It comes
+    out so at the review rate assumed before it was estimated (once a year, the hand-set preset);
+    at the estimated rate (about twice a year, fitted to every state's timing) the median falls
+    in 2022, months before the record's date: reported in docs/model.md, section 10, not tuned.
+    Under both, no application precedes the bloc's opening (2022-06)."""
+    estimated = result(name)
+    hand_set = sim.run(sim.with_overrides(sim.load_scenario(SCENARIOS / f"{name}.yaml"),
+                                          {"decision.parameters": "hand_set"}), seed=SEED, replications=REPLICATIONS)
+    assert hand_set.summary.set_index("state").loc["Belarus"].median_first_application.startswith("2023")
+    assert "2022-06" <= estimated.summary.set_index("state").loc["Belarus"].median_first_application < "2023-05"
+    for run in (estimated, hand_set):
+        applied = run.events[(run.events.state == "Belarus") & (run.events.event == "applied for membership")]
+        assert len(applied) and (applied.date >= "2022-06").all()
 
 
 @pytest.mark.parametrize("name", ["belarus_semi_blockade", "eurasia_2024"])

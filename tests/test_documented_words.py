@@ -4,6 +4,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -90,10 +91,11 @@ def test_a_one_state_scenario_fills_from_data_indicators_and_says_so(tmp_path, c
 
 @pytest.fixture(scope="module")
 def small_sobol(tmp_path_factory) -> Path:
-    """The bundled Sobol' sweep at 16 samples and 2 replications: 192 points."""
+    """The bundled Sobol' sweep at 32 samples and 2 replications: 384 points (at 16 the estimate of
+    the noise share is itself too noisy to tell 0.19 from the warning's 0.2)."""
     folder = tmp_path_factory.mktemp("sobol")
     spec = yaml.safe_load((ROOT / "sweeps" / "kazakhstan_sobol.yaml").read_text())
-    spec.update(samples=16, base=str(SCENARIOS / "kazakhstan_sanctioned.yaml"))
+    spec.update(samples=32, base=str(SCENARIOS / "kazakhstan_sanctioned.yaml"))
     path = folder / "sobol.yaml"
     path.write_text(yaml.safe_dump(spec))
     run_sweep(path, folder / "out", executor="serial")
@@ -107,7 +109,12 @@ def test_sensitivity_prints_its_indices_and_warns_about_a_noisy_yes_no(small_sob
     header, *rows = out.splitlines()[: len(table) + 1]
     assert header.split() == ["parameter", "S1", "S1_conf", "ST", "ST_conf"]
     for line, row in zip(rows, table.itertuples()):
-        assert line.split() == [row.parameter, *(f"{getattr(row, c):.3f}" for c in ("S1", "S1_conf", "ST", "ST_conf"))]
+        # The printed figures are the file's to 3 decimals; the file holds them rounded to 6 significant
+        # digits, so a figure on a rounding boundary may print one unit off the file's rounded again.
+        name, *printed = line.split()
+        assert name == row.parameter and all(len(text.split(".")[-1]) == 3 for text in printed)
+        assert np.allclose([float(text) for text in printed], [getattr(row, c) for c in ("S1", "S1_conf", "ST", "ST_conf")],
+                           rtol=0, atol=0.0005 + 1e-9)
     assert "warning: replication noise makes up" in err and "p_member_final" in err
 
 
