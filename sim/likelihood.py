@@ -346,6 +346,23 @@ def fit(history: HistoryLikelihood, prior: np.ndarray, ridge: float, free: np.nd
     return fitted
 
 
+REVIEW_RATE_BOUNDS = (0.05, 20.0)
+"""The review rates (a year) `fit_review_rate` searches between: from one review in twenty years to
+more than one a month."""
+
+
+def fit_review_rate(negative_log_likelihood) -> float:
+    """The review rate (a year) that minimises `negative_log_likelihood(rate)`, a bounded search over
+    its logarithm within REVIEW_RATE_BOUNDS (the record's likelihood is smooth and single-peaked in
+    it: docs/validation.md, "Is the review rate to blame?")."""
+    from scipy.optimize import minimize_scalar
+
+    low, high = np.log(REVIEW_RATE_BOUNDS)
+    found = minimize_scalar(lambda u: negative_log_likelihood(float(np.exp(u))), bounds=(low, high), method="bounded",
+                            options={"xatol": 1e-3})
+    return float(np.exp(found.x))
+
+
 def transition_kinds(history: HistoryLikelihood) -> tuple[np.ndarray, np.ndarray]:
     """(steps, states): what kind of step each is (an invitation answered, or the course held
     before it) and its outcome (accepted or not; the course after): what the base rate counts."""
@@ -382,21 +399,23 @@ def history_scores(scenario: Scenario, scored: list[Observation], ridge: float, 
     """The history level of `alignsim validate`: per split, each held-out state's negative
     log-likelihood of its observed history (over the held-out steps) under the scenario's decision
     rule fitted on the training part, under the scenario's values (for the logit, the hand-set
-    weights), and under the dynamic base rate. The logit's weights are fitted by `fit`; another
-    rule's `FITTED` parameters as `sim.validate.fit_rule` fits them on the decisions, with the
-    scenario's weights. Leave-one-state-out holds out each state's whole history; the time split
+    preset: its weights and a review a year), and under the dynamic base rate. The logit's weights
+    are fitted by `fit`; another rule's `FITTED` parameters as `sim.validate.fit_rule` fits them on
+    the decisions, with the scenario's weights; then, for every rule, the review rate by
+    `fit_review_rate` on the same part (the scenario's own rate was estimated on the whole record). Leave-one-state-out holds out each state's whole history; the time split
     fits on every state's steps up to `time_cut` and holds out the later steps of the states scored
     after it. Returns ({split: {predictor: (held-out states,)}}, the same as a table)."""
-    from .parameters import scenario_weights
+    from .parameters import HAND_SET_REVIEW_RATE, scenario_weights
     from .validate import fit_parameters, fixed_terms, hand_set as hand_set_values
 
     history = HistoryLikelihood(scenario, scored)
     rule = scenario.decision.rule
     given = hand_set_values(scenario, rule)
     states = np.array(history.scored_states)
+    hand_review = None  # the scenario's
     if rule == "logit":
         free = np.array([term not in fixed_terms(history) for term in d.TERMS])
-        hand_weights, hand_parameters = given, None
+        hand_weights, hand_parameters, hand_review = given, None, HAND_SET_REVIEW_RATE
 
         def fitted(steps, train):  # (weights, the rule's parameters)
             return fit(history, given, ridge, free, steps, train), None
@@ -427,8 +446,11 @@ def history_scores(scenario: Scenario, scored: list[Observation], ridge: float, 
             tested = history.scored if test_steps is None else history.scored & test_steps
             base = np.where(tested, np.log(base_rate_probabilities(history, training)), 0.0).sum(axis=0)
             weights, parameters = fitted(train_steps, train)
-            nll["model"].append(-history.contributions(weights, test_steps, parameters)[test])
-            nll["model, hand-set weights"].append(-history.contributions(hand_weights, test_steps, hand_parameters)[test])
+            review = fit_review_rate(lambda rate: float(
+                -history.contributions(weights, train_steps, parameters, review=rate)[train].sum()))
+            nll["model"].append(-history.contributions(weights, test_steps, parameters, review=review)[test])
+            nll["model, hand-set weights"].append(-history.contributions(hand_weights, test_steps, hand_parameters,
+                                                                         review=hand_review)[test])
             nll["base rate"].append(-base[states[test]])
         held = np.concatenate([fold[1] for fold in folds])
         losses[split] = {name: np.concatenate(values) for name, values in nll.items()}

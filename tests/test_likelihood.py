@@ -80,6 +80,43 @@ def test_a_record_that_starts_with_a_withdrawal_takes_the_application_as_given()
     assert not h.path.observed[:withdrew, algeria].any()
 
 
+def test_the_review_rate_given_as_an_argument_is_the_scenarios_when_written_there():
+    """The sampler passes the review rate beside the weights: the likelihood at a rate given as an
+    argument is the likelihood of the scenario with that rate written, for every rate of a stack."""
+    w = scenario_weights(scenario())
+    rates = np.array([0.5, 2.0, 6.0])
+    stacked = history().log_likelihood(np.tile(w, (3, 1)), rates)
+    for rate, value in zip(rates, stacked):
+        written = HistoryLikelihood(with_decision(review_rate_per_year=float(rate)), record())
+        assert np.isclose(value, written.log_likelihood(w), rtol=0, atol=1e-9)
+
+
+def test_fit_review_rate_finds_the_likelihoods_peak():
+    from sim.likelihood import REVIEW_RATE_BOUNDS, fit_review_rate
+
+    w = scenario_weights(scenario())
+    found = fit_review_rate(lambda rate: -history().log_likelihood(w, rate))
+    assert REVIEW_RATE_BOUNDS[0] < found < REVIEW_RATE_BOUNDS[1]
+    best = history().log_likelihood(w, found)
+    for rate in (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, found * 0.9, found * 1.1):
+        assert history().log_likelihood(w, rate) <= best + 1e-9
+
+
+def test_the_history_levels_hand_set_row_is_the_hand_set_preset_with_its_review_rate():
+    """validate's history level scores the hand-set alternative as a scenario with
+    `decision.parameters: hand_set` runs: the hand-set weights and a review a year, not the
+    scenario's estimated rate."""
+    from sim.likelihood import history_scores
+    from sim.parameters import HAND_SET
+
+    _, table = history_scores(scenario(), record(), 0.01, ("leave-one-state-out",), "2023-12")
+    preset = HistoryLikelihood(with_decision(parameters="hand_set"), record())
+    expected = -preset.contributions(np.array([HAND_SET[term] for term in d.TERMS]))
+    assert np.allclose(table.nll_hand_set.to_numpy(), expected, rtol=0, atol=1e-9)
+    at_estimated_rate = -history().contributions(np.array([HAND_SET[term] for term in d.TERMS]))
+    assert not np.allclose(table.nll_hand_set.to_numpy(), at_estimated_rate)
+
+
 def test_a_higher_review_rate_makes_a_long_wait_before_applying_less_likely():
     slow, fast = (HistoryLikelihood(with_decision(review_rate_per_year=rate), record()) for rate in (0.5, 2.0))
     w = scenario_weights(scenario())
