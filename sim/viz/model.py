@@ -269,10 +269,11 @@ class DashboardModel(AlignmentModel):
 
     @property
     def weights_source(self) -> str:
-        """Where the run's decision weights come from, for the page."""
+        """Where the run's decision weights and review rate come from, for the page."""
         if self.draw == 0:
-            return "Weights: the scenario's"
-        return f"Weights: draw {self.draw} of the {posterior_draws()} of the bundled posterior (estimation/posterior)"
+            return "Weights and review rate: the scenario's"
+        return (f"Weights and review rate: draw {self.draw} of the {posterior_draws()} of the bundled posterior "
+                "(estimation/posterior)")
 
     @property
     def n_months(self) -> int:
