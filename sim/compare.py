@@ -21,7 +21,8 @@ from . import decision as d
 from .scenario import InputError, Issue, Scenario, load_scenario, with_overrides
 from .scenario.loader import issues_from, read_yaml
 from .scenario.schema import Strict
-from .validate import BASELINES, RIDGE, Predictor, fit_rule, hand_set, out_of_sample, read_observed, steps
+from .validate import (BASELINES, RIDGE, Predictor, check_splits, fit_rule, hand_set, out_of_sample, read_observed,
+                       steps)
 
 VERDICTS = Path(__file__).resolve().parents[1] / "estimation" / "verdicts.yaml"
 """The bundled verdicts file: Belarus and Kazakhstan, and the README's counterfactuals."""
@@ -97,6 +98,7 @@ def compare_rules(scenario: Scenario, observed: str | Path, rules: list[str], ve
     scored, disputed, _ = read_observed(observed, scenario)
     if not scored:
         raise InputError(Issue(str(observed), "", "no scored observation of the scenario's states"))
+    check_splits(observed, scored, disputed)
     cases = verdicts.cases if verdicts else []
     total = len(rules) * (steps(scenario, scored, disputed) + 1 + len(cases))
     done = 0

@@ -270,6 +270,9 @@ def forecast(scenario: Scenario, observed: str | Path, cutoff: str | None = None
     assignment = None if posterior is None else assign(posterior, seed, replications, draws)
 
     start = situations(rows, scenario, cutoff)
+    if not any(situation.questions() for situation in start.values()):
+        raise InputError(Issue(str(observed), "", f"no state has a decision open at the data cut-off {cutoff} "
+                               "(a partner, a pending applicant or an invitee): nothing to forecast"))
     world = forecast_scenario(scenario, start, cutoff, target)
     timelines = Timelines(world)
     worlds = replication_worlds(world, timelines, assignment)

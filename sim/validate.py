@@ -47,6 +47,9 @@ from .scenario.schema import Weights, _parse_month, month_number
 COLUMNS = ("state", "event", "event_date", "decision", "offer", "response", "response_date", "source", "certainty")
 POSITIVE = {"accepted", "applied"}
 NEGATIVE = {"declined", "withdrew", "no_response"}
+UNSCORED = ("pending", "blocked", "disputed")
+"""Responses that are not the state's decision (data/SOURCES.md): recorded, not scored."""
+CERTAINTIES = ("certain", "reported", "disputed")
 CODES = {"none": d.OUTSIDE, "partner": d.PARTNER, "member": d.MEMBER}
 CLIP = 1e-3
 RIDGE = 0.01
@@ -79,6 +82,12 @@ def read_observed(path: str | Path, scenario: Scenario) -> tuple[list[Observatio
     """(scored, disputed, skipped) observations of the scenario's states."""
     rows = _read_rows(Path(path), scenario)
     start, end = scenario.calendar.start, scenario.calendar.end
+    outside = [Issue(str(path), column, f"{row[column]} is outside the scenario's calendar ({start} to {end}); "
+                     "a decision the simulation cannot reach cannot be scored", row["line"])
+               for row in rows if row["state"] in scenario.states and row["decision"] != "bloc"
+               for column in ("event_date", "response_date") if row[column] and not start <= row[column] <= end]
+    if outside:
+        raise InputError(outside)
     scored, disputed, skipped = [], [], []
     for row in rows:
         reason = None
@@ -91,7 +100,6 @@ def read_observed(path: str | Path, scenario: Scenario) -> tuple[list[Observatio
             continue
         invitation = row["decision"] == "invitation"
         month = row["event_date"] if invitation else (row["response_date"] or row["event_date"])
-        month = min(max(month, start), end)
         if invitation and month < end:  # an invitation at a summit is answered the month after
             number = month_number(month) + 1
             month = f"{number // 12:04d}-{number % 12 + 1:02d}"
@@ -113,19 +121,40 @@ def read_observed(path: str | Path, scenario: Scenario) -> tuple[list[Observatio
     return scored, disputed, skipped
 
 
+def check_splits(path: str | Path, scored: list[Observation], disputed: list[Observation]) -> None:
+    """Refuse a record too small for the validation's splits, naming what is missing: scored
+    decisions of at least two states (one is left out, the others fit), decisions on both sides of
+    TIME_CUT, and two states whose status is undisputed (the simulation level)."""
+    states = {o.state for o in scored}
+    later = sum(o.month > TIME_CUT for o in scored)
+    needs = []
+    if len(states) < 2:
+        needs.append(f"scored decisions of at least two states for leave-one-state-out (found {len(states)})")
+    if later in (0, len(scored)):
+        needs.append(f"scored decisions both up to {TIME_CUT} and after it for the time split "
+                     f"(found {len(scored) - later} up to it, {later} after it)")
+    if len(observed_statuses(scored, disputed)) < 2:
+        needs.append("at least two states with an undisputed status for the simulation level")
+    if needs:
+        raise InputError([Issue(str(path), "", f"too few decisions to validate: needs {need}") for need in needs])
+
+
 def _read_rows(path: Path, scenario: Scenario) -> list[dict]:
     """The rows of an observed-decisions CSV, every problem of the rows that are scored reported
     together, each with its line and column."""
     file = str(path)
     reader = csv.DictReader(io.StringIO(read_input_text(path, "a CSV file"), newline=""))
     try:
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        # Spaces around a name or a value are layout, not data (a header typed as "state, event").
+        reader.fieldnames = [name.strip() for name in reader.fieldnames or []]
+        missing = [c for c in COLUMNS if c not in reader.fieldnames]
         if missing:
             raise InputError(Issue(file, "", f"missing column(s): {', '.join(missing)}", 1))
-        rows = [{**row, "line": reader.line_num} for row in reader]
+        rows = [{**{k: v.strip() if isinstance(v, str) else v for k, v in row.items()}, "line": reader.line_num}
+                for row in reader]
     except csv.Error as exc:
         raise InputError(Issue(file, "", f"cannot be read as CSV: {exc}", reader.line_num)) from None
-    problems = []
+    problems, seen = [], {}
     for row in rows:
         line = row["line"]
         short = [c for c in COLUMNS if row[c] is None]
@@ -144,6 +173,17 @@ def _read_rows(path: Path, scenario: Scenario) -> list[dict]:
                                   "application or bloc", line))
         if row["offer"] not in CODES:
             problems.append(Issue(file, "offer", f"unknown offer {row['offer']!r}; expected {', '.join(CODES)}", line))
+        responses = (*sorted(POSITIVE), *sorted(NEGATIVE), *UNSCORED)
+        if row["response"] not in responses:
+            problems.append(Issue(file, "response", f"unknown response {row['response']!r}; expected "
+                                  f"{', '.join(responses)} (data/SOURCES.md)", line))
+        if row["certainty"] not in CERTAINTIES:
+            problems.append(Issue(file, "certainty", f"unknown certainty {row['certainty']!r}; expected "
+                                  f"{', '.join(CERTAINTIES)}", line))
+        content = tuple(row[c] for c in COLUMNS)
+        if content in seen:  # counted twice, a decision would weigh double in every score
+            problems.append(Issue(file, "", f"the same row as line {seen[content]}", line))
+        seen.setdefault(content, line)
         for column in ("event_date", "response_date"):
             if row[column] or column == "event_date":
                 try:
@@ -635,6 +675,7 @@ def validate(scenario: Scenario, observed: str | Path, ridge: float = RIDGE, rul
     scored, disputed, skipped = read_observed(observed, scenario)
     if not scored:
         raise InputError(Issue(str(observed), "", "no scored observation of the scenario's states"))
+    check_splits(observed, scored, disputed)
     given = hand_set(scenario, rule)
     predictor = Predictor(scenario, scored, scored)
     p = predict_fitted(predictor, scenario, rule, given)

@@ -342,6 +342,83 @@ def test_every_problem_of_an_observed_csv_is_reported_with_its_line_and_column(t
     assert "Traceback" not in err
 
 
+RECORD = ROOT / "data" / "brics_decisions.csv"
+
+
+def _record_lines() -> list[str]:
+    return OBSERVED.splitlines()
+
+
+def _egypt_joins(lines: list[str]) -> int:
+    return next(k for k, line in enumerate(lines) if line.startswith("Egypt,invited as member"))
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda row: row.replace(",accepted,", ",acepted,"), "response: unknown response 'acepted'"),
+    (lambda row: row.replace(",certain,", ",probable,"), "certainty: unknown certainty 'probable'"),
+    (lambda row: row.replace(",2023-08,", ",2030-08,"), "event_date: 2030-08 is outside the scenario's calendar"),
+    (lambda row: row.replace(",2024-01,", ",2019-01,"), "response_date: 2019-01 is outside the scenario's calendar"),
+], ids=["response", "certainty", "late-event", "early-response"])
+def test_a_record_value_validate_cannot_score_is_refused_with_its_line(tmp_path, capsys, edit, message):
+    """A typo in a response or a certainty, or a date the simulation's calendar does not reach, would
+    otherwise be skipped or moved without a word and change the scores."""
+    lines = _record_lines()
+    k = _egypt_joins(lines)
+    lines[k] = edit(lines[k])
+    path = tmp_path / "observed.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["validate", str(ROOT / "scenarios" / "brics_2024_round.yaml"), "--observed", str(path), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists() and "Traceback" not in err
+    assert f"{path}:{k + 1}: {message}" in err, err
+
+
+def test_a_repeated_row_is_refused_naming_both_lines(tmp_path, capsys):
+    lines = _record_lines()
+    path = tmp_path / "observed.csv"
+    path.write_text("\n".join([*lines, lines[3]]) + "\n", encoding="utf-8")
+    code = main(["validate", str(ROOT / "scenarios" / "brics_2024_round.yaml"), "--observed", str(path),
+                 "--out", str(tmp_path / "out")])
+    assert code == 2 and f"{path}:{len(lines) + 1}: the same row as line 4" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["validate", "compare-rules"])
+def test_a_record_too_small_for_the_splits_is_refused_saying_what_each_needs(tmp_path, capsys, command):
+    """One decision leaves nothing to fit when its state is left out, and nothing on one side of
+    the time split: each need is named, no traceback, no output."""
+    lines = _record_lines()
+    path = tmp_path / "observed.csv"
+    path.write_text("\n".join([lines[0], lines[_egypt_joins(lines)]]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code = main([command, str(ROOT / "scenarios" / "brics_2024_round.yaml"), "--observed", str(path), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists() and "Traceback" not in err
+    assert "needs scored decisions of at least two states for leave-one-state-out (found 1)" in err, err
+    assert "needs scored decisions both up to 2023-12 and after it for the time split (found 1 up to it, 0 after it)" in err
+    assert "needs at least two states with an undisputed status for the simulation level" in err
+
+
+def test_spaces_around_the_records_names_and_values_change_nothing(tmp_path):
+    lines = _record_lines()
+    spaced = [", ".join(lines[0].split(","))] + [line.replace(",", " ,", 1) for line in lines[1:]]
+    path = tmp_path / "observed.csv"
+    path.write_text("\n".join(spaced) + "\n", encoding="utf-8")
+    scenario = load_scenario(ROOT / "scenarios" / "brics_2024_round.yaml")
+    assert read_observed(path, scenario) == read_observed(RECORD, scenario)
+
+
+def test_a_forecast_with_no_open_decision_says_so(tmp_path, capsys):
+    lines = _record_lines()
+    path = tmp_path / "observed.csv"
+    path.write_text("\n".join([lines[0], lines[_egypt_joins(lines)]]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["forecast", str(ROOT / "scenarios" / "brics_2024_round_calibrated.yaml"), "--observed", str(path),
+                 "--cutoff", "2025-12", "--summit", "2026-09", "--replications", "5", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists() and "no state has a decision open at the data cut-off 2025-12" in err, err
+
+
 def test_a_folder_given_as_the_observed_csv(tmp_path, capsys):
     code = main(["validate", str(ROOT / "scenarios" / "brics_2024_round.yaml"), "--observed", str(tmp_path),
                  "--out", str(tmp_path / "out")])
