@@ -42,8 +42,9 @@ TIMESERIES_FIELDS = ("status", "seeking_membership", "course", "invited", "decli
                      "room_for_manoeuvre", "deciding", "retaliation", "western_reaction", "pre_summit_pressure")
 """The recorded fields that are columns of the timeseries, which `--record` chooses among."""
 
-POSTERIOR_OUTCOMES = ("outside", "partner", "member", "seeking")
-"""The end states whose shares get intervals with parameter uncertainty under a posterior."""
+POSTERIOR_OUTCOMES = ("outside", "partner", "member", "seeking", "ever_applied", "declined_invitation")
+"""The shares that get intervals with parameter uncertainty under a posterior: the end states,
+having applied at some point, having declined an invitation."""
 
 TALLIED_FIELDS = ("status", "seeking_membership", "course", "invited", "declined", "probabilities",
                   "room_for_manoeuvre", "retaliation_started", "western_reaction_started", "pre_summit_pressure_started")
@@ -404,8 +405,10 @@ class Tally:
             groups = self.groups[first:first + len(status)]
             np.add.at(self.group_size, groups, 1)
             final = status[:, -1, :]
-            for k, ended in enumerate((final == OUTSIDE, final == PARTNER, final == MEMBER, held_or_applied[:, -1, :])):
-                np.add.at(self.group_outcomes[k], groups, ended.astype(np.int64))
+            outcomes = (final == OUTSIDE, final == PARTNER, final == MEMBER, held_or_applied[:, -1, :],
+                        seeking.any(axis=1), stacked["declined"].any(axis=1))
+            for k, outcome in enumerate(outcomes):
+                np.add.at(self.group_outcomes[k], groups, outcome.astype(np.int64))
         for option in range(len(OPTIONS)):
             self.final[option] += (status[:, -1, :] == option).sum(axis=0)
             self.status[option] += (status == option).sum(axis=0)

@@ -131,6 +131,9 @@ def headline_with_draws():
     for tag, (name, state) in zip(("belarus", "kazakhstan", "lifted", "sanctioned"), OUTCOME_CASES):
         row = with_draws(posterior_summary(name).loc[state])
         values |= {tag: row["seek"], f"{tag}_low": row["seek_low"], f"{tag}_high": row["seek_high"]}
+        if tag == "belarus":
+            values |= {"belarus_held": row["held"], "belarus_held_low": row["held_low"],
+                       "belarus_held_high": row["held_high"]}
     return values
 
 
@@ -665,10 +668,41 @@ def worked_example():
     return values
 
 
+def eurasia_with_draws():
+    """eurasia_2024 under the posterior's draws: Belarus's and Kazakhstan's shares seeking
+    membership and ending partner or member, and Kazakhstan's share applying at some point, each
+    with its 95% interval including parameter uncertainty; Kazakhstan's share applying at some
+    point alone (kazakhstan_multivector) likewise."""
+    table = posterior_summary("eurasia_2024")
+    values = with_draws(table.loc["Belarus"], "belarus_") | with_draws(table.loc["Kazakhstan"], "kazakhstan_")
+    for tag, row in (("eurasia", table.loc["Kazakhstan"]),
+                     ("alone", posterior_summary("kazakhstan_multivector").loc["Kazakhstan"])):
+        values |= {f"{tag}_applied": two(row.p_ever_applied), f"{tag}_applied_low": two(row.p_ever_applied_post_low95),
+                   f"{tag}_applied_high": two(row.p_ever_applied_post_high95)}
+    return values
+
+
 def finer_patterns():
+    """Belarus's end as a member and first application, Kazakhstan's application at any time, on the
+    estimated set and under the posterior's draws (with 95% intervals including parameter
+    uncertainty); with the draws, the share of runs in which Belarus applies before its letters of
+    May 2023."""
+    from sim.parameters import interval as draws_interval
+
     belarus = summary("belarus_semi_blockade").loc["Belarus"]
+    drawn = posterior_summary("belarus_semi_blockade").loc["Belarus"]
+    kazakhstan = posterior_summary("kazakhstan_multivector").loc["Kazakhstan"]
+    result = posterior_result("belarus_semi_blockade")
+    series = result.timeseries[result.timeseries.state == "Belarus"]
+    early = series[series.date < "2023-05"].groupby("replication").seeking_membership.any()
+    low, high = draws_interval(early.to_numpy()[:, None].astype(int), result.posterior.groups[early.index.to_numpy()])
     return {"member": two(belarus.p_member), "median": belarus.median_first_application,
-            "applied": two(summary("kazakhstan_multivector").loc["Kazakhstan"].p_ever_applied)}
+            "applied": two(summary("kazakhstan_multivector").loc["Kazakhstan"].p_ever_applied),
+            "member_draws": two(drawn.p_member), "member_low": two(drawn.p_member_post_low95),
+            "member_high": two(drawn.p_member_post_high95), "early": two(early.mean()), "early_low": two(low[0]),
+            "early_high": two(high[0]), "applied_draws": two(kazakhstan.p_ever_applied),
+            "applied_low": two(kazakhstan.p_ever_applied_post_low95),
+            "applied_high": two(kazakhstan.p_ever_applied_post_high95)}
 
 
 def investment_west_fills():
@@ -736,31 +770,50 @@ def observed_round(name: str):
 
 
 def observed_round_figures():
-    """The observed-conditioned round under the hand-set (h) and calibrated (c) weights: each
-    admitted state's (and Argentina's) share ending as a member; of the observed member
-    invitations, the share accepted at the answer, and of those, the share no longer a member at
-    the end; the mean share of the Kazan list ending as partner or member."""
-    scenario = sim.load_scenario(SCENARIOS / "brics_2024_round_observed.yaml")
-    kazan = next(s.invitations for s in scenario.calendar.summits if s.name == "Kazan")
-    observed_months = {s.date for s in scenario.calendar.summits if s.invitations and "member" in s.invitations.values()}
+    """The observed-conditioned round under the estimated set (h, the default) and the calibrated
+    (c) weights: each admitted state's (and Argentina's) share ending as a member; of the observed
+    member invitations, the share accepted at the answer, and of those, the share no longer a member
+    at the end; the mean share of the Kazan list ending as partner or member."""
+    from sim.parameters import interval as draws_interval
+
     values = {}
-    for prefix, name in (("h", "brics_2024_round_observed"), ("c", "brics_2024_round_observed_calibrated")):
-        result = observed_round(name)
-        summary = result.summary.set_index("state")
-        for state in (*ADMITTED, "Argentina"):
-            values[f"{prefix}_{state.split()[0].lower()}"] = two(summary.loc[state, "p_member"])
-        events = result.events
-        invited = events[(events.event == "invited as member") & events.date.isin(observed_months)][
-            ["replication", "step", "state"]]
-        became = events[events.event == "became member"][["replication", "step", "state"]]
-        accepted = invited.merge(became, on=["replication", "step", "state"])
-        final = result.timeseries[result.timeseries.step == result.timeseries.step.max()].set_index(
-            ["replication", "state"]).status
-        left = final.loc[list(zip(accepted.replication, accepted.state))] != "member"
-        values[f"{prefix}_accepted"] = two(len(accepted) / len(invited))
-        values[f"{prefix}_left"] = two(left.mean())
-        values[f"{prefix}_kazan"] = two((1 - summary.loc[list(kazan), "p_outside"]).mean())
+    for prefix, run in (("h", observed_round("brics_2024_round_observed")),
+                        ("c", observed_round("brics_2024_round_observed_calibrated")),
+                        ("d", posterior_result(OBSERVED_ROUND))):
+        for key, (outcome, replications) in _round_outcomes(run).items():
+            values[f"{prefix}_{key}"] = two(outcome.mean())
+            if prefix == "d":  # with the draws: each share's 95% interval including parameter uncertainty
+                low, high = draws_interval(outcome[:, None].astype(int), run.posterior.groups[replications])
+                values |= {f"d_{key}_low": two(low[0]), f"d_{key}_high": two(high[0])}
     return values
+
+
+def _round_outcomes(run) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The observed-conditioned round's outcomes, each as one 0/1 value per unit and the unit's
+    replication: each admitted state (and Argentina) ending a member, per replication; each
+    observed member invitation accepted at the answer; each accepted one no longer a member at the
+    end; each state of the Kazan list ending partner or member, per replication."""
+    scenario = sim.load_scenario(SCENARIOS / "brics_2024_round_observed.yaml")
+    kazan = list(next(s.invitations for s in scenario.calendar.summits if s.name == "Kazan"))
+    observed_months = {s.date for s in scenario.calendar.summits if s.invitations and "member" in s.invitations.values()}
+    series = run.timeseries
+    final = series[series.step == series.step.max()].set_index(["replication", "state"]).status
+    outcomes = {}
+    for state in (*ADMITTED, "Argentina"):
+        ended = final.xs(state, level="state")
+        outcomes[state.split()[0].lower()] = ((ended == "member").to_numpy(), ended.index.to_numpy())
+    events, keys = run.events, ["replication", "step", "state"]
+    invited = events[(events.event == "invited as member") & events.date.isin(observed_months)][keys]
+    became = events[events.event == "became member"][keys].assign(accepted=True)
+    answers = invited.merge(became, on=keys, how="left")
+    accepted = answers.accepted.eq(True).to_numpy()
+    outcomes["accepted"] = (accepted, answers.replication.to_numpy())
+    kept = answers[accepted]
+    outcomes["left"] = ((final.loc[list(zip(kept.replication, kept.state))] != "member").to_numpy(),
+                        kept.replication.to_numpy())
+    on_list = final[final.index.get_level_values("state").isin(kazan)]
+    outcomes["kazan"] = ((on_list != "outside").to_numpy(), on_list.index.get_level_values("replication").to_numpy())
+    return outcomes
 
 
 def observed_round_posterior():
@@ -840,7 +893,8 @@ def johannesburg_answers():
 
 def johannesburg_answers_with_draws():
     """The same answers in the observed-conditioned round run under the committed posterior's
-    draws: the share of the Johannesburg invitations accepted at the summit, of all of them and by
+    draws: the share of the Johannesburg invitations whose invitee had applied before the summit;
+    the share accepted at the summit, of all of them and by
     invitees that had applied and had not, each with its 95% interval including parameter
     uncertainty (between the draws' replications, as `summary.csv`'s intervals)."""
     from sim.parameters import interval_from_counts
@@ -849,10 +903,12 @@ def johannesburg_answers_with_draws():
     answers = _johannesburg(result.events)
     answers = answers.assign(group=result.posterior.groups[answers.replication.to_numpy()])
     values = {}
-    for tag, part in (("all", answers), ("applied", answers[answers.applied]), ("not", answers[~answers.applied])):
-        tally = part.groupby("group").accepted.agg(["sum", "size"])
+    for tag, part, outcome in (("had", answers, "applied"), ("all", answers, "accepted"),
+                               ("applied", answers[answers.applied], "accepted"),
+                               ("not", answers[~answers.applied], "accepted")):
+        tally = part.groupby("group")[outcome].agg(["sum", "size"])
         low, high = interval_from_counts(tally[["sum"]].to_numpy(), tally["size"].to_numpy())
-        values |= {tag: two(part.accepted.mean()), f"{tag}_low": two(low[0]), f"{tag}_high": two(high[0])}
+        values |= {tag: two(part[outcome].mean()), f"{tag}_low": two(low[0]), f"{tag}_high": two(high[0])}
     return values
 
 
@@ -870,21 +926,32 @@ def _johannesburg(events):
     return answers.assign(accepted=answers.accepted.eq(True), applied=answers.applied.eq(True))
 
 
-def belarus_at_kazan():
-    """In the unconditioned eurasia_2024: Belarus's share taking partner status at Kazan, having
-    applied before it, and accepting its Kazan invitation."""
-    events = result("eurasia_2024").events
-    belarus = events[events.state == "Belarus"]
+def belarus_at_kazan(draws: bool = False):
+    """In the unconditioned eurasia_2024, on the estimated set or under the posterior's `draws`:
+    Belarus's share taking partner status at Kazan, having applied before it, and accepting its
+    Kazan invitation (with the draws, each with its 95% interval including parameter uncertainty)."""
+    from sim.parameters import interval as draws_interval
 
-    def runs(event, dates):
-        return set(belarus[(belarus.event == event) & dates(belarus.date)].replication)
+    run = posterior_result("eurasia_2024") if draws else result("eurasia_2024")
+    belarus = run.events[run.events.state == "Belarus"]
+    replications = np.arange(REPLICATIONS)
+
+    def runs(event, dates) -> np.ndarray:
+        return np.isin(replications, belarus[(belarus.event == event) & dates(belarus.date)].replication)
 
     at_kazan = lambda dates: dates == "2024-10"  # noqa: E731
     invited = runs("invited as partner", at_kazan) | runs("invited as member", at_kazan)
     took = runs("became partner", at_kazan) | runs("became member", at_kazan)
-    return {"kazan": two(len(runs("became partner", at_kazan)) / REPLICATIONS),
-            "applied": two(len(runs("applied for membership", lambda dates: dates < "2024-10")) / REPLICATIONS),
-            "accepted": two(len(took & invited) / len(invited))}
+    shares = {"kazan": (runs("became partner", at_kazan), replications),
+              "applied": (runs("applied for membership", lambda dates: dates < "2024-10"), replications),
+              "accepted": (took[invited], replications[invited])}
+    values = {}
+    for key, (outcome, which) in shares.items():
+        values[key] = two(outcome.mean())
+        if draws:
+            low, high = draws_interval(outcome[:, None].astype(int), run.posterior.groups[which])
+            values |= {f"{key}_low": two(low[0]), f"{key}_high": two(high[0])}
+    return values
 
 
 def exactly(key: str, documented: str, run: str) -> bool:
@@ -937,7 +1004,8 @@ CLAIMS = {
     "readme_headline": Claim("README.md", "applied for (`p_seeking_membership`) is {belarus} for Belarus "
                              "({belarus_held} end as partner or member) and {kazakhstan} for Kazakhstan; lifting Belarus's sanctions "
                              "brings it to {lifted}, sanctioning Kazakhstan raises it to {sanctioned}.", headline),
-    "readme_headline_draws": Claim("README.md", "the same shares are {belarus} [{belarus_low}, {belarus_high}], "
+    "readme_headline_draws": Claim("README.md", "the same shares are {belarus} [{belarus_low}, {belarus_high}] ({belarus_held} [{belarus_held_low}, "
+                                   "{belarus_held_high}] end as partner or member), "
                                    "{kazakhstan} [{kazakhstan_low}, {kazakhstan_high}], {lifted} [{lifted_low}, "
                                    "{lifted_high}] and {sanctioned} [{sanctioned_low}, {sanctioned_high}]",
                                    headline_with_draws),
@@ -1038,8 +1106,8 @@ CLAIMS = {
                                      "{ethiopia}, Iran {iran}, the UAE {united}, Saudi Arabia {saudi} and Indonesia "
                                      "{indonesia} of the runs", review_profile_round),
     "validation_johannesburg_draws": Claim(
-        VALIDATION, "With the draws, the invitees accept at the summit {all} [{all_low}, {all_high}] of the "
-        "Johannesburg invitations, those that had applied {applied} [{applied_low}, {applied_high}] and the others "
+        VALIDATION, "With the draws, the invitees had applied before the summit in {had} [{had_low}, {had_high}] of "
+        "the Johannesburg invitations and accept at the summit {all} [{all_low}, {all_high}] of them, those that had applied {applied} [{applied_low}, {applied_high}] and the others "
         "{not} [{not_low}, {not_high}]", johannesburg_answers_with_draws),
     "validation_worst": Claim(VALIDATION, "Uruguay's refusal ({uruguay} to apply: all its indicators but sanctions "
                               "and transit are missing", worst_out_of_sample),
@@ -1054,22 +1122,23 @@ CLAIMS = {
     "validation_missing": Claim(VALIDATION, "**Missing indicators**: {filled} of {cells} indicator values are filled",
                                 lambda: {**filled_in_round(), "cells": data_counts()["cells"]}),
     "validation_disputed": Claim(VALIDATION, "model gives Kazakhstan {kazakhstan} of accepting partnership under the "
-                                 "default weights, that is, it sides with Tokayev's reading, and Saudi Arabia {saudi} "
+                                 "hand-set weights, that is, it sides with Tokayev's reading, and Saudi Arabia {saudi} "
                                  "of accepting membership", disputed),
     "validation_too_few": Claim(VALIDATION, "- {n} decisions, {negative} negative, inform seven of the twelve weights",
                                 scored_counts),
     "validation_observed_round": Claim(
-        VALIDATION, "| Egypt | member from 2024-01 | {h_egypt} | {c_egypt} |\n"
-        "| Ethiopia | member from 2024-01 | {h_ethiopia} | {c_ethiopia} |\n"
-        "| Iran | member from 2024-01 | {h_iran} | {c_iran} |\n"
-        "| United Arab Emirates | member from 2024-01 | {h_united} | {c_united} |\n"
-        "| Saudi Arabia | invited; answer unclear | {h_saudi} | {c_saudi} |\n"
-        "| Indonesia | member from 2025-01 | {h_indonesia} | {c_indonesia} |\n"
-        "| Argentina | declined (2023-12) | {h_argentina} | {c_argentina} |\n"
-        "| member invitations accepted at the answer | | {h_accepted} | {c_accepted} |\n"
-        "| of those accepted, no longer members at the end | | {h_left} | {c_left} |\n"
+        VALIDATION, "| Egypt | member from 2024-01 | {h_egypt} | {d_egypt} [{d_egypt_low}, {d_egypt_high}] | {c_egypt} |\n"
+        "| Ethiopia | member from 2024-01 | {h_ethiopia} | {d_ethiopia} [{d_ethiopia_low}, {d_ethiopia_high}] | {c_ethiopia} |\n"
+        "| Iran | member from 2024-01 | {h_iran} | {d_iran} [{d_iran_low}, {d_iran_high}] | {c_iran} |\n"
+        "| United Arab Emirates | member from 2024-01 | {h_united} | {d_united} [{d_united_low}, {d_united_high}] | {c_united} |\n"
+        "| Saudi Arabia | invited; answer unclear | {h_saudi} | {d_saudi} [{d_saudi_low}, {d_saudi_high}] | {c_saudi} |\n"
+        "| Indonesia | member from 2025-01 | {h_indonesia} | {d_indonesia} [{d_indonesia_low}, {d_indonesia_high}] | {c_indonesia} |\n"
+        "| Argentina | declined (2023-12) | {h_argentina} | {d_argentina} [{d_argentina_low}, {d_argentina_high}] | {c_argentina} |\n"
+        "| member invitations accepted at the answer | | {h_accepted} | {d_accepted} [{d_accepted_low}, {d_accepted_high}] | {c_accepted} |\n"
+        "| of those accepted, no longer members at the end | | {h_left} | {d_left} [{d_left_low}, {d_left_high}] | {c_left} |\n"
         "| the thirteen of the Kazan list: mean share ending partner or member | all accepted but Algeria "
-        "(Kazakhstan's and Türkiye's answers disputed or pending) | {h_kazan} | {c_kazan} |", observed_round_figures),
+        "(Kazakhstan's and Türkiye's answers disputed or pending) | {h_kazan} | {d_kazan} [{d_kazan_low}, {d_kazan_high}] | "
+        "{c_kazan} |", observed_round_figures),
     "validation_observed_round_posterior": Claim(
         VALIDATION, "With the posterior's draws ({draws} parameter sets, 200 replications, seed 1), the share ending as a "
         "member, with its 95% interval including parameter uncertainty: Egypt {egypt} [{egypt_low}, {egypt_high}], "
@@ -1081,6 +1150,10 @@ CLAIMS = {
                                     "`eurasia_2024` runs (200 replications, seed 1), although it\n  has applied before "
                                     "Kazan in {applied} of them and accepts {accepted} of its Kazan invitations.",
                                     belarus_at_kazan),
+    "model_belarus_at_kazan_draws": Claim(MODEL, "Under the posterior's draws (200 replications, seed 1) the three "
+                                          "shares are {kazan} [{kazan_low}, {kazan_high}], {applied} [{applied_low}, "
+                                          "{applied_high}] and {accepted} [{accepted_low}, {accepted_high}].",
+                                          lambda: belarus_at_kazan(draws=True)),
     "rules_draws": Claim(RULES_DOC, "it is the mean over {nodes} equally likely values,\n  the midpoints of {slices} "
                          "equal-probability slices", lambda: {"nodes": str(CHANCE_NODES), "slices": str(CHANCE_NODES)}),
     "rules_draws_paired": Claim(RULES_DOC, "{per_dataset} per dataset under the round's {imputations}, so that",
@@ -1090,6 +1163,13 @@ CLAIMS = {
                                  "equally likely values", lambda: {"nodes": str(HISTORY_CHANCE_NODES)}),
     "rules_table": Claim(RULES_DOC, rules_table, rules_scores),
     "rules_verdicts": Claim(RULES_DOC, verdicts_table, verdicts_values),
+    "rules_logit_draws": Claim(RULES_DOC, "Belarus\nseeks membership in {belarus_seek} [{belarus_seek_low}, "
+                               "{belarus_seek_high}] ({belarus_held} [{belarus_held_low}, {belarus_held_high}]) and "
+                               "Kazakhstan in {kazakhstan_seek} [{kazakhstan_seek_low}, {kazakhstan_seek_high}] "
+                               "({kazakhstan_held} [{kazakhstan_held_low}, {kazakhstan_held_high}])", eurasia_with_draws),
+    "validation_kazakhstan_applies_draws": Claim(VALIDATION, "under the draws {alone_applied} [{alone_applied_low}, "
+                                                 "{alone_applied_high}] alone and {eurasia_applied} [{eurasia_applied_low}, "
+                                                 "{eurasia_applied_high}] in `eurasia_2024`:", eurasia_with_draws),
     "rules_fitted": Claim(RULES_DOC, fitted_rules_table, fitted_rules_values),
     "model_room": Claim(MODEL, "In the Kazan epoch (2024-10) of the bundled single-state scenarios, R = {belarus} for "
                         "Belarus and {kazakhstan} for Kazakhstan.", room_for_manoeuvre),
@@ -1106,12 +1186,15 @@ CLAIMS = {
         "reactions): 0 at Kazan for a state no power reacts against (no threat before 2025-07).\n\n"
         "The dynamic terms come on top. For a state that holds no offer, accession friction for membership\n"
         "at Kazan is −(1 − {admit}) = {friction}.", worked_example),
-    "model_finer_patterns": Claim(MODEL, "Belarus ends as a full **member** in {member} of replications, although it "
-                                  "has not been admitted in reality.\n  - Its median first application is "
-                                  "{median} (its letters went in May 2023): at the estimated review\n    rate it applies months too "
-                                  "early; at the once a year assumed before, it fell in 2023 (tested\n    in "
-                                  "`tests/test_documented_outcomes.py`).\n  - In `kazakhstan_multivector`, Kazakhstan applies at any "
-                                  "time in only {applied} of replications,", finer_patterns),
+    "model_finer_patterns": Claim(MODEL, "Belarus ends as a full **member** in {member} of replications ({member_draws} "
+                                  "[{member_low}, {member_high}] under the posterior's draws), although it has not been "
+                                  "admitted in reality.\n  - Its median first application is {median} (its letters went "
+                                  "in May 2023): at the estimated review rate it applies months too early; under the "
+                                  "draws it has applied before 2023-05 in {early} [{early_low}, {early_high}] of the "
+                                  "runs; at the once a year assumed before, the median fell in 2023 (tested in "
+                                  "`tests/test_documented_outcomes.py`).\n  - In `kazakhstan_multivector`, Kazakhstan "
+                                  "applies at any time in only {applied} of replications ({applied_draws} "
+                                  "[{applied_low}, {applied_high}] under the draws),", finer_patterns),
     "validation_fill_shares": Claim(VALIDATION, "{missing} of the {cells} indicator values ({missing_share}%) are "
                                     "missing and {bounds} are lower bounds", fill_shares),
     "validation_imputation": Claim(VALIDATION, "all {drawn} are drawn {imputations} times; {regional} of the "

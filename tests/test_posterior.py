@@ -21,11 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 BELARUS = SCENARIOS / "belarus_semi_blockade.yaml"
 KAZAKHSTAN = SCENARIOS / "kazakhstan_multivector.yaml"
+EURASIA = SCENARIOS / "eurasia_2024.yaml"
 HAND_SET_VALUES = {"sanction_relief": 2.0, "western_exposure": 2.0, "western_threat": 5.0, "patron_pressure": 1.0,
                    "refusal_retaliation": 1.0, "diversification": 1.0, "autonomy": 1.0, "bloc_benefits": 1.0,
                    "accession_friction": 1.0, "substitutes": 1.0, "peer_influence": 1.0, "switching_cost": 0.5}
 """The weights of the scenarios before issue 11 (the schema's defaults then), written out."""
-POST = [f"p_{name}_post_{end}95" for name in ("outside", "partner", "member", "seeking") for end in ("low", "high")]
+POST = [f"p_{name}_post_{end}95" for name in ("outside", "partner", "member", "seeking", "ever_applied",
+                                               "declined_invitation") for end in ("low", "high")]
 
 
 def write_draws(folder: Path, rows: list[dict[str, float]]) -> Path:
@@ -137,7 +139,7 @@ def test_one_repeated_draw_gives_the_run_without_a_posterior_and_sampling_only_i
     row = drawn.summary.iloc[0]
     assert row.parameter_sets == 1
     assert (row.p_seeking_post_low95, row.p_seeking_post_high95) == (row.p_seeking_low95, row.p_seeking_high95)
-    for name in ("outside", "partner", "member"):
+    for name in ("outside", "partner", "member", "ever_applied", "declined_invitation"):
         low, high = _wilson(np.array([row[f"p_{name}"] * 30]), 30)
         assert np.isclose(row[f"p_{name}_post_low95"], low[0]) and np.isclose(row[f"p_{name}_post_high95"], high[0])
 
@@ -161,6 +163,23 @@ def test_parameter_uncertainty_widens_the_intervals(tmp_path):
     row = sim.run(hand_set(KAZAKHSTAN), seed=1, replications=40, posterior=folder, draws=2).summary.iloc[0]
     assert row.parameter_sets == 2
     assert row.p_seeking_post_low95 < row.p_seeking_low95 and row.p_seeking_post_high95 > row.p_seeking_high95
+
+
+def test_the_summary_intervals_are_those_of_each_replications_outcome_grouped_by_draw():
+    """The tally's intervals, kept as counts chunk by chunk, equal `interval` over each replication's
+    own outcome (ever applied, declined an invitation, ending a member) grouped by its draw."""
+    result = sim.run(sim.load_scenario(EURASIA), seed=3, replications=24, posterior=ESTIMATED, draws=6)
+    series = result.timeseries
+    per_replication = {
+        "ever_applied": series.groupby(["replication", "state"]).seeking_membership.any(),
+        "declined_invitation": series.groupby(["replication", "state"]).declined.any(),
+        "member": series[series.step == series.step.max()].set_index(["replication", "state"]).status == "member",
+    }
+    summary = result.summary.set_index("state")
+    for name, outcome in per_replication.items():
+        table = outcome.unstack("state")[list(summary.index)].astype(int)
+        low, high = interval(table.to_numpy(), result.posterior.groups[table.index.to_numpy()])
+        assert np.allclose(summary[f"p_{name}_post_low95"], low) and np.allclose(summary[f"p_{name}_post_high95"], high)
 
 
 def test_the_interval_is_wilsons_with_one_group_and_wider_with_groups_apart():
