@@ -474,14 +474,22 @@ def _sweep(args) -> int:
 
 
 def _figures(args) -> int:
+    import shutil
+
     from .figures import build
     from .results import check_destination
+    from .scenario import InputError
 
     check_destination(args.out, args.overwrite)
+    existed = Path(args.out).exists()
     log = (lambda message: None) if args.quiet else (lambda message: print(message, flush=True))
     try:
         written = build(args.figures, args.out, args.sweeps, log, args.workers,
                         progress=lambda: _progress(1, args.quiet, "runs"))
+    except InputError:
+        if not existed:  # a bad figures file leaves no folder of some of its figures behind
+            shutil.rmtree(args.out, ignore_errors=True)
+        raise
     except KeyboardInterrupt:
         raise _Interrupted(f"the figures written so far are in {args.out}/ and the sweep runs in {args.sweeps}/; "
                            "the same command again reuses those runs") from None

@@ -1,10 +1,13 @@
-"""Files written whole or not at all: a reader (or an interrupted run) never leaves half a file."""
+"""Files written whole or not at all: a reader (or an interrupted run) never leaves half a file; and
+whether an output path can be made at all."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from pathlib import Path
+
+from .scenario.errors import InputError, Issue
 
 
 def atomic_write(path: Path, write) -> None:
@@ -22,3 +25,19 @@ def write_file(path: Path, data: bytes) -> None:
     """`data` as the file `path`, whole or not at all (its folder made when missing)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, lambda temporary: temporary.write_bytes(data))
+
+
+def check_creatable(path: Path) -> None:
+    """Refuse, before any work, an output path that cannot be made: one naming the current folder or
+    its parent (replacing it would remove the folder the command runs in), one under a file, or one
+    whose nearest existing folder cannot be written to."""
+    path = Path(path)
+    if path.name in ("", ".", ".."):
+        raise InputError(Issue(str(path), "--out", "names the current folder or its parent; give a new folder's name"))
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InputError(Issue(str(path), "--out", f"cannot be created: {ancestor} is a file, not a folder"))
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise InputError(Issue(str(path), "--out", f"cannot be created: {ancestor} is not writable"))

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .model import MODEL_VERSION
 from .run import Progress, RunResult, Simulation
+from .files import check_creatable
 from .scenario import InputError, Issue
 
 FLOAT_FORMAT = "%.10g"
@@ -78,6 +79,7 @@ def table_bytes(frame) -> bytes:
 
 def check_destination(out_dir: Path, overwrite: bool) -> None:
     """The one overwrite rule of every command: existing output is replaced only with --overwrite."""
+    check_creatable(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(Issue(str(out_dir), "--out", "exists and is not a folder"))
     if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
@@ -88,6 +90,7 @@ def check_destination(out_dir: Path, overwrite: bool) -> None:
 
 def check_file_destination(path: Path, overwrite: bool) -> None:
     """The same rule for a command whose output is a single file."""
+    check_creatable(path)
     if path.is_dir():
         raise InputError(Issue(str(path), "--out", "is a folder; give a file name"))
     if path.exists() and not overwrite:
@@ -100,8 +103,11 @@ def staged_folder(out_dir: str | Path, overwrite: bool = False) -> Iterator[Path
     `out_dir` in one rename (replacing it only with `overwrite`), on an error it is removed."""
     out_dir = Path(out_dir)
     check_destination(out_dir, overwrite)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    except OSError as exc:  # what the checks could not foresee: a read-only or special file system
+        raise InputError(Issue(str(out_dir), "--out", f"cannot be created: {exc.strerror or exc}")) from None
     try:
         yield staging
         for folder, _, names in os.walk(staging):
@@ -130,6 +136,7 @@ def write_folder(out_dir: str | Path, files: dict[str, bytes], overwrite: bool =
 
 def discard(out_dir: Path) -> None:
     """Remove a folder a command was told to replace (--overwrite) before it starts writing anew."""
+    check_creatable(out_dir)
     if out_dir.is_dir():
         aside = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
         os.rename(out_dir, aside)  # one step, so an interruption never leaves a half-deleted folder in place

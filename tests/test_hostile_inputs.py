@@ -419,6 +419,52 @@ def test_a_forecast_with_no_open_decision_says_so(tmp_path, capsys):
     assert code == 2 and not out.exists() and "no state has a decision open at the data cut-off 2025-12" in err, err
 
 
+@pytest.mark.parametrize("argv", [
+    ["run", "scenarios/belarus_semi_blockade.yaml", "--replications", "2"],
+    ["validate", "scenarios/brics_2024_round.yaml", "--observed", "data/brics_decisions.csv"],
+    ["sweep", "sweeps/sanctions_vs_western_trade.yaml", "--executor", "serial"],
+    ["figures", "figures/paper.yaml"],
+    ["forecast", "scenarios/brics_2024_round_calibrated.yaml", "--observed", "data/brics_decisions.csv"],
+], ids=["run", "validate", "sweep", "figures", "forecast"])
+def test_an_out_that_cannot_be_made_is_refused_before_any_work(tmp_path, capsys, monkeypatch, argv):
+    """An --out under a file, or naming the current folder (which --overwrite would replace), exits 2
+    naming --out, before the command computes anything."""
+    monkeypatch.chdir(ROOT)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n", encoding="utf-8")
+    assert main([*argv, "--out", str(blocker / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"{blocker / 'out'}: --out: cannot be created: {blocker} is a file, not a folder" in err, err
+    assert "Traceback" not in err and blocker.read_text(encoding="utf-8") == "not a folder\n"
+    monkeypatch.chdir(tmp_path)
+    assert main([*[str(ROOT / a) if "/" in a else a for a in argv], "--out", ".", "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert ".: --out: names the current folder or its parent" in err and sorted(tmp_path.iterdir()) == [blocker]
+
+
+def test_a_sweep_its_executor_refuses_leaves_no_folder_to_block_the_next_try(tmp_path, capsys):
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(ROOT / "sweeps" / "sanctions_vs_western_trade.yaml"), "--out", str(out),
+                 "--executor", "serial", "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert "a scheduler address goes with --executor dask" in capsys.readouterr().err and not out.exists()
+
+
+def test_a_figures_file_failing_at_its_second_figure_names_it_and_leaves_no_folder(tmp_path, capsys):
+    belarus = ROOT / "scenarios" / "belarus_semi_blockade.yaml"
+    figures = tmp_path / "figures.yaml"
+    figures.write_text(f"""name: figs
+formats: [png]
+figures:
+  - {{id: first, kind: timeline, scenario: {belarus}, states: [Belarus], replications: 5}}
+  - {{id: second, kind: why, scenario: {belarus}, date: 2031-01, replications: 5}}
+""", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["figures", str(figures), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"{figures} (figure second): date: 2031-01 is not a simulated month" in err, err
+    assert not out.exists()
+
+
 def test_a_folder_given_as_the_observed_csv(tmp_path, capsys):
     code = main(["validate", str(ROOT / "scenarios" / "brics_2024_round.yaml"), "--observed", str(tmp_path),
                  "--out", str(tmp_path / "out")])

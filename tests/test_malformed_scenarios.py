@@ -238,6 +238,20 @@ CASES = [
         (SCENARIO, "start: 2024-13"),
     ),
     Case(
+        "a-name-of-dots-alone-would-name-the-results-folder-itself",
+        {SCENARIO: edit("name: kz_minimal", 'name: "."')},
+        ("not dots alone", "got '.'"),
+        "name",
+        (SCENARIO, 'name: "."'),
+    ),
+    Case(
+        "a-name-of-two-dots-would-name-its-parent",
+        {SCENARIO: edit("name: kz_minimal", 'name: ".."')},
+        ("not dots alone", "got '..'"),
+        "name",
+        (SCENARIO, 'name: ".."'),
+    ),
+    Case(
         "month-in-words",
         {SCENARIO: edit("start: 2022-01", "start: Oct 2024")},
         ("expected a month as YYYY-MM", "'Oct 2024'"),
@@ -590,6 +604,22 @@ def test_malformed_scenario_is_reported(case: Case, tmp_path, capsys):
         assert any(issue_file in line for line in lines), err
     if case.key is not None:
         assert any(f" {case.key}: " in line for line in lines), f"expected key path {case.key!r}:\n{err}"
+
+
+def test_a_partner_invitation_before_the_partner_tier_is_refused_once(tmp_path, capsys):
+    """An observed partner invitation at a summit before the tier exists would hand a state a status
+    the model says cannot exist; the cross-reference is reported once, not once per checking pass."""
+    text = edit("{date: 2023-08, name: Johannesburg, source: \"15th summit, 22-24 August 2023\"}",
+                "{date: 2023-08, name: Johannesburg, source: \"15th summit\", invitations: {Kazakhstan: partner}}")
+    _write(tmp_path, {SCENARIO: text})
+    code, _, err = _check(capsys, [str(tmp_path / SCENARIO)])
+    assert code == 2 and "(1 problem)" in err, err
+    assert ("calendar.summits (Johannesburg).invitations.Kazakhstan: a partner invitation in 2023-08, before the "
+            "partner tier exists (bloc.partner_tier_from: 2024-10)") in err
+    _write(tmp_path, {SCENARIO: edit("name: Kazan, source: \"Kazan summit 22-24 October 2024\"}",
+                                     "name: Kazan, source: \"Kazan\", invitations: {Kazakhstan: partner}}")})
+    code, out, _ = _check(capsys, [str(tmp_path / SCENARIO)])
+    assert code == 0 and "OK" in out
 
 
 def test_empty_file_reports_line_one(tmp_path, capsys):

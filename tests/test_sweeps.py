@@ -248,9 +248,11 @@ def test_sensitivity_refuses_an_incomplete_sweep(tmp_path, capsys):
         (GRID.replace(f"base: {KAZAKHSTAN}", "").replace("states.Kazakhstan.indicators.sanctions",
                                                        "powers.west.threat_against_joiners"),
          "is set again by the base scenario's event 'us_tariff_threat'"),
+        (SOBOL.replace("samples: 16", "samples: 524288"), "has 2,621,440 points, more than the 2,000,000 a sweep holds"),
     ],
     ids=["bad-design", "misspelt-key", "grid-without-values", "sobol-not-power-of-2", "missing-samples",
-         "unknown-parameter-path", "value-out-of-range", "reversed-range", "unknown-state", "unknown-output", "parameter-overwritten-by-an-event"],
+         "unknown-parameter-path", "value-out-of-range", "reversed-range", "unknown-state", "unknown-output", "parameter-overwritten-by-an-event",
+         "too-many-points"],
 )
 def test_bad_sweep_files_get_clear_messages(tmp_path, capsys, body, message):
     path = write_sweep(tmp_path, body)

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Literal
@@ -22,7 +23,7 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from ..explain import explain, shares
-from ..files import write_file
+from ..files import check_creatable, write_file
 from ..inputs import compile_timeline, scenario_at
 from ..landscape import holding, near_minima
 from ..rules.landscape import HELD, world_landscape
@@ -51,7 +52,7 @@ class Marker(Strict):
 class FigureSpec(Strict):
     """One figure."""
 
-    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")] = Field(description="file name stem")
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]*[A-Za-z0-9_-][A-Za-z0-9_.-]*$")] = Field(description="file name stem")
     kind: Literal["timeline", "why", "phase_diagram", "sobol", "network", "prim_box", "landscape", "rule_comparison"] = Field(
         description="what to draw")
     scenario: str | None = Field(default=None, description="scenario file (timeline, why, network, landscape, rule_comparison)")
@@ -407,12 +408,17 @@ def build(path: str | Path, out: str | Path, sweeps_dir: str | Path = Path("resu
     path = Path(path)
     spec = load_figures(path)
     out = Path(out)
+    check_creatable(out)
     out.mkdir(parents=True, exist_ok=True)
     builder = Builder(path, Path(sweeps_dir), log, workers, progress)
     written = []
     for index, figure in enumerate(spec.figures, start=1):
         log(f"[{index}/{len(spec.figures)}] {figure.id} ({figure.kind})")
-        fig, provenance = builder.draw(figure)
+        try:
+            fig, provenance = builder.draw(figure)
+        except InputError as exc:  # a problem found while drawing is the figures file's: say which figure
+            raise InputError([issue if not issue.file.startswith("<") else
+                              replace(issue, file=f"{path} (figure {figure.id})") for issue in exc.issues]) from None
         provenance["versions"] = _versions()
         files = {}
         for fmt in figure.formats or spec.formats:

@@ -363,7 +363,8 @@ def _message(error: dict, path: tuple, root: type[BaseModel] = Scenario) -> str:
     if kind == "string_pattern_mismatch":
         if path[-2:-1] and isinstance(key, str):
             return "a name may not contain dots, '=' or brackets, nor start with a space"
-        return f"may contain only letters, digits, '_', '.' and '-'{got}"
+        # Not dots alone: '.' and '..' name a folder's self and parent, and a name makes a folder.
+        return f"may contain only letters, digits, '_', '.' and '-', and not dots alone{got}"
     message = error["msg"]
     if message.startswith("Value error, "):
         return message[len("Value error, "):]
@@ -477,7 +478,9 @@ def validate(data: dict, lines: Lines | None = None, file: str = "<scenario>", f
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        issues = issues_from(exc, data, lines, file) + _cross_issues(reference_problems(data), lines, file)
+        issues = issues_from(exc, data, lines, file)
+        # The cross-references again, for when other errors kept the model's own check from running.
+        issues += [issue for issue in _cross_issues(reference_problems(data), lines, file) if issue not in issues]
         issues += _event_issues(data, lines, file, {issue.path for issue in issues})
     else:
         issues = _event_issues(data, lines, file)

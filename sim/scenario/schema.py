@@ -523,7 +523,7 @@ class RunSettings(Strict):
 class Scenario(Strict):
     """A whole scenario: who decides, under which pressures, on which calendar."""
 
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100)] = Field(
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]*[A-Za-z0-9_-][A-Za-z0-9_.-]*$", max_length=100)] = Field(
         description="short identifier; names the default output folder"
     )
     title: str = Field(default="", description="one line saying what the scenario is")
@@ -610,11 +610,19 @@ def reference_problems(data: dict) -> list[str]:
     summits = calendar.get("summits")
     for summit in summits if isinstance(summits, list) else []:
         summit = mapping(summit)
-        for target in mapping(summit.get("invitations")):
+        summit_month = month(summit.get("date"))
+        for target, offer in mapping(summit.get("invitations")).items():
             if target not in states:
                 problems.append(
                     f"calendar.summits ({summit.get('name')}).invitations.{target}: no deciding state named "
                     f"{target!r} (states: {', '.join(states)})"
+                )
+            elif offer == "partner" and summit_month is not None and (
+                    tier is None or (tier_month is not None and summit_month < tier_month)):
+                problems.append(
+                    f"calendar.summits ({summit.get('name')}).invitations.{target}: a partner invitation in "
+                    f"{summit_month}, before the partner tier exists (bloc.partner_tier_from: "
+                    f"{tier_month or 'none'})"
                 )
     powers = mapping(data.get("powers"))
     for power_name in ("west", "russia"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..results import versions
+from ..scenario import InputError
 from .design import points as design_points
 from .evaluate import Job
 from .executors import run_jobs
@@ -87,6 +89,7 @@ def run_sweep(
     matrix = design_points(sweep)
     total = len(matrix) * sweep.spec.replications
     fingerprint = sweep.fingerprint()
+    existed = folder.exists()
     if resume and (folder / "sweep.json").exists():
         store = Store.open(folder, fingerprint)
     else:
@@ -109,12 +112,19 @@ def run_sweep(
     finished = len(done)
     if progress:
         progress(finished, total)
-    for result in run_jobs(_jobs(sweep, matrix, done), executor, workers, scheduler, runs=total - len(done)):
-        store.write(result)
-        finished += len(set(zip(result["rows"]["point"], result["rows"]["replication"]))
-                        | {(f["point"], f["replication"]) for f in result["failures"]})
-        if progress:
-            progress(finished, total)
+    try:
+        for result in run_jobs(_jobs(sweep, matrix, done), executor, workers, scheduler, runs=total - len(done)):
+            store.write(result)
+            finished += len(set(zip(result["rows"]["point"], result["rows"]["replication"]))
+                            | {(f["point"], f["replication"]) for f in result["failures"]})
+            if progress:
+                progress(finished, total)
+    except InputError:
+        # An executor refused before any run (Dask not installed, a scheduler not reached): a folder
+        # this call made holds nothing worth resuming, and left behind it would refuse the next try.
+        if not existed and finished == 0:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
     return SweepReport(folder=folder, total_runs=total, ran=finished - len(done), skipped=len(done),
                        failures=store.failures())
 

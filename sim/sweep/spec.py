@@ -25,6 +25,8 @@ OUTPUTS = {
     "p_member_final": "the logit probability of choosing membership at the last month",
 }
 Output = Literal["final_status", "seeking_membership", "ever_applied", "first_application", "p_member_final"]
+MAX_POINTS = 2_000_000
+"""The most points a design may have: they are held in memory as one array and stored with the sweep."""
 
 
 class Parameter(Strict):
@@ -68,7 +70,7 @@ class Parameter(Strict):
 class Sweep(Strict):
     """A sweep over a base scenario."""
 
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100)] = Field(
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]*[A-Za-z0-9_-][A-Za-z0-9_.-]*$", max_length=100)] = Field(
         description="identifier; names the default output folder"
     )
     description: str = Field(default="", description="what the sweep explores")
@@ -102,7 +104,19 @@ class Sweep(Strict):
             raise ValueError(f"samples: Sobol' sampling needs a power of 2, got {self.samples}")
         if self.design in ("sobol", "morris") and len(self.parameters) < 2:
             raise ValueError(f"parameters: the {self.design} design needs at least two parameters")
+        count = self.point_count()
+        if count > MAX_POINTS:
+            raise ValueError(f"parameters: the {self.design} design has {count:,} points, more than the "
+                             f"{MAX_POINTS:,} a sweep holds (its points are kept in memory and on disk); "
+                             "use fewer steps or samples, or split the sweep")
         return self
+
+    def point_count(self) -> int:
+        """How many points the design visits (each run `replications` times)."""
+        d = len(self.parameters)
+        if self.design == "grid":
+            return math.prod(len(p.values) if p.values is not None else p.steps for p in self.parameters.values())
+        return self.samples * {"lhs": 1, "sobol": d + 2, "morris": d + 1}[self.design]
 
 
 class LoadedSweep:

@@ -22,7 +22,7 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 from pydantic import ValidationError
 
-from ..files import atomic_write
+from ..files import atomic_write, check_creatable
 from ..scenario import InputError, Issue
 from .spec import Sweep
 
@@ -65,11 +65,15 @@ class Store:
     @classmethod
     def create(cls, root: Path, manifest: dict, points: np.ndarray, names: list[str]) -> Store:
         root = Path(root)
+        check_creatable(root)
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             raise InputError(Issue(str(root), "--out", "exists and is not empty; pass --resume to finish the sweep "
                                    "in it, --overwrite to discard it and start again, or choose another --out"))
         store = cls(root)
-        store.parts.mkdir(parents=True, exist_ok=True)
+        try:
+            store.parts.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # what check_creatable could not foresee: a read-only or special file system
+            raise InputError(Issue(str(root), "--out", f"cannot be created: {exc.strerror or exc}")) from None
         frame = pd.DataFrame(points, columns=names)
         frame.insert(0, "point", np.arange(len(frame)))
         atomic_write(root / POINTS, lambda p: frame.to_parquet(p, index=False))
