@@ -568,8 +568,8 @@ def _ridge(ridge: float | None) -> float:
 
     if ridge is None:
         return RIDGE
-    if not ridge >= 0:  # also refuses nan
-        raise InputError(Issue("--ridge", str(ridge), "must be at least 0"))
+    if not 0 <= ridge < float("inf"):  # also refuses nan
+        raise InputError(Issue("--ridge", str(ridge), "must be a finite number of at least 0"))
     return ridge
 
 
@@ -705,7 +705,11 @@ def _explain(args) -> int:
     if unknown:
         raise InputError([Issue(args.scenario, "--state", f"{state!r} is not a state of the scenario; expected one of "
                                 f"{', '.join(scenario.states)}") for state in unknown])
-    explained = explain(scenario, args.date, args.seed, args.posterior, args.draws)
+    try:
+        explained = explain(scenario, args.date, args.seed, args.posterior, args.draws)
+    except InputError as exc:  # the month asked for is the option's
+        raise InputError([Issue("--date", args.date, issue.message) if issue.file == "<explain>" else issue
+                          for issue in exc.issues]) from None
     if args.states:
         explained = explained[explained.state.isin(args.states)]
     if "term" not in explained:  # a rule without utilities: its drivers

@@ -22,6 +22,7 @@ from .model import AlignmentModel
 from .parameters import draw_overrides, pick
 from .run import replication_seeds
 from .scenario import InputError, Issue, Scenario, with_overrides
+from .scenario.schema import _parse_month
 from .transition import DYNAMIC
 
 DRAWS = 50
@@ -62,11 +63,24 @@ def shares(explained: pd.DataFrame) -> pd.DataFrame:
                          "share_high90": grouped.quantile(0.95), "draws": grouped.size()}).reset_index()
 
 
+def _not_simulated(date: str, dates: tuple[str, ...], step_months: int) -> str:
+    """Why `date` names no simulated month, and which would."""
+    try:
+        month = _parse_month(date)
+    except ValueError as exc:
+        return str(exc)
+    message = f"{date} is not a simulated month: they run from {dates[0]} to {dates[-1]}"
+    if step_months > 1 and dates[0] <= month <= dates[-1]:
+        nearest = max(d for d in dates if d <= month)
+        message += f" in steps of {step_months} months ({month} falls in the step of {nearest})"
+    return message
+
+
 def _explain(scenario: Scenario, date: str, seed: int) -> pd.DataFrame:
     model = AlignmentModel(scenario, rng=np.random.default_rng(replication_seeds(seed, 1)[0]))
     dates = model.timeline.dates
     if date not in dates:
-        raise InputError(Issue("<explain>", "date", f"{date} is not a simulated month ({dates[0]} to {dates[-1]})"))
+        raise InputError(Issue("<explain>", "date", _not_simulated(date, dates, scenario.calendar.step_months)))
     step = dates.index(date)
     for _ in range(step):
         model.step()

@@ -90,7 +90,11 @@ def _range(field: FieldInfo) -> str:
             if getattr(meta, attr, None) is not None:
                 bounds[attr] = getattr(meta, attr)
     text = []
-    if "ge" in bounds or "le" in bounds:
+    if "gt" in bounds or "lt" in bounds:  # an exclusive bound does not fit the inclusive "low..high"
+        low = f"above {bounds['gt']}" if "gt" in bounds else (f"at least {bounds['ge']}" if "ge" in bounds else "")
+        high = f"below {bounds['lt']}" if "lt" in bounds else (f"at most {bounds['le']}" if "le" in bounds else "")
+        text.append(" and ".join(part for part in (low, high) if part))
+    elif "ge" in bounds or "le" in bounds:
         text.append(f"{bounds.get('ge', '')}..{bounds.get('le', '')}")
     if "min_length" in bounds:
         text.append(f"at least {bounds['min_length']}")

@@ -19,6 +19,13 @@ def test_key_references_match_schemas():
         assert generated == reference(model), "run: python -m sim.reference --update"
 
 
+def test_the_key_reference_shows_exclusive_bounds_as_the_schema_checks_them():
+    """A location of 1 is refused ("must be below 1"), so the reference must not show a closed range."""
+    text = reference(DOCUMENTS["docs/scenarios.md"])
+    assert "| `decision.threshold.location` | number | above 0 and below 1 |" in text
+    assert "| `decision.landscape.temperature` | number | above 0 and at most 100 |" in text
+
+
 def test_the_sweep_guide_example_is_a_valid_sweep(tmp_path):
     example = re.search(r"```yaml\n(.*?)```", (ROOT / "docs" / "sweeps.md").read_text(encoding="utf-8"),
                         flags=re.S).group(1)

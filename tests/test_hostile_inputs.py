@@ -465,6 +465,29 @@ figures:
     assert not out.exists()
 
 
+@pytest.mark.parametrize("command", ["validate", "calibrate", "compare-rules"])
+@pytest.mark.parametrize("ridge", ["nan", "inf", "-1"])
+def test_a_ridge_that_is_not_a_finite_non_negative_number_is_refused(tmp_path, capsys, command, ridge):
+    code = main([command, str(ROOT / "scenarios" / "brics_2024_round.yaml"), "--observed", str(RECORD),
+                 "--ridge", ridge, "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and f"--ridge: {float(ridge)}: must be a finite number of at least 0" in err, err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--date", "10/2024"], "--date: 10/2024: expected a month as YYYY-MM"),
+    (["--date", "2031-01"], "--date: 2031-01: 2031-01 is not a simulated month: they run from 2022-01 to 2026-12"),
+    (["--date", "2024-11", "--set", "calendar.step_months=3"],
+     "--date: 2024-11: 2024-11 is not a simulated month: they run from 2022-01 to 2026-10 in steps of 3 months "
+     "(2024-11 falls in the step of 2024-10)"),
+], ids=["not-a-month", "after-the-calendar", "between-steps"])
+def test_explain_says_which_months_it_can_explain(capsys, argv, message):
+    assert main(["explain", str(ROOT / "scenarios" / "kazakhstan_multivector.yaml"), *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err, err
+
+
 def test_a_folder_given_as_the_observed_csv(tmp_path, capsys):
     code = main(["validate", str(ROOT / "scenarios" / "brics_2024_round.yaml"), "--observed", str(tmp_path),
                  "--out", str(tmp_path / "out")])

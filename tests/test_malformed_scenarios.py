@@ -252,6 +252,33 @@ CASES = [
         (SCENARIO, 'name: ".."'),
     ),
     Case(
+        "an-event-changing-how-long-a-reaction-lasts-would-change-nothing",
+        {SCENARIO: edit("      bloc.appetite.partners: 0.42\n",
+                        "      bloc.appetite.partners: 0.42\n      powers.russia.retaliation_months: 6\n",
+                        edit("    retaliation_for_refusal: {value: 0.5, assumption: \"strength not measured\"}\n",
+                             "    retaliation_for_refusal: {value: 0.5, assumption: \"strength not measured\"}\n"
+                             "    retaliation_months: 12\n"))},
+        ("no such value that an event can change", "policy levels (not their months)"),
+        "events.kazan_partner_round.set.powers.russia.retaliation_months",
+        (SCENARIO, "powers.russia.retaliation_months: 6"),
+    ),
+    Case(
+        "pressure-before-a-summit-ending-before-the-summit",
+        {SCENARIO: edit("    retaliation_for_refusal: {value: 0.5, assumption: \"strength not measured\"}\n",
+                        "    retaliation_for_refusal: {value: 0.5, assumption: \"strength not measured\"}\n"
+                        "    pressure_lead_months: 2\n")},
+        ("pressure_months: 1 would end the pressure before the summit", "give at least 2"),
+        "powers.russia",
+        (SCENARIO, "  russia:"),
+    ),
+    Case(
+        "an-event-after-the-calendar-would-never-apply",
+        {SCENARIO: edit("    date: 2024-10\n    description: \"Kazan creates", "    date: 2031-07\n    description: \"Kazan creates")},
+        ("2031-07 is after the calendar's end (2026-12); the event would never apply",),
+        "events.kazan_partner_round.date",
+        (SCENARIO, "date: 2031-07"),
+    ),
+    Case(
         "month-in-words",
         {SCENARIO: edit("start: 2022-01", "start: Oct 2024")},
         ("expected a month as YYYY-MM", "'Oct 2024'"),

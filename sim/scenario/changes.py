@@ -21,14 +21,18 @@ EVENT_PATHS = (
     r"bloc\.appetite\.(members|partners|members_from_partners)",
     r"bloc\.(initiative|seats\.members|seats\.partners)",
     r"bloc\.benefits",
-    r"powers\.[^.]+\.[^.]+",
+    # The policies' levels, not their durations: those are read once per run (sim/inputs.py), so an
+    # event changing one would change nothing.
+    r"powers\.[^.]+\.(threat_against_joiners|reaction_to_alignment|pressure_to_join|retaliation_for_refusal"
+    r"|pressure_before_summit|inducement)",
     r"powers\.[^.]+\.imposed\.[^.]+",
     r"decision\.(rationality|switching_cost)",
     r"decision\.weights\.[^.]+",
 )
 EVENT_PATHS_HELP = (
     "an event may change a state's indicators, an organization's overlap, a member's consent, the "
-    "bloc's appetite, seats, initiative or benefits, the powers' policies and reactions in force, and decision.rationality, "
+    "bloc's appetite, seats, initiative or benefits, the powers' policy levels (not their months) and the reactions in force "
+    "of states listed under imposed, and decision.rationality, "
     "decision.switching_cost or decision.weights.*"
 )
 

@@ -362,7 +362,7 @@ def _message(error: dict, path: tuple, root: type[BaseModel] = Scenario) -> str:
         return f"must be at most {ctx.get('max_length')} characters long, got {len(given)}"
     if kind == "string_pattern_mismatch":
         if path[-2:-1] and isinstance(key, str):
-            return "a name may not contain dots, '=' or brackets, nor start with a space"
+            return "a name may not contain dots, '=', brackets or control characters, nor start or end with a space"
         # Not dots alone: '.' and '..' name a folder's self and parent, and a name makes a folder.
         return f"may contain only letters, digits, '_', '.' and '-', and not dots alone{got}"
     message = error["msg"]

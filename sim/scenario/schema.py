@@ -60,8 +60,11 @@ Name = Annotated[
     Field(
         min_length=1,
         max_length=80,
-        pattern=r"^[^.=\s\[\]][^.=\[\]]*$",
-        description="a name without dots, '=' or brackets, so that dotted paths can reach it",
+        # Spaces inside ("Saudi Arabia") but not at either end, and no control character: a name is
+        # written into CSV cells and printed tables, where a tab or a newline would break the row.
+        pattern=r"^[^.=\s\[\]]([^.=\[\]\x00-\x1f\x7f]*[^.=\s\[\]])?$",
+        description="a name without dots, '=', brackets, control characters or spaces at its ends, so that dotted "
+        "paths can reach it",
     ),
 ]
 
@@ -337,6 +340,14 @@ class Russia(Strict):
         default_factory=dict,
         description="retaliation in force against named states, for dated events that pin an observed reaction",
     )
+
+    @model_validator(mode="after")
+    def _pressure_reaches_the_summit(self) -> Russia:
+        if self.pressure_months < self.pressure_lead_months:
+            raise ValueError(f"pressure_months: {self.pressure_months} would end the pressure before the summit it "
+                             f"leads up to (pressure_lead_months {self.pressure_lead_months}); give at least "
+                             f"{self.pressure_lead_months}")
+        return self
 
 
 class China(Strict):
@@ -624,6 +635,12 @@ def reference_problems(data: dict) -> list[str]:
                     f"{summit_month}, before the partner tier exists (bloc.partner_tier_from: "
                     f"{tier_month or 'none'})"
                 )
+    end = month(calendar.get("end"))
+    for event_name, event in mapping(data.get("events")).items():
+        event_month = month(mapping(event).get("date"))
+        if end is not None and event_month is not None and event_month > end:
+            problems.append(f"events.{event_name}.date: {event_month} is after the calendar's end ({end}); the event "
+                            "would never apply")
     powers = mapping(data.get("powers"))
     for power_name in ("west", "russia"):
         for target in mapping(mapping(powers.get(power_name)).get("imposed")):
