@@ -55,7 +55,7 @@ def read_verdicts(path: str | Path) -> Verdicts:
     """A verdicts file, its scenarios loaded; a missing scenario or a state not in it is reported
     with the file and the case's key."""
     path = Path(path)
-    data, lines = read_yaml(path)
+    data, lines = read_yaml(path, "a verdicts")
     try:
         spec = VerdictsFile.model_validate(data)
     except ValidationError as exc:

@@ -86,7 +86,7 @@ def read_priors(path: str | Path) -> dict[str, Prior]:
     problem reported together, with the file and the key."""
     path = Path(path)
     file = str(path)
-    data, _ = read_yaml(path)
+    data, _ = read_yaml(path, "a priors")
     keys = ("default", "weights", REVIEW_RATE)
     if not isinstance(data, dict):
         raise InputError(Issue(file, "", f"expected a mapping with the keys {', '.join(keys)}"))

@@ -488,6 +488,21 @@ def test_explain_says_which_months_it_can_explain(capsys, argv, message):
     assert message in err and "Traceback" not in err, err
 
 
+@pytest.mark.parametrize("command, what", [("sweep", "a sweep file"), ("figures", "a figures file")])
+def test_a_list_given_as_a_sweep_or_figures_file_is_named_as_such(tmp_path, capsys, command, what):
+    path = tmp_path / "list.yaml"
+    path.write_text("- a\n- b\n", encoding="utf-8")
+    assert main([command, str(path), "--out", str(tmp_path / "out")]) == 2
+    assert f"{path}:1: {what} must be a mapping of keys, but the file is a list" in capsys.readouterr().err
+
+
+def test_a_sweep_into_a_file_says_it_is_a_file(tmp_path, capsys):
+    target = tmp_path / "results.csv"
+    target.write_text("x\n", encoding="utf-8")
+    assert main(["sweep", str(ROOT / "sweeps" / "sanctions_vs_western_trade.yaml"), "--out", str(target)]) == 2
+    assert f"{target}: --out: exists and is a file, not a folder" in capsys.readouterr().err
+
+
 def test_a_folder_given_as_the_observed_csv(tmp_path, capsys):
     code = main(["validate", str(ROOT / "scenarios" / "brics_2024_round.yaml"), "--observed", str(tmp_path),
                  "--out", str(tmp_path / "out")])

@@ -394,7 +394,7 @@ def timeline_files(result: RunResult) -> dict[str, bytes]:
 
 def load_figures(path: str | Path) -> FiguresFile:
     path = Path(path)
-    data, lines = read_yaml(path)
+    data, lines = read_yaml(path, "a figures")
     try:
         return FiguresFile.model_validate(data)
     except ValidationError as exc:

@@ -101,11 +101,12 @@ class _Reader:
             return self._refuse(path, f"{node.value!r} is not a valid {kind}; put it in quotes if it is text", node)
 
 
-def _read(path: Path) -> tuple[Any, Lines, list[Issue]]:
+def _read(path: Path, what: str = "a scenario") -> tuple[Any, Lines, list[Issue]]:
     """Parse one YAML file safely: no Python object tags, bounded size and expansion. Problems
-    with single values (duplicate keys, refused tags) are returned, the rest of the file read."""
+    with single values (duplicate keys, refused tags) are returned, the rest of the file read.
+    `what` the file should be, for the messages ("a sweep")."""
     file = str(path)
-    text = read_input_text(path, "a scenario file")
+    text = read_input_text(path, f"{what} file")
     try:
         loader = yaml.SafeLoader(text)
     except yaml.reader.ReaderError as exc:  # the reader checks every character before parsing
@@ -130,7 +131,7 @@ def _read(path: Path) -> tuple[Any, Lines, list[Issue]]:
         loader.dispose()
     if not isinstance(data, dict):
         kind = "empty" if data is None or data is _REFUSED else f"a {type(data).__name__}"
-        raise InputError(reader.problems or [Issue(file, "", f"a scenario must be a mapping of keys, but the file is {kind}", 1)])
+        raise InputError(reader.problems or [Issue(file, "", f"{what} file must be a mapping of keys, but the file is {kind}", 1)])
     return data, reader.lines, reader.problems
 
 
@@ -156,9 +157,9 @@ def read_input_text(path: str | Path, kind: str) -> str:
         raise InputError(Issue(file, "", f"is not UTF-8 text (byte {raw[exc.start]:#04x} on this line)", line)) from None
 
 
-def read_yaml(path: Path) -> tuple[Any, Lines]:
+def read_yaml(path: Path, what: str = "a scenario") -> tuple[Any, Lines]:
     """Parse one YAML file safely; every problem found is raised together."""
-    data, lines, problems = _read(path)
+    data, lines, problems = _read(path, what)
     if problems:
         raise InputError(_sort(problems))
     return data, lines
@@ -327,7 +328,7 @@ def _message(error: dict, path: tuple, root: type[BaseModel] = Scenario) -> str:
         close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.5)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         valid = f" Valid keys here: {', '.join(allowed)}." if allowed else ""
-        return f"unknown key{hint}{valid}"
+        return f"unknown key{hint or '.'}{valid}"
     if kind == "missing":
         return "required key is missing"
     if kind == "model_type":

@@ -172,7 +172,7 @@ def _path_problem(data: dict, path: str, value: Any) -> str | None:
 def load_sweep(path: str | Path) -> LoadedSweep:
     """Read and check a sweep file, its base scenario, and every parameter at its bounds."""
     path = Path(path)
-    data, lines = read_yaml(path)
+    data, lines = read_yaml(path, "a sweep")
     file = str(path)
     if "base" not in data and {"calendar", "states", "extends"} & set(data):
         raise InputError(Issue(file, "", "is a scenario file, not a sweep file: a sweep names its scenario with "

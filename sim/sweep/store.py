@@ -66,7 +66,9 @@ class Store:
     def create(cls, root: Path, manifest: dict, points: np.ndarray, names: list[str]) -> Store:
         root = Path(root)
         check_creatable(root)
-        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        if root.exists() and not root.is_dir():
+            raise InputError(Issue(str(root), "--out", "exists and is a file, not a folder; choose another --out"))
+        if root.exists() and any(root.iterdir()):
             raise InputError(Issue(str(root), "--out", "exists and is not empty; pass --resume to finish the sweep "
                                    "in it, --overwrite to discard it and start again, or choose another --out"))
         store = cls(root)
