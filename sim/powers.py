@@ -36,13 +36,13 @@ def alignments(status_before: np.ndarray, status: np.ndarray) -> np.ndarray:
     return (status_before < PARTNER) & (status >= PARTNER)
 
 
-def react(level: np.ndarray, until: np.ndarray, trigger: np.ndarray, size: float, step: int,
+def react(level: np.ndarray, until: np.ndarray, trigger: np.ndarray, size: float | np.ndarray, step: int,
           duration: int) -> np.ndarray:
     """Start a reaction of `size` against each triggering state, lasting `duration` steps from the
     next one, and end those that ran out. Updates `level` and `until` in place; returns the states
     against which a reaction started."""
     started = trigger & (size > 0) & (duration > 0)
-    level[started] = size
+    level[started] = np.broadcast_to(size, level.shape)[started]  # a batch may hold a size per row
     until[started] = step + duration
     level[until <= step] = 0.0
     return started

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from types import ModuleType
 
 import numpy as np
@@ -36,35 +37,51 @@ epoch's exogenous terms; for patron_pressure the step adds Russia's pressure bef
 the standing pressure there."""
 NEVER = -(10**9)
 _ALL_AVAILABLE = np.ones((1, len(d.OPTIONS)), dtype=bool)
+PER_ROW = ("weights", "rationality", "threat", "retaliation", "west_reaction", "pre_summit_pressure")
+"""The values all of a world's states share that a batch may still hold one per row: replications
+whose worlds differ in these (a sweep over the weights, the rationality or the powers' policy
+levels; a posterior's draws) are stepped together. Stacked, the weights are (rows, terms) and the
+rest (rows, 1) for the rationality, (rows,) otherwise; each row computes what its own world's
+scalar gives, to the bit."""
+PER_REPLICATION = ("seats_members", "seats_partners")
+"""Read from each replication's own epoch (`convene`), so they need not be shared either."""
 
 
 def stack_epochs(epochs: list[Epoch]) -> Epoch:
     """One epoch whose rows are those of each of `epochs` in turn (their per-state arrays joined;
-    their other values the first's): many copies of the states read as one world by a rule that
-    reads each state's row alone. One epoch is returned as it is."""
+    their PER_ROW values repeated per row where they differ; their other values the first's): many
+    copies of the states read as one world by a rule that reads each state's row alone. One epoch
+    is returned as it is."""
     if len(epochs) == 1:
         return epochs[0]
     first = epochs[0]
-    per_state = [f.name for f in fields(Epoch) if f.name != "exogenous_terms"
-                 and _per_state(first, f.name, len(first.admit_member))]
-    return Epoch(**{f.name: getattr(first, f.name) for f in fields(Epoch)}
-                 | {name: np.concatenate([getattr(epoch, name) for epoch in epochs]) for name in per_state})
+    n = len(first.admit_member)
+    per_state = [f.name for f in fields(Epoch) if f.name != "exogenous_terms" and _per_state(first, f.name, n)]
+    stacked = {name: np.concatenate([getattr(epoch, name) for epoch in epochs]) for name in per_state}
+    for name in PER_ROW:
+        values = np.array([getattr(epoch, name) for epoch in epochs], dtype=float)
+        if (values != values[0]).any():
+            rows = np.repeat(values, n, axis=0)
+            stacked[name] = rows[:, None] if name == "rationality" else rows
+    return Epoch(**{f.name: getattr(first, f.name) for f in fields(Epoch)} | stacked)
 
 
 def stack_key(rule: str, timeline: Timeline) -> tuple[str, str]:
     """What replications stepped together must share, as a key: the rule, and a digest of every
-    value of the timeline and of its epochs that is not one state's (the calendar, the bloc's
-    summits and observed choices, the powers' reaction sizes and durations, the weights and the
-    rule's parameters, the peers). Replications of scenarios that differ only in states' values (a
-    sweep over indicators) share it, and are stepped together."""
+    value of the timeline and of its epochs that is neither one state's nor one the batch holds per
+    row or reads per replication (what is left: the calendar, the bloc's summits, observed choices
+    and rules, the reactions' durations, the decision rule's parameters, the peers). Replications
+    of scenarios that differ only in states' values, the weights, the rationality, the powers'
+    policy levels or the review rate (a sweep over these; a posterior's draws) share it, and are
+    stepped together."""
     n = len(timeline.states)
     digest = hashlib.sha256()
     for epoch in timeline.epochs:
         for f in fields(Epoch):
-            if not _per_state(epoch, f.name, n):
+            if not _per_state(epoch, f.name, n) and f.name not in PER_ROW + PER_REPLICATION:
                 _digest(digest, getattr(epoch, f.name))
     for f in fields(Timeline):
-        if f.name not in ("epochs", "filled", "imputation", "initial_status", "initial_seeking"):
+        if f.name not in ("epochs", "filled", "imputation", "initial_status", "initial_seeking", "review_probability"):
             _digest(digest, getattr(timeline, f.name))
     return rule, digest.hexdigest()
 
@@ -142,6 +159,13 @@ class Replications:
     @property
     def count(self) -> int:
         return len(self.rngs)
+
+    @cached_property
+    def review_probability(self) -> np.ndarray | float:
+        """Each row's chance of reviewing its course in a step: its replication's timeline's."""
+        chances = np.array([timeline.review_probability for timeline in self.timelines])
+        same = (chances == chances[0]).all()
+        return chances[0] if same else np.repeat(chances, len(self.timeline.states))
 
     def rows(self, step: int) -> Epoch:
         """The epoch in force at `step`, every replication's rows stacked."""
@@ -224,7 +248,7 @@ def evaluate(reps: Replications, step: int, rule: ModuleType) -> Evaluation:
         d.switching_cost_term(reps.stance),
         d.patron_pressure_term(reps.presses.level, epoch.dependence),
     ]
-    utility = epoch.exogenous_utility + d.utilities(dynamic, epoch.weights[DYNAMIC])
+    utility = epoch.exogenous_utility + d.utilities(dynamic, _dynamic_weights(epoch))
     if epoch.partner_tier and epoch.open_to_applicants:
         available = _ALL_AVAILABLE
     else:
@@ -251,11 +275,18 @@ def _one(world: World, r: int, n: int, epoch: Epoch) -> World:
                  None if world.draws is None else world.draws[own], world.peers[own], world.tied[own])
 
 
+def _dynamic_weights(epoch: Epoch):
+    """The DYNAMIC terms' weights, each a scalar or, in a batch holding weights per row, a (rows, 1)
+    column: `d.utilities` then weighs each row by its own."""
+    weights = epoch.weights[..., DYNAMIC]
+    return weights if weights.ndim == 1 else weights.T[:, :, None]
+
+
 def net_terms(epoch: Epoch, dynamic: list[np.ndarray]) -> np.ndarray:
     """Each weighted term's contribution to U(member) - U(outside): (states, n_terms)."""
     net = epoch.exogenous_net.copy()
-    for column, weight, term in zip(DYNAMIC, epoch.weights[DYNAMIC], dynamic):
-        net[:, column] += weight * (term[:, d.MEMBER] - term[:, d.OUTSIDE])
+    for column, weight, term in zip(DYNAMIC, _dynamic_weights(epoch), dynamic):
+        net[:, column] += (weight[:, 0] if np.ndim(weight) else weight) * (term[:, d.MEMBER] - term[:, d.OUTSIDE])
     return net
 
 
@@ -265,7 +296,7 @@ def deciding(reps: Replications, step: int, epoch: Epoch) -> np.ndarray:
     The uniform numbers are drawn for every state, deciding or not, so that each state's stream
     of chance does not depend on the others' situations."""
     n = len(reps.timeline.states)
-    hazard = np.concatenate([rng.random(n) for rng in reps.rngs]) < reps.timeline.review_probability
+    hazard = np.concatenate([rng.random(n) for rng in reps.rngs]) < reps.review_probability
     # A reaction aimed at a state changes its situation: a decision moment.
     moment = (reps.offer != d.OUTSIDE) | reps.russia.started | reps.west.started | reps.presses.started
     if step == epoch.first_step and step > 0:

@@ -50,11 +50,24 @@ def test_a_replication_records_the_same_alone_and_in_any_batch():
     assert not _same(together[0], together[1])  # each replication has its own stream
 
 
-@pytest.mark.parametrize("change, together", [({"decision.rationality": 0.5}, False),
-                                               ({"states.Kazakhstan.indicators.sanctions": 0.6}, True)])
-def test_run_worlds_steps_scenarios_together_when_only_states_values_differ(change, together):
-    """A sweep's points that change an indicator are stepped together; one that changes a value all
-    states share is not. Either way each run records what it records alone, in the order given."""
+@pytest.mark.parametrize("change, together", [
+    ({"states.Kazakhstan.indicators.sanctions": 0.6}, True),
+    ({"decision.rationality": 0.5}, True),
+    ({"decision.weights.bloc_benefits": 4.0, "decision.weights.refusal_retaliation": 3.0,
+      "decision.switching_cost": 0.1}, True),
+    ({"powers.russia.retaliation_for_refusal": 0.9, "powers.russia.pressure_before_summit": 0.7,
+      "powers.west.threat_against_joiners": 0.8, "powers.west.reaction_to_alignment": 0.6}, True),
+    ({"decision.review_rate_per_year": 6.0}, True),
+    ({"bloc.seats.members": 1}, True),
+    ({"powers.russia.retaliation_months": 3}, False),
+    ({"decision.rule": "threshold"}, False),
+], ids=["indicator", "rationality", "weights", "policy-levels", "review-rate", "seats", "reaction-months", "rule"])
+@pytest.mark.filterwarnings("ignore::sim.OverwrittenValueWarning")  # the threat differs until the tariff event sets it
+def test_run_worlds_steps_scenarios_together_when_only_per_row_values_differ(change, together):
+    """A sweep's points that change an indicator, a weight, the rationality, a power's policy level
+    or the review rate (a posterior's draws differ in these) are stepped together, each row with its
+    own value; one that changes what the batch must share (a reaction's duration, the rule) is not.
+    Either way each run records what it records alone, to the bit, in the order given."""
     base = sim.load_scenario(ROOT / "scenarios" / "kazakhstan_multivector.yaml")
     other = with_overrides(base, change)
     assert (transition.stack_key("logit", Timelines(base).get(0))
