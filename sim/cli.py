@@ -79,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     run.add_argument("--seed", type=_non_negative, help="master seed (default: the scenario's run.seed)")
-    run.add_argument("--replications", type=_positive, help="replications (default: the scenario's run.replications)")
+    run.add_argument("--replications", type=_replications, help="replications (default: the scenario's run.replications)")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                      help="override a value by dotted path (repeatable)")
     run.add_argument("--out", type=Path, help="output folder (default: results/<scenario name>/)")
@@ -171,7 +171,7 @@ def _parser() -> argparse.ArgumentParser:
                          help=f"the rules compared, comma-separated (default: every rule: {','.join(_rules())})")
     compare.add_argument("--verdicts", type=Path, default=None, metavar="YAML",
                          help="the cases each rule's verdict is read on (default: estimation/verdicts.yaml)")
-    compare.add_argument("--replications", type=_positive, default=None,
+    compare.add_argument("--replications", type=_replications, default=None,
                          help="simulated replications per held-out state at the simulation level (default 30)")
     compare.add_argument("--ridge", type=float, default=None,
                          help="penalty of the fitted logit toward the scenario's weights (default 0.01)")
@@ -242,7 +242,7 @@ def _parser() -> argparse.ArgumentParser:
                           help="the next summit's month; needed when the calendar has no summit after the cut-off "
                           "or only assumes its month")
     forecast.add_argument("--seed", type=_non_negative, help="master seed (default: the scenario's run.seed)")
-    forecast.add_argument("--replications", type=_positive,
+    forecast.add_argument("--replications", type=_replications,
                           help="replications (default: the scenario's run.replications)")
     _posterior_arguments(forecast, "each replication runs under one draw, and the intervals carry the weights' "
                          "uncertainty")
@@ -360,6 +360,15 @@ def _positive(text: str) -> int:
     value = _integer(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _replications(text: str) -> int:
+    from .scenario.schema import MAX_REPLICATIONS
+
+    value = _positive(text)
+    if value > MAX_REPLICATIONS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_REPLICATIONS:,}, got {value:,} (as run.replications)")
     return value
 
 

@@ -503,6 +503,18 @@ def test_a_sweep_into_a_file_says_it_is_a_file(tmp_path, capsys):
     assert f"{target}: --out: exists and is a file, not a folder" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["run", "forecast"])
+@pytest.mark.parametrize("count, message", [("0", "must be at least 1, got 0"),
+                                            ("100001", "must be at most 100,000, got 100,001 (as run.replications)")])
+def test_replications_outside_what_a_scenario_allows_are_refused(tmp_path, capsys, command, count, message):
+    extra = ["--observed", str(RECORD)] if command == "forecast" else []
+    with pytest.raises(SystemExit) as stop:
+        main([command, str(ROOT / "scenarios" / "brics_2024_round_calibrated.yaml"), *extra, "--replications", count,
+              "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and f"argument --replications: {message}" in err and not (tmp_path / "out").exists()
+
+
 def test_a_folder_given_as_the_observed_csv(tmp_path, capsys):
     code = main(["validate", str(ROOT / "scenarios" / "brics_2024_round.yaml"), "--observed", str(tmp_path),
                  "--out", str(tmp_path / "out")])

@@ -524,11 +524,15 @@ class DataSettings(Strict):
     )
 
 
+MAX_REPLICATIONS = 100_000
+"""The most replications a run may have, in a scenario or on the command line."""
+
+
 class RunSettings(Strict):
     """Defaults for `alignsim run`; the command line overrides them."""
 
     seed: int = Field(default=0, ge=0, le=2**63 - 1, description="master seed of the replications")
-    replications: int = Field(default=100, ge=1, le=100_000, description="independent replications")
+    replications: int = Field(default=100, ge=1, le=MAX_REPLICATIONS, description="independent replications")
 
 
 class Scenario(Strict):
