@@ -165,6 +165,8 @@ replications: 3
     err = capsys.readouterr().err
     assert code == 3
     assert "3 run(s) failed" in err and "trade shares sum to" in err
+    assert "InputError: sweep partly_invalid, this point: states.Kazakhstan.indicators: trade shares sum to" in err
+    assert "pydantic" not in err and "input_value" not in err  # our words, not the validator's dump
     failures = Store.open(tmp_path / "out").failures()
     assert len(failures) == 3 and set(failures.point) == {3}
     assert '"states.Kazakhstan.indicators.trade_west": 0.5' in failures.parameters.iloc[0]

@@ -13,11 +13,14 @@ import traceback
 from dataclasses import dataclass
 
 import numpy as np
+from pydantic import ValidationError
 
 from ..decision import MEMBER, OPTIONS
 from ..inputs import Timelines
 from ..run import run_worlds
+from ..scenario import InputError
 from ..scenario.changes import set_path
+from ..scenario.loader import issues_from
 from ..scenario.schema import Scenario
 
 NEEDS = {
@@ -52,7 +55,10 @@ def point_scenario(job: Job, base: dict, values: tuple[float, ...]) -> Scenario:
     for path, value in zip(job.paths, values):
         value = int(round(value)) if path in job.integer_paths else float(value)
         set_path(data, path, value, {"assumption": f"sweep {job.sweep}: {path}"})
-    return Scenario.model_validate(data)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:  # a point the base allows but these values do not: said in our words
+        raise InputError(issues_from(exc, data, {}, f"sweep {job.sweep}, this point")) from None
 
 
 def evaluate(job: Job) -> dict:
