@@ -193,7 +193,8 @@ _SWITCHING = np.eye(len(OPTIONS)) - 1.0  # row c: what each option costs a state
 
 
 def utilities(terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Weighted sum over terms: (n_terms, n_states, n_options) x (n_terms,) -> (n_states, n_options)."""
+    """Weighted sum over terms: (n_terms, n_states, n_options) x (n_terms,) -> (n_states, n_options).
+    A weight may also be a (n_states, 1) column, one per state's row (a batch of worlds)."""
     # A plain loop over the few terms: np.tensordot's set-up costs more than the sum on arrays this small.
     total = weights[0] * terms[0]
     for weight, term in zip(weights[1:], terms[1:]):

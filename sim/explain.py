@@ -79,6 +79,10 @@ def _not_simulated(date: str, dates: tuple[str, ...], step_months: int) -> str:
 def _explain(scenario: Scenario, date: str, seed: int) -> pd.DataFrame:
     model = AlignmentModel(scenario, rng=np.random.default_rng(replication_seeds(seed, 1)[0]))
     dates = model.timeline.dates
+    try:
+        date = _parse_month(date)  # " 2024-10" is 2024-10
+    except ValueError:
+        pass  # said by _not_simulated
     if date not in dates:
         raise InputError(Issue("<explain>", "date", _not_simulated(date, dates, scenario.calendar.step_months)))
     step = dates.index(date)

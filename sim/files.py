@@ -27,13 +27,16 @@ def write_file(path: Path, data: bytes) -> None:
     atomic_write(path, lambda temporary: temporary.write_bytes(data))
 
 
-def check_creatable(path: Path) -> None:
-    """Refuse, before any work, an output path that cannot be made: one naming the current folder or
-    its parent (replacing it would remove the folder the command runs in), one under a file, or one
-    whose nearest existing folder cannot be written to."""
+def check_creatable(path: Path, noun: str = "folder") -> None:
+    """Refuse, before any work, an output path that cannot be made: one that is the current folder
+    or one of its parents, however written (replacing it would remove the folder the command runs
+    in), one under a file, or one whose nearest existing folder cannot be written to. `noun`: what
+    the output is, a folder or a file, for the message."""
     path = Path(path)
-    if path.name in ("", ".", ".."):
-        raise InputError(Issue(str(path), "--out", "names the current folder or its parent; give a new folder's name"))
+    resolved, here = path.resolve(), Path.cwd().resolve()
+    if path.name in ("", ".", "..") or resolved == here or resolved in here.parents:
+        raise InputError(Issue(str(path), "--out", f"is the current folder or one of its parents; give a new {noun}'s "
+                               "name"))
     ancestor = path.parent
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent

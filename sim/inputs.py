@@ -55,8 +55,8 @@ class Epoch:
     first_step: int
     partner_tier: bool
     open_to_applicants: bool
-    weights: np.ndarray  # (n_terms,)
-    rationality: float
+    weights: np.ndarray  # (n_terms,); in a batch holding them per row (sim/transition.py, PER_ROW) (rows, n_terms)
+    rationality: float  # in such a batch (rows, 1); threat, retaliation, west_reaction, pre_summit_pressure (rows,)
     rule: object  # the parameters of the scenario's rival decision rule (decision.threshold, ...), else None
     exogenous_terms: np.ndarray  # (n_terms, n_states, n_options), unweighted; zeros where dynamic
     exogenous_utility: np.ndarray  # (n_states, n_options): the weighted sum of the above

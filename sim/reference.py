@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from .scenario.schema import Given, Scenario, Sourced, _parse_month
+from .scenario.schema import IDENTIFIER_PATTERN, NAME_PATTERN, Given, Scenario, Sourced, _parse_month
 from .sweep.spec import Sweep
 
 _PLACEHOLDERS = {"states": "<state>", "organizations": "<organization>", "members": "<member>",
@@ -83,6 +83,13 @@ def _type_name(annotation: typing.Any, metadata: list = ()) -> str:
     return f"{name} or null" if nullable else name
 
 
+PATTERN_WORDS = {
+    NAME_PATTERN: "names without dots, '=', brackets or control characters, nor a space at either end",
+    IDENTIFIER_PATTERN: "letters, digits, '_', '.' and '-', not dots alone",
+}
+"""The schema's patterns in words: a reader should not have to read a regular expression."""
+
+
 def _range(field: FieldInfo) -> str:
     bounds = {}
     for meta in [*field.metadata, *_metadata(field.annotation)]:
@@ -99,7 +106,7 @@ def _range(field: FieldInfo) -> str:
     if "min_length" in bounds:
         text.append(f"at least {bounds['min_length']}")
     if "pattern" in bounds:
-        text.append(f"matches `{bounds['pattern']}`")
+        text.append(PATTERN_WORDS.get(bounds["pattern"], f"matches `{bounds['pattern']}`"))
     return "; ".join(text)
 
 

@@ -90,7 +90,7 @@ def check_destination(out_dir: Path, overwrite: bool) -> None:
 
 def check_file_destination(path: Path, overwrite: bool) -> None:
     """The same rule for a command whose output is a single file."""
-    check_creatable(path)
+    check_creatable(path, "file")
     if path.is_dir():
         raise InputError(Issue(str(path), "--out", "is a folder; give a file name"))
     if path.exists() and not overwrite:

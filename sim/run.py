@@ -129,7 +129,8 @@ def run_worlds(runs: list[tuple[Scenario, Timeline, np.random.SeedSequence]],
                record: tuple[str, ...] | None = None, offers: np.ndarray | None = None) -> list[dict[str, np.ndarray]]:
     """The recorded arrays of each run (scenario, timeline, seed sequence), in order: runs whose
     timelines share their `sim.transition.stack_key` (those of one scenario, and of scenarios that
-    differ only in states' values) go through `run_many` together."""
+    differ only in states' values or in what a batch holds per row, `transition.PER_ROW`) go
+    through `run_many` together."""
     groups: dict[tuple, list[int]] = {}
     keys: dict[int, tuple] = {}  # a timeline's key, computed once
     for index, (scenario, timeline, _) in enumerate(runs):
@@ -401,12 +402,12 @@ class Tally:
         """Add the replications `first`, `first + 1`, ... of a chunk."""
         status, seeking = stacked["status"], stacked["seeking_membership"]
         held_or_applied = seeking | (status == MEMBER)
+        applied, declined = seeking.any(axis=1), stacked["declined"].any(axis=1)
         if self.groups is not None:
             groups = self.groups[first:first + len(status)]
             np.add.at(self.group_size, groups, 1)
             final = status[:, -1, :]
-            outcomes = (final == OUTSIDE, final == PARTNER, final == MEMBER, held_or_applied[:, -1, :],
-                        seeking.any(axis=1), stacked["declined"].any(axis=1))
+            outcomes = (final == OUTSIDE, final == PARTNER, final == MEMBER, held_or_applied[:, -1, :], applied, declined)
             for k, outcome in enumerate(outcomes):
                 np.add.at(self.group_outcomes[k], groups, outcome.astype(np.int64))
         for option in range(len(OPTIONS)):
@@ -414,12 +415,11 @@ class Tally:
             self.status[option] += (status == option).sum(axis=0)
         self.seeking_final += held_or_applied[:, -1, :].sum(axis=0)
         self.seeking += held_or_applied.sum(axis=0)
-        applied = seeking.any(axis=1)
         self.applied += applied.sum(axis=0)
         reps, states = applied.shape
         first = seeking.argmax(axis=1)
         np.add.at(self.first_application, (first[applied], np.nonzero(applied)[1]), 1)
-        self.declined += stacked["declined"].any(axis=1).sum(axis=0)
+        self.declined += declined.sum(axis=0)
         for row in stacked["probabilities"][:, -1, :, MEMBER]:
             self.p_member_final += row
         self.changes_of_course += (np.diff(stacked["course"], axis=1) != 0).sum(axis=(0, 1))

@@ -80,14 +80,8 @@ class Observation:
 
 def read_observed(path: str | Path, scenario: Scenario) -> tuple[list[Observation], list[Observation], list[dict]]:
     """(scored, disputed, skipped) observations of the scenario's states."""
-    rows = _read_rows(Path(path), scenario)
-    start, end = scenario.calendar.start, scenario.calendar.end
-    outside = [Issue(str(path), column, f"{row[column]} is outside the scenario's calendar ({start} to {end}); "
-                     "a decision the simulation cannot reach cannot be scored", row["line"])
-               for row in rows if row["state"] in scenario.states and row["decision"] != "bloc"
-               for column in ("event_date", "response_date") if row[column] and not start <= row[column] <= end]
-    if outside:
-        raise InputError(outside)
+    rows = _read_rows(Path(path), scenario, within_calendar=True)
+    end = scenario.calendar.end
     scored, disputed, skipped = [], [], []
     for row in rows:
         reason = None
@@ -139,9 +133,10 @@ def check_splits(path: str | Path, scored: list[Observation], disputed: list[Obs
         raise InputError([Issue(str(path), "", f"too few decisions to validate: needs {need}") for need in needs])
 
 
-def _read_rows(path: Path, scenario: Scenario) -> list[dict]:
+def _read_rows(path: Path, scenario: Scenario, within_calendar: bool = False) -> list[dict]:
     """The rows of an observed-decisions CSV, every problem of the rows that are scored reported
-    together, each with its line and column."""
+    together, each with its line and column; `within_calendar`: a scored or disputed decision
+    dated outside the scenario's calendar is one (the simulation cannot reach it)."""
     file = str(path)
     reader = csv.DictReader(io.StringIO(read_input_text(path, "a CSV file"), newline=""))
     try:
@@ -190,6 +185,12 @@ def _read_rows(path: Path, scenario: Scenario) -> list[dict]:
                     row[column] = _parse_month(row[column])
                 except ValueError as exc:
                     problems.append(Issue(file, column, str(exc), line))
+                    continue
+                start, end = scenario.calendar.start, scenario.calendar.end
+                decides = row["response"] in POSITIVE | NEGATIVE or row["certainty"] == "disputed"
+                if within_calendar and decides and not start <= row[column] <= end:
+                    problems.append(Issue(file, column, f"{row[column]} is outside the scenario's calendar ({start} to "
+                                          f"{end}); a decision the simulation cannot reach cannot be scored", line))
     if problems:
         raise InputError(problems)
     return rows

@@ -374,6 +374,24 @@ def test_a_record_value_validate_cannot_score_is_refused_with_its_line(tmp_path,
     assert f"{path}:{k + 1}: {message}" in err, err
 
 
+def test_a_record_reports_a_typo_and_a_date_outside_the_calendar_together(tmp_path, capsys):
+    """Both in one pass; a row that is not scored (pending) may lie outside the calendar."""
+    lines = _record_lines()
+    k = _egypt_joins(lines)
+    lines[k] = lines[k].replace(",2023-08,", ",2030-08,")
+    lines[k + 1] = lines[k + 1].replace(",certain,", ",probable,").replace(",reported,", ",probable,")
+    pending = 1  # Argentina's application, made a pending one dated after the calendar
+    cells = lines[pending].split(",")
+    lines[pending] = ",".join([*cells[:2], "2031-01", cells[3], cells[4], "pending", "", *cells[7:]])
+    path = tmp_path / "observed.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["validate", str(ROOT / "scenarios" / "brics_2024_round.yaml"), "--observed", str(path),
+                 "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:{k + 1}: event_date: 2030-08 is outside" in err and f"{path}:{k + 2}: certainty:" in err, err
+    assert f"{path}:{pending + 1}:" not in err
+
+
 def test_a_repeated_row_is_refused_naming_both_lines(tmp_path, capsys):
     lines = _record_lines()
     path = tmp_path / "observed.csv"
@@ -437,9 +455,12 @@ def test_an_out_that_cannot_be_made_is_refused_before_any_work(tmp_path, capsys,
     assert f"{blocker / 'out'}: --out: cannot be created: {blocker} is a file, not a folder" in err, err
     assert "Traceback" not in err and blocker.read_text(encoding="utf-8") == "not a folder\n"
     monkeypatch.chdir(tmp_path)
-    assert main([*[str(ROOT / a) if "/" in a else a for a in argv], "--out", ".", "--overwrite"]) == 2
-    err = capsys.readouterr().err
-    assert ".: --out: names the current folder or its parent" in err and sorted(tmp_path.iterdir()) == [blocker]
+    # The current folder, or a parent, however it is written: --overwrite would remove it.
+    for here in (".", str(tmp_path), f"../{tmp_path.name}", ".."):
+        assert main([*[str(ROOT / a) if "/" in a else a for a in argv], "--out", here, "--overwrite"]) == 2
+        err = capsys.readouterr().err
+        assert f"{here}: --out: is the current folder or one of its parents" in err, err
+        assert sorted(tmp_path.iterdir()) == [blocker]
 
 
 def test_a_sweep_its_executor_refuses_leaves_no_folder_to_block_the_next_try(tmp_path, capsys):

@@ -272,13 +272,6 @@ CASES = [
         (SCENARIO, "  russia:"),
     ),
     Case(
-        "an-event-after-the-calendar-would-never-apply",
-        {SCENARIO: edit("    date: 2024-10\n    description: \"Kazan creates", "    date: 2031-07\n    description: \"Kazan creates")},
-        ("2031-07 is after the calendar's end (2026-12); the event would never apply",),
-        "events.kazan_partner_round.date",
-        (SCENARIO, "date: 2031-07"),
-    ),
-    Case(
         "month-in-words",
         {SCENARIO: edit("start: 2022-01", "start: Oct 2024")},
         ("expected a month as YYYY-MM", "'Oct 2024'"),

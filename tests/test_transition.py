@@ -76,9 +76,12 @@ def test_run_worlds_steps_scenarios_together_when_only_per_row_values_differ(cha
     for k, seed in enumerate(replication_seeds(2, 6)):
         scenario = base if k % 2 else other
         runs.append((scenario, Timelines(scenario).for_replication(seed), seed))
-    results = run_worlds(runs, record=("status", "probabilities"))
+    # What the per-row values reach: the weighted terms, the reactions' sizes, who reviews.
+    record = ("status", "probabilities", "terms", "deciding", "retaliation_started", "western_reaction_started",
+              "pre_summit_pressure_started")
+    results = run_worlds(runs, record=record)
     for (scenario, timeline, seed), data in zip(runs, results):
-        assert _same(run_once(scenario, seed, timeline, record=("status", "probabilities")), data)
+        assert _same(run_once(scenario, seed, timeline, record=record), data)
 
 
 def test_offers_held_at_the_start_are_answered_alike_on_both_paths():

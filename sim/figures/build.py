@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 import networkx as nx
 import numpy as np
@@ -31,7 +31,7 @@ from ..run import RunResult, run
 from ..scenario import InputError, Issue, Scenario, load_scenario
 from ..scenario.changes import get_path
 from ..scenario.loader import issues_from, read_yaml
-from ..scenario.schema import Month, Strict
+from ..scenario.schema import MAX_REPLICATIONS, Identifier, Month, Strict
 from . import kinds
 
 Format = Literal["png", "pdf", "svg"]
@@ -52,7 +52,7 @@ class Marker(Strict):
 class FigureSpec(Strict):
     """One figure."""
 
-    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]*[A-Za-z0-9_-][A-Za-z0-9_.-]*$")] = Field(description="file name stem")
+    id: Identifier = Field(description="file name stem")
     kind: Literal["timeline", "why", "phase_diagram", "sobol", "network", "prim_box", "landscape", "rule_comparison"] = Field(
         description="what to draw")
     scenario: str | None = Field(default=None, description="scenario file (timeline, why, network, landscape, rule_comparison)")
@@ -60,7 +60,7 @@ class FigureSpec(Strict):
                                  "the figures file; every rule of the model is scored on them")
     sweep: str | None = Field(default=None, description="sweep file (phase_diagram, sobol, prim_box)")
     states: list[str] | None = Field(default=None, description="states to show (default: all)")
-    replications: int | None = Field(default=None, ge=1, le=100_000,
+    replications: int | None = Field(default=None, ge=1, le=MAX_REPLICATIONS,
                                      description="default: the scenario's (rule_comparison: runs per held-out "
                                      "state at the simulation level, default 30)")
     seed: int | None = Field(default=None, ge=0, description="default: the scenario's")

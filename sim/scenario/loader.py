@@ -31,7 +31,7 @@ from .changes import (
     split_path,
 )
 from .errors import InputError, Issue, OverwrittenValueWarning
-from .schema import Scenario, reference_problems
+from .schema import IDENTIFIER_PATTERN, NAME_PATTERN, Scenario, reference_problems
 
 MAX_FILE_BYTES = 5_000_000
 MAX_NODES = 200_000
@@ -362,10 +362,11 @@ def _message(error: dict, path: tuple, root: type[BaseModel] = Scenario) -> str:
     if kind == "string_too_long":
         return f"must be at most {ctx.get('max_length')} characters long, got {len(given)}"
     if kind == "string_pattern_mismatch":
-        if path[-2:-1] and isinstance(key, str):
+        if ctx.get("pattern") == NAME_PATTERN:
             return "a name may not contain dots, '=', brackets or control characters, nor start or end with a space"
-        # Not dots alone: '.' and '..' name a folder's self and parent, and a name makes a folder.
-        return f"may contain only letters, digits, '_', '.' and '-', and not dots alone{got}"
+        if ctx.get("pattern") == IDENTIFIER_PATTERN:
+            return f"may contain only letters, digits, '_', '.' and '-', and not dots alone{got}"
+        return f"must match {ctx.get('pattern')}{got}"
     message = error["msg"]
     if message.startswith("Value error, "):
         return message[len("Value error, "):]

@@ -55,14 +55,23 @@ def month_label(number: int) -> str:
     return f"{number // 12:04d}-{number % 12 + 1:02d}"
 
 
+NAME_PATTERN = r"^[^.=\s\[\]\x00-\x1f\x7f-\x9f]([^.=\[\]\x00-\x1f\x7f-\x9f\u2028\u2029]*[^.=\s\[\]\x00-\x1f\x7f-\x9f])?$"
+"""Spaces inside ("Saudi Arabia") but not at either end, and no control character (C0, C1, or a line
+or paragraph separator): a name is written into CSV cells and printed tables, where a tab or a
+newline would break the row."""
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9_.-]*[A-Za-z0-9_-][A-Za-z0-9_.-]*$"
+"""A scenario's, sweep's or figure's identifier, which names a folder or a file: not dots alone,
+which name a folder's self and parent."""
+Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN, max_length=100)]
+MAX_REPLICATIONS = 100_000
+"""The most replications a run may have, in a scenario, a sweep's point, a figure or on the command line."""
+
 Name = Annotated[
     str,
     Field(
         min_length=1,
         max_length=80,
-        # Spaces inside ("Saudi Arabia") but not at either end, and no control character: a name is
-        # written into CSV cells and printed tables, where a tab or a newline would break the row.
-        pattern=r"^[^.=\s\[\]]([^.=\[\]\x00-\x1f\x7f]*[^.=\s\[\]])?$",
+        pattern=NAME_PATTERN,
         description="a name without dots, '=', brackets, control characters or spaces at its ends, so that dotted "
         "paths can reach it",
     ),
@@ -333,7 +342,7 @@ class Russia(Strict):
         default=1, ge=1, le=1200, description="months before a summit's month that the pressure begins"
     )
     pressure_months: int = Field(
-        default=1, ge=0, le=1200,
+        default=1, ge=1, le=1200,
         description="months the pressure lasts, from the month after it begins (at least the lead, to reach the summit)",
     )
     imposed: dict[Name, Imposed] = Field(
@@ -524,10 +533,6 @@ class DataSettings(Strict):
     )
 
 
-MAX_REPLICATIONS = 100_000
-"""The most replications a run may have, in a scenario or on the command line."""
-
-
 class RunSettings(Strict):
     """Defaults for `alignsim run`; the command line overrides them."""
 
@@ -538,7 +543,7 @@ class RunSettings(Strict):
 class Scenario(Strict):
     """A whole scenario: who decides, under which pressures, on which calendar."""
 
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]*[A-Za-z0-9_-][A-Za-z0-9_.-]*$", max_length=100)] = Field(
+    name: Identifier = Field(
         description="short identifier; names the default output folder"
     )
     title: str = Field(default="", description="one line saying what the scenario is")
@@ -639,12 +644,6 @@ def reference_problems(data: dict) -> list[str]:
                     f"{summit_month}, before the partner tier exists (bloc.partner_tier_from: "
                     f"{tier_month or 'none'})"
                 )
-    end = month(calendar.get("end"))
-    for event_name, event in mapping(data.get("events")).items():
-        event_month = month(mapping(event).get("date"))
-        if end is not None and event_month is not None and event_month > end:
-            problems.append(f"events.{event_name}.date: {event_month} is after the calendar's end ({end}); the event "
-                            "would never apply")
     powers = mapping(data.get("powers"))
     for power_name in ("west", "russia"):
         for target in mapping(mapping(powers.get(power_name)).get("imposed")):

@@ -15,7 +15,7 @@ from pydantic import Field, ValidationError, model_validator
 from ..scenario import InputError, Issue, Scenario, load_scenario
 from ..scenario.changes import apply_settings, events_overwriting, get_path, overwritten_note, set_path
 from ..scenario.loader import issues_from, missing_name, read_yaml, validate
-from ..scenario.schema import Strict
+from ..scenario.schema import MAX_REPLICATIONS, Identifier, Strict
 
 OUTPUTS = {
     "final_status": "status held at the last month: outside, partner or member",
@@ -70,7 +70,7 @@ class Parameter(Strict):
 class Sweep(Strict):
     """A sweep over a base scenario."""
 
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]*[A-Za-z0-9_-][A-Za-z0-9_.-]*$", max_length=100)] = Field(
+    name: Identifier = Field(
         description="identifier; names the default output folder"
     )
     description: str = Field(default="", description="what the sweep explores")
@@ -83,7 +83,7 @@ class Sweep(Strict):
         description="lhs: points; sobol: base sample N (N x (D + 2) points); morris: trajectories",
     )
     levels: int = Field(default=4, ge=2, le=100, description="morris: grid levels")
-    replications: int = Field(default=10, ge=1, le=100_000, description="replications per point")
+    replications: int = Field(default=10, ge=1, le=MAX_REPLICATIONS, description="replications per point")
     seed: int = Field(default=0, ge=0, le=2**63 - 1, description="master seed of the whole sweep")
     states: list[str] | None = Field(default=None, description="states whose outputs are kept (default: all)")
     outputs: list[Output] = Field(default_factory=lambda: list(OUTPUTS), min_length=1, description="outputs kept per run")
