@@ -756,7 +756,24 @@ def _viz(args) -> int:
         serve(args.scenario, port=args.port, host=args.host)
     except (KeyboardInterrupt, Abort):
         raise _Interrupted("the dashboard is stopped") from None
+    except Exception as exc:
+        if _after_an_interrupt(exc):
+            raise _Interrupted("the dashboard is stopped") from None
+        raise
     return 0
+
+
+def _after_an_interrupt(exc: BaseException) -> bool:
+    """Whether `exc` was raised while handling a Ctrl-C: a library cleaning up after one (the
+    server's logging set-up, interrupted half-way, fails to release a lock) replaces it with its
+    own error, and the interrupt is what the user did."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__context__
+    return False
 
 
 def _export(args) -> int:
@@ -944,7 +961,11 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError):
             pass
         return 141
-    except Exception:  # noqa: BLE001 - the last line of defence: a message, not a traceback
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a message, not a traceback
+        if _after_an_interrupt(exc):
+            _progress.close_all()
+            print("interrupted: nothing written", file=sys.stderr)
+            return 130
         print(
             "alignsim failed unexpectedly. Please report this, with the command and the details below, at\n"
             "the project's issue tracker.\n" + traceback.format_exc(limit=-3),

@@ -19,6 +19,8 @@ import termios
 import time
 from pathlib import Path
 
+from sim.cli import main
+
 ROOT = Path(__file__).resolve().parents[1]
 DEADLINE = 120  # seconds for a command to reach the awaited state; it is reached in a few
 
@@ -129,6 +131,27 @@ def test_figures_interrupted_leaves_no_partial_file(tmp_path):
         _, err = _interrupt(process)
     _assert_quiet(process.returncode, err, f"{out}/", f"{sweeps}/", "reuses")
     assert not _half_written(out, *sweeps.glob("*/parts")), _half_written(out, *sweeps.glob("*/parts"))
+
+
+def test_an_interrupt_a_library_turns_into_its_own_error_still_ends_quietly(monkeypatch, capsys):
+    """Ctrl-C during the dashboard server's logging set-up surfaced as logging's RuntimeError
+    ('cannot release un-acquired lock', its context the KeyboardInterrupt): a traceback before."""
+    import sim.viz
+
+    def interrupted_while_configuring(*args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise RuntimeError("cannot release un-acquired lock")  # noqa: B904 - as logging raises it
+
+    monkeypatch.setattr(sim.viz, "serve", interrupted_while_configuring)
+    handler = signal.getsignal(signal.SIGINT)
+    try:
+        assert main(["viz", "--port", "0"]) == 130
+    finally:  # an interrupted command ignores a second Ctrl-C; the commands these tests start must not inherit that
+        signal.signal(signal.SIGINT, handler)
+    err = capsys.readouterr().err
+    assert "interrupted: the dashboard is stopped" in err and "Traceback" not in err, err
 
 
 def test_viz_interrupted_stops_quietly(tmp_path):
