@@ -49,6 +49,7 @@ POSITIVE = {"accepted", "applied"}
 NEGATIVE = {"declined", "withdrew", "no_response"}
 UNSCORED = ("pending", "blocked", "disputed")
 """Responses that are not the state's decision (data/SOURCES.md): recorded, not scored."""
+RESPONSES = (*sorted(POSITIVE), *sorted(NEGATIVE), *UNSCORED)
 CERTAINTIES = ("certain", "reported", "disputed")
 CODES = {"none": d.OUTSIDE, "partner": d.PARTNER, "member": d.MEMBER}
 CLIP = 1e-3
@@ -150,6 +151,7 @@ def _read_rows(path: Path, scenario: Scenario, within_calendar: bool = False) ->
     except csv.Error as exc:
         raise InputError(Issue(file, "", f"cannot be read as CSV: {exc}", reader.line_num)) from None
     problems, seen = [], {}
+    start, end = scenario.calendar.start, scenario.calendar.end
     for row in rows:
         line = row["line"]
         short = [c for c in COLUMNS if row[c] is None]
@@ -168,10 +170,9 @@ def _read_rows(path: Path, scenario: Scenario, within_calendar: bool = False) ->
                                   "application or bloc", line))
         if row["offer"] not in CODES:
             problems.append(Issue(file, "offer", f"unknown offer {row['offer']!r}; expected {', '.join(CODES)}", line))
-        responses = (*sorted(POSITIVE), *sorted(NEGATIVE), *UNSCORED)
-        if row["response"] not in responses:
+        if row["response"] not in RESPONSES:
             problems.append(Issue(file, "response", f"unknown response {row['response']!r}; expected "
-                                  f"{', '.join(responses)} (data/SOURCES.md)", line))
+                                  f"{', '.join(RESPONSES)} (data/SOURCES.md)", line))
         if row["certainty"] not in CERTAINTIES:
             problems.append(Issue(file, "certainty", f"unknown certainty {row['certainty']!r}; expected "
                                   f"{', '.join(CERTAINTIES)}", line))
@@ -186,7 +187,6 @@ def _read_rows(path: Path, scenario: Scenario, within_calendar: bool = False) ->
                 except ValueError as exc:
                     problems.append(Issue(file, column, str(exc), line))
                     continue
-                start, end = scenario.calendar.start, scenario.calendar.end
                 decides = row["response"] in POSITIVE | NEGATIVE or row["certainty"] == "disputed"
                 if within_calendar and decides and not start <= row[column] <= end:
                     problems.append(Issue(file, column, f"{row[column]} is outside the scenario's calendar ({start} to "
