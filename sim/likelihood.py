@@ -1,7 +1,7 @@
 """The likelihood of the record under the simulation's own dynamics (the `history` level).
 
-Each state of the record is walked through the model's steps, from the calendar's start to its
-last scored decision, in the course and status the record gives it at each step: outside until
+Each state of the record is walked through the model's steps, from the calendar's start to the
+record's last scored decision, in the course and status the record gives it at each step: outside until
 it applied, an applicant from the month it applied until it withdrew, a partner or member from
 the summit whose invitation it accepted. At every step the model says how likely that state was
 to decide (1 at a decision moment: an invitation in hand, a change of its situation as an epoch
@@ -59,7 +59,7 @@ class History:
     offer: np.ndarray  # the invitation in hand at the step
     choices: np.ndarray  # (n_steps, n_states, n_options) bool: the choices that give the recorded outcome
     observed: np.ndarray  # bool: the record shows a decision at this step (so not deciding does not fit it)
-    horizon: np.ndarray  # (n_states,) the last scored step of each state, -1 for a state with no record
+    horizon: np.ndarray  # (n_states,) the last step scored: the record's last scored decision, -1 for a state with no record
 
 
 def step_of(timeline: Timeline, month: str) -> int:
@@ -89,6 +89,11 @@ def observed_path(timeline: Timeline, scored: list[Observation]) -> History:
         if obs.decision == "application" and obs.response == "withdrew" and i not in events:
             course0[i] = max(course0[i], obs.offer)
         events.setdefault(i, []).append((t, obs))
+    # The record is taken as complete to its last scored decision: a state it follows kept its
+    # course from its own last decision to then (a reversal, such as Kazakhstan's withdrawn
+    # ambition, would be on record), and that is evidence too: a member that stayed one weighs
+    # against leaving (an assumption, docs/validation.md).
+    horizon[horizon >= 0] = horizon.max()
 
     status = np.zeros((n_steps, n), dtype=np.int8)
     course = np.zeros((n_steps, n), dtype=np.int8)

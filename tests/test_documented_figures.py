@@ -1355,13 +1355,18 @@ def test_the_rule_comparison_in_words_holds():
     assert simulation.log_loss[leading].max() - simulation.log_loss[leading].min() < 0.02
     width = (simulation.log_loss_high95 - simulation.log_loss_low95)[leading].min()
     assert simulation.loc["base rate", "log_loss"] - simulation.loc["hedging", "log_loss"] < width / 2
-    assert ("**Along the history, the dynamic base rate scores the lowest log-loss of every predictor under both "
-            "splits**; of the rules, hedging comes closest under both, and the landscape rule, with nothing fitted, is "
-            "the worst leaving each state out") in guide
-    for split in ("leave-one-state-out", "time"):
-        history = scores.xs(("history", split), level=["level", "split"]).log_loss
-        assert history.idxmin() == "base rate" and history[rules].idxmin() == "hedging"
-    assert scores.xs(("history", "leave-one-state-out"), level=["level", "split"]).log_loss[rules].idxmax() == "landscape"
+    assert ("**Along the history, the dynamic base rate scores the lowest log-loss of every predictor leaving each "
+            "state out, and hedging under the time split**, where hedging and the logit score below the base rate but "
+            "within its interval; of the rules, hedging comes closest under both, and the landscape rule, with nothing "
+            "fitted, is the worst under both") in guide
+    for split, best in (("leave-one-state-out", "base rate"), ("time", "hedging")):
+        history = scores.xs(("history", split), level=["level", "split"])
+        assert history.log_loss.idxmin() == best and history.log_loss[rules].idxmin() == "hedging"
+        assert history.log_loss[rules].idxmax() == "landscape"
+    history = scores.xs(("history", "time"), level=["level", "split"])
+    base = history.loc["base rate"]
+    for rule in ("hedging", "logit"):
+        assert base.log_loss_low95 < history.log_loss[rule] < base.log_loss
     verdicts = rule_comparison().verdicts.set_index(["rule", "case"])
     seeking, held = verdicts.p_seeking_membership, verdicts.p_partner_or_member
     for rule in RULES:
@@ -1418,15 +1423,18 @@ def test_the_identification_in_words_holds():
 def test_the_history_level_in_words_holds():
     """docs/validation.md, "The history level": what its scores and gains show."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
-    assert ("**at the history level, neither the fitted model nor the hand-set weights does better than the base "
-            "rate of transitions**, under either split.") in guide
+    assert ("**at the history level, neither the fitted model nor the hand-set weights is shown to do better than "
+            "the base rate of transitions**, under either split.") in guide
     assert "Fitting the weights along the history does better than the hand-set weights" in guide
     assert ("**leaving each state out, both do worse than the base rate, their gains' intervals below 0**; under "
-            "the time split both gains' intervals include 0, the hand-set weights' gain lower still.") in guide
+            "the time split the fitted model's log-loss is a little below the base rate's and the hand-set weights' "
+            "above it, both gains' intervals including 0.") in guide
     scores = validation().scores.query("level == 'history'").set_index(["predictor", "split"]).log_loss
     gains = validation().gains.query("level == 'history'").set_index(["predictor", "split"])
+    assert scores[("base rate", "leave-one-state-out")] < scores[("logit", "leave-one-state-out")]
+    assert scores[("logit", "time")] < scores[("base rate", "time")] < scores[("logit, hand-set", "time")]
     for split in HISTORY_SPLITS:
-        assert scores[("base rate", split)] < scores[("logit", split)] < scores[("logit, hand-set", split)]
+        assert scores[("logit", split)] < scores[("logit, hand-set", split)]
         assert gains.loc[("logit, hand-set", split), "log_loss_gain"] < gains.loc[("logit", split), "log_loss_gain"]
     for predictor in ("logit", "logit, hand-set"):
         assert gains.loc[(predictor, "leave-one-state-out"), "gain_high95"] < 0
@@ -1446,19 +1454,19 @@ def test_the_posterior_in_words_holds():
     assert "**The sampler has converged by the strict criterion**" in guide
     assert summary.r_hat.max() < 1.01
     assert ("The weights the likelihood is nearly flat in (patron pressure, diversification, refusal retaliation) "
-            "keep wide posteriors, each 90% interval running from about 0.2 or below to above 3: pulled below the prior's "
-            "median (2.0), not narrowed much.") in guide
+            "keep wide posteriors, each 90% interval running from about 0.15 or below to above 2: pulled below the "
+            "prior's median (2.0), not narrowed much.") in guide
     for weight in ("patron_pressure", "diversification", "refusal_retaliation"):
-        # q05 about 0.2: a Monte Carlo estimate (0.15-0.20 in the documented posterior)
-        assert summary.loc[weight, "q05"] < 0.25 and summary.loc[weight, "q95"] > 3 and summary.loc[weight, "median"] < 2
-    assert ("**The bloc's benefits' median is about one and a half times their hand-set value**, though their 90% "
-            "interval reaches well below it") in guide
+        # q05 about 0.15: a Monte Carlo estimate (0.10-0.15 in the documented posterior)
+        assert summary.loc[weight, "q05"] < 0.2 and summary.loc[weight, "q95"] > 2 and summary.loc[weight, "median"] < 2
+    assert ("**The bloc's benefits' median is about twice their hand-set value**, their 90% interval reaching down "
+            "to about it") in guide
     bloc = summary.loc["bloc_benefits"]
-    assert 1.35 < bloc["median"] / bloc.hand_set < 1.65 and bloc.q05 < 0.8 * bloc.hand_set
-    assert ("**switching cost is well informed, its median about a third above the hand-set 0.5** and its 90% "
+    assert 1.8 < bloc["median"] / bloc.hand_set < 2.4 and 0.8 * bloc.hand_set < bloc.q05 < 1.25 * bloc.hand_set
+    assert ("**switching cost is well informed, its median nearly twice the hand-set 0.5** and its 90% "
             "interval the narrowest of the weights'") in guide
     switching = summary.loc["switching_cost"]
-    assert 0.1 < switching["median"] - switching.hand_set < 0.25
+    assert 1.7 < switching["median"] / switching.hand_set < 2.0
     assert (summary.q95 - summary.q05).drop(REVIEW_RATE).idxmin() == "switching_cost"
     assert ("**The review rate is informed too, and the once a year assumed before it was estimated lies below its "
             "90% interval**: states reconsider their course about twice a year.") in guide
@@ -1471,8 +1479,8 @@ def test_the_posterior_in_words_holds():
     assert summary.index[-1] == REVIEW_RATE
     assert ("**Western exposure, switching cost, substitutes, peer influence, accession friction and the review rate "
             "are insensitive to the prior** (their medians move by less than a fifth between the narrowest prior and "
-            "the widest); sanction relief's falls by about a quarter as the prior widens; the bloc's benefits rise by "
-            "about two fifths, the three weights the likelihood is nearly flat in by half to a little over double, and "
+            "the widest); sanction relief's falls by about a fifth as the prior widens; the bloc's benefits rise by "
+            "about two fifths, the three weights the likelihood is nearly flat in by about a third to nearly double, and "
             "autonomy's more than doubles") in guide
     medians = sensitivity().pivot(index="weight", columns="prior_scale", values="median")
     ratio = medians[2.0] / medians[0.5]
@@ -1480,7 +1488,7 @@ def test_the_posterior_in_words_holds():
                                                           "peer_influence", "accession_friction", REVIEW_RATE}
     # Bounds a little wider than the words: the medians are Monte Carlo estimates (a fresh sampler run).
     assert 0.66 < ratio["sanction_relief"] < 0.82 and 1.3 < ratio["bloc_benefits"] < 1.5
-    assert ratio[["patron_pressure", "diversification", "refusal_retaliation"]].between(1.4, 2.3).all()
+    assert ratio[["patron_pressure", "diversification", "refusal_retaliation"]].between(1.2, 2.1).all()
     assert ratio["autonomy"] > 2
     assert "| weight | half-normal, scale 1.5 | scale 3 (the priors file) | scale 6 |" in guide
     priors = read_priors(PRIORS)
@@ -1498,13 +1506,16 @@ def test_the_review_rate_profile_in_words_holds():
     best = table.max_log_likelihood.max()
     assert table.max_log_likelihood.idxmax() > 1 and table.max_log_likelihood[1] < best - 1.92
     assert table.max_log_likelihood[1.5] >= best - 1.92
-    assert ("A faster review comes with weights that hold the course more and weigh autonomy and diversification "
-            "less.") in guide
+    assert ("A faster review comes with weights that hold the course more and weigh autonomy and the bloc's benefits "
+            "less (diversification is fitted at 0 at every rate).") in guide
     faster = table.loc[table.max_log_likelihood.idxmax()]
-    for term, sign in (("switching_cost", 1), ("autonomy", -1), ("diversification", -1)):
+    for term, sign in (("switching_cost", 1), ("autonomy", -1), ("bloc_benefits", -1)):
         assert sign * (faster[term] - table.loc[1, term]) > 0, term
-    assert "still only Iran in most runs" in guide
-    assert {state for state, share in review_profile_round().items() if float(share) > 0.5} == {"iran"}
+    assert (table.diversification < 0.005).all()
+    assert "still only Iran clearly in most runs, Indonesia barely" in guide
+    shares = {state: float(share) for state, share in review_profile_round().items()}
+    assert {state for state, share in shares.items() if share > 0.5} == {"iran", "indonesia"}
+    assert shares["iran"] > 0.75 and shares["indonesia"] < 0.55
     assert "the posterior's median (section \"Posterior\") lies within it, a little below the peak" in guide
     within = table[table.max_log_likelihood >= best - 1.92].index
     import pandas as pd
@@ -1517,14 +1528,15 @@ def test_the_observed_round_with_the_draws_in_words_holds():
     """docs/validation.md, "The observed-conditioned round": what the intervals with parameter
     uncertainty say of the #10 criterion (the admitted states end as members in most runs)."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
-    assert ("No interval lies wholly above one half, Iran's reaching well below it; of the others only Indonesia's "
-            "reaches it, and Egypt's, Ethiopia's, the UAE's and Saudi Arabia's lie wholly below it: **with the review "
-            "rate estimated beside the weights, the parameters the record allows do not make the model admit most of "
-            "the Johannesburg invitees in most runs**.") in guide
+    assert ("Only Iran's interval lies wholly above one half; Egypt's, Ethiopia's and Indonesia's reach above it from "
+            "well below, and the UAE's and Saudi Arabia's lie wholly below it: **with the review rate estimated beside "
+            "the weights, the parameters the record allows do not make the model admit all of the Johannesburg "
+            "invitees in most runs**.") in guide
     table = posterior_summary(OBSERVED_ROUND)
-    assert table.loc["Iran", "p_member_post_low95"] < 0.4 and 0.5 < table.loc["Iran", "p_member"]
-    assert table.loc["Indonesia", "p_member_post_low95"] < 0.5 <= table.loc["Indonesia", "p_member_post_high95"]
-    for state in ("Egypt", "Ethiopia", "United Arab Emirates", "Saudi Arabia"):
+    assert table.loc["Iran", "p_member_post_low95"] > 0.5
+    for state in ("Egypt", "Ethiopia", "Indonesia"):
+        assert table.loc[state, "p_member_post_low95"] < 0.3 and 0.5 < table.loc[state, "p_member_post_high95"], state
+    for state in ("United Arab Emirates", "Saudi Arabia"):
         assert table.loc[state, "p_member_post_high95"] < 0.5, state
 
 
@@ -1547,15 +1559,20 @@ def test_the_forecast_in_words_holds():
     applicants = applicants[~applicants.current_status.str.contains("invited")]
     assert applicants.query("question == 'take partner status'").probability.max() < 0.4
     assert applicants.query("question == 'become a member'").probability.max() < 0.05
-    assert ("Under the posterior's draws the probabilities move by less than 0.1 but for two, Türkiye's taking "
-            "partner status (up by about 0.2) and Cuba's applying for membership (down by about 0.1), and the "
-            "interval of every partner's \"apply for membership\" is about twice as wide or wider") in guide
+    assert ("Under the posterior's draws the probabilities move by about 0.1 or less but for two, Türkiye's taking "
+            "partner status (up by nearly 0.3) and Cuba's applying for membership (down by nearly 0.2). The intervals "
+            "of Cuba's, Nigeria's and Vietnam's \"apply for membership\" are five to six times as wide under the "
+            "draws, Uzbekistan's and Uganda's less than twice: whether those three partners apply is what the "
+            "parameters' uncertainty leaves most open (Cuba's interval the widest of all).") in guide
     moved = (drawn.probability - table.probability).to_numpy()
-    far = table[np.abs(moved) >= 0.1]
+    far = table[np.abs(moved) >= 0.125]
     assert set(zip(far.state, far.question)) == {("Türkiye", "take partner status"), ("Cuba", "apply for membership")}
-    assert 0.15 < moved[far.index[far.state == "Türkiye"][0]] < 0.25 and -0.15 < moved[far.index[far.state == "Cuba"][0]] < 0
-    applying = (table.question == "apply for membership").to_numpy()
-    assert applying.any() and ((drawn.high - drawn.low) >= 1.9 * (table.high - table.low))[applying].all()
+    assert 0.22 < moved[far.index[far.state == "Türkiye"][0]] < 0.3 and -0.2 < moved[far.index[far.state == "Cuba"][0]] < -0.14
+    ratio = ((drawn.high - drawn.low) / (table.high - table.low))[(table.question == "apply for membership").to_numpy()]
+    ratio.index = table.state[ratio.index]
+    assert ratio[["Cuba", "Nigeria", "Vietnam"]].between(4.5, 7).all() and (ratio[["Uzbekistan", "Uganda"]] < 2).all()
+    widest = (drawn.high - drawn.low).idxmax()
+    assert (drawn.state[widest], drawn.question[widest]) == ("Cuba", "apply for membership")
     assert "through the summit, where the bloc chooses whom to invite by its rule, and six months after it" in guide
     assert ANSWER_MONTHS == 6
     assert "is not asked (Kazakhstan's partner status, Saudi Arabia's membership)" in guide
@@ -1564,14 +1581,15 @@ def test_the_forecast_in_words_holds():
 
 def test_the_observed_round_in_words_holds():
     """docs/validation.md, "The observed-conditioned round": under the estimated set (the default)
-    only Iran of the admitted states ends as a member in most runs, the others and Argentina in a
-    quarter to under half of the runs, and half accept at the answer, those that had applied far
-    more often; under the calibrated weights two do and the other four in a third to under half of the runs;
-    some who accepted have left."""
+    only Iran and, barely, Indonesia of the admitted states end as members in most runs, the others
+    and Argentina in a fifth to under half of the runs, and about two in five accept at the answer,
+    those that had applied far more often; few who accepted leave; under the calibrated weights two
+    do and the other four in a third to under half of the runs, and more who accepted have left."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
-    assert ("**Under the estimated set, the default, only Iran of the admitted states ends as a member in most "
-            "runs**; the others do in about a quarter to under half of the runs, about as often as Argentina") in guide
-    assert ("At the answer the invitees accept membership in half of the runs, where the record has five "
+    assert ("**Under the estimated set, the default, only Iran and, barely, Indonesia of the admitted states end as "
+            "members in most runs**; the others do in about a fifth to under half of the runs, about as often as "
+            "Argentina") in guide
+    assert ("At the answer the invitees accept membership in about two runs of five, where the record has five "
             "acceptances of six.") in guide
     assert ("**Under the calibrated weights two of the six do** (Ethiopia, Iran) and the other four in a third to "
             "under half of the runs") in guide
@@ -1579,12 +1597,14 @@ def test_the_observed_round_in_words_holds():
     calibrated = observed_round("brics_2024_round_observed_calibrated").summary.set_index("state").p_member[
         list(ADMITTED)]
     admitted = estimated[list(ADMITTED)]
-    assert set(admitted[admitted > 0.5].index) == {"Iran"}
-    assert admitted.drop(["Iran"]).between(0.2, 0.5).all() and 0.2 <= estimated["Argentina"] < 0.5
+    assert set(admitted[admitted > 0.5].index) == {"Iran", "Indonesia"} and admitted["Indonesia"] < 0.55
+    assert admitted.drop(["Iran", "Indonesia"]).between(0.2, 0.5).all() and 0.2 <= estimated["Argentina"] < 0.5
     assert set(calibrated[calibrated > 0.5].index) == {"Ethiopia", "Iran"}
     assert calibrated[calibrated <= 0.5].between(0.3, 0.5).all()
     figures = observed_round_figures()
-    assert 0.45 <= float(figures["h_accepted"]) <= 0.55
+    assert 0.38 <= float(figures["h_accepted"]) <= 0.47
+    assert "Under the estimated set, whose likelihood scores every state's staying on its course to the record's end" in guide
+    assert float(figures["h_left"]) < 0.1 < float(figures["c_left"])
     answers = johannesburg_answers()
     assert "**What decides the answer is whether the invitee had applied**" in guide
     assert float(answers["accepted_applied"]) > 2 * float(answers["accepted_not"])
@@ -1608,30 +1628,28 @@ def test_the_estimated_set_in_words_holds():
     assert seek["kazakhstan_sanctioned"] - seek["kazakhstan_multivector"] >= 0.3
     assert "Kazakhstan now ends a partner in about one replication in ten" in guide
     assert 0.05 <= held[("kazakhstan_multivector", "est")] <= 0.15
-    assert "applies for membership at some point in about one in five, alone and in `eurasia_2024`; under the draws" in guide
+    assert "applies for membership at some point in about one in eight, alone and in `eurasia_2024`; under the draws" in guide
     assert ("`eurasia_2024`: the documented-outcomes test allowed under one in ten before the record gained its 2022 applications, under "
             "one in five after them, and under one in four since it gained Egypt's and Ethiopia's of 2023") in guide
     for name in ("kazakhstan_multivector", "eurasia_2024"):
-        assert 0.17 <= summary(name).loc["Kazakhstan"].p_ever_applied <= 0.23
+        assert 0.10 <= summary(name).loc["Kazakhstan"].p_ever_applied <= 0.16
     assert ("Belarus with its sanctions lifted, which under the hand-set weights stays outside, ends a partner or "
-            "member in nearly half of the replications") in guide
-    assert held[("belarus_sanctions_lifted", "hand")] < 0.1 and 0.4 < held[("belarus_sanctions_lifted", "est")] < 0.5
+            "member in about two of five replications") in guide
+    assert held[("belarus_sanctions_lifted", "hand")] < 0.1 and 0.37 < held[("belarus_sanctions_lifted", "est")] < 0.47
     assert ("Belarus seeking membership and Kazakhstan staying out of it hold over the whole posterior, while Belarus "
-            "with its sanctions lifted could seek membership in anything from an eighth to nine tenths of the "
-            "replications") in guide
+            "with its sanctions lifted could seek membership in anything from under a tenth to nearly nine tenths of "
+            "the replications") in guide
     drawn = {name: posterior_summary(name).loc[state] for name, state in OUTCOME_CASES}
     assert drawn["belarus_semi_blockade"].p_seeking_post_low95 > 0.9
-    assert drawn["kazakhstan_multivector"].p_seeking_post_high95 < 0.15
+    assert drawn["kazakhstan_multivector"].p_seeking_post_high95 < 0.5  # out of it in most runs, whatever the draw
     lifted = drawn["belarus_sanctions_lifted"]
-    assert 0.1 <= lifted.p_seeking_post_low95 <= 0.15 and 0.88 <= lifted.p_seeking_post_high95 <= 0.93
-    assert ("under the estimated set diversification leads for Belarus, just ahead of the bloc's benefits, and the "
-            "switching cost for Kazakhstan, ahead of autonomy; the switching cost (the course each held) is among the "
-            "first three for both, and sanction relief is not among Belarus's first four") in guide
+    assert 0.05 <= lifted.p_seeking_post_low95 < 0.1 and 0.84 <= lifted.p_seeking_post_high95 <= 0.9
+    assert ("under the estimated set the bloc's benefits lead for Belarus, just ahead of the switching cost, with "
+            "diversification third and sanction relief only fourth, and the switching cost leads for Kazakhstan, ahead "
+            "of autonomy; the switching cost (the course each held) is among the first two for both") in guide
     order = kazan_order()
-    assert order["Belarus"][:2] == ["diversification", "bloc_benefits"]
+    assert order["Belarus"][:4] == ["bloc_benefits", "switching_cost", "diversification", "sanction_relief"]
     assert order["Kazakhstan"][:2] == ["switching_cost", "autonomy"]
-    assert "switching_cost" in order["Belarus"][:3] and "switching_cost" in order["Kazakhstan"][:3]
-    assert "sanction_relief" not in order["Belarus"][:4]
     lifted = posterior_summary("belarus_sanctions_lifted").loc["Belarus"]
     assert "the interval with parameter uncertainty is several times wider" in guide
     assert (lifted.p_seeking_post_high95 - lifted.p_seeking_post_low95

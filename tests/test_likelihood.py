@@ -65,8 +65,28 @@ def test_the_path_follows_the_record():
     retaliation = h.step_terms[:, d.TERMS.index("refusal_retaliation"), algeria]
     assert (retaliation[:withdrew + 1] == 0).all() and retaliation[withdrew + 1, d.OUTSIDE] < 0
     assert h.moment[withdrew + 1, algeria]  # the reaction aimed at it is a decision moment
-    # A state is scored up to its last decision, not beyond.
-    assert h.scored[:, algeria].sum() == at(h, "2024-11") + 1
+    # A state is scored past its own last decision, to the record's last scored one (Senegal's
+    # application, 2025-04; a late answer to an invitation is placed at its summit).
+    assert h.n_steps == at(h, "2025-04") + 1 and h.scored[:, algeria].all()
+
+
+def test_a_state_is_scored_to_the_records_end_keeping_its_last_course():
+    """The record is taken as complete to its last decision: a member that stayed one is
+    evidence against leaving, so a switching cost that makes leaving less likely raises the
+    likelihood of the steps after its last decision (they would weigh nothing if unscored)."""
+    h, w = history(), scenario_weights(scenario())
+    egypt = h.states.index("Egypt")
+    member = np.flatnonzero(h.path.status[:h.n_steps, egypt] == d.MEMBER)
+    assert len(member) and (h.path.status[member[0]:h.n_steps, egypt] == d.MEMBER).all()
+    assert h.scored[member[0]:, egypt].all() and not h.path.observed[member[0]:h.n_steps, egypt].any()
+    after = np.broadcast_to(np.arange(h.n_steps)[:, None] >= member[0], h.scored.shape)
+    k = d.TERMS.index("switching_cost")
+    stay = []
+    for cost in (0.5, 2.0):
+        weights = w.copy()
+        weights[k] = cost
+        stay.append(h.contributions(weights, after)[h.scored_states.index(egypt)])
+    assert stay[0] < stay[1] < 0
 
 
 def test_a_record_that_starts_with_a_withdrawal_takes_the_application_as_given():
