@@ -76,7 +76,7 @@ def evaluate(job: Job) -> dict:
             timelines = Timelines(scenario)
             seeds = [seed_for(job.seed, point, replication) for replication in replications]
             runs = [(scenario, timelines.for_replication(seed), seed) for seed in seeds]
-            timeline = timelines.get(0)
+            timeline = runs[0][1]  # every completed dataset has the same states and dates
         except Exception as exc:  # noqa: BLE001 - an invalid point fails its runs, not the sweep
             failures += [_failure(job, point, values, r, exc) for r in replications]
             continue
