@@ -891,6 +891,34 @@ def johannesburg_answers():
             "accepted_applied": two(by_applied[True]), "accepted_not": two(by_applied[False])}
 
 
+def johannesburg_applications():
+    """In the observed-conditioned round under the estimated set: the mean number of the round's
+    states that applied for membership before the Johannesburg summit, against the record's
+    applications dated before its month; and how well each state's share of runs in which it had
+    applied ranks the record's applicants above the others (the area under the ROC curve, ties
+    counted half), over every state and over the states with no sanctions recorded."""
+    import pandas as pd
+
+    scenario = sim.load_scenario(SCENARIOS / "brics_2024_round_observed.yaml")
+    summit = next(s for s in scenario.calendar.summits if s.name == "Johannesburg").date
+    events = observed_round("brics_2024_round_observed").events
+    made = events[(events.event == "applied for membership") & (events.date < summit)].drop_duplicates(
+        ["replication", "state"])
+    share = (made.groupby("state").size() / OBSERVED_ROUND_REPLICATIONS).reindex(list(scenario.states), fill_value=0.0)
+    record = pd.read_csv(OBSERVED)
+    record = record[(record.decision == "application") & (record.response == "applied") & (record.event_date < summit)]
+    applicants = set(record.state) & set(scenario.states)
+
+    def auc(states: list[str]) -> float:
+        yes = share[[s for s in states if s in applicants]].to_numpy()[:, None]
+        no = share[[s for s in states if s not in applicants]].to_numpy()[None, :]
+        return float((yes > no).mean() + 0.5 * (yes == no).mean())
+
+    unsanctioned = [name for name, state in scenario.states.items() if not state.indicators.sanctions.value]
+    return {"simulated": f"{share.sum():.1f}", "recorded": str(len(applicants)), "auc": two(auc(list(share.index))),
+            "auc_unsanctioned": two(auc(unsanctioned)), "unsanctioned": str(len(unsanctioned))}
+
+
 def johannesburg_answers_with_draws():
     """The same answers in the observed-conditioned round run under the committed posterior's
     draws: the share of the Johannesburg invitations whose invitee had applied before the summit;
@@ -1105,6 +1133,12 @@ CLAIMS = {
     "validation_review_round": Claim(VALIDATION, "the admitted states end as members in Egypt {egypt}, Ethiopia "
                                      "{ethiopia}, Iran {iran}, the UAE {united}, Saudi Arabia {saudi} and Indonesia "
                                      "{indonesia} of the runs", review_profile_round),
+    "validation_johannesburg_applications": Claim(
+        VALIDATION, "over the round's 32 states, the runs hold {simulated} applications made before the summit on "
+        "average, the record {recorded} (its applications dated before 2023-08), and ranked by the share of runs in "
+        "which each had applied by then, a state that had applied in the record ranks above one that had not with "
+        "probability {auc} ({auc_unsanctioned} among the {unsanctioned} states with no sanctions recorded)",
+        johannesburg_applications),
     "validation_johannesburg_draws": Claim(
         VALIDATION, "With the draws, the invitees had applied before the summit in {had} [{had_low}, {had_high}] of "
         "the Johannesburg invitations and accept at the summit {all} [{all_low}, {all_high}] of them, those that had applied {applied} [{applied_low}, {applied_high}] and the others "
@@ -1609,6 +1643,11 @@ def test_the_observed_round_in_words_holds():
     assert "**What decides the answer is whether the invitee had applied**" in guide
     assert float(answers["accepted_applied"]) > 2 * float(answers["accepted_not"])
     assert "The model makes too few applications before Johannesburg" in guide
+    assert ("It is the number of applications the model gets wrong more than who makes them" in guide
+            and "the model orders the states fairly well, but spreads too few applications over them" in guide)
+    applications = johannesburg_applications()
+    assert float(applications["simulated"]) < 0.8 * int(applications["recorded"])
+    assert float(applications["auc"]) > 0.7 and float(applications["auc_unsanctioned"]) > 0.7
     assert float(answers["applied_high"]) < 4 / 6  # so the six make fewer than the record's four applications
     assert float(figures["c_left"]) > 0
     assert "no weights the record allows bring the acceptances near the record's five of six" in guide
