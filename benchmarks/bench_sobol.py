@@ -6,7 +6,11 @@ N = 1024 base samples over 10 parameters = N x (D + 2) = 12,288 points x 2 repli
 first, as in the sweep file's comment). Reading the stored results (`Store.results()`, which
 every `analyse` call does) is also timed on its own, since it is most of the analysis.
 
-    python benchmarks/bench_sobol.py [--samples 1024] [--workers 2] [--keep]
+    python benchmarks/bench_sobol.py [--samples 1024] [--workers 2] [--keep] [--decision-only]
+
+`--decision-only` keeps only the sweep's parameters of the decision block (five of the ten): a
+sweep whose points differ in the decision block alone reuses the base's compiled epochs (issue 13,
+item 2), so this times that path on the same sweep.
 """
 
 from __future__ import annotations
@@ -31,12 +35,16 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=None, help="override N (a power of 2); default as bundled")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="keep the sweep's folder (its path is printed)")
+    parser.add_argument("--decision-only", action="store_true",
+                        help="sweep only the decision block's parameters (the path that reuses the base's epochs)")
     args = parser.parse_args()
     print_machine()
     scratch = Path(tempfile.mkdtemp(prefix="bench_sobol-"))
-    if args.samples:
+    if args.samples or args.decision_only:
         data = read_sweep_file(SWEEP)
-        data["samples"] = args.samples
+        data["samples"] = args.samples or data["samples"]
+        if args.decision_only:
+            data["parameters"] = {path: p for path, p in data["parameters"].items() if path.startswith("decision.")}
         sweep_file = write_sweep_file(scratch, data)
     else:
         sweep_file = ROOT / SWEEP
@@ -65,6 +73,8 @@ def main() -> None:
     parts = list((out / "parts").glob("*.parquet"))
     parts_mb = sum(p.stat().st_size for p in parts) / 2**20
     print(f"sweep: {sweep_seconds:.1f} s ({runs / sweep_seconds:.0f} runs/s), {len(parts)} parquet parts, {parts_mb:.1f} MB")
+
+    reuse = reuse_against_compiling(sweep, scratch) if args.decision_only else None
 
     read_seconds, table = clean_timed(lambda: Store.open(out).results(), label="read results")
     print(f"reading the results table ({len(table)} rows from {len(parts)} parts): {read_seconds:.1f} s")
@@ -97,13 +107,40 @@ def main() -> None:
         "read_results_seconds": read_seconds,
         "analyses": analyses,
         "total_seconds_sweep_plus_first_analysis": sweep_seconds + first,
+        "reuse_against_compiling": reuse,
     }
     print(f"total: sweep + analyse(seeking_membership) = {sweep_seconds + first:.1f} s")
-    print(f"results: {write_results('bench_sobol', results)}")
+    name = "bench_sobol_decision_only" if args.decision_only else "bench_sobol"
+    print(f"results: {write_results(name, results | {'decision_only': args.decision_only})}")
     if args.keep:
         print(f"sweep folder kept: {out}")
     else:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def reuse_against_compiling(sweep, scratch: Path, points: int = 1024) -> dict:
+    """The first `points` points of a decision-only sweep, serially, side by side: as sweeps run
+    them (the base's epochs reused, reweighted) and compiling every point (`Timelines.under`
+    replaced by a fresh compilation, in this process: hence serial)."""
+    from sim import inputs
+    from sim.sweep.design import points as design_points
+    from sim.sweep.evaluate import evaluate
+    from sim.sweep.runner import _jobs
+
+    jobs = list(_jobs(sweep, design_points(sweep)[:points], set()))
+    under = inputs.Timelines.under
+    seconds = {}
+    for label in ("reused", "compiled"):
+        if label == "compiled":
+            inputs.Timelines.under = lambda self, scenario: inputs.Timelines(scenario)
+        try:
+            seconds[label] = clean_timed(lambda: [evaluate(job) for job in jobs], label=f"{points} points, {label}")[0]
+        finally:
+            inputs.Timelines.under = under
+    print(f"decision-only, {points} points serially: reused {seconds['reused']:.2f} s, compiled "
+          f"{seconds['compiled']:.2f} s, ratio {seconds['compiled'] / seconds['reused']:.2f}x")
+    return {"points": points, **{f"{k}_seconds": v for k, v in seconds.items()},
+            "ratio": seconds["compiled"] / seconds["reused"]}
 
 
 if __name__ == "__main__":

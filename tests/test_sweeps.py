@@ -77,6 +77,36 @@ def test_executors_give_the_same_table(tmp_path):
                                              "states.Kazakhstan.indicators.sanctions"}
 
 
+def test_a_sweep_of_the_decision_block_compiles_the_base_not_each_point(tmp_path, monkeypatch):
+    """A point that changes only the decision block reuses the base's compiled epochs, reweighted:
+    the same table as compiling every point, with at most one compilation per completed dataset
+    in the worker instead of one per completed dataset and point."""
+    from sim import inputs
+
+    path = write_sweep(tmp_path, """
+name: weights_only
+parameters:
+  decision.weights.sanction_relief: {range: [0.0, 4.0]}
+  decision.rationality: {range: [0.5, 6.0]}
+  decision.review_rate_per_year: {range: [0.5, 4.0]}
+design: sobol
+samples: 8
+replications: 1
+seed: 2
+""")
+    compiled, compile_timeline = [], inputs.compile_timeline
+    monkeypatch.setattr(inputs, "compile_timeline", lambda *a, **k: compiled.append(1) or compile_timeline(*a, **k))
+    run_sweep(path, tmp_path / "reweighted", executor="serial")
+    reweighted = len(compiled)
+    monkeypatch.setattr(inputs.Timelines, "under", lambda self, scenario: inputs.Timelines(scenario))
+    compiled.clear()
+    run_sweep(path, tmp_path / "compiled", executor="serial")
+    runs = 8 * (3 + 2)
+    assert len(compiled) == runs  # one replication a point: one compilation each
+    assert reweighted <= 10 < runs  # the base's ten completed datasets, at most
+    pd.testing.assert_frame_equal(read_results(tmp_path / "reweighted"), read_results(tmp_path / "compiled"))
+
+
 def test_sanctions_raise_seeking_across_the_grid(tmp_path):
     """The Python API: run a sweep from a notebook, get a DataFrame."""
     table = run_sweep(write_sweep(tmp_path, GRID), tmp_path / "out", executor="serial").results()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import traceback
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from pydantic import ValidationError
@@ -61,6 +62,13 @@ def point_scenario(job: Job, base: dict, values: tuple[float, ...]) -> Scenario:
         raise InputError(issues_from(exc, data, {}, f"sweep {job.sweep}, this point")) from None
 
 
+@lru_cache(maxsize=2)
+def base_timelines(base_json: str) -> Timelines:
+    """The sweep's base scenario's timelines, kept for the jobs a worker runs next (they fill in as
+    replications meet completed datasets)."""
+    return Timelines(Scenario.model_validate(json.loads(base_json)))
+
+
 def evaluate(job: Job) -> dict:
     """Run a job: {"rows": columns of kept outputs, "failures": [...]} — a failing run is recorded,
     never raised, so that the others go on."""
@@ -69,11 +77,14 @@ def evaluate(job: Job) -> dict:
     failures = []
     base = json.loads(job.base_json)
     record = tuple(sorted({field for output in job.outputs for field in NEEDS[output]}))
+    # A sweep of the decision block alone leaves every epoch's unweighted terms as the base has
+    # them: compiled once per worker and reweighted per point (`Timelines.under`), not per point.
+    shared = base_timelines(job.base_json) if all(path.startswith("decision.") for path in job.paths) else None
     planned = []  # (point, values, replications, timeline, runs)
     for point, values, replications in job.points:
         try:
             scenario = point_scenario(job, base, values)
-            timelines = Timelines(scenario)
+            timelines = Timelines(scenario) if shared is None else shared.under(scenario)
             seeds = [seed_for(job.seed, point, replication) for replication in replications]
             runs = [(scenario, timelines.for_replication(seed), seed) for seed in seeds]
             timeline = runs[0][1]  # every completed dataset has the same states and dates
