@@ -919,6 +919,34 @@ def johannesburg_applications():
             "auc_unsanctioned": two(auc(unsanctioned)), "unsanctioned": str(len(unsanctioned))}
 
 
+def applications_before_summits():
+    """How the record's applications and the simulation's (the observed-conditioned round under
+    the estimated set) fall in time: the share made in the four months up to a summit (its month
+    and the three before), against the share of the months from the bloc's opening to the
+    record's last application that those windows cover."""
+    import pandas as pd
+
+    from sim.scenario.schema import month_number
+
+    scenario = sim.load_scenario(SCENARIOS / "brics_2024_round_observed.yaml")
+    summits = [month_number(s.date) for s in scenario.calendar.summits]
+
+    def near(month: str) -> bool:
+        return any(0 <= summit - month_number(month) <= 3 for summit in summits)
+
+    record = pd.read_csv(OBSERVED)
+    record = record[(record.decision == "application") & (record.response == "applied")
+                    & record.state.isin(list(scenario.states))]
+    end = record.event_date.max()
+    events = observed_round("brics_2024_round_observed").events
+    made = events[(events.event == "applied for membership") & (events.date <= end)]
+    opened = month_number(scenario.bloc.open_to_applicants.date)
+    months = range(opened, month_number(end) + 1)
+    return {"near": str(sum(near(m) for m in record.event_date)), "recorded": str(len(record)), "end": end,
+            "covered": two(np.mean([any(0 <= s - m <= 3 for s in summits) for m in months])),
+            "per_run": f"{len(made) / OBSERVED_ROUND_REPLICATIONS:.1f}", "simulated": two(np.mean([near(m) for m in made.date]))}
+
+
 def johannesburg_answers_with_draws():
     """The same answers in the observed-conditioned round run under the committed posterior's
     draws: the share of the Johannesburg invitations whose invitee had applied before the summit;
@@ -1139,6 +1167,11 @@ CLAIMS = {
         "which each had applied by then, a state that had applied in the record ranks above one that had not with "
         "probability {auc} ({auc_unsanctioned} among the {unsanctioned} states with no sanctions recorded)",
         johannesburg_applications),
+    "validation_applications_before_summits": Claim(
+        VALIDATION, "{near} of the record's {recorded} applications (through {end}) were made in the four months up "
+        "to a summit (that summit's month and the three before it), months that make up {covered} of those in which "
+        "the bloc was open to applicants; of the simulation's ({per_run} a run by then, under the estimated set), "
+        "{simulated}.", applications_before_summits),
     "validation_johannesburg_draws": Claim(
         VALIDATION, "With the draws, the invitees had applied before the summit in {had} [{had_low}, {had_high}] of "
         "the Johannesburg invitations and accept at the summit {all} [{all_low}, {all_high}] of them, those that had applied {applied} [{applied_low}, {applied_high}] and the others "
@@ -1648,6 +1681,10 @@ def test_the_observed_round_in_words_holds():
     applications = johannesburg_applications()
     assert float(applications["simulated"]) < 0.8 * int(applications["recorded"])
     assert float(applications["auc"]) > 0.7 and float(applications["auc_unsanctioned"]) > 0.7
+    assert "And it spreads them evenly in time, while the record's come ahead of summits" in guide
+    timing = applications_before_summits()
+    assert int(timing["near"]) / int(timing["recorded"]) > 2 * float(timing["covered"])
+    assert abs(float(timing["simulated"]) - float(timing["covered"])) < 0.1
     assert float(answers["applied_high"]) < 4 / 6  # so the six make fewer than the record's four applications
     assert float(figures["c_left"]) > 0
     assert "no weights the record allows bring the acceptances near the record's five of six" in guide
