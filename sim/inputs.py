@@ -113,6 +113,8 @@ class Timeline:
     pressure_steps: int  # how long Russia's pressure before a summit lasts, in steps
     pressure_before: np.ndarray  # (n_steps,) the step of the summit whose pressure begins at this step, else -1
     review_probability: float  # chance per step that a state reviews its course outside a decision moment
+    summit_window: np.ndarray  # (n_steps,) bool: a step with a month up to `summit_review_months` before a summit
+    summit_multiplier: float  # how many times the review rate is within the summit window
     invitation_memory: int  # in months
     filled: tuple[tuple[str, str, str, float, str], ...] = field(default=())  # (date, state, indicator, value, rule)
     imputation: int = 0  # which completed dataset (scenario.data); 0 under the mean rule
@@ -454,6 +456,27 @@ def review_chance(rate_per_year, step_months: int):
     return -np.expm1(-np.asarray(rate_per_year, dtype=float) * step_months / 12.0)
 
 
+def _summit_window(scenario: Scenario) -> np.ndarray:
+    """(n_steps,) bool: the steps holding a summit's month or one of the
+    `decision.summit_review_months` before it, in which states review their course more often."""
+    calendar = scenario.calendar
+    start, k = month_number(calendar.start), calendar.step_months
+    window = np.zeros(calendar.n_steps, dtype=bool)
+    for summit in calendar.summits:
+        held = month_number(summit.date)
+        for month in range(held - scenario.decision.summit_review_months, held + 1):
+            if 0 <= month - start < k * calendar.n_steps:
+                window[(month - start) // k] = True
+    return window
+
+
+def within_summit_window(chance, multiplier):
+    """The chance of a review in a step of a summit's window: the review rate `multiplier` times
+    (exactly `chance` at 1, so that the default leaves every run as it was, to the bit)."""
+    chance = np.asarray(chance, dtype=float)
+    return np.where(np.asarray(multiplier) == 1, chance, -np.expm1(np.log1p(-chance) * multiplier))
+
+
 def _review_probability(scenario: Scenario) -> float:
     return float(review_chance(scenario_review_rate(scenario), scenario.calendar.step_months))
 
@@ -490,7 +513,8 @@ def _under_decision(timeline: Timeline, scenario: Scenario) -> Timeline:
     """`timeline` with its epochs under `scenario`'s decision block, as `compile_timeline` would
     give them: the same epochs, weighted anew, and the decision moments they mark."""
     epochs = [replace(epoch, **_decided(epoch.exogenous_terms, scenario)) for epoch in timeline.epochs]
-    return replace(timeline, epochs=tuple(_with_shocks(epochs)), review_probability=_review_probability(scenario))
+    return replace(timeline, epochs=tuple(_with_shocks(epochs)), review_probability=_review_probability(scenario),
+                   summit_window=_summit_window(scenario), summit_multiplier=scenario.decision.summit_review_multiplier)
 
 
 def scenario_at(scenario: Scenario, month: str) -> Scenario:
@@ -590,6 +614,8 @@ def compile_timeline(scenario: Scenario, imputation: int = 0, worlds: list[Scena
         pressure_steps=-(-russia.pressure_months // k),
         pressure_before=pressure_before,
         review_probability=_review_probability(scenario),
+        summit_window=_summit_window(scenario),
+        summit_multiplier=scenario.decision.summit_review_multiplier,
         invitation_memory=scenario.bloc.invitation_memory_months,
         filled=tuple(filled),
         imputation=imputation,

@@ -38,7 +38,7 @@ import pandas as pd
 
 from . import decision as d
 from . import powers
-from .inputs import Epoch, Timeline, compile_timeline, review_chance
+from .inputs import Epoch, Timeline, compile_timeline, review_chance, within_summit_window
 from .rules import RULES, World, chance_nodes, over_chance
 from .scenario import Scenario
 from .scenario.schema import month_number
@@ -218,7 +218,9 @@ class HistoryLikelihood:
         fits = np.take_along_axis(p, self._chosen[None, :, None, :, None], axis=4)[..., 0]
         chance = (np.full(sets, self.timeline.review_probability) if review is None
                   else review_chance(review, self.timeline.step_months))
-        q = np.where(self.moment[:, None, :], 1.0, chance[None, :, None])
+        in_window = within_summit_window(chance, self.timeline.summit_multiplier)
+        chance = np.where(self.timeline.summit_window[:self.n_steps, None], in_window[None, :], chance[None, :])
+        q = np.where(self.moment[:, None, :], 1.0, chance[:, :, None])
         out = (1.0 - q) * ~path.observed[:self.n_steps, None, :] + q * fits
         return np.clip(out.transpose(0, 2, 1, 3), CLIP, 1.0)
 
@@ -466,22 +468,34 @@ def history_scores(scenario: Scenario, scored: list[Observation], ridge: float, 
 
 def review_rate_profile(scenario: Scenario, scored: list[Observation], rates: list[float]) -> pd.DataFrame:
     """The record's log-likelihood along its history as a function of the review hazard
-    (`decision.review_rate_per_year`; a check on the rate `estimate` samples with the weights): one row per
-    rate, with the chance of a review per step, the log-likelihood under the scenario's weights, and
-    its maximum over the weights the record carries (`fit` without a penalty: a profile
-    likelihood), with the weights that reach it."""
+    (`decision.review_rate_per_year`; a check on the rate `estimate` samples with the weights): see
+    `profile`."""
+    return profile(scenario, scored, "decision.review_rate_per_year", rates)
+
+
+def profile(scenario: Scenario, scored: list[Observation], path: str, values: list[float],
+            refit_review: bool = False) -> pd.DataFrame:
+    """The record's log-likelihood along its history as a function of one value of the decision
+    block, `path` (a profile likelihood): one row per value, with the chance of a review per step,
+    the log-likelihood under the scenario's weights, and its maximum over the weights the record
+    carries (`fit` without a penalty), with the weights that reach it; with `refit_review`, the
+    review rate is then fitted too, given those weights (`fit_review_rate`), and reported."""
     from .parameters import scenario_weights
     from .scenario import with_overrides
     from .validate import fixed_terms
 
     weights = scenario_weights(scenario)
     rows = []
-    for rate in rates:
-        history = HistoryLikelihood(with_overrides(scenario, {"decision.review_rate_per_year": rate}), scored)
+    for value in values:
+        history = HistoryLikelihood(with_overrides(scenario, {path: value}), scored)
         free = np.array([term not in fixed_terms(history) for term in d.TERMS])
         fitted = fit(history, weights, 0.0, free)
-        rows.append({"review_rate_per_year": rate, "review_per_step": history.timeline.review_probability,
-                     "log_likelihood": history.log_likelihood(weights),
-                     "max_log_likelihood": history.log_likelihood(fitted),
-                     **{term: value for term, value, carried in zip(d.TERMS, fitted, free) if carried}})
+        row = {path.rsplit(".", 1)[-1]: value, "review_per_step": history.timeline.review_probability,
+               "log_likelihood": history.log_likelihood(weights)}
+        review = None
+        if refit_review:
+            review = fit_review_rate(lambda rate: -float(history.log_likelihood(fitted, rate)))
+            row["review_rate_per_year"] = review
+        rows.append(row | {"max_log_likelihood": history.log_likelihood(fitted, review),
+                           **{term: value for term, value, carried in zip(d.TERMS, fitted, free) if carried}})
     return pd.DataFrame(rows)

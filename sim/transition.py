@@ -26,7 +26,7 @@ import numpy as np
 from . import bloc
 from . import decision as d
 from . import powers
-from .inputs import Epoch, Timeline
+from .inputs import Epoch, Timeline, within_summit_window
 from .rules import World
 
 DYNAMIC = [d.TERMS.index(name) for name in
@@ -81,7 +81,8 @@ def stack_key(rule: str, timeline: Timeline) -> tuple[str, str]:
             if not _per_state(epoch, f.name, n) and f.name not in PER_ROW + PER_REPLICATION:
                 _digest(digest, getattr(epoch, f.name))
     for f in fields(Timeline):
-        if f.name not in ("epochs", "filled", "imputation", "initial_status", "initial_seeking", "review_probability"):
+        if f.name not in ("epochs", "filled", "imputation", "initial_status", "initial_seeking", "review_probability",
+                          "summit_multiplier"):
             _digest(digest, getattr(timeline, f.name))
     return rule, digest.hexdigest()
 
@@ -163,9 +164,18 @@ class Replications:
     @cached_property
     def review_probability(self) -> np.ndarray | float:
         """Each row's chance of reviewing its course in a step: its replication's timeline's."""
-        chances = np.array([timeline.review_probability for timeline in self.timelines])
-        same = (chances == chances[0]).all()
-        return chances[0] if same else np.repeat(chances, len(self.timeline.states))
+        return self._per_row([timeline.review_probability for timeline in self.timelines])
+
+    @cached_property
+    def summit_review_probability(self) -> np.ndarray | float:
+        """The same in a step of a summit's window (`Timeline.summit_window`)."""
+        return self._per_row([within_summit_window(timeline.review_probability, timeline.summit_multiplier)
+                              for timeline in self.timelines])
+
+    def _per_row(self, values: list[float]) -> np.ndarray | float:
+        """One value per replication, as one number if all are the same, else repeated for each row."""
+        values = np.array(values, dtype=float)
+        return values[0] if (values == values[0]).all() else np.repeat(values, len(self.timeline.states))
 
     def rows(self, step: int) -> Epoch:
         """The epoch in force at `step`, every replication's rows stacked."""
@@ -296,7 +306,8 @@ def deciding(reps: Replications, step: int, epoch: Epoch) -> np.ndarray:
     The uniform numbers are drawn for every state, deciding or not, so that each state's stream
     of chance does not depend on the others' situations."""
     n = len(reps.timeline.states)
-    hazard = np.concatenate([rng.random(n) for rng in reps.rngs]) < reps.review_probability
+    chance = reps.summit_review_probability if reps.timeline.summit_window[step] else reps.review_probability
+    hazard = np.concatenate([rng.random(n) for rng in reps.rngs]) < chance
     # A reaction aimed at a state changes its situation: a decision moment.
     moment = (reps.offer != d.OUTSIDE) | reps.russia.started | reps.west.started | reps.presses.started
     if step == epoch.first_step and step > 0:

@@ -96,3 +96,54 @@ def test_a_higher_review_rate_means_more_changes_of_course(state):
         summary = sim.run(scenario, seed=2, replications=400).summary.set_index("state")
         changes.append(summary.loc[state, "mean_changes_of_course"])
     assert changes[0] < changes[1] < changes[2], changes
+
+
+ROUND = sim.load_scenario(SCENARIOS / "brics_2024_round.yaml")
+
+
+def _near_summits(result, scenario, months: int) -> float:
+    """The share of a run's applications made within `months` before a summit or in its month."""
+    from sim.scenario.schema import month_number
+
+    summits = [month_number(s.date) for s in scenario.calendar.summits]
+    applied = result.events[result.events.event == "applied for membership"].date
+    return float(np.mean([any(0 <= s - month_number(m) <= months for s in summits) for m in applied]))
+
+
+def test_an_approaching_summit_raises_the_review_rate_only_when_asked():
+    """`decision.summit_review_multiplier` reviews more often in the months before a summit: the
+    applications gather there (a comparative static); at 1, the default, the window changes
+    nothing, to the bit."""
+    default = sim.run(ROUND, seed=2, replications=40)
+    no_window = sim.run(sim.with_overrides(ROUND, {"decision.summit_review_months": 0}), seed=2, replications=40)
+    assert default.timeseries.equals(no_window.timeseries) and default.events.equals(no_window.events)
+    eager = sim.run(sim.with_overrides(ROUND, {"decision.summit_review_multiplier": 8.0}), seed=2, replications=40)
+    assert _near_summits(eager, ROUND, 3) > _near_summits(default, ROUND, 3) + 0.15
+
+
+def test_the_likelihood_reviews_as_the_run_does_in_a_summits_window():
+    """The history's likelihood gives a step of a summit's window the chance of a review a run
+    gives it (the rate times the multiplier), and the other steps the rate's: at a step where the
+    record shows nothing and no moment forces a decision, P = (1 - q) + q P(staying), so the
+    likelihood under a multiplier follows from the one without, with q raised only in the window."""
+    from sim.inputs import within_summit_window
+    from sim.likelihood import HistoryLikelihood
+    from sim.parameters import scenario_weights
+    from sim.validate import read_observed
+
+    scored = read_observed(SCENARIOS.parent / "data" / "brics_decisions.csv", ROUND)[0]
+    plain = HistoryLikelihood(ROUND, scored)
+    eager = HistoryLikelihood(sim.with_overrides(ROUND, {"decision.summit_review_multiplier": 4.0}), scored)
+    weights = scenario_weights(ROUND)[None]
+    p1, p4 = (h.step_probabilities(weights)[0, 0] for h in (plain, eager))  # (steps, states)
+    window = plain.timeline.summit_window[:plain.n_steps, None]
+    quiet = ~plain.path.observed[:plain.n_steps] & ~plain.moment
+    assert window.any() and not window.all()
+    assert np.array_equal(p1[~window[:, 0]], p4[~window[:, 0]])
+    q1 = plain.timeline.review_probability
+    q4 = float(within_summit_window(q1, 4.0))
+    staying = (p1 - (1 - q1)) / q1
+    expected = (1 - q4) + q4 * staying
+    inside = np.broadcast_to(window, quiet.shape) & quiet
+    assert inside.sum() > 10 and np.allclose(p4[inside], expected[inside], rtol=0, atol=1e-12)
+    assert (p4[inside] < p1[inside] - 1e-9).any()  # more reviews, more chances to have moved

@@ -880,6 +880,64 @@ def review_profile_round():
     return {state.split()[0].lower(): two(summary.loc[state].p_member) for state in ADMITTED}
 
 
+SUMMIT_MULTIPLIERS = (1, 2, 3, 4, 6, 8, 12)
+"""docs/validation.md's grid of the review rate's multiplier in a summit's window."""
+SUMMIT_TERMS = ("autonomy", "bloc_benefits", "switching_cost")
+
+
+@cache
+def summit_profile():
+    from sim.likelihood import profile
+    from sim.validate import read_observed
+
+    scenario = sim.load_scenario(ROUND)
+    scored, _, _ = read_observed(OBSERVED, scenario)
+    return profile(scenario, scored, "decision.summit_review_multiplier", list(SUMMIT_MULTIPLIERS), refit_review=True)
+
+
+def summit_profile_table() -> str:
+    return ("| multiplier | log-likelihood, estimated set | log-likelihood, refitted | review rate, refitted | autonomy "
+            "| bloc benefits | switching cost |\n|---|---|---|---|---|---|---|\n") + "\n".join(f"| {{m{k}}} | {{m{k}_ll}} | {{m{k}_max}} | {{m{k}_rate}} | "
+                     + " | ".join(f"{{m{k}_{term}}}" for term in SUMMIT_TERMS) + " |"
+                     for k in range(len(SUMMIT_MULTIPLIERS)))
+
+
+def summit_profile_values():
+    table = summit_profile()
+    values = {}
+    for k, row in table.iterrows():
+        values |= {f"m{k}": f"{row.summit_review_multiplier:g}", f"m{k}_ll": two(row.log_likelihood),
+                   f"m{k}_max": two(row.max_log_likelihood), f"m{k}_rate": two(row.review_rate_per_year),
+                   **{f"m{k}_{term}": two(row[term]) for term in SUMMIT_TERMS}}
+    peak = table.loc[table.max_log_likelihood.idxmax()]
+    one = table.set_index("summit_review_multiplier").max_log_likelihood[1]
+    return values | {"peak": f"{peak.summit_review_multiplier:g}", "peak_ll": two(peak.max_log_likelihood),
+                     "one_ll": two(one), "ratio": f"{2 * (peak.max_log_likelihood - one):.1f}"}
+
+
+@cache
+def summit_profile_round():
+    """The observed-conditioned round at the summit profile's peak: its multiplier, and the weights
+    and review rate refitted there: each admitted state's share ending a member, and the
+    applications made before Johannesburg, a run."""
+    table = summit_profile()
+    peak = table.loc[table.max_log_likelihood.idxmax()]
+    settings = {"decision.summit_review_multiplier": float(peak.summit_review_multiplier),
+                "decision.review_rate_per_year": float(peak.review_rate_per_year),
+                "decision.switching_cost": float(peak.switching_cost),
+                **{f"decision.weights.{term}": float(peak[term]) for term in TERMS
+                   if term in table.columns and term != "switching_cost"}}
+    scenario = sim.with_overrides(sim.load_scenario(SCENARIOS / f"{OBSERVED_ROUND}.yaml"), settings)
+    result = sim.run(scenario, seed=SEED, replications=OBSERVED_ROUND_REPLICATIONS)
+    summary = result.summary.set_index("state")
+    summit = next(s for s in scenario.calendar.summits if s.name == "Johannesburg").date
+    events = result.events
+    made = events[(events.event == "applied for membership") & (events.date < summit)].drop_duplicates(
+        ["replication", "state"])
+    return {state.split()[0].lower(): two(summary.loc[state].p_member) for state in ADMITTED} | {
+        "applied": f"{len(made) / OBSERVED_ROUND_REPLICATIONS:.1f}"}
+
+
 def johannesburg_answers():
     """In the observed-conditioned round under the estimated set: the range over the Johannesburg
     invitees of the share of runs in which each had applied before the summit, and the share of
@@ -1161,6 +1219,12 @@ CLAIMS = {
     "validation_review_round": Claim(VALIDATION, "the admitted states end as members in Egypt {egypt}, Ethiopia "
                                      "{ethiopia}, Iran {iran}, the UAE {united}, Saudi Arabia {saudi} and Indonesia "
                                      "{indonesia} of the runs", review_profile_round),
+    "validation_summit_profile": Claim(VALIDATION, summit_profile_table, summit_profile_values),
+    "validation_summit_peak": Claim(VALIDATION, "the refitted log-likelihood rises from {one_ll} at 1 to {peak_ll} at "
+                                    "{peak} (twice the gain, {ratio}", summit_profile_values),
+    "validation_summit_round": Claim(VALIDATION, "Egypt {egypt}, Ethiopia {ethiopia}, Iran {iran}, the UAE {united}, "
+                                     "Saudi Arabia {saudi} and Indonesia {indonesia} end as members, and the runs hold "
+                                     "{applied} applications made before Johannesburg", summit_profile_round),
     "validation_johannesburg_applications": Claim(
         VALIDATION, "over the round's 32 states, the runs hold {simulated} applications made before the summit on "
         "average, the record {recorded} (its applications dated before 2023-08), and ranked by the share of runs in "
@@ -1690,6 +1754,25 @@ def test_the_observed_round_in_words_holds():
     assert "no weights the record allows bring the acceptances near the record's five of six" in guide
     drawn = johannesburg_answers_with_draws()
     assert float(drawn["all_high"]) < 5 / 6 and float(drawn["applied_low"]) > float(drawn["not_high"])
+
+
+def test_the_summit_window_in_words_holds():
+    """docs/validation.md, "Is an approaching summit a time to decide?": the record prefers a
+    multiplier well above 1, and at its peak the observed round is not mended."""
+    guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
+    table = summit_profile().set_index("summit_review_multiplier")
+    assert "The record prefers a multiplier well above 1" in guide
+    best = table.max_log_likelihood.max()
+    assert table.max_log_likelihood.idxmax() >= 4 and 2 * (best - table.max_log_likelihood[1]) > 3.84
+    assert "and the review rate between summits falls as the multiplier rises" in guide
+    assert table.review_rate_per_year.is_monotonic_decreasing
+    assert "**It does not mend the observed round either**" in guide
+    shares = summit_profile_round()
+    assert {state for state in ADMITTED if float(shares[state.split()[0].lower()]) > 0.5} == {"Iran"}
+    assert "hardly more than under the estimated set, still well short of the record's nine" in guide
+    before = float(johannesburg_applications()["simulated"])
+    assert before <= float(shares["applied"]) < before + 1 < 9
+    assert sim.load_scenario(ROUND).decision.summit_review_multiplier == 1  # "stays off by default"
 
 
 def test_the_estimated_set_in_words_holds():

@@ -89,6 +89,8 @@ parameters:
   decision.weights.sanction_relief: {range: [0.0, 4.0]}
   decision.rationality: {range: [0.5, 6.0]}
   decision.review_rate_per_year: {range: [0.5, 4.0]}
+  decision.summit_review_multiplier: {range: [1.0, 8.0]}
+  decision.summit_review_months: {range: [0, 6]}
 design: sobol
 samples: 8
 replications: 1
@@ -101,7 +103,7 @@ seed: 2
     monkeypatch.setattr(inputs.Timelines, "under", lambda self, scenario: inputs.Timelines(scenario))
     compiled.clear()
     run_sweep(path, tmp_path / "compiled", executor="serial")
-    runs = 8 * (3 + 2)
+    runs = 8 * (5 + 2)
     assert len(compiled) == runs  # one replication a point: one compilation each
     assert reweighted <= 10 < runs  # the base's ten completed datasets, at most
     pd.testing.assert_frame_equal(read_results(tmp_path / "reweighted"), read_results(tmp_path / "compiled"))
