@@ -113,7 +113,7 @@ class Timeline:
     pressure_steps: int  # how long Russia's pressure before a summit lasts, in steps
     pressure_before: np.ndarray  # (n_steps,) the step of the summit whose pressure begins at this step, else -1
     review_probability: float  # chance per step that a state reviews its course outside a decision moment
-    summit_window: np.ndarray  # (n_steps,) bool: a step with a month up to `summit_review_months` before a summit
+    summit_window: np.ndarray  # (n_steps,) share of the step's months up to `summit_review_months` before a summit
     summit_multiplier: float  # how many times the review rate is within the summit window
     invitation_memory: int  # in months
     filled: tuple[tuple[str, str, str, float, str], ...] = field(default=())  # (date, state, indicator, value, rule)
@@ -457,24 +457,32 @@ def review_chance(rate_per_year, step_months: int):
 
 
 def _summit_window(scenario: Scenario) -> np.ndarray:
-    """(n_steps,) bool: the steps holding a summit's month or one of the
-    `decision.summit_review_months` before it, in which states review their course more often."""
+    """(n_steps,): the share of each step's months that are a summit's month or one of the
+    `decision.summit_review_months` before it, in which states review their course more often (a
+    share, so that a longer step holds the same months of raised review, not more)."""
     calendar = scenario.calendar
     start, k = month_number(calendar.start), calendar.step_months
-    window = np.zeros(calendar.n_steps, dtype=bool)
-    for summit in calendar.summits:
-        held = month_number(summit.date)
-        for month in range(held - scenario.decision.summit_review_months, held + 1):
-            if 0 <= month - start < k * calendar.n_steps:
-                window[(month - start) // k] = True
+    months = {month - start for summit in calendar.summits
+              for month in range(month_number(summit.date) - scenario.decision.summit_review_months,
+                                 month_number(summit.date) + 1)}
+    window = np.zeros(calendar.n_steps)
+    for month in months:
+        if 0 <= month < k * calendar.n_steps:
+            window[month // k] += 1.0 / k
     return window
 
 
-def within_summit_window(chance, multiplier):
-    """The chance of a review in a step of a summit's window: the review rate `multiplier` times
-    (exactly `chance` at 1, so that the default leaves every run as it was, to the bit)."""
+def within_summit_window(chance, multiplier, share=1.0):
+    """The chance of a review in a step a `share` of whose months lie in a summit's window: the
+    review rate `multiplier` times over that share, so (1 + (multiplier - 1) x share) times over
+    the step (exactly `chance` at a multiplier of 1 or a share of 0, so that the default leaves
+    every run as it was, to the bit)."""
+    multiplier = 1.0 + (np.asarray(multiplier, dtype=float) - 1.0) * share
     chance = np.asarray(chance, dtype=float)
-    return np.where(np.asarray(multiplier) == 1, chance, -np.expm1(np.log1p(-chance) * multiplier))
+    if (multiplier == 1).all():
+        return chance
+    with np.errstate(divide="ignore"):  # a certain review (chance 1) stays certain
+        return np.where(multiplier == 1, chance, -np.expm1(np.log1p(-chance) * multiplier))
 
 
 def _review_probability(scenario: Scenario) -> float:

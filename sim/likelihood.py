@@ -92,8 +92,12 @@ def observed_path(timeline: Timeline, scored: list[Observation]) -> History:
     # The record is taken as complete to its last scored decision: a state it follows kept its
     # course from its own last decision to then (a reversal, such as Kazakhstan's withdrawn
     # ambition, would be on record), and that is evidence too: a member that stayed one weighs
-    # against leaving (an assumption, docs/validation.md).
-    horizon[horizon >= 0] = horizon.max()
+    # against leaving (an assumption, docs/validation.md). Not past a month at which the record
+    # shows the state's course unscored (a disputed answer, an offer of the bloc's own).
+    last, own = horizon.max(), horizon.copy()
+    for i, unscored in {names.index(obs.state): obs.unscored for obs in scored}.items():
+        gaps = [step_of(timeline, month) - 1 for month in unscored if step_of(timeline, month) >= own[i]]
+        horizon[i] = max(own[i], min([last, *gaps]))
 
     status = np.zeros((n_steps, n), dtype=np.int8)
     course = np.zeros((n_steps, n), dtype=np.int8)
@@ -218,8 +222,8 @@ class HistoryLikelihood:
         fits = np.take_along_axis(p, self._chosen[None, :, None, :, None], axis=4)[..., 0]
         chance = (np.full(sets, self.timeline.review_probability) if review is None
                   else review_chance(review, self.timeline.step_months))
-        in_window = within_summit_window(chance, self.timeline.summit_multiplier)
-        chance = np.where(self.timeline.summit_window[:self.n_steps, None], in_window[None, :], chance[None, :])
+        chance = within_summit_window(chance[None, :], self.timeline.summit_multiplier,
+                                      self.timeline.summit_window[:self.n_steps, None])  # (steps, sets)
         q = np.where(self.moment[:, None, :], 1.0, chance[:, :, None])
         out = (1.0 - q) * ~path.observed[:self.n_steps, None, :] + q * fits
         return np.clip(out.transpose(0, 2, 1, 3), CLIP, 1.0)

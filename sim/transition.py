@@ -72,8 +72,8 @@ def stack_key(rule: str, timeline: Timeline) -> tuple[str, str]:
     row or reads per replication (what is left: the calendar, the bloc's summits, observed choices
     and rules, the reactions' durations, the decision rule's parameters, the peers). Replications
     of scenarios that differ only in states' values, the weights, the rationality, the powers'
-    policy levels or the review rate (a sweep over these; a posterior's draws) share it, and are
-    stepped together."""
+    policy levels, the review rate or its multiplier in a summit's window (a sweep over these; a
+    posterior's draws) share it, and are stepped together."""
     n = len(timeline.states)
     digest = hashlib.sha256()
     for epoch in timeline.epochs:
@@ -167,10 +167,9 @@ class Replications:
         return self._per_row([timeline.review_probability for timeline in self.timelines])
 
     @cached_property
-    def summit_review_probability(self) -> np.ndarray | float:
-        """The same in a step of a summit's window (`Timeline.summit_window`)."""
-        return self._per_row([within_summit_window(timeline.review_probability, timeline.summit_multiplier)
-                              for timeline in self.timelines])
+    def summit_multiplier(self) -> np.ndarray | float:
+        """Each row's multiplier of the review rate in a summit's window (`Timeline.summit_window`)."""
+        return self._per_row([timeline.summit_multiplier for timeline in self.timelines])
 
     def _per_row(self, values: list[float]) -> np.ndarray | float:
         """One value per replication, as one number if all are the same, else repeated for each row."""
@@ -306,7 +305,7 @@ def deciding(reps: Replications, step: int, epoch: Epoch) -> np.ndarray:
     The uniform numbers are drawn for every state, deciding or not, so that each state's stream
     of chance does not depend on the others' situations."""
     n = len(reps.timeline.states)
-    chance = reps.summit_review_probability if reps.timeline.summit_window[step] else reps.review_probability
+    chance = within_summit_window(reps.review_probability, reps.summit_multiplier, reps.timeline.summit_window[step])
     hazard = np.concatenate([rng.random(n) for rng in reps.rngs]) < chance
     # A reaction aimed at a state changes its situation: a decision moment.
     moment = (reps.offer != d.OUTSIDE) | reps.russia.started | reps.west.started | reps.presses.started

@@ -77,12 +77,19 @@ class Observation:
     observed: int  # 1 accepted or applied, 0 declined, withdrew or no answer
     response: str
     certainty: str
+    unscored: tuple[str, ...] = ()  # the months the record shows this state's course unscored (disputed, the bloc's)
 
 
 def read_observed(path: str | Path, scenario: Scenario) -> tuple[list[Observation], list[Observation], list[dict]]:
     """(scored, disputed, skipped) observations of the scenario's states."""
     rows = _read_rows(Path(path), scenario, within_calendar=True)
     end = scenario.calendar.end
+    # The months at which the record shows something of a state it does not score: the history's
+    # likelihood does not take the state to have kept its course past them (sim/likelihood.py).
+    unscored: dict[str, list[str]] = {}
+    for row in rows:
+        if row["decision"] == "bloc" or row["certainty"] == "disputed":
+            unscored.setdefault(row["state"], []).append(_decided_month(row, end))
     scored, disputed, skipped = [], [], []
     for row in rows:
         reason = None
@@ -94,10 +101,7 @@ def read_observed(path: str | Path, scenario: Scenario) -> tuple[list[Observatio
             skipped.append({"state": row["state"], "event": row["event"], "reason": reason})
             continue
         invitation = row["decision"] == "invitation"
-        month = row["event_date"] if invitation else (row["response_date"] or row["event_date"])
-        if invitation and month < end:  # an invitation at a summit is answered the month after
-            number = month_number(month) + 1
-            month = f"{number // 12:04d}-{number % 12 + 1:02d}"
+        month = _decided_month(row, end)
         response = row["response"]
         if row["certainty"] == "disputed":
             readings = [1, 0] if response not in POSITIVE | NEGATIVE else [1 if response in POSITIVE else 0]
@@ -112,8 +116,21 @@ def read_observed(path: str | Path, scenario: Scenario) -> tuple[list[Observatio
             continue
         offer = CODES[row["offer"]] if invitation else (d.PARTNER if row["offer"] == "partner" else d.MEMBER)
         scored.append(Observation(row["state"], row["event"], row["decision"], offer, month,
-                                  1 if response in POSITIVE else 0, response, row["certainty"]))
+                                  1 if response in POSITIVE else 0, response, row["certainty"],
+                                  tuple(sorted(unscored.get(row["state"], ())))))
     return scored, disputed, skipped
+
+
+def _decided_month(row: dict, end: str) -> str:
+    """The month a row's decision is placed at: an invitation's answer in the month after its
+    summit (within the calendar), an application at its response, else its event."""
+    if row["decision"] != "invitation":
+        return row["response_date"] or row["event_date"]
+    month = row["event_date"]
+    if month < end:  # an invitation at a summit is answered the month after
+        number = month_number(month) + 1
+        month = f"{number // 12:04d}-{number % 12 + 1:02d}"
+    return month
 
 
 def check_splits(path: str | Path, scored: list[Observation], disputed: list[Observation]) -> None:

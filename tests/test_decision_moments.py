@@ -136,7 +136,7 @@ def test_the_likelihood_reviews_as_the_run_does_in_a_summits_window():
     eager = HistoryLikelihood(sim.with_overrides(ROUND, {"decision.summit_review_multiplier": 4.0}), scored)
     weights = scenario_weights(ROUND)[None]
     p1, p4 = (h.step_probabilities(weights)[0, 0] for h in (plain, eager))  # (steps, states)
-    window = plain.timeline.summit_window[:plain.n_steps, None]
+    window = plain.timeline.summit_window[:plain.n_steps, None] > 0  # monthly steps: wholly in it or not
     quiet = ~plain.path.observed[:plain.n_steps] & ~plain.moment
     assert window.any() and not window.all()
     assert np.array_equal(p1[~window[:, 0]], p4[~window[:, 0]])
@@ -147,3 +147,17 @@ def test_the_likelihood_reviews_as_the_run_does_in_a_summits_window():
     inside = np.broadcast_to(window, quiet.shape) & quiet
     assert inside.sum() > 10 and np.allclose(p4[inside], expected[inside], rtol=0, atol=1e-12)
     assert (p4[inside] < p1[inside] - 1e-9).any()  # more reviews, more chances to have moved
+
+
+def test_a_summits_window_holds_the_same_months_at_any_step_length():
+    """A longer step holds a share of the window's months, not all of them: the months of raised
+    review are the same at monthly, bimonthly and quarterly steps (so is the expected number of
+    reviews), and a step wholly outside every window has none."""
+    from sim.inputs import compile_timeline
+
+    held = {}
+    for k in (1, 2, 3):
+        timeline = compile_timeline(sim.with_overrides(ROUND, {"calendar.step_months": k}))
+        assert ((timeline.summit_window >= 0) & (timeline.summit_window <= 1)).all()
+        held[k] = timeline.summit_window.sum() * k
+    assert held[1] == held[2] == held[3] > 0

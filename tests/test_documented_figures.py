@@ -1558,12 +1558,12 @@ def test_the_history_level_in_words_holds():
             "the base rate of transitions**, under either split.") in guide
     assert "Fitting the weights along the history does better than the hand-set weights" in guide
     assert ("**leaving each state out, both do worse than the base rate, their gains' intervals below 0**; under "
-            "the time split the fitted model's log-loss is a little below the base rate's and the hand-set weights' "
-            "above it, both gains' intervals including 0.") in guide
+            "the time split both score a little below the base rate, the fitted model the lower, both gains' "
+            "intervals including 0.") in guide
     scores = validation().scores.query("level == 'history'").set_index(["predictor", "split"]).log_loss
     gains = validation().gains.query("level == 'history'").set_index(["predictor", "split"])
     assert scores[("base rate", "leave-one-state-out")] < scores[("logit", "leave-one-state-out")]
-    assert scores[("logit", "time")] < scores[("base rate", "time")] < scores[("logit, hand-set", "time")]
+    assert scores[("logit", "time")] < scores[("logit, hand-set", "time")] < scores[("base rate", "time")]
     for split in HISTORY_SPLITS:
         assert scores[("logit", split)] < scores[("logit, hand-set", split)]
         assert gains.loc[("logit, hand-set", split), "log_loss_gain"] < gains.loc[("logit", split), "log_loss_gain"]
@@ -1638,15 +1638,15 @@ def test_the_review_rate_profile_in_words_holds():
     assert table.max_log_likelihood.idxmax() > 1 and table.max_log_likelihood[1] < best - 1.92
     assert table.max_log_likelihood[1.5] >= best - 1.92
     assert ("A faster review comes with weights that hold the course more and weigh autonomy and the bloc's benefits "
-            "less (diversification is fitted at 0 at every rate).") in guide
+            "less (diversification at or near 0 at every rate).") in guide
     faster = table.loc[table.max_log_likelihood.idxmax()]
     for term, sign in (("switching_cost", 1), ("autonomy", -1), ("bloc_benefits", -1)):
         assert sign * (faster[term] - table.loc[1, term]) > 0, term
-    assert (table.diversification < 0.005).all()
-    assert "still only Iran clearly in most runs, Indonesia barely" in guide
+    assert (table.diversification < 0.1).all()
+    assert "still only Iran in most runs, Ethiopia and Indonesia in half" in guide
     shares = {state: float(share) for state, share in review_profile_round().items()}
-    assert {state for state, share in shares.items() if share > 0.5} == {"iran", "indonesia"}
-    assert shares["iran"] > 0.75 and shares["indonesia"] < 0.55
+    assert {state for state, share in shares.items() if share > 0.5} == {"iran"}
+    assert shares["iran"] > 0.75 and shares["ethiopia"] == shares["indonesia"] == 0.5
     assert "the posterior's median (section \"Posterior\") lies within it, a little below the peak" in guide
     within = table[table.max_log_likelihood >= best - 1.92].index
     import pandas as pd
@@ -1659,15 +1659,15 @@ def test_the_observed_round_with_the_draws_in_words_holds():
     """docs/validation.md, "The observed-conditioned round": what the intervals with parameter
     uncertainty say of the #10 criterion (the admitted states end as members in most runs)."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
-    assert ("Only Iran's interval lies wholly above one half; Egypt's, Ethiopia's and Indonesia's reach above it from "
-            "well below, and the UAE's and Saudi Arabia's lie wholly below it: **with the review rate estimated beside "
-            "the weights, the parameters the record allows do not make the model admit all of the Johannesburg "
-            "invitees in most runs**.") in guide
+    assert ("No interval lies wholly above one half, Iran's reaching well below it; Ethiopia's and Indonesia's reach "
+            "above it from well below, and Egypt's, the UAE's and Saudi Arabia's lie wholly below it: **with the review "
+            "rate estimated beside the weights, the parameters the record allows do not make the model admit all of "
+            "the Johannesburg invitees in most runs**.") in guide
     table = posterior_summary(OBSERVED_ROUND)
-    assert table.loc["Iran", "p_member_post_low95"] > 0.5
-    for state in ("Egypt", "Ethiopia", "Indonesia"):
+    assert table.loc["Iran", "p_member_post_low95"] < 0.4 and 0.5 < table.loc["Iran", "p_member"]
+    for state in ("Ethiopia", "Indonesia"):
         assert table.loc[state, "p_member_post_low95"] < 0.3 and 0.5 < table.loc[state, "p_member_post_high95"], state
-    for state in ("United Arab Emirates", "Saudi Arabia"):
+    for state in ("Egypt", "United Arab Emirates", "Saudi Arabia"):
         assert table.loc[state, "p_member_post_high95"] < 0.5, state
 
 
@@ -1691,19 +1691,20 @@ def test_the_forecast_in_words_holds():
     assert applicants.query("question == 'take partner status'").probability.max() < 0.4
     assert applicants.query("question == 'become a member'").probability.max() < 0.05
     assert ("Under the posterior's draws the probabilities move by about 0.1 or less but for two, Türkiye's taking "
-            "partner status (up by nearly 0.3) and Cuba's applying for membership (down by nearly 0.2). The intervals "
-            "of Cuba's, Nigeria's and Vietnam's \"apply for membership\" are five to six times as wide under the "
-            "draws, Uzbekistan's and Uganda's less than twice: whether those three partners apply is what the "
-            "parameters' uncertainty leaves most open (Cuba's interval the widest of all).") in guide
+            "partner status (up by about a quarter) and Cuba's applying for membership (down by nearly 0.2), and many "
+            "intervals are several times as wide under the draws: the widest, about a quarter wide (Bangladesh's and "
+            "Nicaragua's taking partner status, Uganda's applying for membership), are what the parameters' "
+            "uncertainty leaves most open.") in guide
     moved = (drawn.probability - table.probability).to_numpy()
     far = table[np.abs(moved) >= 0.125]
     assert set(zip(far.state, far.question)) == {("Türkiye", "take partner status"), ("Cuba", "apply for membership")}
-    assert 0.22 < moved[far.index[far.state == "Türkiye"][0]] < 0.3 and -0.2 < moved[far.index[far.state == "Cuba"][0]] < -0.14
-    ratio = ((drawn.high - drawn.low) / (table.high - table.low))[(table.question == "apply for membership").to_numpy()]
-    ratio.index = table.state[ratio.index]
-    assert ratio[["Cuba", "Nigeria", "Vietnam"]].between(4.5, 7).all() and (ratio[["Uzbekistan", "Uganda"]] < 2).all()
-    widest = (drawn.high - drawn.low).idxmax()
-    assert (drawn.state[widest], drawn.question[widest]) == ("Cuba", "apply for membership")
+    assert 0.2 < moved[far.index[far.state == "Türkiye"][0]] < 0.3 and -0.2 < moved[far.index[far.state == "Cuba"][0]] < -0.14
+    ratio = (drawn.high - drawn.low) / (table.high - table.low)
+    assert (ratio > 2).mean() > 0.4
+    width = (drawn.high - drawn.low).sort_values()
+    assert set(zip(drawn.state[width.index[-3:]], drawn.question[width.index[-3:]])) == {
+        ("Bangladesh", "take partner status"), ("Nicaragua", "take partner status"), ("Uganda", "apply for membership")}
+    assert width.iloc[-3:].between(0.2, 0.3).all()
     assert "through the summit, where the bloc chooses whom to invite by its rule, and six months after it" in guide
     assert ANSWER_MONTHS == 6
     assert "is not asked (Kazakhstan's partner status, Saudi Arabia's membership)" in guide
@@ -1717,9 +1718,8 @@ def test_the_observed_round_in_words_holds():
     those that had applied far more often; few who accepted leave; under the calibrated weights two
     do and the other four in a third to under half of the runs, and more who accepted have left."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
-    assert ("**Under the estimated set, the default, only Iran and, barely, Indonesia of the admitted states end as "
-            "members in most runs**; the others do in about a fifth to under half of the runs, about as often as "
-            "Argentina") in guide
+    assert ("**Under the estimated set, the default, only Iran of the admitted states ends as a member in most "
+            "runs**; the others do in about a fifth to under half of the runs, about as often as Argentina") in guide
     assert ("At the answer the invitees accept membership in about two runs of five, where the record has five "
             "acceptances of six.") in guide
     assert ("**Under the calibrated weights two of the six do** (Ethiopia, Iran) and the other four in a third to "
@@ -1728,8 +1728,8 @@ def test_the_observed_round_in_words_holds():
     calibrated = observed_round("brics_2024_round_observed_calibrated").summary.set_index("state").p_member[
         list(ADMITTED)]
     admitted = estimated[list(ADMITTED)]
-    assert set(admitted[admitted > 0.5].index) == {"Iran", "Indonesia"} and admitted["Indonesia"] < 0.55
-    assert admitted.drop(["Iran", "Indonesia"]).between(0.2, 0.5).all() and 0.2 <= estimated["Argentina"] < 0.5
+    assert set(admitted[admitted > 0.5].index) == {"Iran"}
+    assert admitted.drop(["Iran"]).between(0.17, 0.5).all() and 0.2 <= estimated["Argentina"] < 0.5
     assert set(calibrated[calibrated > 0.5].index) == {"Ethiopia", "Iran"}
     assert calibrated[calibrated <= 0.5].between(0.3, 0.5).all()
     figures = observed_round_figures()
@@ -1796,13 +1796,13 @@ def test_the_estimated_set_in_words_holds():
             "member in about two of five replications") in guide
     assert held[("belarus_sanctions_lifted", "hand")] < 0.1 and 0.37 < held[("belarus_sanctions_lifted", "est")] < 0.47
     assert ("Belarus seeking membership and Kazakhstan staying out of it hold over the whole posterior, while Belarus "
-            "with its sanctions lifted could seek membership in anything from under a tenth to nearly nine tenths of "
+            "with its sanctions lifted could seek membership in anything from under a tenth to about four fifths of "
             "the replications") in guide
     drawn = {name: posterior_summary(name).loc[state] for name, state in OUTCOME_CASES}
     assert drawn["belarus_semi_blockade"].p_seeking_post_low95 > 0.9
     assert drawn["kazakhstan_multivector"].p_seeking_post_high95 < 0.5  # out of it in most runs, whatever the draw
     lifted = drawn["belarus_sanctions_lifted"]
-    assert 0.05 <= lifted.p_seeking_post_low95 < 0.1 and 0.84 <= lifted.p_seeking_post_high95 <= 0.9
+    assert 0.03 <= lifted.p_seeking_post_low95 < 0.1 and 0.75 <= lifted.p_seeking_post_high95 <= 0.85
     assert ("under the estimated set the bloc's benefits lead for Belarus, just ahead of the switching cost, with "
             "diversification third and sanction relief only fourth, and the switching cost leads for Kazakhstan, ahead "
             "of autonomy; the switching cost (the course each held) is among the first two for both") in guide

@@ -87,6 +87,11 @@ def test_a_state_is_scored_to_the_records_end_keeping_its_last_course():
         weights[k] = cost
         stay.append(h.contributions(weights, after)[h.scored_states.index(egypt)])
     assert stay[0] < stay[1] < 0
+    # Not past what the record shows unscored: Kazakhstan's answer to its Kazan offer is disputed,
+    # Türkiye's offer is the bloc's own row (2024-11): each is scored only up to it.
+    kazakhstan, turkiye = h.states.index("Kazakhstan"), h.states.index("Türkiye")
+    assert h.scored[:, kazakhstan].sum() == at(h, "2024-10") + 1
+    assert h.scored[:, turkiye].sum() == at(h, "2024-11")
 
 
 def test_a_record_that_starts_with_a_withdrawal_takes_the_application_as_given():

@@ -58,10 +58,13 @@ def test_a_replication_records_the_same_alone_and_in_any_batch():
     ({"powers.russia.retaliation_for_refusal": 0.9, "powers.russia.pressure_before_summit": 0.7,
       "powers.west.threat_against_joiners": 0.8, "powers.west.reaction_to_alignment": 0.6}, True),
     ({"decision.review_rate_per_year": 6.0}, True),
+    ({"decision.summit_review_multiplier": 6.0}, True),
     ({"bloc.seats.members": 1}, True),
     ({"powers.russia.retaliation_months": 3}, False),
+    ({"decision.summit_review_months": 0}, False),
     ({"decision.rule": "threshold"}, False),
-], ids=["indicator", "rationality", "weights", "policy-levels", "review-rate", "seats", "reaction-months", "rule"])
+], ids=["indicator", "rationality", "weights", "policy-levels", "review-rate", "summit-multiplier", "seats",
+        "reaction-months", "summit-window", "rule"])
 @pytest.mark.filterwarnings("ignore::sim.OverwrittenValueWarning")  # the threat differs until the tariff event sets it
 def test_run_worlds_steps_scenarios_together_when_only_per_row_values_differ(change, together):
     """A sweep's points that change an indicator, a weight, the rationality, a power's policy level
