@@ -1487,7 +1487,8 @@ def test_the_rule_comparison_in_words_holds():
     width = (simulation.log_loss_high95 - simulation.log_loss_low95)[leading].min()
     assert simulation.loc["base rate", "log_loss"] - simulation.loc["hedging", "log_loss"] < width / 2
     assert ("**Along the history, the dynamic base rate scores the lowest log-loss of every predictor leaving each "
-            "state out, and hedging under the time split**, where hedging and the logit score below the base rate but "
+            "state out, and hedging under the time split**, where hedging, the logit and the threshold cascade score "
+            "below the base rate but "
             "within its interval; of the rules, hedging comes closest under both, and the landscape rule, with nothing "
             "fitted, is the worst under both") in guide
     for split, best in (("leave-one-state-out", "base rate"), ("time", "hedging")):
@@ -1496,7 +1497,7 @@ def test_the_rule_comparison_in_words_holds():
         assert history.log_loss[rules].idxmax() == "landscape"
     history = scores.xs(("history", "time"), level=["level", "split"])
     base = history.loc["base rate"]
-    for rule in ("hedging", "logit"):
+    for rule in ("hedging", "logit", "threshold"):
         assert base.log_loss_low95 < history.log_loss[rule] < base.log_loss
     verdicts = rule_comparison().verdicts.set_index(["rule", "case"])
     seeking, held = verdicts.p_seeking_membership, verdicts.p_partner_or_member
@@ -1594,10 +1595,10 @@ def test_the_posterior_in_words_holds():
             "to about it") in guide
     bloc = summary.loc["bloc_benefits"]
     assert 1.8 < bloc["median"] / bloc.hand_set < 2.4 and 0.8 * bloc.hand_set < bloc.q05 < 1.25 * bloc.hand_set
-    assert ("**switching cost is well informed, its median nearly twice the hand-set 0.5** and its 90% "
+    assert ("**switching cost is well informed, its median about 1.7 times the hand-set 0.5** and its 90% "
             "interval the narrowest of the weights'") in guide
     switching = summary.loc["switching_cost"]
-    assert 1.7 < switching["median"] / switching.hand_set < 2.0
+    assert 1.6 < switching["median"] / switching.hand_set < 1.9
     assert (summary.q95 - summary.q05).drop(REVIEW_RATE).idxmin() == "switching_cost"
     assert ("**The review rate is informed too, and the once a year assumed before it was estimated lies below its "
             "90% interval**: states reconsider their course about twice a year.") in guide
@@ -1610,7 +1611,7 @@ def test_the_posterior_in_words_holds():
     assert summary.index[-1] == REVIEW_RATE
     assert ("**Western exposure, switching cost, substitutes, peer influence, accession friction and the review rate "
             "are insensitive to the prior** (their medians move by less than a fifth between the narrowest prior and "
-            "the widest); sanction relief's falls by about a fifth as the prior widens; the bloc's benefits rise by "
+            "the widest); sanction relief's falls by about a quarter as the prior widens; the bloc's benefits rise by "
             "about two fifths, the three weights the likelihood is nearly flat in by about a third to nearly double, and "
             "autonomy's more than doubles") in guide
     medians = sensitivity().pivot(index="weight", columns="prior_scale", values="median")
@@ -1785,9 +1786,9 @@ def test_the_estimated_set_in_words_holds():
     assert seek["belarus_semi_blockade"] >= 0.8 and seek["kazakhstan_multivector"] <= 0.2
     assert seek["belarus_semi_blockade"] - seek["belarus_sanctions_lifted"] >= 0.3
     assert seek["kazakhstan_sanctioned"] - seek["kazakhstan_multivector"] >= 0.3
-    assert "Kazakhstan now ends a partner in about one replication in ten" in guide
-    assert 0.05 <= held[("kazakhstan_multivector", "est")] <= 0.15
-    assert "applies for membership at some point in about one in eight, alone and in `eurasia_2024`; under the draws" in guide
+    assert "Kazakhstan now ends a partner in fewer than one replication in ten" in guide
+    assert 0.05 <= held[("kazakhstan_multivector", "est")] < 0.1
+    assert "applies for membership at some point in about one in seven, alone and in `eurasia_2024`; under the draws" in guide
     assert ("`eurasia_2024`: the documented-outcomes test allowed under one in ten before the record gained its 2022 applications, under "
             "one in five after them, and under one in four since it gained Egypt's and Ethiopia's of 2023") in guide
     for name in ("kazakhstan_multivector", "eurasia_2024"):
@@ -1825,9 +1826,9 @@ def test_the_estimated_set_in_words_holds():
     assert estimated.loc["Iran"].p_member < hand.loc["Iran"].p_member
     assert set(estimated.loc[[*johannesburg, "Iran"]].query("p_member > 0.5").index) == {"Iran"}
     assert ("most Kazan invitees end partners more often than under the hand-set weights, Türkiye, which did not "
-            "answer, in three runs of five") in guide
+            "answer, in more than half of the runs") in guide
     assert (estimated.loc[kazan].p_partner > hand.loc[kazan].p_partner).mean() > 0.5
-    assert 0.55 <= estimated.loc["Türkiye"].p_partner <= 0.65
+    assert 0.5 < estimated.loc["Türkiye"].p_partner <= 0.65
 
 
 def test_the_bundled_calibrated_scenario_holds_what_calibrate_writes():
