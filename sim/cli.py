@@ -193,10 +193,11 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--overwrite", action="store_true", help="replace an existing calibrated scenario file")
 
     estimate = commands.add_parser(
-        "estimate", help="sample the posterior of the decision weights and review rate (emcee) from observed decisions",
+        "estimate", help="sample the posterior of the decision weights and rates (emcee) from observed decisions",
         description="Bayesian estimation of the decision weights the likelihood carries (the others keep the "
-        "scenario's values) and, under the history likelihood, of the review rate (decision.review_rate_per_year; "
-        "when the priors file gives it a prior, as the bundled one does). The likelihood is, by default, that of the record under the simulation's dynamics "
+        "scenario's values) and, under the history likelihood, of the review rate (decision.review_rate_per_year) "
+        "and its multiplier in a summit's window (decision.summit_review_multiplier), each when the priors file "
+        "gives it a prior, as the bundled one does. The likelihood is, by default, that of the record under the simulation's dynamics "
         "(--likelihood history: each state walked along its observed history, step by step, with the model's "
         "decision moments, review hazard, course and the powers' reactions), or the static decision-level one of "
         "`alignsim calibrate` (--likelihood decision); priors from a YAML file (default: estimation/priors.yaml); "

@@ -6,13 +6,16 @@ decision moments, review hazard, course and reactions); `likelihood="decision"` 
 decision-level one of `sim.validate` instead (each observed decision's probability as a one-shot
 choice at its date). The weights sampled are those the likelihood carries
 (`sim.validate.fixed_terms`); the others keep the scenario's values. Under the history likelihood
-the review rate (`decision.review_rate_per_year`: how often a state reconsiders its course between
-decision moments) is sampled with them when the priors file gives it a prior, as the bundled one
-does; the decision-level likelihood does not depend on it, so there it keeps the scenario's value.
+the rates beside the weights (`sim.parameters.RATES`: the review rate, `decision.review_rate_per_year`,
+how often a state reconsiders its course between decision moments, and its multiplier in a summit's
+window, `decision.summit_review_multiplier`) are sampled with them when the priors file gives each a
+prior, as the bundled one does; the decision-level likelihood depends on neither, so there they keep
+the scenario's values.
 Where the likelihood is flat (`alignsim calibrate` reports where), the prior speaks: the priors are
 written in a YAML file, weakly informative and not centred on the hand-set values. The sampler is
-emcee's ensemble with differential-evolution moves (`MOVES`), over the logarithms of the weights,
-its walkers started in a small ball around the posterior's mode (found by L-BFGS-B), so that no
+emcee's ensemble with differential-evolution moves (`MOVES`), over the logarithms of the weights and
+each rate over the logarithm of its excess above its lowest value (`sim.parameters.LOWEST`: a
+summit's multiplier is at least 1), its walkers started in a small ball around the posterior's mode (found by L-BFGS-B), so that no
 draw is spent walking in from the prior; ArviZ gives R-hat and the effective sample size,
 treating each walker as a chain, on the chains thinned by `THIN`.
 """
@@ -28,7 +31,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from . import decision as d
-from .parameters import HAND_SET, HAND_SET_REVIEW_RATE, PARAMETERS, REVIEW_RATE, scenario_review_rate
+from .parameters import HAND_SET, LOWEST, PARAMETERS, RATES, REVIEW_RATE, SUMMIT_MULTIPLIER, scenario_rate
 from .scenario import InputError, Issue, Scenario
 from .scenario.loader import read_yaml
 from .validate import CLIP, Predictor, fixed_terms, read_observed, scenario_weights
@@ -47,6 +50,10 @@ correlated, and the draws file holds what informs, not its copies."""
 PRIORS = Path(__file__).resolve().parents[1] / "estimation" / "priors.yaml"
 """The bundled priors."""
 DISTRIBUTIONS = {"halfnormal": ("scale",), "uniform": ("low", "high")}
+"""Each distribution's parameters a priors file must give."""
+OPTIONAL = {"halfnormal": {"low": 0.0}}
+"""Parameters it may give, with their defaults: a half-normal may start above 0 (a summit's
+multiplier, which is at least 1)."""
 SENSITIVITY = (0.5, 2.0)
 """The prior-sensitivity check reruns the sampler with every prior's spread scaled by these factors."""
 
@@ -56,17 +63,21 @@ class Prior:
     distribution: str
     parameters: dict[str, float]
 
+    @property
+    def low(self) -> float:
+        """The lowest value it allows."""
+        return self.parameters.get("low", 0.0)
+
     def log_density(self, x: float) -> float:
-        if x < 0:
+        if x < self.low:
             return -np.inf
         if self.distribution == "halfnormal":
-            return -0.5 * (x / self.parameters["scale"]) ** 2
-        low, high = self.parameters["low"], self.parameters["high"]
-        return 0.0 if low <= x <= high else -np.inf
+            return -0.5 * ((x - self.low) / self.parameters["scale"]) ** 2
+        return 0.0 if x <= self.parameters["high"] else -np.inf
 
     def median(self) -> float:
         if self.distribution == "halfnormal":
-            return 0.6745 * self.parameters["scale"]
+            return self.low + 0.6745 * self.parameters["scale"]
         return (self.parameters["low"] + self.parameters["high"]) / 2
 
     def describe(self) -> str:
@@ -75,19 +86,19 @@ class Prior:
     def widened(self, factor: float) -> Prior:
         """The same prior with its spread scaled by `factor` (a half-normal's scale, a uniform's width)."""
         if self.distribution == "halfnormal":
-            return Prior("halfnormal", {"scale": self.parameters["scale"] * factor})
+            return Prior("halfnormal", self.parameters | {"scale": self.parameters["scale"] * factor})
         low, high = self.parameters["low"], self.parameters["high"]
         return Prior("uniform", {"low": low, "high": low + (high - low) * factor})
 
 
 def read_priors(path: str | Path) -> dict[str, Prior]:
-    """One prior per weight of `sim.decision.TERMS`: `default`, overridden under `weights`; and the
-    review rate's, if the file gives one under `review_rate_per_year` (then it is sampled); every
+    """One prior per weight of `sim.decision.TERMS`: `default`, overridden under `weights`; and each
+    rate's of `sim.parameters.RATES` the file gives one under its name (then it is sampled); every
     problem reported together, with the file and the key."""
     path = Path(path)
     file = str(path)
     data, _ = read_yaml(path, "a priors")
-    keys = ("default", "weights", REVIEW_RATE)
+    keys = ("default", "weights", *RATES)
     if not isinstance(data, dict):
         raise InputError(Issue(file, "", f"expected a mapping with the keys {', '.join(keys)}"))
     problems = [Issue(file, key, f"unknown key; expected {', '.join(keys)}") for key in data if key not in keys]
@@ -104,10 +115,14 @@ def read_priors(path: str | Path) -> dict[str, Prior]:
         prior, issues = _prior(spec, file, key)
         problems += [issue for issue in issues if issue not in problems]
         priors[name] = prior
-    if REVIEW_RATE in data:
-        prior, issues = _prior(data[REVIEW_RATE], file, REVIEW_RATE)
-        problems += issues
-        priors[REVIEW_RATE] = prior
+    for name in RATES:
+        if name in data:
+            prior, issues = _prior(data[name], file, name)
+            if prior is not None and prior.low < LOWEST.get(name, 0.0):
+                issues.append(Issue(file, f"{name}.low", f"the prior allows values below {LOWEST[name]:g}, which "
+                                    f"{name} cannot take; give low: {LOWEST[name]:g} or more"))
+            problems += issues
+            priors[name] = None if issues else prior
     if problems:
         raise InputError(problems)
     return priors
@@ -121,11 +136,14 @@ def _prior(spec, file: str, key: str) -> tuple[Prior | None, list[Issue]]:
         return None, [Issue(file, f"{key}.distribution", f"unknown distribution {kind!r}; expected "
                             f"{', '.join(DISTRIBUTIONS)}")]
     issues, parameters = [], {}
+    known = (*DISTRIBUTIONS[kind], *OPTIONAL.get(kind, {}))
     for name in spec:
-        if name != "distribution" and name not in DISTRIBUTIONS[kind]:
+        if name != "distribution" and name not in known:
             issues.append(Issue(file, f"{key}.{name}", f"not a parameter of {kind}; expected "
-                                f"{', '.join(DISTRIBUTIONS[kind])}"))
-    for name in DISTRIBUTIONS[kind]:
+                                f"{', '.join(known)}"))
+    for name in known:
+        if name not in DISTRIBUTIONS[kind] and name not in spec:
+            continue
         value = spec.get(name)
         if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
             issues.append(Issue(file, f"{key}.{name}", f"expected a number, got {value!r}"))
@@ -133,6 +151,8 @@ def _prior(spec, file: str, key: str) -> tuple[Prior | None, list[Issue]]:
             parameters[name] = float(value)
     if not issues and kind == "halfnormal" and parameters["scale"] <= 0:
         issues.append(Issue(file, f"{key}.scale", "must be greater than 0"))
+    if not issues and kind == "halfnormal" and parameters.get("low", 0.0) < 0:
+        issues.append(Issue(file, f"{key}.low", "must be at least 0 (weights and rates are not negative)"))
     if not issues and kind == "uniform" and not 0 <= parameters["low"] < parameters["high"]:
         issues.append(Issue(file, f"{key}.low", "expected 0 <= low < high (weights and rates are not negative)"))
     return (None if issues else Prior(kind, parameters)), issues
@@ -140,7 +160,7 @@ def _prior(spec, file: str, key: str) -> tuple[Prior | None, list[Issue]]:
 
 @dataclass
 class Posterior:
-    names: list[str]  # the sampled parameters: weights, and the review rate if sampled
+    names: list[str]  # the sampled parameters: weights, then the rates sampled
     draws: pd.DataFrame  # walker, draw, one column per parameter of PARAMETERS (fixed ones constant), after burn-in
     summary: pd.DataFrame  # per sampled parameter: prior, mean, sd, quantiles, R-hat, ESS
 
@@ -177,8 +197,8 @@ def posterior_mode(log_posteriors, start: np.ndarray) -> np.ndarray:
 def estimate(scenario: Scenario, observed: str | Path, priors: dict[str, Prior], walkers: int, steps: int,
              burn: int, seed: int, progress: bool = False, likelihood: str = "history",
              thin: int = THIN) -> Posterior:
-    """Sample the posterior of the decision weights the likelihood carries (and of the review rate,
-    under the history likelihood, when `priors` has one for it)."""
+    """Sample the posterior of the decision weights the likelihood carries (and of the rates,
+    under the history likelihood, that `priors` has one for)."""
     import emcee
 
     if likelihood not in LIKELIHOODS:
@@ -189,9 +209,10 @@ def estimate(scenario: Scenario, observed: str | Path, priors: dict[str, Prior],
     log_likelihood, carriers = log_likelihood_function(scenario, scored, likelihood)
     fixed = fixed_terms(carriers)
     free = np.array([term not in fixed for term in d.TERMS])
-    review = likelihood == "history" and REVIEW_RATE in priors
-    names = [term for term in d.TERMS if term not in fixed] + ([REVIEW_RATE] if review else [])
+    rates = [name for name in RATES if likelihood == "history" and name in priors]
+    names = [term for term in d.TERMS if term not in fixed] + rates
     n_free = int(free.sum())
+    floor = np.array([LOWEST.get(name, 0.0) for name in names])
     base = scenario_weights(scenario)
     if walkers < 2 * len(names):
         raise InputError(Issue("--walkers", str(walkers), f"at least twice the {len(names)} sampled parameters"))
@@ -202,9 +223,10 @@ def estimate(scenario: Scenario, observed: str | Path, priors: dict[str, Prior],
 
     def log_posteriors(logs: np.ndarray) -> np.ndarray:
         """Every walker at once (the history likelihood weighs them all in one pass per step), on
-        the log scale of the weights: w = exp(u), whose Jacobian adds u. On that scale a weight
-        whose posterior piles up against 0 is a long tail, not a wall the walkers bump into."""
-        ensemble = np.exp(logs)
+        the log scale of each parameter's excess above its lowest value: x = floor + exp(u), whose
+        Jacobian adds u. On that scale a weight whose posterior piles up against 0 (a multiplier
+        against 1) is a long tail, not a wall the walkers bump into."""
+        ensemble = floor + np.exp(logs)
         prior = np.array([sum(priors[name].log_density(x) for name, x in zip(names, v)) for v in ensemble])
         inside = np.isfinite(prior)
         out = np.full(len(ensemble), -np.inf)
@@ -214,20 +236,21 @@ def estimate(scenario: Scenario, observed: str | Path, priors: dict[str, Prior],
             if likelihood == "decision":
                 value = np.array([log_likelihood(row) for row in w])
             else:
-                value = log_likelihood(w, ensemble[inside, n_free] if review else None)
+                drawn = {name: ensemble[inside, n_free + k] for k, name in enumerate(rates)}
+                value = log_likelihood(w, drawn.get(REVIEW_RATE), drawn.get(SUMMIT_MULTIPLIER))
             out[inside] = prior[inside] + logs[inside].sum(axis=1) + value
         return out
 
     rng = np.random.default_rng(seed)
     with threadpool_limits(1):  # on problems this small, more threads only wait for each other
-        mode = posterior_mode(log_posteriors, np.log([priors[name].median() for name in names]))
+        mode = posterior_mode(log_posteriors, np.log([priors[name].median() for name in names] - floor))
         # A ball around the mode, a tenth of a unit of log-weight wide.
         start = mode + START_SPREAD * rng.standard_normal((walkers, len(names)))
         sampler = emcee.EnsembleSampler(walkers, len(names), log_posteriors, vectorize=True,
                                         moves=[(getattr(emcee.moves, move)(), share) for move, share in MOVES])
         sampler.random_state = np.random.RandomState(seed).get_state()
         sampler.run_mcmc(start, steps, progress=progress)
-    chain = np.exp(sampler.get_chain()[burn::thin])  # (draws, walkers, weights)
+    chain = floor + np.exp(sampler.get_chain()[burn::thin])  # (draws, walkers, parameters)
 
     with warnings.catch_warnings():  # ArviZ announces its coming refactor on import
         warnings.simplefilter("ignore", FutureWarning)
@@ -237,7 +260,7 @@ def estimate(scenario: Scenario, observed: str | Path, priors: dict[str, Prior],
     flat = chain.reshape(-1, len(names))
     summary = pd.DataFrame({
         "weight": names, "prior": [priors[name].describe() for name in names],
-        "hand_set": [HAND_SET.get(name, HAND_SET_REVIEW_RATE) for name in names], "mean": flat.mean(axis=0), "sd": flat.std(axis=0, ddof=1),
+        "hand_set": [HAND_SET.get(name, RATES.get(name)) for name in names], "mean": flat.mean(axis=0), "sd": flat.std(axis=0, ddof=1),
         "q05": np.quantile(flat, 0.05, axis=0), "median": np.median(flat, axis=0),
         "q95": np.quantile(flat, 0.95, axis=0),
         "r_hat": stats.loc[names, "r_hat"].to_numpy(), "ess_bulk": stats.loc[names, "ess_bulk"].to_numpy(),
@@ -245,7 +268,7 @@ def estimate(scenario: Scenario, observed: str | Path, priors: dict[str, Prior],
     n_draws = chain.shape[0]
     draws = pd.DataFrame({"walker": np.tile(np.arange(walkers), n_draws),
                           "draw": np.repeat(np.arange(burn, steps, thin), walkers)})
-    fixed_values = dict(zip(d.TERMS, base)) | {REVIEW_RATE: scenario_review_rate(scenario)}
+    fixed_values = dict(zip(d.TERMS, base)) | {name: scenario_rate(scenario, name) for name in RATES}
     for name in PARAMETERS:
         draws[name] = flat[:, names.index(name)] if name in names else fixed_values[name]
     return Posterior(names, draws, summary)

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import decision as d
-from .parameters import scenario_review_rate, scenario_weights
+from .parameters import SUMMIT_MULTIPLIER, scenario_rate, scenario_review_rate, scenario_weights
 from .scenario.changes import set_path
 from .scenario.schema import TRADE_KEYS, Indicators, Scenario, month_label, month_number
 
@@ -522,7 +522,7 @@ def _under_decision(timeline: Timeline, scenario: Scenario) -> Timeline:
     give them: the same epochs, weighted anew, and the decision moments they mark."""
     epochs = [replace(epoch, **_decided(epoch.exogenous_terms, scenario)) for epoch in timeline.epochs]
     return replace(timeline, epochs=tuple(_with_shocks(epochs)), review_probability=_review_probability(scenario),
-                   summit_window=_summit_window(scenario), summit_multiplier=scenario.decision.summit_review_multiplier)
+                   summit_window=_summit_window(scenario), summit_multiplier=scenario_rate(scenario, SUMMIT_MULTIPLIER))
 
 
 def scenario_at(scenario: Scenario, month: str) -> Scenario:
@@ -623,7 +623,7 @@ def compile_timeline(scenario: Scenario, imputation: int = 0, worlds: list[Scena
         pressure_before=pressure_before,
         review_probability=_review_probability(scenario),
         summit_window=_summit_window(scenario),
-        summit_multiplier=scenario.decision.summit_review_multiplier,
+        summit_multiplier=scenario_rate(scenario, SUMMIT_MULTIPLIER),
         invitation_memory=scenario.bloc.invitation_memory_months,
         filled=tuple(filled),
         imputation=imputation,

@@ -189,10 +189,11 @@ class HistoryLikelihood:
         self.available = self.available_steps[self.scored]
 
     def step_probabilities(self, weights: np.ndarray, draws: list[np.ndarray | None] = (None,),
-                           parameters=None, review: np.ndarray | None = None) -> np.ndarray:
+                           parameters=None, review: np.ndarray | None = None,
+                           summit: np.ndarray | None = None) -> np.ndarray:
         """(draws, sets, steps, states): the probability of what the record shows at each step,
-        under each row of `weights` (sets, n_terms) with the review rate per year of the same row
-        of `review` (sets,) (the scenario's if None), the rule's `parameters` (the scenario's if
+        under each row of `weights` (sets, n_terms) with the review rate per year and its summit
+        multiplier of the same row of `review` and `summit` (sets,) (the scenario's if None), the rule's `parameters` (the scenario's if
         None) and each of `draws`, values of the rule's per-replication chance (one per state). The
         sets are stacked along the rule's state axis, each with its own copy of the peers (a
         block-diagonal adjacency), so that one call of the rule per step serves them all (one call
@@ -222,7 +223,8 @@ class HistoryLikelihood:
         fits = np.take_along_axis(p, self._chosen[None, :, None, :, None], axis=4)[..., 0]
         chance = (np.full(sets, self.timeline.review_probability) if review is None
                   else review_chance(review, self.timeline.step_months))
-        chance = within_summit_window(chance[None, :], self.timeline.summit_multiplier,
+        multiplier = self.timeline.summit_multiplier if summit is None else np.asarray(summit, dtype=float)[None, :]
+        chance = within_summit_window(chance[None, :], multiplier,
                                       self.timeline.summit_window[:self.n_steps, None])  # (steps, sets)
         q = np.where(self.moment[:, None, :], 1.0, chance[:, :, None])
         out = (1.0 - q) * ~path.observed[:self.n_steps, None, :] + q * fits
@@ -267,26 +269,30 @@ class HistoryLikelihood:
         return max(int(mask[:, self.scored_states][:, rows].sum()), 1)
 
     def contributions(self, weights: np.ndarray, steps: np.ndarray | None = None, parameters=None,
-                      review: np.ndarray | None = None) -> np.ndarray:
+                      review: np.ndarray | None = None, summit: np.ndarray | None = None) -> np.ndarray:
         """Each scored state's log-likelihood (over `steps`, a (steps, states) mask, if given), in
-        the order of `scored_states`, under the rule's `parameters` (the scenario's if None) and the
-        review rates `review` (one per set of weights; the scenario's if None): (states,) for one
-        set of weights (n_terms,), (sets, states) for several (sets, n_terms)."""
+        the order of `scored_states`, under the rule's `parameters` (the scenario's if None), the
+        review rates `review` and their summit multipliers `summit` (each a number or one per set of
+        weights; the scenario's if None): (states,) for one set of weights (n_terms,), (sets,
+        states) for several (sets, n_terms)."""
         single = np.ndim(weights) == 1
         weights = np.atleast_2d(weights)
         mask = self.scored if steps is None else self.scored & steps
         p = self.step_probabilities(weights, self.rule_draws, parameters,
-                                    None if review is None else np.atleast_1d(review))
+                                    None if review is None else np.broadcast_to(review, len(weights)),
+                                    None if summit is None else np.broadcast_to(summit, len(weights)))
         logs = np.where(mask, np.log(p), 0.0).sum(axis=2)  # (draws, sets, states)
         # The per-state likelihood averaged over the rule's chance (one draw for a rule with none).
         top = logs.max(axis=0)
         total = (top + np.log(np.exp(logs - top).mean(axis=0)))[:, self.scored_states]
         return total[0] if single else total
 
-    def log_likelihood(self, weights: np.ndarray, review: np.ndarray | None = None) -> float | np.ndarray:
+    def log_likelihood(self, weights: np.ndarray, review: np.ndarray | None = None,
+                       summit: np.ndarray | None = None) -> float | np.ndarray:
         """The record's log-likelihood under `weights` (n_terms,), or under each row of (sets, n_terms),
-        with the review rates `review` (a number, or one per row; the scenario's if None)."""
-        total = self.contributions(weights, review=review).sum(axis=-1)
+        with the review rates `review` and summit multipliers `summit` (each a number, or one per row;
+        the scenario's if None)."""
+        total = self.contributions(weights, review=review, summit=summit).sum(axis=-1)
         return float(total) if np.ndim(total) == 0 else total
 
 
@@ -410,23 +416,26 @@ def history_scores(scenario: Scenario, scored: list[Observation], ridge: float, 
     """The history level of `alignsim validate`: per split, each held-out state's negative
     log-likelihood of its observed history (over the held-out steps) under the scenario's decision
     rule fitted on the training part, under the scenario's values (for the logit, the hand-set
-    preset: its weights and a review a year), and under the dynamic base rate. The logit's weights
+    preset: its weights, a review a year and no summit effect), and under the dynamic base rate. The logit's weights
     are fitted by `fit`; another rule's `FITTED` parameters as `sim.validate.fit_rule` fits them on
     the decisions, with the scenario's weights; then, for every rule, the review rate by
-    `fit_review_rate` on the same part (the scenario's own rate was estimated on the whole record). Leave-one-state-out holds out each state's whole history; the time split
+    `fit_review_rate` on the same part (the scenario's own rate was estimated on the whole record); the
+    summit multiplier keeps the scenario's value, estimated on the whole record (a small leak, said in
+    docs/validation.md). Leave-one-state-out holds out each state's whole history; the time split
     fits on every state's steps up to `time_cut` and holds out the later steps of the states scored
     after it. Returns ({split: {predictor: (held-out states,)}}, the same as a table)."""
-    from .parameters import HAND_SET_REVIEW_RATE, scenario_weights
+    from .parameters import RATES, REVIEW_RATE, SUMMIT_MULTIPLIER, scenario_weights
     from .validate import fit_parameters, fixed_terms, hand_set as hand_set_values
 
     history = HistoryLikelihood(scenario, scored)
     rule = scenario.decision.rule
     given = hand_set_values(scenario, rule)
     states = np.array(history.scored_states)
-    hand_review = None  # the scenario's
+    hand_review = hand_summit = None  # the scenario's
     if rule == "logit":
         free = np.array([term not in fixed_terms(history) for term in d.TERMS])
-        hand_weights, hand_parameters, hand_review = given, None, HAND_SET_REVIEW_RATE
+        hand_weights, hand_parameters = given, None
+        hand_review, hand_summit = RATES[REVIEW_RATE], RATES[SUMMIT_MULTIPLIER]
 
         def fitted(steps, train):  # (weights, the rule's parameters)
             return fit(history, given, ridge, free, steps, train), None
@@ -461,7 +470,7 @@ def history_scores(scenario: Scenario, scored: list[Observation], ridge: float, 
                 -history.contributions(weights, train_steps, parameters, review=rate)[train].sum()))
             nll["model"].append(-history.contributions(weights, test_steps, parameters, review=review)[test])
             nll["model, hand-set weights"].append(-history.contributions(hand_weights, test_steps, hand_parameters,
-                                                                         review=hand_review)[test])
+                                                                         review=hand_review, summit=hand_summit)[test])
             nll["base rate"].append(-base[states[test]])
         held = np.concatenate([fold[1] for fold in folds])
         losses[split] = {name: np.concatenate(values) for name, values in nll.items()}

@@ -1,11 +1,13 @@
 """The decision parameters a run uses: a named preset, the scenario's own values, or posterior draws.
 
-The parameters are the decision weights (`sim.decision.TERMS`) and the review rate
-(`decision.review_rate_per_year`, how often a state reconsiders its course between decision
-moments). A scenario's `decision.parameters` names the preset they start from: `estimated`, the
-posterior median of the committed draws of `alignsim estimate` (`estimation/posterior/`), or
-`hand_set`, the values set while the Belarus and Kazakhstan cases were built (and a review a
-year, the rate assumed before it was estimated). A value the scenario writes overrides its preset.
+The parameters are the decision weights (`sim.decision.TERMS`) and two rates beside them
+(`RATES`): the review rate (`decision.review_rate_per_year`, how often a state reconsiders its
+course between decision moments) and how many times that rate is in a summit's window
+(`decision.summit_review_multiplier`). A scenario's `decision.parameters` names the preset they
+start from: `estimated`, the posterior median of the committed draws of `alignsim estimate`
+(`estimation/posterior/`), or `hand_set`, the values set while the Belarus and Kazakhstan cases
+were built (with a review a year and no summit effect, as assumed before the rates were
+estimated). A value the scenario writes overrides its preset.
 
 With posterior draws (`alignsim run --posterior DIR`), each replication runs under one draw. The
 draws used are a seeded choice from the file, and replication r runs under draw r mod N, so that
@@ -36,12 +38,18 @@ HAND_SET = {"sanction_relief": 2.0, "western_exposure": 2.0, "western_threat": 5
 """The weights set by hand while the Belarus and Kazakhstan cases were built (docs/model.md)."""
 REVIEW_RATE = "review_rate_per_year"
 """The review rate's name, as a column of the draws and in the scenario's decision block."""
-HAND_SET_REVIEW_RATE = 1.0
-"""The review rate assumed before it was estimated: once a year (docs/model.md, 3.1)."""
-PARAMETERS = (*d.TERMS, REVIEW_RATE)
-"""What a posterior draw sets, in the order of its values: the weights, then the review rate."""
+SUMMIT_MULTIPLIER = "summit_review_multiplier"
+"""The name of the review rate's multiplier in a summit's window, likewise."""
+RATES = {REVIEW_RATE: 1.0, SUMMIT_MULTIPLIER: 1.0}
+"""The decision values beside the weights, with the values the `hand_set` preset gives them, those
+assumed before they were estimated: a review a year, and a summit no time to reconsider
+(docs/model.md, 3.1)."""
+PARAMETERS = (*d.TERMS, *RATES)
+"""What a posterior draw sets, in the order of its values: the weights, then the rates."""
 MAXIMUM = 100.0
 """The largest weight a scenario accepts (sim/scenario/schema.py), and so a draw."""
+LOWEST = {SUMMIT_MULTIPLIER: 1.0}
+"""The smallest value a scenario accepts where it is not 0: a summit may raise the review rate, not lower it."""
 REPLICATIONS_PER_DRAW = 10
 """By default, one draw per this many replications: each draw's replications separate the spread
 its parameters cause from the spread of chance."""
@@ -60,12 +68,18 @@ def preset(name: str) -> dict[str, float]:
     return dict(HAND_SET) if name == "hand_set" else {term: _estimated()[term] for term in d.TERMS}
 
 
-def scenario_review_rate(scenario: Scenario) -> float:
-    """The review rate (per year) the scenario runs under: its own, else its preset's."""
+def scenario_rate(scenario: Scenario, name: str) -> float:
+    """The value of the rate `name` (of `RATES`) the scenario runs under: its own, else its preset's."""
     decision = scenario.decision
-    if decision.review_rate_per_year is not None:
-        return decision.review_rate_per_year
-    return HAND_SET_REVIEW_RATE if decision.parameters == "hand_set" else _estimated()[REVIEW_RATE]
+    own = getattr(decision, name)
+    if own is not None:
+        return own
+    return RATES[name] if decision.parameters == "hand_set" else _estimated()[name]
+
+
+def scenario_review_rate(scenario: Scenario) -> float:
+    """The review rate (per year) the scenario runs under."""
+    return scenario_rate(scenario, REVIEW_RATE)
 
 
 def scenario_weights(scenario: Scenario) -> np.ndarray:
@@ -84,12 +98,14 @@ def weight_overrides(weights: np.ndarray) -> dict[str, float]:
 
 def draw_overrides(values: np.ndarray) -> dict[str, float]:
     """Dotted paths (as for --set) that give a scenario a draw's parameters (`PARAMETERS` order)."""
-    return weight_overrides(values[:len(d.TERMS)]) | {f"decision.{REVIEW_RATE}": float(values[len(d.TERMS)])}
+    return weight_overrides(values[:len(d.TERMS)]) | {f"decision.{name}": float(value)
+                                                      for name, value in zip(RATES, values[len(d.TERMS):])}
 
 
 def read_draws(folder: str | Path) -> pd.DataFrame:
     """The draws of a posterior folder written by `alignsim estimate`, checked: one column per
-    parameter of `PARAMETERS`, every value a number between 0 and the schema's maximum."""
+    parameter of `PARAMETERS`, every value a number the schema allows (0 to its maximum; a summit's
+    multiplier at least 1)."""
     folder = Path(folder)
     path = folder / DRAWS_FILE
     if not folder.is_dir():
@@ -102,16 +118,17 @@ def read_draws(folder: str | Path) -> pd.DataFrame:
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several kinds for a damaged file
         raise InputError(Issue(str(path), "", f"cannot be read as Parquet ({type(exc).__name__})")) from None
     problems = [Issue(str(path), name, "column missing" + (
-        "; a posterior written before the review rate was estimated: run alignsim estimate again"
-        if name == REVIEW_RATE else "")) for name in PARAMETERS if name not in draws]
+        f"; a posterior written before {name} was estimated: run alignsim estimate again"
+        if name in RATES else "")) for name in PARAMETERS if name not in draws]
     if not problems and not len(draws):
         problems.append(Issue(str(path), "", "holds no draws"))
     for term in PARAMETERS if not problems else ():
         column = draws[term]
         if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
             problems.append(Issue(str(path), term, f"expected numbers, got {column.dtype}"))
-        elif not np.all(np.isfinite(column)) or column.min() < 0 or column.max() > MAXIMUM:
-            problems.append(Issue(str(path), term, f"every draw must be a number from 0 to {MAXIMUM:g}"))
+        elif not np.all(np.isfinite(column)) or column.min() < LOWEST.get(term, 0) or column.max() > MAXIMUM:
+            problems.append(Issue(str(path), term, f"every draw must be a number from {LOWEST.get(term, 0):g} "
+                                  f"to {MAXIMUM:g}"))
     if problems:
         raise InputError(problems)
     return draws[list(PARAMETERS)].astype(float).reset_index(drop=True)

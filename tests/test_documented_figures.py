@@ -38,7 +38,7 @@ from sim.estimate import PRIORS, read_priors
 from sim.forecast import ANSWER_MONTHS
 from sim.inputs import compile_timeline, imputation_count
 from sim.likelihood import CHANCE_NODES as HISTORY_CHANCE_NODES
-from sim.parameters import REVIEW_RATE
+from sim.parameters import RATES, REVIEW_RATE
 from sim.rules import RULES
 from sim.validate import BOOTSTRAP_DRAWS, CHANCE_NODES, SIMULATION_REPLICATIONS, SIMULATION_SEED, calibrate, validate
 
@@ -319,8 +319,9 @@ def sampled_names() -> list[str]:
     scored, _, _ = read_observed(OBSERVED, scenario)
     likelihood = estimate_defaults()["likelihood"]
     fixed = fixed_terms(log_likelihood_function(scenario, scored, likelihood)[1])
-    review = likelihood == "history" and REVIEW_RATE in read_priors(PRIORS)
-    return [term for term in TERMS if term not in fixed] + ([REVIEW_RATE] if review else [])
+    priors = read_priors(PRIORS)
+    return [term for term in TERMS if term not in fixed] + [name for name in RATES
+                                                            if likelihood == "history" and name in priors]
 
 
 @cache

@@ -11,18 +11,18 @@ import sim
 from sim.cli import main
 from sim.decision import TERMS
 from sim.estimate import PRIORS, estimate, read_priors
-from sim.parameters import REVIEW_RATE, scenario_review_rate
+from sim.parameters import RATES, REVIEW_RATE, SUMMIT_MULTIPLIER, scenario_rate
 from sim.validate import scenario_weights
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUND = ROOT / "scenarios" / "brics_2024_round.yaml"
 OBSERVED = ROOT / "data" / "brics_decisions.csv"
-SHORT = ["--walkers", "24", "--steps", "300", "--burn", "100", "--thin", "2"]
+SHORT = ["--walkers", "26", "--steps", "300", "--burn", "100", "--thin", "2"]
 
 
 @cache
 def short_posterior():
-    return estimate(sim.load_scenario(ROUND), OBSERVED, read_priors(PRIORS), walkers=24, steps=300, burn=100, seed=1, thin=2)
+    return estimate(sim.load_scenario(ROUND), OBSERVED, read_priors(PRIORS), walkers=26, steps=300, burn=100, seed=1, thin=2)
 
 
 def test_estimate_writes_draws_summary_and_plots_the_same_bytes_twice(tmp_path, capsys):
@@ -32,7 +32,7 @@ def test_estimate_writes_draws_summary_and_plots_the_same_bytes_twice(tmp_path, 
     for name in ("draws.parquet", "summary.csv", "trace.png", "pair.png"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     draws = pd.read_parquet(tmp_path / "a" / "draws.parquet")
-    assert len(draws) == 24 * len(range(100, 300, 2)) and list(draws["draw"].unique()) == list(range(100, 300, 2))
+    assert len(draws) == 26 * len(range(100, 300, 2)) and list(draws["draw"].unique()) == list(range(100, 300, 2))
     summary = pd.read_csv(tmp_path / "a" / "summary.csv")
     assert {"weight", "prior", "median", "q05", "q95", "r_hat", "ess_bulk", "ess_tail"} <= set(summary.columns)
     assert (summary.r_hat > 0.9).all() and (summary.ess_bulk > 0).all()
@@ -41,7 +41,7 @@ def test_estimate_writes_draws_summary_and_plots_the_same_bytes_twice(tmp_path, 
 
 @cache
 def short_static_posterior():
-    return estimate(sim.load_scenario(ROUND), OBSERVED, read_priors(PRIORS), walkers=24, steps=300, burn=100, seed=1, thin=2,
+    return estimate(sim.load_scenario(ROUND), OBSERVED, read_priors(PRIORS), walkers=26, steps=300, burn=100, seed=1, thin=2,
                     likelihood="decision")
 
 
@@ -59,17 +59,20 @@ def test_weights_no_decision_carries_keep_the_scenarios_values_and_the_rest_are_
             assert (posterior.draws[name] > 0).all() and posterior.draws[name].nunique() > 100
 
 
-def test_the_review_rate_is_sampled_along_the_history_and_kept_where_the_likelihood_ignores_it():
-    """The history likelihood depends on how often a state reviews its course, so the review rate
-    is sampled beside the weights; the decision-level one does not, so there the draws keep the
-    scenario's rate; without a prior for it, the history's do too."""
-    assert short_posterior().names[-1] == REVIEW_RATE
-    assert REVIEW_RATE not in short_static_posterior().names
+def test_the_rates_are_sampled_along_the_history_and_kept_where_the_likelihood_ignores_them():
+    """The history likelihood depends on how often a state reviews its course, and how much more
+    often in a summit's window, so both rates are sampled beside the weights; the decision-level one
+    depends on neither, so there the draws keep the scenario's rates; without a prior for one, the
+    history's keep it too and sample the other."""
+    assert short_posterior().names[-2:] == [REVIEW_RATE, SUMMIT_MULTIPLIER]
+    assert not set(RATES) & set(short_static_posterior().names)
     scenario = sim.load_scenario(ROUND)
-    assert (short_static_posterior().draws[REVIEW_RATE] == scenario_review_rate(scenario)).all()
-    without = {name: prior for name, prior in read_priors(PRIORS).items() if name != REVIEW_RATE}
-    held = estimate(scenario, OBSERVED, without, walkers=24, steps=40, burn=20, seed=1, thin=2)
-    assert REVIEW_RATE not in held.names and (held.draws[REVIEW_RATE] == scenario_review_rate(scenario)).all()
+    for name in RATES:
+        assert (short_static_posterior().draws[name] == scenario_rate(scenario, name)).all()
+        without = {key: prior for key, prior in read_priors(PRIORS).items() if key != name}
+        held = estimate(scenario, OBSERVED, without, walkers=26, steps=40, burn=20, seed=1, thin=2)
+        assert name not in held.names and set(RATES) - {name} <= set(held.names)
+        assert (held.draws[name] == scenario_rate(scenario, name)).all()
 
 
 def test_the_data_narrow_what_they_inform():
@@ -85,8 +88,10 @@ def test_the_bundled_priors_favour_no_weight():
     weights = [priors[term] for term in TERMS]
     assert len({(p.distribution, tuple(p.parameters.items())) for p in weights}) == 1
     assert all(p.distribution == "halfnormal" for p in weights)
-    # The review rate's prior is not centred on the once-a-year assumed before it was estimated.
-    assert priors[REVIEW_RATE].median() > 2
+    # The rates' priors are not centred on the values assumed before they were estimated (a review a
+    # year, no summit effect), and the multiplier's admits no value below 1.
+    assert priors[REVIEW_RATE].median() > 2 and priors[SUMMIT_MULTIPLIER].median() > 2
+    assert priors[SUMMIT_MULTIPLIER].log_density(0.99) == -np.inf < priors[SUMMIT_MULTIPLIER].log_density(1.0)
 
 
 @pytest.mark.parametrize("text,key", [
@@ -98,6 +103,10 @@ def test_the_bundled_priors_favour_no_weight():
     ("defaults: {distribution: halfnormal, scale: 3}\n", "defaults"),
     ("default: {distribution: halfnormal, scale: 3}\nreview_rate_per_year: {distribution: halfnormal}\n",
      "review_rate_per_year.scale"),
+    ("default: {distribution: halfnormal, scale: 3}\nsummit_review_multiplier: {distribution: halfnormal, scale: 5}\n",
+     "summit_review_multiplier.low"),
+    ("default: {distribution: halfnormal, scale: 3, low: -1}\n", "default.low"),
+    ("default: {distribution: halfnormal, scale: 3, high: 9}\n", "default.high"),
 ])
 def test_a_bad_priors_file_is_named_with_its_key(tmp_path, capsys, text, key):
     priors = tmp_path / "priors.yaml"
@@ -146,12 +155,13 @@ def test_the_prior_sensitivity_reruns_with_each_priors_spread_halved_and_doubled
     table = pd.read_csv(out / "prior_sensitivity.csv")
     posterior = short_posterior()
     assert sorted(table.prior_scale.unique()) == [0.5, 1.0, 2.0]
-    for scale, prior, review in ((0.5, "halfnormal(scale=1.5)", "halfnormal(scale=3)"),
-                                 (1.0, "halfnormal(scale=3)", "halfnormal(scale=6)"),
-                                 (2.0, "halfnormal(scale=6)", "halfnormal(scale=12)")):
+    for scale, prior, review, summit in ((0.5, "halfnormal(scale=1.5)", "halfnormal(scale=3)", "halfnormal(scale=5, low=1)"),
+                                         (1.0, "halfnormal(scale=3)", "halfnormal(scale=6)", "halfnormal(scale=10, low=1)"),
+                                         (2.0, "halfnormal(scale=6)", "halfnormal(scale=12)", "halfnormal(scale=20, low=1)")):
         rows = table[table.prior_scale == scale].set_index("weight")
         assert list(rows.index) == posterior.names
-        assert (rows.prior.drop(REVIEW_RATE) == prior).all() and rows.prior[REVIEW_RATE] == review
+        assert (rows.prior.drop(list(RATES)) == prior).all()
+        assert (rows.prior[REVIEW_RATE], rows.prior[SUMMIT_MULTIPLIER]) == (review, summit)
     # The run under the priors as given is the posterior of summary.csv.
     as_given = table[table.prior_scale == 1.0].set_index("weight")["median"]
     assert np.allclose(as_given.loc[posterior.names], posterior.summary.set_index("weight").loc[posterior.names, "median"])

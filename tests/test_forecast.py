@@ -16,7 +16,7 @@ import sim
 from sim.cli import main
 from sim.decision import TERMS
 from sim.forecast import COLUMNS, read_record, situations
-from sim.parameters import REVIEW_RATE, scenario_review_rate, scenario_weights
+from sim.parameters import RATES, scenario_rate, scenario_weights
 from sim.results import table_bytes
 from sim.scenario import InputError
 
@@ -189,10 +189,12 @@ def test_the_help_states_the_answer_window(capsys):
 # --- with a posterior ----------------------------------------------------------------------------
 
 
-def posterior_of(folder: Path, weights, review_rate: float) -> Path:
-    """A posterior folder whose draws are the rows of `weights` (TERMS order), each with `review_rate`."""
+def posterior_of(folder: Path, weights, scenario) -> Path:
+    """A posterior folder whose draws are the rows of `weights` (TERMS order), each with the
+    scenario's rates."""
     folder.mkdir(parents=True)
-    table = pd.DataFrame(np.atleast_2d(weights), columns=list(TERMS)).assign(**{REVIEW_RATE: review_rate})
+    table = pd.DataFrame(np.atleast_2d(weights), columns=list(TERMS)).assign(
+        **{name: scenario_rate(scenario, name) for name in RATES})
     table.insert(0, "walker", np.arange(len(table)))
     table.insert(1, "draw", 0)
     table.to_parquet(folder / "draws.parquet", index=False)
@@ -200,7 +202,7 @@ def posterior_of(folder: Path, weights, review_rate: float) -> Path:
 
 
 def test_one_repeated_draw_of_the_scenarios_weights_gives_the_forecast_without_a_posterior(scenario, tmp_path):
-    folder = posterior_of(tmp_path / "same", [scenario_weights(scenario)] * 4, scenario_review_rate(scenario))
+    folder = posterior_of(tmp_path / "same", [scenario_weights(scenario)] * 4, scenario)
     plain = sim.forecast(scenario, OBSERVED, seed=2, replications=40).table
     drawn = sim.forecast(scenario, OBSERVED, seed=2, replications=40, posterior=folder).table
     kept = ["state", "question", "probability", "low", "high"]
@@ -214,7 +216,7 @@ def test_draws_apart_widen_the_intervals_and_the_bytes_repeat(scenario, tmp_path
     eager, reluctant = weights.copy(), weights.copy()
     eager[TERMS_INDEX["bloc_benefits"]] *= 3  # a pull toward the bloc three times as strong
     reluctant[TERMS_INDEX["bloc_benefits"]] = 0
-    folder = posterior_of(tmp_path / "apart", [eager, reluctant], scenario_review_rate(scenario))
+    folder = posterior_of(tmp_path / "apart", [eager, reluctant], scenario)
     first = sim.forecast(scenario, OBSERVED, seed=2, replications=200, posterior=folder).table
     assert table_bytes(first) == table_bytes(
         sim.forecast(scenario, OBSERVED, seed=2, replications=200, posterior=folder).table)
@@ -224,7 +226,7 @@ def test_draws_apart_widen_the_intervals_and_the_bytes_repeat(scenario, tmp_path
 
 
 def test_the_forecast_command_takes_a_posterior_and_says_what_its_intervals_carry(scenario, tmp_path, capsys):
-    folder = posterior_of(tmp_path / "same", [scenario_weights(scenario)] * 2, scenario_review_rate(scenario))
+    folder = posterior_of(tmp_path / "same", [scenario_weights(scenario)] * 2, scenario)
     out = tmp_path / "out"
     assert main(["forecast", *DOCUMENTED[:3], "--cutoff", "2025-12", "--summit", "2026-09", "--replications", "20",
                  "--posterior", str(folder), "--draws", "2", "--out", str(out)]) == 0

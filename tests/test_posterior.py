@@ -14,7 +14,8 @@ import sim
 from sim.cli import main
 from sim.decision import TERMS
 from sim.explain import explain, shares
-from sim.parameters import ESTIMATED, HAND_SET, REVIEW_RATE, interval, preset, scenario_review_rate, scenario_weights
+from sim.parameters import (ESTIMATED, HAND_SET, PARAMETERS, RATES, REVIEW_RATE, SUMMIT_MULTIPLIER, interval, preset,
+                            scenario_rate, scenario_review_rate, scenario_weights)
 from sim.run import _wilson
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +33,7 @@ POST = [f"p_{name}_post_{end}95" for name in ("outside", "partner", "member", "s
 
 def write_draws(folder: Path, rows: list[dict[str, float]]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    table = pd.DataFrame([{**HAND_SET_VALUES, REVIEW_RATE: 1.0, **row} for row in rows])
+    table = pd.DataFrame([{**HAND_SET_VALUES, **RATES, **row} for row in rows])
     table.insert(0, "walker", np.arange(len(table)))
     table.insert(1, "draw", 0)
     table.to_parquet(folder / "draws.parquet", index=False)
@@ -50,18 +51,21 @@ def hand_set(path: Path) -> sim.Scenario:
 def test_bundled_scenarios_run_on_the_posterior_median_of_the_committed_draws():
     draws = pd.read_parquet(ESTIMATED / "draws.parquet")
     median = np.array([np.median(draws[term]) for term in TERMS])
-    review = np.median(draws[REVIEW_RATE])
+    rates = {name: np.median(draws[name]) for name in RATES}
+    assert rates[SUMMIT_MULTIPLIER] > 1  # the estimated preset opens the summit window
     for path in sorted(SCENARIOS.glob("*.yaml")):
         scenario = sim.load_scenario(path)
         if scenario.name.endswith("_calibrated"):  # sets its own, calibrated, weights
             continue
         assert scenario.decision.parameters == "estimated", path.name
         assert np.array_equal(scenario_weights(scenario), median), path.name
-        assert scenario_review_rate(scenario) == review, path.name
+        assert {name: scenario_rate(scenario, name) for name in RATES} == rates, path.name
         step_years = scenario.calendar.step_months / 12
-        assert sim.inputs.compile_timeline(scenario).review_probability == -np.expm1(-review * step_years)
+        timeline = sim.inputs.compile_timeline(scenario)
+        assert timeline.review_probability == -np.expm1(-rates[REVIEW_RATE] * step_years)
+        assert timeline.summit_multiplier == rates[SUMMIT_MULTIPLIER]
     assert not np.array_equal(median, np.array([HAND_SET_VALUES[t] for t in TERMS]))
-    assert draws[REVIEW_RATE].nunique() > 100  # sampled, not held at an assumed value
+    assert (draws[list(RATES)].nunique() > 100).all()  # sampled, not held at assumed values
 
 
 def test_the_hand_set_alternative_reproduces_the_old_weights():
@@ -69,7 +73,9 @@ def test_the_hand_set_alternative_reproduces_the_old_weights():
     assert np.array_equal(scenario_weights(hand_set(BELARUS)), [HAND_SET_VALUES[t] for t in TERMS])
     timeline = sim.inputs.compile_timeline(hand_set(BELARUS))
     assert np.array_equal(timeline.epochs[0].weights, [HAND_SET_VALUES[t] for t in TERMS])
-    assert scenario_review_rate(hand_set(BELARUS)) == 1.0  # a review a year, as assumed before it was estimated
+    # A review a year and no summit effect, as assumed before they were estimated.
+    assert {name: scenario_rate(hand_set(BELARUS), name) for name in RATES} == {REVIEW_RATE: 1.0, SUMMIT_MULTIPLIER: 1.0}
+    assert timeline.summit_multiplier == 1.0
 
 
 def test_a_weight_the_scenario_writes_overrides_its_preset():
@@ -77,10 +83,11 @@ def test_a_weight_the_scenario_writes_overrides_its_preset():
         scenario = sim.with_overrides(sim.load_scenario(BELARUS), {"decision.parameters": parameters,
                                                                    "decision.weights.bloc_benefits": 7.5,
                                                                    "decision.switching_cost": 0.25,
-                                                                   "decision.review_rate_per_year": 4.0})
+                                                                   "decision.review_rate_per_year": 4.0,
+                                                                   "decision.summit_review_multiplier": 3.0})
         weights = dict(zip(TERMS, scenario_weights(scenario)))
         assert weights["bloc_benefits"] == 7.5 and weights["switching_cost"] == 0.25
-        assert scenario_review_rate(scenario) == 4.0
+        assert scenario_review_rate(scenario) == 4.0 and scenario_rate(scenario, SUMMIT_MULTIPLIER) == 3.0
         assert weights["accession_friction"] == preset(parameters)["accession_friction"]
 
 
@@ -113,7 +120,7 @@ def test_a_posterior_run_is_the_same_bytes_twice_and_records_each_replications_d
     assert (parameters.groupby("draw_row").size() == 3).all()
     draws = pd.read_parquet(ESTIMATED / "draws.parquet")
     for row in parameters.itertuples():
-        names = [*TERMS, REVIEW_RATE]
+        names = list(PARAMETERS)
         assert np.allclose([getattr(row, t) for t in names], draws.loc[row.draw_row, names].to_numpy())
     summary = pd.read_csv(outs[0] / "summary.csv")
     assert set(POST) <= set(summary.columns) and (summary.parameter_sets == 4).all()
@@ -144,13 +151,15 @@ def test_one_repeated_draw_gives_the_run_without_a_posterior_and_sampling_only_i
         assert np.isclose(row[f"p_{name}_post_low95"], low[0]) and np.isclose(row[f"p_{name}_post_high95"], high[0])
 
 
-def test_a_draws_review_rate_reaches_the_run(tmp_path):
-    """The review rate is a parameter of the draw: a posterior of one repeated draw with a rare
-    review gives the run of the scenario with that rate written, not the run with its own."""
+@pytest.mark.parametrize("name,value", [(REVIEW_RATE, 0.1), (SUMMIT_MULTIPLIER, 12.0)])
+def test_a_draws_rates_reach_the_run(tmp_path, name, value):
+    """The rates are parameters of the draw: a posterior of one repeated draw with a rare review
+    (or a summit's window of frequent ones) gives the run of the scenario with that value written,
+    not the run with its own."""
     scenario = hand_set(KAZAKHSTAN)
-    folder = write_draws(tmp_path / "rare", [{REVIEW_RATE: 0.1}] * 2)
+    folder = write_draws(tmp_path / "drawn", [{name: value}] * 2)
     drawn = sim.run(scenario, seed=2, replications=20, posterior=folder, draws=2)
-    written = sim.run(sim.with_overrides(scenario, {"decision.review_rate_per_year": 0.1}), seed=2, replications=20)
+    written = sim.run(sim.with_overrides(scenario, {f"decision.{name}": value}), seed=2, replications=20)
     own = sim.run(scenario, seed=2, replications=20)
     pd.testing.assert_frame_equal(drawn.timeseries, written.timeseries)
     assert not drawn.timeseries.equals(own.timeseries)
@@ -212,13 +221,19 @@ def damaged(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     pd.read_parquet(older / "draws.parquet").drop(columns=REVIEW_RATE).to_parquet(older / "draws.parquet")
     cases["no review rate"] = (older, "review_rate_per_year: column missing; a posterior written before")
     cases["negative rate"] = (write_draws(tmp_path / "rate", [{REVIEW_RATE: -0.5}]), REVIEW_RATE)
+    older = write_draws(tmp_path / "before_summits", [{}])  # written before the summit multiplier was sampled
+    pd.read_parquet(older / "draws.parquet").drop(columns=SUMMIT_MULTIPLIER).to_parquet(older / "draws.parquet")
+    cases["no summit multiplier"] = (older, "summit_review_multiplier: column missing; a posterior written before")
+    cases["summit multiplier below 1"] = (write_draws(tmp_path / "below", [{SUMMIT_MULTIPLIER: 0.5}]),
+                                          "summit_review_multiplier: every draw must be a number from 1 to 100")
     cases["negative weight"] = (write_draws(tmp_path / "negative", [{"substitutes": -1.0}]), "substitutes")
     cases["nan weight"] = (write_draws(tmp_path / "nan", [{"bloc_benefits": float("nan")}]), "bloc_benefits")
     return cases
 
 
 @pytest.mark.parametrize("case", ["missing folder", "no draws file", "not parquet", "missing column",
-                                  "no review rate", "negative rate", "negative weight", "nan weight"])
+                                  "no review rate", "negative rate", "no summit multiplier",
+                                  "summit multiplier below 1", "negative weight", "nan weight"])
 def test_a_bad_posterior_folder_exits_2_naming_it_and_writes_nothing(tmp_path, capsys, case):
     folder, named = damaged(tmp_path)[case]
     out = tmp_path / "out"

@@ -495,11 +495,11 @@ class Decision(Strict):
         "commitment parameter; a state also decides at every decision moment (null: the preset's, the "
         "posterior median for `estimated`, once a year for `hand_set`)",
     )
-    summit_review_multiplier: float = Field(
-        default=1.0, ge=1, le=100,
+    summit_review_multiplier: float | None = Field(
+        default=None, ge=1, le=100,
         description="how many times the review rate is in the months before a summit (`summit_review_months`): "
-        "an approaching summit as a time to reconsider; 1, the default, gives summits no such effect (an "
-        "assumption: the estimated set was fitted with it)",
+        "an approaching summit as a time to reconsider; 1 gives summits no such effect (null: the preset's, the "
+        "posterior median for `estimated`, 1 for `hand_set`)",
     )
     summit_review_months: int = Field(
         default=3, ge=0, le=24,
