@@ -38,7 +38,7 @@ from sim.estimate import PRIORS, read_priors
 from sim.forecast import ANSWER_MONTHS
 from sim.inputs import compile_timeline, imputation_count
 from sim.likelihood import CHANCE_NODES as HISTORY_CHANCE_NODES
-from sim.parameters import RATES, REVIEW_RATE
+from sim.parameters import RATES, REVIEW_RATE, SUMMIT_MULTIPLIER
 from sim.rules import RULES
 from sim.validate import BOOTSTRAP_DRAWS, CHANCE_NODES, SIMULATION_REPLICATIONS, SIMULATION_SEED, calibrate, validate
 
@@ -862,7 +862,6 @@ def review_profile_values():
     peak = table.loc[table.max_log_likelihood.idxmax()]
     within = table[table.max_log_likelihood >= peak.max_log_likelihood - 1.92].review_rate_per_year
     values |= {"peak": f"{peak.review_rate_per_year:g}", "peak_ll": two(peak.max_log_likelihood),
-               "one_ll": two(table.set_index("review_rate_per_year").max_log_likelihood[1]),
                "low": f"{within.min():g}", "high": f"{within.max():g}"}
     return values
 
@@ -978,11 +977,11 @@ def johannesburg_applications():
             "auc_unsanctioned": two(auc(unsanctioned)), "unsanctioned": str(len(unsanctioned))}
 
 
-def applications_before_summits():
+def applications_before_summits(multiplier: float | None = None):
     """How the record's applications and the simulation's (the observed-conditioned round under
-    the estimated set) fall in time: the share made in the four months up to a summit (its month
-    and the three before), against the share of the months from the bloc's opening to the
-    record's last application that those windows cover."""
+    the estimated set, or with its summit multiplier set to `multiplier`) fall in time: the share
+    made in the four months up to a summit (its month and the three before), against the share of
+    the months from the bloc's opening to the record's last application that those windows cover."""
     import pandas as pd
 
     from sim.scenario.schema import month_number
@@ -997,7 +996,9 @@ def applications_before_summits():
     record = record[(record.decision == "application") & (record.response == "applied")
                     & record.state.isin(list(scenario.states))]
     end = record.event_date.max()
-    events = observed_round("brics_2024_round_observed").events
+    events = (observed_round("brics_2024_round_observed") if multiplier is None else sim.run(
+        sim.with_overrides(scenario, {"decision.summit_review_multiplier": multiplier}), seed=SEED,
+        replications=OBSERVED_ROUND_REPLICATIONS)).events
     made = events[(events.event == "applied for membership") & (events.date <= end)]
     opened = month_number(scenario.bloc.open_to_applicants.date)
     months = range(opened, month_number(end) + 1)
@@ -1214,9 +1215,9 @@ CLAIMS = {
                                      "applied accepted in {accepted_applied} of those runs, one that had not in "
                                      "{accepted_not}.", johannesburg_answers),
     "validation_review_profile": Claim(VALIDATION, review_profile_table, review_profile_values),
-    "validation_review_peak": Claim(VALIDATION, "the profile peaks at {peak} reviews a year ({peak_ll} against "
-                                    "{one_ll} at 1), and the rates within 1.92 of the peak (a 95% profile interval on "
-                                    "this grid) run from {low} to {high}", review_profile_values),
+    "validation_review_peak": Claim(VALIDATION, "the profile peaks at a rate of {peak} a year ({peak_ll}), and the "
+                                    "rates within 1.92 of the peak (a 95% profile interval on this grid) run from {low} "
+                                    "to {high}", review_profile_values),
     "validation_review_round": Claim(VALIDATION, "the admitted states end as members in Egypt {egypt}, Ethiopia "
                                      "{ethiopia}, Iran {iran}, the UAE {united}, Saudi Arabia {saudi} and Indonesia "
                                      "{indonesia} of the runs", review_profile_round),
@@ -1321,10 +1322,10 @@ CLAIMS = {
     "model_finer_patterns": Claim(MODEL, "Belarus ends as a full **member** in {member} of replications ({member_draws} "
                                   "[{member_low}, {member_high}] under the posterior's draws), although it has not been "
                                   "admitted in reality.\n  - Its median first application is {median} (its letters went "
-                                  "in May 2023): at the estimated review rate it applies months too early; under the "
+                                  "in May 2023): under the estimated set it applies months too early; under the "
                                   "draws it has applied before 2023-05 in {early} [{early_low}, {early_high}] of the "
-                                  "runs; at the once a year assumed before, the median fell in 2023 (tested in "
-                                  "`tests/test_documented_outcomes.py`).\n  - In `kazakhstan_multivector`, Kazakhstan "
+                                  "runs; under the hand-set preset (its weights, a review a year, no summit effect), "
+                                  "the median fell in 2023 (tested in `tests/test_documented_outcomes.py`).\n  - In `kazakhstan_multivector`, Kazakhstan "
                                   "applies at any time in only {applied} of replications ({applied_draws} "
                                   "[{applied_low}, {applied_high}] under the draws),", finer_patterns),
     "validation_fill_shares": Claim(VALIDATION, "{missing} of the {cells} indicator values ({missing_share}%) are "
@@ -1429,9 +1430,11 @@ def test_the_out_of_sample_comparisons_in_words_hold():
         assert log_loss[("logistic regression", "decision", split)] < log_loss[("logit", "decision", split)]
     hand = gains.xs("logit, hand-set", level="predictor")
     assert (hand.loc[[("decision", "time"), ("decision", "leave-one-state-out")], "gain_high95"] < 0).all()
-    assert "**At the simulation level, no predictor does better than the base rate**" in guide
+    assert "**At the simulation level, no predictor is shown to do better than the base rate**" in guide
+    assert "model's log-loss is within a hundredth of the base rate's and the hand-set weights' higher" in guide
     simulation = ("simulation", "leave-one-state-out")
-    for predictor in ("logit", "logit, hand-set", "logistic regression"):
+    assert abs(log_loss[("logit", *simulation)] - log_loss[("base rate", *simulation)]) < 0.01
+    for predictor in ("logit, hand-set", "logistic regression"):
         assert log_loss[(predictor, *simulation)] > log_loss[("base rate", *simulation)]
     for predictor in ("logit", "logit, hand-set"):
         assert gains.loc[(predictor, *simulation), "gain_low95"] < 0 < gains.loc[(predictor, *simulation), "gain_high95"]
@@ -1456,9 +1459,9 @@ def test_the_rule_comparison_in_words_holds():
                    "the landscape rule scores a higher log-loss than the base rate under both."),
                   ("**The logistic regression, a baseline with no mechanism, scores a lower log-loss than every rule "
                    "under both splits.**"),
-                  ("**At the simulation level hedging, the threshold cascade and the landscape rule score the lowest "
-                   "log-loss of every predictor, the baselines included**, within 0.02 of each other (hedging lowest), "
-                   "but below the base rate by less than half the width of any of their intervals"),
+                  ("**At the simulation level the landscape rule, hedging and the threshold cascade score the lowest "
+                   "log-loss of every predictor, the baselines included**, within 0.03 of each other (the landscape rule "
+                   "lowest), but below the base rate by less than half the width of any of their intervals"),
                   ("**Lifting Belarus's sanctions keeps it seeking membership under the threshold cascade and the "
                    "landscape rule**"),
                   "**while under the logit and hedging most replications stop seeking**",
@@ -1483,10 +1486,10 @@ def test_the_rule_comparison_in_words_holds():
     simulation = scores.xs(("simulation", "leave-one-state-out"), level=["level", "split"])
     ranked = list(simulation.log_loss.sort_values().index)
     leading = ["hedging", "threshold", "landscape"]
-    assert ranked[0] == "hedging" and set(ranked[:3]) == set(leading)
-    assert simulation.log_loss[leading].max() - simulation.log_loss[leading].min() < 0.02
+    assert ranked[0] == "landscape" and set(ranked[:3]) == set(leading)
+    assert simulation.log_loss[leading].max() - simulation.log_loss[leading].min() < 0.035
     width = (simulation.log_loss_high95 - simulation.log_loss_low95)[leading].min()
-    assert simulation.loc["base rate", "log_loss"] - simulation.loc["hedging", "log_loss"] < width / 2
+    assert simulation.loc["base rate", "log_loss"] - simulation.loc["landscape", "log_loss"] < width / 2
     assert ("**Along the history, the dynamic base rate scores the lowest log-loss of every predictor leaving each "
             "state out, and hedging under the time split**, where hedging, the logit and the threshold cascade score "
             "below the base rate but "
@@ -1559,8 +1562,8 @@ def test_the_history_level_in_words_holds():
     assert ("**at the history level, neither the fitted model nor the hand-set weights is shown to do better than "
             "the base rate of transitions**, under either split.") in guide
     assert "Fitting the weights along the history does better than the hand-set weights" in guide
-    assert ("**leaving each state out, both do worse than the base rate, their gains' intervals below 0**; under "
-            "the time split both score a little below the base rate, the fitted model the lower, both gains' "
+    assert ("**leaving each state out, both do worse than the base rate, the hand-set weights' gain's interval below 0 "
+            "and the fitted model's reaching 0 only at its end**; under the time split both score a little below the base rate, the fitted model the lower, both gains' "
             "intervals including 0.") in guide
     scores = validation().scores.query("level == 'history'").set_index(["predictor", "split"]).log_loss
     gains = validation().gains.query("level == 'history'").set_index(["predictor", "split"])
@@ -1569,8 +1572,9 @@ def test_the_history_level_in_words_holds():
     for split in HISTORY_SPLITS:
         assert scores[("logit", split)] < scores[("logit, hand-set", split)]
         assert gains.loc[("logit, hand-set", split), "log_loss_gain"] < gains.loc[("logit", split), "log_loss_gain"]
+    assert gains.loc[("logit, hand-set", "leave-one-state-out"), "gain_high95"] < 0
+    assert abs(gains.loc[("logit", "leave-one-state-out"), "gain_high95"]) < 0.05
     for predictor in ("logit", "logit, hand-set"):
-        assert gains.loc[(predictor, "leave-one-state-out"), "gain_high95"] < 0
         assert gains.loc[(predictor, "time"), "gain_low95"] < 0 < gains.loc[(predictor, "time"), "gain_high95"]
     assert ("Algeria's, Argentina's, Bolivia's and Cuba's histories get less than one chance in a thousand, under "
             "the hand-set weights and under the weights fitted without them") in guide
@@ -1596,81 +1600,87 @@ def test_the_posterior_in_words_holds():
             "to about it") in guide
     bloc = summary.loc["bloc_benefits"]
     assert 1.8 < bloc["median"] / bloc.hand_set < 2.4 and 0.8 * bloc.hand_set < bloc.q05 < 1.25 * bloc.hand_set
-    assert ("**switching cost is well informed, its median about 1.7 times the hand-set 0.5** and its 90% "
+    assert ("**switching cost is well informed, its median about 1.8 times the hand-set 0.5** and its 90% "
             "interval the narrowest of the weights'") in guide
     switching = summary.loc["switching_cost"]
-    assert 1.6 < switching["median"] / switching.hand_set < 1.9
-    assert (summary.q95 - summary.q05).drop(REVIEW_RATE).idxmin() == "switching_cost"
-    assert ("**The review rate is informed too, and the once a year assumed before it was estimated lies below its "
-            "90% interval**: states reconsider their course about twice a year.") in guide
-    review = summary.loc[REVIEW_RATE]
-    assert review.hand_set == 1.0 < review.q05 and 1.6 < review["median"] < 2.8
+    assert 1.7 < switching["median"] / switching.hand_set < 1.9
+    assert (summary.q95 - summary.q05).drop(list(RATES)).idxmin() == "switching_cost"
+    assert ("**The review rate and the summit multiplier are informed together, and no summit effect (a multiplier of "
+            "1) lies well below the multiplier's 90% interval**: states reconsider their course about once a year "
+            "between summits, and several times as often in the four months up to one") in guide
+    review, summit = summary.loc[REVIEW_RATE], summary.loc[SUMMIT_MULTIPLIER]
+    assert 0.7 < review["median"] < 1.4 and summit.hand_set == 1.0 < 2 < summit.q05 and 3 < summit["median"]
     assert "**Sanction relief's 90% interval lies below its hand-set 2**" in guide
     assert summary.loc["sanction_relief", "q95"] < summary.loc["sanction_relief", "hand_set"] == 2.0
-    assert "only the Western threat" in guide and "That leaves eleven weights to sample, and the review rate" in guide
-    assert [w for w in TERMS if w not in summary.index] == ["western_threat"] and len(summary) == 12
-    assert summary.index[-1] == REVIEW_RATE
-    assert ("**Western exposure, switching cost, substitutes, peer influence, accession friction and the review rate "
-            "are insensitive to the prior** (their medians move by less than a fifth between the narrowest prior and "
-            "the widest); sanction relief's falls by about a quarter as the prior widens; the bloc's benefits rise by "
-            "about two fifths, the three weights the likelihood is nearly flat in by about a third to nearly double, and "
-            "autonomy's more than doubles") in guide
+    assert ("only the Western threat" in guide
+            and "That leaves eleven weights to sample, and the review rate and its summit multiplier" in guide)
+    assert [w for w in TERMS if w not in summary.index] == ["western_threat"] and len(summary) == 13
+    assert list(summary.index[-2:]) == [REVIEW_RATE, SUMMIT_MULTIPLIER]
+    assert ("**Western exposure, switching cost, substitutes, peer influence and accession friction are insensitive to "
+            "the prior** (their medians move by less than a fifth between the narrowest prior and the widest); sanction "
+            "relief's and the review rate's fall by about a quarter as the prior widens; the bloc's benefits rise by "
+            "about two fifths, the summit multiplier by about a half, the three weights the likelihood is nearly flat "
+            "in by about a third to nearly double, and autonomy's more than doubles") in guide
     medians = sensitivity().pivot(index="weight", columns="prior_scale", values="median")
     ratio = medians[2.0] / medians[0.5]
     assert set(ratio[(ratio - 1).abs() < 0.2].index) == {"western_exposure", "switching_cost", "substitutes",
-                                                          "peer_influence", "accession_friction", REVIEW_RATE}
+                                                          "peer_influence", "accession_friction"}
     # Bounds a little wider than the words: the medians are Monte Carlo estimates (a fresh sampler run).
     assert 0.66 < ratio["sanction_relief"] < 0.82 and 1.3 < ratio["bloc_benefits"] < 1.5
+    assert 0.66 < ratio[REVIEW_RATE] < 0.82 and 1.35 < ratio[SUMMIT_MULTIPLIER] < 1.7
+    assert "The multiplier's lower end moves less than its median and its upper end much more" in guide
+    ends = {q: sensitivity().pivot(index="weight", columns="prior_scale", values=q).loc[SUMMIT_MULTIPLIER]
+            for q in ("q05", "q95")}
+    assert ends["q05"][2.0] / ends["q05"][0.5] < ratio[SUMMIT_MULTIPLIER] < ends["q95"][2.0] / ends["q95"][0.5]
     assert ratio[["patron_pressure", "diversification", "refusal_retaliation"]].between(1.2, 2.1).all()
     assert ratio["autonomy"] > 2
     assert "| weight | half-normal, scale 1.5 | scale 3 (the priors file) | scale 6 |" in guide
     priors = read_priors(PRIORS)
     assert {priors[term].parameters["scale"] for term in TERMS} == {3.0} and priors[REVIEW_RATE].parameters["scale"] == 6.0
+    assert priors[SUMMIT_MULTIPLIER].parameters == {"scale": 10.0, "low": 1.0}
 
 
 def test_the_review_rate_profile_in_words_holds():
-    """docs/validation.md, "Is the review rate to blame?": the record prefers a faster review than
-    the assumed one, with weights that hold the course more, and the faster review does not mend
-    the observed round."""
+    """docs/validation.md, "Is the review rate to blame?": with the summit window at the estimated
+    multiplier the record prefers about a review a year, a faster review comes with weights that
+    hold the course more, and no rate mends the observed round."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
-    assert "The record prefers a faster review than the one assumed" in guide
-    assert "the assumed rate just outside" in guide
+    assert ("With the summit window at the estimated multiplier (the scenario's), the record prefers about the once a "
+            "year assumed before the rate was estimated") in guide
     table = review_profile().set_index("review_rate_per_year")
-    best = table.max_log_likelihood.max()
-    assert table.max_log_likelihood.idxmax() > 1 and table.max_log_likelihood[1] < best - 1.92
-    assert table.max_log_likelihood[1.5] >= best - 1.92
+    best = table.max_log_likelihood.idxmax()
+    assert 0.75 <= best <= 1.5
     assert ("A faster review comes with weights that hold the course more and weigh autonomy and the bloc's benefits "
-            "less (diversification at or near 0 at every rate).") in guide
-    faster = table.loc[table.max_log_likelihood.idxmax()]
+            "less.") in guide
+    faster = table.loc[table.index > best]
     for term, sign in (("switching_cost", 1), ("autonomy", -1), ("bloc_benefits", -1)):
-        assert sign * (faster[term] - table.loc[1, term]) > 0, term
-    assert (table.diversification < 0.1).all()
-    assert "still only Iran in most runs, Ethiopia and Indonesia in half" in guide
+        assert (sign * np.diff(faster[term]) > 0).all(), term
+    assert "The window's reviews before summits take the place of a faster steady rate" in guide
+    assert summit_profile().review_rate_per_year.is_monotonic_decreasing
+    assert "still only Iran in most runs. The review rate is not the cause" in guide
     shares = {state: float(share) for state, share in review_profile_round().items()}
     assert {state for state, share in shares.items() if share > 0.5} == {"iran"}
-    assert shares["iran"] > 0.75 and shares["ethiopia"] == shares["indonesia"] == 0.5
-    assert "the posterior's median (section \"Posterior\") lies within it, a little below the peak" in guide
-    within = table[table.max_log_likelihood >= best - 1.92].index
+    assert "the posterior's median (section \"Posterior\") lies near the peak" in guide
     import pandas as pd
 
     median = float(pd.read_csv(ESTIMATED_SUMMARY).set_index("weight").loc[REVIEW_RATE, "median"])
-    assert within.min() <= median < table.max_log_likelihood.idxmax()
+    assert abs(np.log(median / best)) < np.log(1.5)
 
 
 def test_the_observed_round_with_the_draws_in_words_holds():
     """docs/validation.md, "The observed-conditioned round": what the intervals with parameter
     uncertainty say of the #10 criterion (the admitted states end as members in most runs)."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
-    assert ("No interval lies wholly above one half, Iran's reaching well below it; Ethiopia's and Indonesia's reach "
-            "above it from well below, and Egypt's, the UAE's and Saudi Arabia's lie wholly below it: **with the review "
-            "rate estimated beside the weights, the parameters the record allows do not make the model admit all of "
-            "the Johannesburg invitees in most runs**.") in guide
+    assert ("No interval lies wholly above one half, Iran's reaching below it; Ethiopia's reaches above it from well "
+            "below, Egypt's, Saudi Arabia's and Indonesia's only just above it, and the UAE's lies wholly below it: "
+            "**with the review rate and the summit window estimated beside the weights, the parameters the record "
+            "allows do not make the model admit all of the Johannesburg invitees in most runs**.") in guide
     table = posterior_summary(OBSERVED_ROUND)
-    assert table.loc["Iran", "p_member_post_low95"] < 0.4 and 0.5 < table.loc["Iran", "p_member"]
-    for state in ("Ethiopia", "Indonesia"):
-        assert table.loc[state, "p_member_post_low95"] < 0.3 and 0.5 < table.loc[state, "p_member_post_high95"], state
-    for state in ("Egypt", "United Arab Emirates", "Saudi Arabia"):
-        assert table.loc[state, "p_member_post_high95"] < 0.5, state
+    assert table.loc["Iran", "p_member_post_low95"] < 0.5 < table.loc["Iran", "p_member"]
+    assert table.loc["Ethiopia", "p_member_post_low95"] < 0.3 and 0.6 < table.loc["Ethiopia", "p_member_post_high95"]
+    for state in ("Egypt", "Saudi Arabia", "Indonesia"):
+        assert 0.5 < table.loc[state, "p_member_post_high95"] < 0.56, state
+    assert table.loc["United Arab Emirates", "p_member_post_high95"] < 0.5
 
 
 def test_the_forecast_in_words_holds():
@@ -1702,7 +1712,7 @@ def test_the_forecast_in_words_holds():
     assert set(zip(far.state, far.question)) == {("Türkiye", "take partner status"), ("Cuba", "apply for membership")}
     assert 0.2 < moved[far.index[far.state == "Türkiye"][0]] < 0.3 and -0.2 < moved[far.index[far.state == "Cuba"][0]] < -0.14
     ratio = (drawn.high - drawn.low) / (table.high - table.low)
-    assert (ratio > 2).mean() > 0.4
+    assert (ratio > 2).mean() >= 0.35
     width = (drawn.high - drawn.low).sort_values()
     assert set(zip(drawn.state[width.index[-3:]], drawn.question[width.index[-3:]])) == {
         ("Bangladesh", "take partner status"), ("Nicaragua", "take partner status"), ("Uganda", "apply for membership")}
@@ -1722,9 +1732,9 @@ def test_the_observed_round_in_words_holds():
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
     assert ("**Under the estimated set, the default, only Iran of the admitted states ends as a member in most "
             "runs**; the others do in about a fifth to under half of the runs, about as often as Argentina") in guide
-    assert ("At the answer the invitees accept membership in about two runs of five, where the record has five "
-            "acceptances of six.") in guide
-    assert ("**Under the calibrated weights two of the six do** (Ethiopia, Iran) and the other four in a third to "
+    assert ("At the answer the invitees accept membership in a little under half the runs, where the record has "
+            "five acceptances of six.") in guide
+    assert ("**Under the calibrated weights two of the six do** (Ethiopia, Iran) and the other four in a quarter to "
             "under half of the runs") in guide
     estimated = observed_round("brics_2024_round_observed").summary.set_index("state").p_member
     calibrated = observed_round("brics_2024_round_observed_calibrated").summary.set_index("state").p_member[
@@ -1733,11 +1743,11 @@ def test_the_observed_round_in_words_holds():
     assert set(admitted[admitted > 0.5].index) == {"Iran"}
     assert admitted.drop(["Iran"]).between(0.17, 0.5).all() and 0.2 <= estimated["Argentina"] < 0.5
     assert set(calibrated[calibrated > 0.5].index) == {"Ethiopia", "Iran"}
-    assert calibrated[calibrated <= 0.5].between(0.3, 0.5).all()
+    assert calibrated[calibrated <= 0.5].between(0.24, 0.5).all()
     figures = observed_round_figures()
-    assert 0.38 <= float(figures["h_accepted"]) <= 0.47
+    assert 0.4 <= float(figures["h_accepted"]) < 0.5
     assert "Under the estimated set, whose likelihood scores every state's staying on its course to the record's end" in guide
-    assert float(figures["h_left"]) < 0.1 < float(figures["c_left"])
+    assert float(figures["h_left"]) < 0.15 < float(figures["c_left"])
     answers = johannesburg_answers()
     assert "**What decides the answer is whether the invitee had applied**" in guide
     assert float(answers["accepted_applied"]) > 2 * float(answers["accepted_not"])
@@ -1747,10 +1757,15 @@ def test_the_observed_round_in_words_holds():
     applications = johannesburg_applications()
     assert float(applications["simulated"]) < 0.8 * int(applications["recorded"])
     assert float(applications["auc"]) > 0.7 and float(applications["auc_unsanctioned"]) > 0.7
-    assert "And it spreads them evenly in time, while the record's come ahead of summits" in guide
+    assert "It does gather them ahead of summits, as the record does" in guide
     timing = applications_before_summits()
     assert int(timing["near"]) / int(timing["recorded"]) > 2 * float(timing["covered"])
-    assert abs(float(timing["simulated"]) - float(timing["covered"])) < 0.1
+    assert float(timing["covered"]) + 0.2 < float(timing["simulated"]) < int(timing["near"]) / int(timing["recorded"])
+    assert "That is the summit window's doing" in guide and "The window brings the timing near the record's but not the number" in guide
+    assert ("with the same weights and no summit effect, the share falls nearer that of the months the windows "
+            "cover") in guide
+    without = float(applications_before_summits(1.0)["simulated"])
+    assert without - float(timing["covered"]) < float(timing["simulated"]) - without
     assert float(answers["applied_high"]) < 4 / 6  # so the six make fewer than the record's four applications
     assert float(figures["c_left"]) > 0
     assert "no weights the record allows bring the acceptances near the record's five of six" in guide
@@ -1774,7 +1789,13 @@ def test_the_summit_window_in_words_holds():
     assert "hardly more than under the estimated set, still well short of the record's nine" in guide
     before = float(johannesburg_applications()["simulated"])
     assert before <= float(shares["applied"]) < before + 1 < 9
-    assert sim.load_scenario(ROUND).decision.summit_review_multiplier == 1  # "stays off by default"
+    assert "The sampler agrees with the profile (the multiplier's posterior median lies within a factor of two" in guide
+    from sim.parameters import scenario_rate
+
+    median = scenario_rate(sim.load_scenario(ROUND), SUMMIT_MULTIPLIER)
+    assert abs(np.log(median / table.max_log_likelihood.idxmax())) < np.log(2)
+    assert scenario_rate(sim.with_overrides(sim.load_scenario(ROUND), {"decision.parameters": "hand_set"}),
+                         SUMMIT_MULTIPLIER) == 1
 
 
 def test_the_estimated_set_in_words_holds():
@@ -1787,30 +1808,32 @@ def test_the_estimated_set_in_words_holds():
     assert seek["belarus_semi_blockade"] >= 0.8 and seek["kazakhstan_multivector"] <= 0.2
     assert seek["belarus_semi_blockade"] - seek["belarus_sanctions_lifted"] >= 0.3
     assert seek["kazakhstan_sanctioned"] - seek["kazakhstan_multivector"] >= 0.3
-    assert "Kazakhstan now ends a partner in fewer than one replication in ten" in guide
-    assert 0.05 <= held[("kazakhstan_multivector", "est")] < 0.1
-    assert "applies for membership at some point in about one in seven, alone and in `eurasia_2024`; under the draws" in guide
+    assert "Kazakhstan now ends a partner in about one replication in eight" in guide
+    assert 0.09 <= held[("kazakhstan_multivector", "est")] < 0.15
+    assert ("applies for membership at some point in about one in six alone and one in eight in `eurasia_2024`; under "
+            "the draws") in guide
     assert ("`eurasia_2024`: the documented-outcomes test allowed under one in ten before the record gained its 2022 applications, under "
             "one in five after them, and under one in four since it gained Egypt's and Ethiopia's of 2023") in guide
-    for name in ("kazakhstan_multivector", "eurasia_2024"):
-        assert 0.10 <= summary(name).loc["Kazakhstan"].p_ever_applied <= 0.16
+    assert 0.14 <= summary("kazakhstan_multivector").loc["Kazakhstan"].p_ever_applied <= 0.19
+    assert 0.10 <= summary("eurasia_2024").loc["Kazakhstan"].p_ever_applied <= 0.145
     assert ("Belarus with its sanctions lifted, which under the hand-set weights stays outside, ends a partner or "
-            "member in about two of five replications") in guide
-    assert held[("belarus_sanctions_lifted", "hand")] < 0.1 and 0.37 < held[("belarus_sanctions_lifted", "est")] < 0.47
+            "member in about half of the replications") in guide
+    assert held[("belarus_sanctions_lifted", "hand")] < 0.1 and 0.44 < held[("belarus_sanctions_lifted", "est")] < 0.55
     assert ("Belarus seeking membership and Kazakhstan staying out of it hold over the whole posterior, while Belarus "
-            "with its sanctions lifted could seek membership in anything from under a tenth to about four fifths of "
+            "with its sanctions lifted could seek membership in anything from under a tenth to about nine tenths of "
             "the replications") in guide
     drawn = {name: posterior_summary(name).loc[state] for name, state in OUTCOME_CASES}
     assert drawn["belarus_semi_blockade"].p_seeking_post_low95 > 0.9
     assert drawn["kazakhstan_multivector"].p_seeking_post_high95 < 0.5  # out of it in most runs, whatever the draw
     lifted = drawn["belarus_sanctions_lifted"]
-    assert 0.03 <= lifted.p_seeking_post_low95 < 0.1 and 0.75 <= lifted.p_seeking_post_high95 <= 0.85
+    assert 0.03 <= lifted.p_seeking_post_low95 < 0.1 and 0.85 <= lifted.p_seeking_post_high95 <= 0.93
     assert ("under the estimated set the bloc's benefits lead for Belarus, just ahead of the switching cost, with "
             "diversification third and sanction relief only fourth, and the switching cost leads for Kazakhstan, ahead "
-            "of autonomy; the switching cost (the course each held) is among the first two for both") in guide
+            "of accession friction and autonomy, about even; the switching cost (the course each held) is among the first two for both") in guide
     order = kazan_order()
     assert order["Belarus"][:4] == ["bloc_benefits", "switching_cost", "diversification", "sanction_relief"]
-    assert order["Kazakhstan"][:2] == ["switching_cost", "autonomy"]
+    assert order["Kazakhstan"][0] == "switching_cost" and set(order["Kazakhstan"][1:3]) == {"accession_friction",
+                                                                                              "autonomy"}
     lifted = posterior_summary("belarus_sanctions_lifted").loc["Belarus"]
     assert "the interval with parameter uncertainty is several times wider" in guide
     assert (lifted.p_seeking_post_high95 - lifted.p_seeking_post_low95
