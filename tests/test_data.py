@@ -98,3 +98,32 @@ def test_sources_md_states_the_counts_of_the_data_files():
     assert re.search(r"the share of missing values falls from [\d.]+% \(\d+\) to "
                      + re.escape(f"{100 * missing / cells:.1f}% ({missing})"), text)
     assert f"the share with a value rises to {100 * found / cells:.1f}%" in text
+
+
+def test_the_states_named_before_johannesburg_and_what_the_docs_say_of_them():
+    """data/interest_2023.csv: South Africa's list of 2023-08-07, every row sourced; the counts
+    docs/validation.md and data/SOURCES.md give of it follow from the files."""
+    listed, decisions = _rows("interest_2023.csv"), _rows("brics_decisions.csv")
+    assert all(row["source"].startswith("teleSUR English") and row["listed"] == "2023-08" for row in listed)
+    round_states = {row["state"] for row in decisions}
+    named = {row["state"] for row in listed} & round_states
+    applied_before = {row["state"] for row in decisions if row["decision"] == "application"
+                      and row["response"] == "applied" and row["event_date"] < "2023-08"}
+    guide = " ".join((ROOT / "docs" / "validation.md").read_text(encoding="utf-8").split())
+    assert (f"named {len(listed)} states with \"official expressions of interest from the leaders\" to join "
+            f"(`data/interest_2023.csv`, from teleSUR English of that date), {len(named)} of them states of the "
+            f"round, and only {len(named & applied_before)} of those {len(named)} have an application dated before "
+            "2023-08 in the record") in guide
+    assert (len(listed), len(named), len(named & applied_before)) == (23, 20, 8)
+    sources = " ".join((DATA / "SOURCES.md").read_text(encoding="utf-8").split())
+    assert f"## `interest_2023.csv`: the states South Africa named before Johannesburg ({len(listed)} rows)" in sources
+    # The disagreements the docs name are in the record as said.
+    by_state = {}
+    for row in decisions:
+        by_state.setdefault(row["state"], []).append(row)
+    assert {"Kuwait", "Morocco"} <= named and all(
+        any(r["decision"] == "application" and r["response"] == "declined" for r in by_state[s])
+        for s in ("Kuwait", "Morocco"))
+    first = {s: min(r["event_date"] for r in by_state[s] if r["decision"] == "application" and r["response"] == "applied")
+             for s in ("Thailand", "Senegal")}
+    assert first == {"Thailand": "2024-06", "Senegal": "2025-04"}
