@@ -127,3 +127,20 @@ def test_the_states_named_before_johannesburg_and_what_the_docs_say_of_them():
     first = {s: min(r["event_date"] for r in by_state[s] if r["decision"] == "application" and r["response"] == "applied")
              for s in ("Thailand", "Senegal")}
     assert first == {"Thailand": "2024-06", "Senegal": "2025-04"}
+
+
+def test_the_record_with_the_list_read_as_applications_is_built_from_the_data_files():
+    import subprocess
+    import sys
+
+    check = subprocess.run([sys.executable, str(DATA / "build_with_interest.py"), "--check"], capture_output=True,
+                           text=True)
+    assert check.returncode == 0, check.stderr
+    record, read = _rows("brics_decisions.csv"), _rows("brics_decisions_with_interest.csv")
+    assert read[:len(record)] == record  # the record unchanged, the list's reading added after it
+    extra = read[len(record):]
+    assert extra and all(row["event_date"] == "2023-08" and row["response"] == "applied" for row in extra)
+    # No state whose record already answers the question by the list's month gains a row.
+    answered = {row["state"] for row in record if row["decision"] == "application" and row["event_date"] <= "2023-08"}
+    assert not answered & {row["state"] for row in extra}
+    assert {"Kuwait", "Morocco", "Nigeria"} <= answered
