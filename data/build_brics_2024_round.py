@@ -12,10 +12,11 @@ not found stays missing.
 from __future__ import annotations
 
 import csv
-import sys
 from pathlib import Path
 
 import yaml
+
+from generated import write_or_check
 
 ROOT = Path(__file__).resolve().parents[1]
 INDICATORS = ROOT / "data" / "indicators.csv"
@@ -105,12 +106,4 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    text = render()
-    if sys.argv[1:] == ["--check"]:
-        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
-        if current != text:
-            print(f"{TARGET} is out of date: run python data/build_brics_2024_round.py", file=sys.stderr)
-            sys.exit(1)
-    else:
-        TARGET.write_text(text, encoding="utf-8")
-        print(f"wrote {TARGET}")
+    write_or_check(TARGET, render(), "data/build_brics_2024_round.py")

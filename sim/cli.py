@@ -203,7 +203,7 @@ def _parser() -> argparse.ArgumentParser:
         "`alignsim calibrate` (--likelihood decision); priors from a YAML file (default: estimation/priors.yaml); "
         "emcee's ensemble sampler with differential-evolution moves, its walkers started around the posterior's "
         "mode; ArviZ's R-hat and effective sample size. Writes draws.parquet (after burn-in, every --thin-th "
-        "step: walker, draw, one column per weight and one for the review rate), summary.csv (prior, mean, sd, "
+        "step: walker, draw, one column per weight and one per rate: review rate, summit multiplier), summary.csv (prior, mean, sd, "
         "5/50/95% quantiles, R-hat, ESS per sampled parameter, in the column weight), trace.png and pair.png into --out, all at once; a progress bar on a terminal. "
         "Needs the estimate extra: pip install 'alignsim[estimate]'.")
     _observed_arguments(estimate)

@@ -31,7 +31,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from . import decision as d
-from .parameters import HAND_SET, LOWEST, PARAMETERS, RATES, REVIEW_RATE, SUMMIT_MULTIPLIER, scenario_rate
+from .parameters import HAND_SET, LOWEST, MAXIMUM, PARAMETERS, RATES, REVIEW_RATE, SUMMIT_MULTIPLIER, scenario_rate
 from .scenario import InputError, Issue, Scenario
 from .scenario.loader import read_yaml
 from .validate import CLIP, Predictor, fixed_terms, read_observed, scenario_weights
@@ -69,7 +69,7 @@ class Prior:
         return self.parameters.get("low", 0.0)
 
     def log_density(self, x: float) -> float:
-        if x < self.low:
+        if not self.low <= x <= MAXIMUM:  # beyond the schema's maximum no draw could be run
             return -np.inf
         if self.distribution == "halfnormal":
             return -0.5 * ((x - self.low) / self.parameters["scale"]) ** 2
@@ -153,8 +153,9 @@ def _prior(spec, file: str, key: str) -> tuple[Prior | None, list[Issue]]:
         issues.append(Issue(file, f"{key}.scale", "must be greater than 0"))
     if not issues and kind == "halfnormal" and parameters.get("low", 0.0) < 0:
         issues.append(Issue(file, f"{key}.low", "must be at least 0 (weights and rates are not negative)"))
-    if not issues and kind == "uniform" and not 0 <= parameters["low"] < parameters["high"]:
-        issues.append(Issue(file, f"{key}.low", "expected 0 <= low < high (weights and rates are not negative)"))
+    if not issues and kind == "uniform" and not 0 <= parameters["low"] < parameters["high"] <= MAXIMUM:
+        issues.append(Issue(file, f"{key}.low", f"expected 0 <= low < high <= {MAXIMUM:g} (weights and rates are "
+                            "not negative, and a scenario takes none above the maximum)"))
     return (None if issues else Prior(kind, parameters)), issues
 
 

@@ -475,8 +475,8 @@ def _summit_window(scenario: Scenario) -> np.ndarray:
 def within_summit_window(chance, multiplier, share=1.0):
     """The chance of a review in a step a `share` of whose months lie in a summit's window: the
     review rate `multiplier` times over that share, so (1 + (multiplier - 1) x share) times over
-    the step (exactly `chance` at a multiplier of 1 or a share of 0, so that the default leaves
-    every run as it was, to the bit)."""
+    the step (exactly `chance` at a multiplier of 1 or a share of 0, so that no summit effect, the
+    hand-set preset's, leaves every run as it was before the window, to the bit)."""
     multiplier = 1.0 + (np.asarray(multiplier, dtype=float) - 1.0) * share
     chance = np.asarray(chance, dtype=float)
     if (multiplier == 1).all():

@@ -124,6 +124,14 @@ def test_the_states_named_before_johannesburg_and_what_the_docs_say_of_them():
     assert {"Kuwait", "Morocco"} <= named and all(
         any(r["decision"] == "application" and r["response"] == "declined" for r in by_state[s])
         for s in ("Kuwait", "Morocco"))
+    # Each note's account of the record is the record's: a denial or "did not apply" the note names is a
+    # declined application row of that state; "no application row" means none.
+    for row in listed:
+        own = [r for r in by_state.get(row["state"], []) if r["decision"] == "application"]
+        if "did not apply" in row["note"] or "denied" in row["note"]:
+            assert any(r["response"] == "declined" for r in own), row["state"]
+        if "has no application row" in row["note"]:
+            assert not own, row["state"]
     first = {s: min(r["event_date"] for r in by_state[s] if r["decision"] == "application" and r["response"] == "applied")
              for s in ("Thailand", "Senegal")}
     assert first == {"Thailand": "2024-06", "Senegal": "2025-04"}
@@ -139,8 +147,13 @@ def test_the_record_with_the_list_read_as_applications_is_built_from_the_data_fi
     record, read = _rows("brics_decisions.csv"), _rows("brics_decisions_with_interest.csv")
     assert read[:len(record)] == record  # the record unchanged, the list's reading added after it
     extra = read[len(record):]
-    assert extra and all(row["event_date"] == "2023-08" and row["response"] == "applied" for row in extra)
-    # No state whose record already answers the question by the list's month gains a row.
-    answered = {row["state"] for row in record if row["decision"] == "application" and row["event_date"] <= "2023-08"}
+    assert extra and all(row["response"] == "applied" for row in extra)
+    # A row in the month before the list's; none for a state whose record holds an application row
+    # by the list's month, or says anywhere that it did not apply or withdrew.
+    assert all(row["event_date"] == "2023-07" for row in extra)
+    answered = {row["state"] for row in record if row["decision"] == "application"
+                and (row["event_date"] <= "2023-08" or row["response"] in ("declined", "withdrew"))}
     assert not answered & {row["state"] for row in extra}
-    assert {"Kuwait", "Morocco", "Nigeria"} <= answered
+    assert {"Kuwait", "Morocco", "Nigeria", "Kazakhstan", "Venezuela"} <= answered
+    assert DATA.joinpath("brics_decisions_with_interest.csv").read_text(encoding="utf-8").startswith(
+        DATA.joinpath("brics_decisions.csv").read_text(encoding="utf-8"))  # the record's rows byte for byte

@@ -1738,7 +1738,8 @@ def test_the_review_rate_profile_in_words_holds():
 
 def test_the_list_read_as_applications_in_words_holds():
     """docs/validation.md, "If the list counts as applications": the record with South Africa's list
-    read as applications raises every admitted state's share, yet does not meet #10's criterion."""
+    read as applications raises every admitted state's share a little, and does not meet #10's
+    criterion."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
     sys.path.insert(0, str(ROOT / "data"))
     try:
@@ -1746,22 +1747,19 @@ def test_the_list_read_as_applications_in_words_holds():
     finally:
         sys.path.remove(str(ROOT / "data"))
     new = [row["state"] for row in added(_rows(OBSERVED), _rows(ROOT / "data" / "interest_2023.csv"))]
-    assert ("and adds eight applications: Cuba, Indonesia, Kazakhstan, Saudi Arabia, Senegal, Thailand, the UAE and "
-            "Vietnam") in guide
-    assert new == ["Cuba", "Indonesia", "Kazakhstan", "Saudi Arabia", "Senegal", "Thailand", "United Arab Emirates",
-                   "Vietnam"]
-    assert ("**Every admitted state ends a member in more runs than on the record as it is (Iran, already high, by about "
-            "a tenth, the others by about a fifth or more), and every interval reaches above one half**: Iran, "
-            "Ethiopia and Indonesia end members in most runs, Egypt and Saudi Arabia in about half, the UAE in "
-            "fewer. Issue 10's criterion is still not met, and Argentina, which declined, ends a member in about half "
-            "the runs too") in guide
+    assert ("and adds seven applications: Cuba, Indonesia, Saudi Arabia, Senegal, Thailand, the UAE and Vietnam"
+            in guide)
+    assert new == ["Cuba", "Indonesia", "Saudi Arabia", "Senegal", "Thailand", "United Arab Emirates", "Vietnam"]
+    assert "the added applications fall in a summit's window, so the multiplier rises with them" in guide
+    values = interest_values()
+    assert float(values["summit_review_multiplier_median"]) > float(values["summit_review_multiplier_committed"])
+    assert ("**Every admitted state ends a member in a few more runs than on the record as it is, by less than a "
+            "sixth**, and the picture is the same: Iran and Indonesia in most runs, the others in under half. Counting "
+            "the list does not meet issue 10's criterion") in guide
     read, record = interest_round(), posterior_summary(OBSERVED_ROUND)
-    rise = read.p_member - record.p_member
-    assert 0.08 < rise["Iran"] < 0.15 and (rise[[s for s in ADMITTED if s != "Iran"]] > 0.15).all()
-    assert (read.loc[list(ADMITTED), "p_member_post_high95"] > 0.5).all()
-    assert (read.loc[["Iran", "Ethiopia", "Indonesia"], "p_member"] > 0.5).all()
-    assert read.loc[["Egypt", "Saudi Arabia", "Argentina"], "p_member"].between(0.4, 0.6).all()
-    assert read.loc["United Arab Emirates", "p_member"] < 0.5
+    rise = (read.p_member - record.p_member)[list(ADMITTED)]
+    assert (rise > 0).all() and (rise < 1 / 6).all()
+    assert set(read.loc[list(ADMITTED)].query("p_member > 0.5").index) == {"Iran", "Indonesia"}
     assert (read.loc[["Venezuela", "Nicaragua"], "p_member"] == 0).all()
 
 

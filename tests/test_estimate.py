@@ -107,6 +107,7 @@ def test_the_bundled_priors_favour_no_weight():
      "summit_review_multiplier.low"),
     ("default: {distribution: halfnormal, scale: 3, low: -1}\n", "default.low"),
     ("default: {distribution: halfnormal, scale: 3, high: 9}\n", "default.high"),
+    ("default: {distribution: uniform, low: 0, high: 150}\n", "default.low"),
 ])
 def test_a_bad_priors_file_is_named_with_its_key(tmp_path, capsys, text, key):
     priors = tmp_path / "priors.yaml"

@@ -116,6 +116,22 @@ def test_the_review_rate_given_as_an_argument_is_the_scenarios_when_written_ther
         assert np.isclose(value, written.log_likelihood(w), rtol=0, atol=1e-9)
 
 
+def test_the_rates_given_as_arguments_are_the_scenarios_when_written_there():
+    """The sampler passes the summit multiplier beside the review rate: the likelihood at a rate and
+    a multiplier given per set (a multiplier of 1, no summit effect, beside larger ones) is the
+    likelihood of the scenario with both written, for every set of a stack."""
+    w = scenario_weights(scenario())
+    rates, multipliers = np.array([0.5, 2.0, 1.0]), np.array([1.0, 4.0, 12.0])
+    stacked = history().log_likelihood(np.tile(w, (3, 1)), rates, multipliers)
+    values = []
+    for rate, multiplier, value in zip(rates, multipliers, stacked):
+        written = HistoryLikelihood(with_decision(review_rate_per_year=float(rate),
+                                                  summit_review_multiplier=float(multiplier)), record())
+        values.append(written.log_likelihood(w))
+        assert np.isclose(value, values[-1], rtol=0, atol=1e-9)
+    assert len(set(np.round(values, 6))) == 3
+
+
 def test_fit_review_rate_finds_the_likelihoods_peak():
     from sim.likelihood import REVIEW_RATE_BOUNDS, fit_review_rate
 

@@ -52,7 +52,6 @@ def test_bundled_scenarios_run_on_the_posterior_median_of_the_committed_draws():
     draws = pd.read_parquet(ESTIMATED / "draws.parquet")
     median = np.array([np.median(draws[term]) for term in TERMS])
     rates = {name: np.median(draws[name]) for name in RATES}
-    assert rates[SUMMIT_MULTIPLIER] > 1  # the estimated preset opens the summit window
     for path in sorted(SCENARIOS.glob("*.yaml")):
         scenario = sim.load_scenario(path)
         if scenario.name.endswith("_calibrated"):  # sets its own, calibrated, weights

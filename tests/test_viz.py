@@ -303,7 +303,7 @@ def test_page_renders_the_panels(page):
     assert sliders["Posterior draw"] == 0
     for label in ("Western sanctions", "Western engagement"):
         assert label in sliders
-    assert _text(rc, "alignsim-weights") == "Weights and review rate: the scenario's"
+    assert _text(rc, "alignsim-weights") == "Weights and rates: the scenario's"
     assert rc.find(v.Html, class_="alignsim-issue").widgets == []
 
 
@@ -335,7 +335,7 @@ def test_a_posterior_draw_chosen_on_the_page_takes_effect_on_reset(page):
     terms_before = _image(rc, "alignsim-terms-plot")
     rc.find(v.Slider, label="Posterior draw").widget.v_model = 5
     _button(rc, "Reset").click()
-    assert _text(rc, "alignsim-weights").startswith("Weights and review rate: draw 5 of the ")
+    assert _text(rc, "alignsim-weights").startswith("Weights and rates: draw 5 of the ")
     assert _image(rc, "alignsim-terms-plot") != terms_before  # the same month, other weights
 
 
@@ -525,9 +525,9 @@ def test_a_posterior_draw_runs_the_scenario_under_that_draws_weights():
         model.run()
     assert np.array_equal(dashboard.recorder.data["probabilities"], expected.recorder.data["probabilities"])
     assert not np.array_equal(dashboard.recorder.data["probabilities"], plain.recorder.data["probabilities"])
-    assert dashboard.weights_source == (f"Weights and review rate: draw 17 of the {len(draws)} of the bundled posterior "
+    assert dashboard.weights_source == (f"Weights and rates: draw 17 of the {len(draws)} of the bundled posterior "
                                         "(estimation/posterior)")
-    assert plain.weights_source == "Weights and review rate: the scenario's"
+    assert plain.weights_source == "Weights and rates: the scenario's"
 
 
 def test_a_draw_the_posterior_does_not_hold_is_a_problem_on_the_page_not_a_crash():

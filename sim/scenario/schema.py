@@ -483,7 +483,8 @@ class Decision(Strict):
     rationality: float = Field(default=3.0, ge=0, le=100, description="logit precision lambda; 0 chooses at random")
     parameters: Literal["estimated", "hand_set"] = Field(
         default="estimated",
-        description="the preset the decision weights and the switching cost start from: `estimated`, the posterior "
+        description="the preset the decision weights, the switching cost and the rates (review rate, summit "
+        "multiplier) start from: `estimated`, the posterior "
         "median of the committed `alignsim estimate` draws (estimation/posterior/), or `hand_set`, the values set "
         "while the Belarus and Kazakhstan cases were built (docs/model.md, 7.6); a value written here overrides it",
     )

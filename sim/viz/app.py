@@ -4,7 +4,7 @@
 
 - sidebar: the scenario (a bundled one, or any file by path); SolaraViz's controls (Reset, play,
   Step, play and render intervals) and the model parameters (the pressures' sliders, a draw of
-  the bundled posterior's weights and review rate, and the seed), which take effect on Reset;
+  the bundled posterior's weights and rates, and the seed), which take effect on Reset;
 - main area: the states as a network coloured by status (states sharing a region are linked), a
   table of every state's status, option probabilities and the powers' reactions in force against
   it, the run's events as they happen (events.csv's deeds: applications, invitations, declines,

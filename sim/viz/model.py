@@ -269,10 +269,10 @@ class DashboardModel(AlignmentModel):
 
     @property
     def weights_source(self) -> str:
-        """Where the run's decision weights and review rate come from, for the page."""
+        """Where the run's decision weights and rates come from, for the page."""
         if self.draw == 0:
-            return "Weights and review rate: the scenario's"
-        return (f"Weights and review rate: draw {self.draw} of the {posterior_draws()} of the bundled posterior "
+            return "Weights and rates: the scenario's"
+        return (f"Weights and rates: draw {self.draw} of the {posterior_draws()} of the bundled posterior "
                 "(estimation/posterior)")
 
     @property
