@@ -368,13 +368,29 @@ REVIEW_RATE_BOUNDS = (0.05, 20.0)
 more than one a month."""
 
 
+SUMMIT_MULTIPLIER_BOUNDS = (1.0, 50.0)
+"""The summit multipliers `fit_summit_multiplier` searches between: from no summit effect to
+fifty-fold, beyond which a window's months are reviewed all but surely at any rate the record allows."""
+
+
 def fit_review_rate(negative_log_likelihood) -> float:
     """The review rate (a year) that minimises `negative_log_likelihood(rate)`, a bounded search over
     its logarithm within REVIEW_RATE_BOUNDS (the record's likelihood is smooth and single-peaked in
     it: docs/validation.md, "Is the review rate to blame?")."""
+    return _fit_on_log_scale(negative_log_likelihood, REVIEW_RATE_BOUNDS)
+
+
+def fit_summit_multiplier(negative_log_likelihood) -> float:
+    """The summit multiplier that minimises `negative_log_likelihood(multiplier)`, a bounded search
+    over its logarithm within SUMMIT_MULTIPLIER_BOUNDS (the likelihood rises to a plateau in it:
+    docs/validation.md, "Is an approaching summit a time to decide?")."""
+    return _fit_on_log_scale(negative_log_likelihood, SUMMIT_MULTIPLIER_BOUNDS)
+
+
+def _fit_on_log_scale(negative_log_likelihood, bounds: tuple[float, float]) -> float:
     from scipy.optimize import minimize_scalar
 
-    low, high = np.log(REVIEW_RATE_BOUNDS)
+    low, high = np.log(bounds)
     found = minimize_scalar(lambda u: negative_log_likelihood(float(np.exp(u))), bounds=(low, high), method="bounded",
                             options={"xatol": 1e-3})
     return float(np.exp(found.x))
@@ -419,9 +435,8 @@ def history_scores(scenario: Scenario, scored: list[Observation], ridge: float, 
     preset: its weights, a review a year and no summit effect), and under the dynamic base rate. The logit's weights
     are fitted by `fit`; another rule's `FITTED` parameters as `sim.validate.fit_rule` fits them on
     the decisions, with the scenario's weights; then, for every rule, the review rate by
-    `fit_review_rate` on the same part (the scenario's own rate was estimated on the whole record); the
-    summit multiplier keeps the scenario's value, estimated on the whole record (a small leak, said in
-    docs/validation.md). Leave-one-state-out holds out each state's whole history; the time split
+    `fit_review_rate` on the same part, then the summit multiplier by `fit_summit_multiplier` (the
+    scenario's own were estimated on the whole record). Leave-one-state-out holds out each state's whole history; the time split
     fits on every state's steps up to `time_cut` and holds out the later steps of the states scored
     after it. Returns ({split: {predictor: (held-out states,)}}, the same as a table)."""
     from .parameters import RATES, REVIEW_RATE, SUMMIT_MULTIPLIER, scenario_weights
@@ -468,7 +483,10 @@ def history_scores(scenario: Scenario, scored: list[Observation], ridge: float, 
             weights, parameters = fitted(train_steps, train)
             review = fit_review_rate(lambda rate: float(
                 -history.contributions(weights, train_steps, parameters, review=rate)[train].sum()))
-            nll["model"].append(-history.contributions(weights, test_steps, parameters, review=review)[test])
+            summit = fit_summit_multiplier(lambda multiplier: float(
+                -history.contributions(weights, train_steps, parameters, review=review, summit=multiplier)[train].sum()))
+            nll["model"].append(-history.contributions(weights, test_steps, parameters, review=review,
+                                                       summit=summit)[test])
             nll["model, hand-set weights"].append(-history.contributions(hand_weights, test_steps, hand_parameters,
                                                                          review=hand_review, summit=hand_summit)[test])
             nll["base rate"].append(-base[states[test]])

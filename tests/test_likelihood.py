@@ -143,6 +143,18 @@ def test_fit_review_rate_finds_the_likelihoods_peak():
         assert history().log_likelihood(w, rate) <= best + 1e-9
 
 
+def test_fit_summit_multiplier_finds_the_likelihoods_best_within_its_bounds():
+    from sim.likelihood import SUMMIT_MULTIPLIER_BOUNDS, fit_summit_multiplier
+
+    w = scenario_weights(scenario())
+    found = fit_summit_multiplier(lambda m: -history().log_likelihood(w, summit=m))
+    assert SUMMIT_MULTIPLIER_BOUNDS[0] < found <= SUMMIT_MULTIPLIER_BOUNDS[1]
+    best = history().log_likelihood(w, summit=found)
+    for multiplier in (1.0, 2.0, 4.0, 8.0, 16.0, found * 0.9, min(found * 1.1, SUMMIT_MULTIPLIER_BOUNDS[1])):
+        assert history().log_likelihood(w, summit=multiplier) <= best + 1e-6
+    assert best > history().log_likelihood(w, summit=1.0) + 1  # the record prefers a summit effect
+
+
 def test_the_history_levels_hand_set_row_is_the_hand_set_preset_with_its_review_rate():
     """validate's history level scores the hand-set alternative as a scenario with
     `decision.parameters: hand_set` runs: the hand-set weights and a review a year, not the
