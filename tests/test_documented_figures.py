@@ -908,13 +908,32 @@ def review_profile_table() -> str:
                      for k in range(len(REVIEW_RATES)))
 
 
-def review_profile_values():
-    table = review_profile()
+def profile_row_values(table, prefix: str, profiled: str, columns: dict[str, str]) -> dict[str, str]:
+    """A profile table's rows as a claim's values: the profiled value, the log-likelihood under the
+    estimated set and refitted, and `columns` (key suffix -> the table's column), row k's keys
+    starting with `prefix` and k."""
     values = {}
     for k, row in table.iterrows():
-        values |= {f"r{k}": f"{row.review_rate_per_year:g}", f"r{k}_ll": two(row.log_likelihood),
-                   f"r{k}_max": two(row.max_log_likelihood),
-                   **{f"r{k}_{term}": two(row[term]) for term in PROFILE_TERMS}}
+        values |= {f"{prefix}{k}": f"{row[profiled]:g}", f"{prefix}{k}_ll": two(row.log_likelihood),
+                   f"{prefix}{k}_max": two(row.max_log_likelihood),
+                   **{f"{prefix}{k}_{suffix}": two(row[column]) for suffix, column in columns.items()}}
+    return values
+
+
+def at_profile_peak(table, paths: tuple[str, ...]) -> sim.Scenario:
+    """The observed-conditioned round at a profile's peak: the decision values `paths` (dotted;
+    each last part a column of the table) and the weights refitted there."""
+    peak = table.loc[table.max_log_likelihood.idxmax()]
+    settings = {path: float(peak[path.rsplit(".", 1)[-1]]) for path in paths} | {
+        "decision.switching_cost": float(peak.switching_cost),
+        **{f"decision.weights.{term}": float(peak[term]) for term in TERMS
+           if term in table.columns and term != "switching_cost"}}
+    return sim.with_overrides(sim.load_scenario(SCENARIOS / f"{OBSERVED_ROUND}.yaml"), settings)
+
+
+def review_profile_values():
+    table = review_profile()
+    values = profile_row_values(table, "r", "review_rate_per_year", {term: term for term in PROFILE_TERMS})
     peak = table.loc[table.max_log_likelihood.idxmax()]
     within = table[table.max_log_likelihood >= peak.max_log_likelihood - 1.92].review_rate_per_year
     values |= {"peak": f"{peak.review_rate_per_year:g}", "peak_ll": two(peak.max_log_likelihood),
@@ -925,13 +944,7 @@ def review_profile_values():
 @cache
 def review_profile_round():
     """The observed-conditioned round at the profile's peak rate and the weights refitted there."""
-    table = review_profile()
-    peak = table.loc[table.max_log_likelihood.idxmax()]
-    settings = {"decision.review_rate_per_year": float(peak.review_rate_per_year),
-                "decision.switching_cost": float(peak.switching_cost),
-                **{f"decision.weights.{term}": float(peak[term]) for term in TERMS
-                   if term in table.columns and term != "switching_cost"}}
-    scenario = sim.with_overrides(sim.load_scenario(SCENARIOS / f"{OBSERVED_ROUND}.yaml"), settings)
+    scenario = at_profile_peak(review_profile(), ("decision.review_rate_per_year",))
     summary = sim.run(scenario, seed=SEED, replications=OBSERVED_ROUND_REPLICATIONS).summary.set_index("state")
     return {state.split()[0].lower(): two(summary.loc[state].p_member) for state in ADMITTED}
 
@@ -960,11 +973,8 @@ def summit_profile_table() -> str:
 
 def summit_profile_values():
     table = summit_profile()
-    values = {}
-    for k, row in table.iterrows():
-        values |= {f"m{k}": f"{row.summit_review_multiplier:g}", f"m{k}_ll": two(row.log_likelihood),
-                   f"m{k}_max": two(row.max_log_likelihood), f"m{k}_rate": two(row.review_rate_per_year),
-                   **{f"m{k}_{term}": two(row[term]) for term in SUMMIT_TERMS}}
+    values = profile_row_values(table, "m", "summit_review_multiplier",
+                                {"rate": "review_rate_per_year", **{term: term for term in SUMMIT_TERMS}})
     peak = table.loc[table.max_log_likelihood.idxmax()]
     one = table.set_index("summit_review_multiplier").max_log_likelihood[1]
     return values | {"peak": f"{peak.summit_review_multiplier:g}", "peak_ll": two(peak.max_log_likelihood),
@@ -976,14 +986,7 @@ def summit_profile_round():
     """The observed-conditioned round at the summit profile's peak: its multiplier, and the weights
     and review rate refitted there: each admitted state's share ending a member, and the
     applications made before Johannesburg, a run."""
-    table = summit_profile()
-    peak = table.loc[table.max_log_likelihood.idxmax()]
-    settings = {"decision.summit_review_multiplier": float(peak.summit_review_multiplier),
-                "decision.review_rate_per_year": float(peak.review_rate_per_year),
-                "decision.switching_cost": float(peak.switching_cost),
-                **{f"decision.weights.{term}": float(peak[term]) for term in TERMS
-                   if term in table.columns and term != "switching_cost"}}
-    scenario = sim.with_overrides(sim.load_scenario(SCENARIOS / f"{OBSERVED_ROUND}.yaml"), settings)
+    scenario = at_profile_peak(summit_profile(), ("decision.summit_review_multiplier", "decision.review_rate_per_year"))
     result = sim.run(scenario, seed=SEED, replications=OBSERVED_ROUND_REPLICATIONS)
     summary = result.summary.set_index("state")
     summit = next(s for s in scenario.calendar.summits if s.name == "Johannesburg").date
