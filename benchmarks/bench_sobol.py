@@ -9,8 +9,10 @@ every `analyse` call does) is also timed on its own, since it is most of the ana
     python benchmarks/bench_sobol.py [--samples 1024] [--workers 2] [--keep] [--decision-only]
 
 `--decision-only` keeps only the sweep's parameters of the decision block (five of the ten): a
-sweep whose points differ in the decision block alone reuses the base's compiled epochs (issue 13,
-item 2), so this times that path on the same sweep.
+sweep whose points differ in the decision block alone reuses the base's compiled epochs, reweighted
+(issue 13, item 2), so this times that path on the same sweep. Either way the first 1,024 points
+are then run serially twice, side by side: reusing the base's compilation as sweeps do, and
+compiling every point afresh.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def main() -> None:
     parts_mb = sum(p.stat().st_size for p in parts) / 2**20
     print(f"sweep: {sweep_seconds:.1f} s ({runs / sweep_seconds:.0f} runs/s), {len(parts)} parquet parts, {parts_mb:.1f} MB")
 
-    reuse = reuse_against_compiling(sweep, scratch) if args.decision_only else None
+    reuse = reuse_against_compiling(sweep, scratch)
 
     read_seconds, table = clean_timed(lambda: Store.open(out).results(), label="read results")
     print(f"reading the results table ({len(table)} rows from {len(parts)} parts): {read_seconds:.1f} s")
@@ -119,9 +121,10 @@ def main() -> None:
 
 
 def reuse_against_compiling(sweep, scratch: Path, points: int = 1024) -> dict:
-    """The first `points` points of a decision-only sweep, serially, side by side: as sweeps run
-    them (the base's epochs reused, reweighted) and compiling every point (`Timelines.under`
-    replaced by a fresh compilation, in this process: hence serial)."""
+    """The first `points` points of the sweep, serially, side by side: as sweeps run them (the
+    base's compilation reused: its epochs reweighted for a decision-only sweep, its epochs'
+    scenarios with the point's values put in otherwise) and compiling every point
+    (`Timelines.under` replaced by a fresh compilation, in this process: hence serial)."""
     from sim import inputs
     from sim.sweep.design import points as design_points
     from sim.sweep.evaluate import evaluate
@@ -132,12 +135,12 @@ def reuse_against_compiling(sweep, scratch: Path, points: int = 1024) -> dict:
     seconds = {}
     for label in ("reused", "compiled"):
         if label == "compiled":
-            inputs.Timelines.under = lambda self, scenario: inputs.Timelines(scenario)
+            inputs.Timelines.under = lambda self, scenario, paths=None: inputs.Timelines(scenario)
         try:
             seconds[label] = clean_timed(lambda: [evaluate(job) for job in jobs], label=f"{points} points, {label}")[0]
         finally:
             inputs.Timelines.under = under
-    print(f"decision-only, {points} points serially: reused {seconds['reused']:.2f} s, compiled "
+    print(f"{points} points serially: reused {seconds['reused']:.2f} s, compiled "
           f"{seconds['compiled']:.2f} s, ratio {seconds['compiled'] / seconds['reused']:.2f}x")
     return {"points": points, **{f"{k}_seconds": v for k, v in seconds.items()},
             "ratio": seconds["compiled"] / seconds["reused"]}

@@ -27,7 +27,7 @@ import numpy as np
 
 from . import decision as d
 from .parameters import SUMMIT_MULTIPLIER, scenario_rate, scenario_review_rate, scenario_weights
-from .scenario.changes import set_path
+from .scenario.changes import event_may_set, events_overwriting, set_path
 from .scenario.schema import TRADE_KEYS, Indicators, Scenario, month_label, month_number
 
 INDICATORS = tuple(Indicators.model_fields)
@@ -345,12 +345,14 @@ class Timelines:
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
         self.compiled: dict[int, Timeline] = {}
-        self.worlds: list[Scenario] | None = None
-        self.base: Timelines | None = None
+        self.worlds: list[Scenario] | None = None  # the epochs' scenarios, made once
+        self.base: Timelines | None = None  # another scenario's, whose compiled timelines these reuse (`under`)
 
     def get(self, imputation: int) -> Timeline:
         if imputation not in self.compiled:
-            if self.base is not None:
+            if self.base is not None and self.worlds is not None:
+                self.compiled[imputation] = _under_values(self.base.get(imputation), self.scenario, self.worlds)
+            elif self.base is not None:
                 self.compiled[imputation] = _under_decision(self.base.get(imputation), self.scenario)
             else:
                 # The epochs' scenarios are the same for every completed dataset: made once.
@@ -358,17 +360,64 @@ class Timelines:
                 self.compiled[imputation] = compile_timeline(self.scenario, imputation, self.worlds)
         return self.compiled[imputation]
 
-    def under(self, scenario: Scenario) -> Timelines:
+    def under(self, scenario: Scenario, paths: tuple[str, ...] | None = None) -> Timelines:
         """The timelines of `scenario`, which differs from this one's at most in its decision block
-        (a fit's trial weights or rule parameters): this one's compiled epochs, reweighted, unless
-        a dated event changes the decision block, when they are compiled afresh."""
+        (a fit's trial weights or rule parameters) or, when `paths` are given, at most at those
+        paths (a sweep point's values).
+
+        A decision block alone: this one's compiled epochs, reweighted. Values that a dated event
+        may set (a state's indicators, a power's policy level, the bloc's benefits...): each epoch
+        compiled on this one's epoch's scenario with the values put in (`graft`), so that no
+        epoch's scenario is made and validated again. Compiled afresh when a dated event of the
+        scenario sets one of the values again (then it holds only until that event), or sets the
+        decision block, or when a path is of another kind."""
         timelines = Timelines(scenario)
-        if not any(path.startswith("decision.") for event in scenario.events.values() for path in event.set):
-            timelines.base = self
+        changes_decision = any(path.startswith("decision.") for event in scenario.events.values() for path in event.set)
+        values = [path for path in paths or () if not path.startswith("decision.")]
+        if changes_decision or not all(map(_graftable, values, [scenario] * len(values))):
+            return timelines
+        timelines.base = self
+        if values:
+            self.worlds = self.worlds or epoch_worlds(self.scenario)
+            timelines.worlds = [graft(world, scenario, values) for world in self.worlds]
         return timelines
 
     def for_replication(self, seed_sequence: np.random.SeedSequence) -> Timeline:
         return self.get(imputation_for(self.scenario, seed_sequence))
+
+
+def _graftable(path: str, scenario: Scenario) -> bool:
+    """Whether a value at `path` may be put into the epochs' scenarios as it is (`graft`): a
+    value a dated event may set, which none of the scenario's events sets again, and, for a trade
+    share, none sets another share of the same state (the shares' sum is checked on the whole
+    scenario, not on a value alone)."""
+    if not event_may_set(path):
+        return False
+    parts = path.split(".")
+    trade = parts[0] == "states" and parts[-1] in TRADE_KEYS
+    kin = [".".join(parts[:-1] + [key]) for key in TRADE_KEYS] if trade else [path]
+    return not any(events_overwriting(scenario.events, one) for one in kin)
+
+
+def graft(world: Scenario, source: Scenario, paths: list[str]) -> Scenario:
+    """`world` with the values at `paths` as `source` holds them (validated there) and the decision
+    block of `source`: what setting them in `world` and validating it would give, without
+    validating it again."""
+    tree: dict = {}
+    for path in paths:
+        node = tree
+        for part in path.split("."):
+            node = node.setdefault(part, {})
+
+    def put(node, source_node, branches: dict):
+        if not branches:
+            return source_node
+        if isinstance(node, dict):
+            return {**node, **{part: put(node.get(part), source_node[part], below) for part, below in branches.items()}}
+        return node.model_copy(update={part: put(getattr(node, part), getattr(source_node, part), below)
+                                       for part, below in branches.items()})
+
+    return put(world, source, tree | {"decision": {}})
 
 
 def _epoch(scenario: Scenario, first_step: int, partner_tier: bool, open_to_applicants: bool,
@@ -517,12 +566,26 @@ def _with_shocks(epochs: list[Epoch]) -> list[Epoch]:
     return marked
 
 
+def _decision_rates(scenario: Scenario) -> dict:
+    """What a timeline takes from the scenario's decision block besides its epochs: when states
+    review their course."""
+    return {"review_probability": _review_probability(scenario), "summit_window": _summit_window(scenario),
+            "summit_multiplier": scenario_rate(scenario, SUMMIT_MULTIPLIER)}
+
+
 def _under_decision(timeline: Timeline, scenario: Scenario) -> Timeline:
     """`timeline` with its epochs under `scenario`'s decision block, as `compile_timeline` would
     give them: the same epochs, weighted anew, and the decision moments they mark."""
     epochs = [replace(epoch, **_decided(epoch.exogenous_terms, scenario)) for epoch in timeline.epochs]
-    return replace(timeline, epochs=tuple(_with_shocks(epochs)), review_probability=_review_probability(scenario),
-                   summit_window=_summit_window(scenario), summit_multiplier=scenario_rate(scenario, SUMMIT_MULTIPLIER))
+    return replace(timeline, epochs=tuple(_with_shocks(epochs)), **_decision_rates(scenario))
+
+
+def _under_values(timeline: Timeline, scenario: Scenario, worlds: list[Scenario]) -> Timeline:
+    """`timeline` with its epochs compiled on `worlds`, the epochs' scenarios of `scenario`, which
+    differs from the timeline's own at most in values a dated event may set and in its decision
+    block: the calendar, the bloc's summits and the peers are the timeline's."""
+    epochs, filled = _compiled_epochs(scenario, timeline.imputation, worlds, timeline.dates)
+    return replace(timeline, epochs=epochs, filled=filled, **_decision_rates(scenario))
 
 
 def scenario_at(scenario: Scenario, month: str) -> Scenario:
@@ -571,16 +634,9 @@ def compile_timeline(scenario: Scenario, imputation: int = 0, worlds: list[Scena
     calendar = scenario.calendar
     start, k, n_steps = month_number(calendar.start), calendar.step_months, calendar.n_steps
     dates = tuple(month_label(start + k * step) for step in range(n_steps))
-    boundaries, tier_step, open_step = _boundaries(scenario)
+    boundaries = _boundaries(scenario)[0]
     worlds = worlds or epoch_worlds(scenario)
-
-    epochs, filled = [], []
-    for first, world in zip(boundaries, worlds):
-        epoch, epoch_filled = _epoch(world, first, tier_step is not None and first >= tier_step, first >= open_step,
-                                     imputation)
-        epochs.append(epoch)
-        filled += [(dates[first], *item) for item in epoch_filled]
-
+    epochs, filled = _compiled_epochs(scenario, imputation, worlds, dates)
     epoch_of_step = np.searchsorted(np.array(boundaries), np.arange(n_steps), side="right") - 1
     summit = np.zeros(n_steps, dtype=bool)
     observed = {}
@@ -609,7 +665,7 @@ def compile_timeline(scenario: Scenario, imputation: int = 0, worlds: list[Scena
         states=tuple(scenario.states),
         regions=regions,
         dates=dates,
-        epochs=tuple(_with_shocks(epochs)),
+        epochs=epochs,
         epoch_of_step=epoch_of_step,
         summit=summit,
         observed_offers=observed,
@@ -621,10 +677,22 @@ def compile_timeline(scenario: Scenario, imputation: int = 0, worlds: list[Scena
         west_reaction_steps=-(-scenario.powers.west.reaction_months // k),
         pressure_steps=-(-russia.pressure_months // k),
         pressure_before=pressure_before,
-        review_probability=_review_probability(scenario),
-        summit_window=_summit_window(scenario),
-        summit_multiplier=scenario_rate(scenario, SUMMIT_MULTIPLIER),
         invitation_memory=scenario.bloc.invitation_memory_months,
-        filled=tuple(filled),
+        filled=filled,
         imputation=imputation,
+        **_decision_rates(scenario),
     )
+
+
+def _compiled_epochs(scenario: Scenario, imputation: int, worlds: list[Scenario],
+                     dates: tuple[str, ...]) -> tuple[tuple[Epoch, ...], tuple]:
+    """Each epoch evaluated on its scenario among `worlds` and completed dataset `imputation`, with
+    its decision moments marked, and what was filled in each (dated by the epoch's first step)."""
+    boundaries, tier_step, open_step = _boundaries(scenario)
+    epochs, filled = [], []
+    for first, world in zip(boundaries, worlds):
+        epoch, epoch_filled = _epoch(world, first, tier_step is not None and first >= tier_step, first >= open_step,
+                                     imputation)
+        epochs.append(epoch)
+        filled += [(dates[first], *item) for item in epoch_filled]
+    return tuple(_with_shocks(epochs)), tuple(filled)

@@ -166,6 +166,38 @@ def test_a_fits_trial_weights_reuse_the_compiled_epochs_and_give_what_a_fresh_co
     assert _same(compiled.under(dated).get(0), compile_timeline(dated, 0))
 
 
+def test_a_sweep_points_values_reuse_the_epochs_scenarios_and_give_what_a_fresh_compile_gives():
+    """`Timelines.under` with the paths a point changes (issue 13, item 2): values a dated event may
+    set (an indicator, with a missing one among them, a power's level, the bloc's benefits) and the
+    decision block are put into the base's epochs' scenarios, not made and validated again, and the
+    timelines are what compiling the point afresh gives; a value a dated event sets again, or a
+    trade share beside one an event sets, is compiled afresh."""
+    compiled = Timelines(ROUND)
+    changes = {"states.Kazakhstan.indicators.trade_russia": 0.05, "states.Iran.indicators.affinity": 0.1,
+               "states.Egypt.indicators.investment_russia": 0.3, "powers.russia.retaliation_for_refusal": 0.9,
+               "powers.russia.pressure_to_join": 0.7, "bloc.benefits": 0.2, "decision.rationality": 4.0,
+               "decision.weights.autonomy": 3.0, "decision.summit_review_months": 1}
+    assert ROUND.states["Egypt"].indicators.investment_russia.value is None  # a missing value, now given
+    changed = sim.with_overrides(ROUND, changes)
+    under = compiled.under(changed, tuple(changes))
+    assert under.base is compiled and under.worlds is not None
+    for imputation in range(3):
+        fresh = compile_timeline(changed, imputation)
+        assert _same(under.get(imputation), fresh)
+        assert not _same(compiled.get(imputation), fresh)
+    # Set again by a dated event: the point's value holds only until it, so the epochs are made anew.
+    with pytest.warns(UserWarning, match="set again"):
+        dated = sim.with_overrides(ROUND, {"bloc.appetite.members": 0.5})
+    assert compiled.under(dated, ("bloc.appetite.members",)).base is None
+    assert _same(compiled.under(dated, ("bloc.appetite.members",)).get(0), compile_timeline(dated, 0))
+    trade = sim.with_overrides(ROUND, {"events.trade_shift": {"date": "2024-01", "assumption": "a test",
+                                                              "set": {"states.Iran.indicators.trade_china": 0.3}}})
+    assert Timelines(trade).under(sim.with_overrides(trade, {"states.Iran.indicators.trade_west": 0.1}),
+                                  ("states.Iran.indicators.trade_west",)).base is None
+    assert Timelines(trade).under(sim.with_overrides(trade, {"states.Iran.indicators.affinity": 0.1}),
+                                  ("states.Iran.indicators.affinity",)).base is not None
+
+
 def test_a_changed_indicator_recompletes_only_its_own_column():
     """A sweep point that changes one indicator (issue 13, item 2): the completed dataset is made
     anew for that indicator's column alone, each other column read from what an earlier point made,

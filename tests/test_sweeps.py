@@ -77,20 +77,29 @@ def test_executors_give_the_same_table(tmp_path):
                                              "states.Kazakhstan.indicators.sanctions"}
 
 
-def test_a_sweep_of_the_decision_block_compiles_the_base_not_each_point(tmp_path, monkeypatch):
-    """A point that changes only the decision block reuses the base's compiled epochs, reweighted:
-    the same table as compiling every point, with at most one compilation per completed dataset
-    in the worker instead of one per completed dataset and point."""
-    from sim import inputs
-
-    path = write_sweep(tmp_path, """
-name: weights_only
-parameters:
+DECISION_BLOCK = """
   decision.weights.sanction_relief: {range: [0.0, 4.0]}
   decision.rationality: {range: [0.5, 6.0]}
   decision.review_rate_per_year: {range: [0.5, 4.0]}
   decision.summit_review_multiplier: {range: [1.0, 8.0]}
-  decision.summit_review_months: {range: [0, 6]}
+  decision.summit_review_months: {range: [0, 6]}"""
+VALUES = """
+  states.Kazakhstan.indicators.trade_russia: {range: [0.0, 0.45]}
+  powers.russia.retaliation_for_refusal: {range: [0.0, 1.0]}
+  bloc.benefits: {range: [0.0, 1.0]}"""
+
+
+@pytest.mark.parametrize("parameters", [DECISION_BLOCK, DECISION_BLOCK + VALUES], ids=["decision", "values"])
+def test_a_sweep_compiles_the_base_not_each_point(tmp_path, monkeypatch, parameters):
+    """A point reuses the base's compilation (issue 13, item 2): with the decision block alone, the
+    base's epochs reweighted; with values a dated event may set, too, the base's epochs' scenarios
+    with the values put in. The same table as compiling every point, with at most one whole
+    compilation per completed dataset in the worker instead of one per completed dataset and point."""
+    from sim import inputs
+
+    path = write_sweep(tmp_path, f"""
+name: reuse
+parameters:{parameters}
 design: sobol
 samples: 8
 replications: 1
@@ -98,15 +107,15 @@ seed: 2
 """)
     compiled, compile_timeline = [], inputs.compile_timeline
     monkeypatch.setattr(inputs, "compile_timeline", lambda *a, **k: compiled.append(1) or compile_timeline(*a, **k))
-    run_sweep(path, tmp_path / "reweighted", executor="serial")
-    reweighted = len(compiled)
-    monkeypatch.setattr(inputs.Timelines, "under", lambda self, scenario: inputs.Timelines(scenario))
+    run_sweep(path, tmp_path / "reused", executor="serial")
+    reused = len(compiled)
+    monkeypatch.setattr(inputs.Timelines, "under", lambda self, scenario, paths=None: inputs.Timelines(scenario))
     compiled.clear()
     run_sweep(path, tmp_path / "compiled", executor="serial")
-    runs = 8 * (5 + 2)
+    runs = 8 * (parameters.count("range") + 2)
     assert len(compiled) == runs  # one replication a point: one compilation each
-    assert reweighted <= 10 < runs  # the base's ten completed datasets, at most
-    pd.testing.assert_frame_equal(read_results(tmp_path / "reweighted"), read_results(tmp_path / "compiled"))
+    assert reused <= 10 < runs  # the base's ten completed datasets, at most
+    pd.testing.assert_frame_equal(read_results(tmp_path / "reused"), read_results(tmp_path / "compiled"))
 
 
 def test_sanctions_raise_seeking_across_the_grid(tmp_path):

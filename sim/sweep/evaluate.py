@@ -2,8 +2,9 @@
 
 A `Job` carries everything a worker needs (the base scenario as plain data, not a file), so the
 same function runs in this process, in a process pool or on a remote Dask worker. A job holds
-about `CHUNK` runs, over one or several points, and its results are stored as one part. Replication r
-of point p draws from `SeedSequence(seed, spawn_key=(p, r))`: the same whichever worker runs it.
+`sim.sweep.runner.CHUNK` to `MAX_CHUNK` runs, over one or several points, and its results are
+stored as one part. Replication r of point p draws from `SeedSequence(seed, spawn_key=(p, r))`:
+the same whichever worker runs it.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def point_scenario(job: Job, base: dict, values: tuple[float, ...]) -> Scenario:
 @lru_cache(maxsize=2)
 def base_timelines(base_json: str) -> Timelines:
     """The sweep's base scenario's timelines, kept for the jobs a worker runs next (they fill in as
-    replications meet completed datasets)."""
+    replications meet completed datasets, and its epochs' scenarios are made once)."""
     return Timelines(Scenario.model_validate(json.loads(base_json)))
 
 
@@ -77,14 +78,15 @@ def evaluate(job: Job) -> dict:
     failures = []
     base = json.loads(job.base_json)
     record = tuple(sorted({field for output in job.outputs for field in NEEDS[output]}))
-    # A sweep of the decision block alone leaves every epoch's unweighted terms as the base has
-    # them: compiled once per worker and reweighted per point (`Timelines.under`), not per point.
-    shared = base_timelines(job.base_json) if all(path.startswith("decision.") for path in job.paths) else None
+    # A point differs from the base only at the sweep's paths: its timelines reuse what the base's,
+    # kept by the worker, share with it (`Timelines.under`): with the decision block alone, every
+    # epoch's terms, reweighted; with values an event may set, every epoch's scenario.
+    shared = base_timelines(job.base_json)
     planned = []  # (point, values, replications, timeline, runs)
     for point, values, replications in job.points:
         try:
             scenario = point_scenario(job, base, values)
-            timelines = Timelines(scenario) if shared is None else shared.under(scenario)
+            timelines = shared.under(scenario, job.paths)
             seeds = [seed_for(job.seed, point, replication) for replication in replications]
             runs = [(scenario, timelines.for_replication(seed), seed) for seed in seeds]
             timeline = runs[0][1]  # every completed dataset has the same states and dates

@@ -20,8 +20,14 @@ from .spec import LoadedSweep, load_sweep
 from .store import Store
 
 CHUNK = 25
-"""Runs per job (and per stored part): small enough that a kill loses little, large enough to
-amortise a worker's set-up and keep the number of files small."""
+"""The fewest runs per job (and per stored part): small enough that a kill loses little, large
+enough to amortise a worker's set-up and keep the number of files small."""
+JOBS = 64
+"""A larger sweep is cut into about this many jobs: larger jobs step more replications together
+(sim/transition.py) and write fewer parts, and 64 still keep a few dozen workers busy to the end
+and let a kill lose a few percent of the runs at most."""
+MAX_CHUNK = 400
+"""The most runs per job, so that a very large sweep still reports progress and loses little to a kill."""
 
 Progress = Callable[[int, int], None]
 
@@ -50,8 +56,10 @@ def default_folder(sweep: LoadedSweep) -> Path:
 
 
 def _jobs(sweep: LoadedSweep, matrix: np.ndarray, done: set[tuple[int, int]]) -> Iterator[Job]:
-    """Jobs of about CHUNK runs each: a point's missing replications, split or grouped."""
+    """Jobs of the same size, a 64th (`JOBS`) of the runs to do, but no fewer than CHUNK and no more
+    than MAX_CHUNK: a point's missing replications, split or grouped."""
     spec = sweep.spec
+    chunk = min(MAX_CHUNK, max(CHUNK, (len(matrix) * spec.replications - len(done)) // JOBS))
     base_json = json.dumps(sweep.base_data, sort_keys=True)
 
     def job(points: list) -> Job:
@@ -62,11 +70,11 @@ def _jobs(sweep: LoadedSweep, matrix: np.ndarray, done: set[tuple[int, int]]) ->
     pending, size = [], 0
     for point, values in enumerate(matrix):
         todo = [r for r in range(spec.replications) if (point, r) not in done]
-        for start in range(0, len(todo), CHUNK):
-            replications = tuple(todo[start:start + CHUNK])
+        for start in range(0, len(todo), chunk):
+            replications = tuple(todo[start:start + chunk])
             pending.append((point, tuple(float(v) for v in values), replications))
             size += len(replications)
-            if size >= CHUNK:
+            if size >= chunk:
                 yield job(pending)
                 pending, size = [], 0
     if pending:
