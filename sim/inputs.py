@@ -351,7 +351,7 @@ class Timelines:
     def get(self, imputation: int) -> Timeline:
         if imputation not in self.compiled:
             if self.base is not None and self.worlds is not None:
-                self.compiled[imputation] = _under_values(self.base.get(imputation), self.scenario, self.worlds)
+                self.compiled[imputation], = _under_values([self.base.get(imputation)], [self.scenario], [self.worlds])
             elif self.base is not None:
                 self.compiled[imputation] = _under_decision(self.base.get(imputation), self.scenario)
             else:
@@ -420,74 +420,108 @@ def graft(world: Scenario, source: Scenario, paths: list[str]) -> Scenario:
     return put(world, source, tree | {"decision": {}})
 
 
-def _epoch(scenario: Scenario, first_step: int, partner_tier: bool, open_to_applicants: bool,
-           imputation: int) -> tuple[Epoch, list]:
-    values, filled = _indicator_matrix(scenario, imputation)
+def _epochs(worlds: list[Scenario], imputations: list[int], first_step: int, partner_tier: bool,
+            open_to_applicants: bool) -> tuple[list[Epoch], list[list]]:
+    """The epoch beginning at `first_step` of each scenario among `worlds`, on its completed dataset
+    among `imputations`, and what was filled in each. The worlds share their states and calendar
+    and differ at most in values a dated event may set and in their decision blocks (one scenario's
+    completed datasets, a sweep's points): their states' rows are stacked and every term evaluated
+    once for all, row by row, so that each epoch holds what evaluating its world alone gives."""
+    n = len(worlds[0].states)
+    matrices = [_indicator_matrix(world, imputation) for world, imputation in zip(worlds, imputations)]
+    values = np.concatenate([matrix for matrix, _ in matrices])
     x = {key: values[:, i] for i, key in enumerate(INDICATORS)}
     trade = np.stack([x[k] for k in ("trade_west", "trade_russia", "trade_china", "trade_other_members")], axis=1)
+    overlaps = np.concatenate([_overlaps(world) for world in worlds])
+    consent = np.concatenate([_consent(world) for world in worlds])
 
-    organizations = list(scenario.organizations)
-    overlaps = np.zeros((len(scenario.states), len(organizations)))
-    for row, state in enumerate(scenario.states.values()):
-        for org in state.memberships:
-            overlaps[row, organizations.index(org)] = scenario.organizations[org].overlap.value
-
-    consent = np.ones(len(scenario.states))
-    for member in scenario.bloc.members.values():
-        for row, name in enumerate(scenario.states):
-            consent[row] *= member.toward.get(name, member.consent).value
+    def level(value) -> np.ndarray:
+        """A policy level of each world, on each of its states' rows."""
+        return np.repeat(np.array([value(world).value for world in worlds], dtype=float), n)
 
     pressure = d.sanction_pressure(x["sanctions"], x["blockade"])
     dependence = d.patron_dependence(x["trade_russia"], x["transit_russia"], x["investment_russia"])
     stake = d.western_stake(x["trade_west"], x["investment_west"], x["western_engagement"])
     bloc_trade = x["trade_russia"] + x["trade_china"] + x["trade_other_members"]
-    west, russia, bloc = scenario.powers.west, scenario.powers.russia, scenario.bloc
+    threat = level(lambda world: world.powers.west.threat_against_joiners)
     exogenous = {
         "sanction_relief": d.sanction_relief_term(pressure),
         "western_exposure": d.western_exposure_term(stake, pressure),
-        "patron_pressure": d.patron_pressure_term(russia.pressure_to_join.value, dependence),
+        "patron_pressure": d.patron_pressure_term(level(lambda world: world.powers.russia.pressure_to_join), dependence),
         "diversification": d.diversification_term(dependence),
         "autonomy": d.autonomy_term(dependence, pressure),
-        "bloc_benefits": d.bloc_benefits_term(bloc.benefits.value, bloc_trade, x["affinity"])
-        + d.china_inducement_term(scenario.powers.china.inducement.value, x["trade_china"]),
+        "bloc_benefits": d.bloc_benefits_term(level(lambda world: world.bloc.benefits), bloc_trade, x["affinity"])
+        + d.china_inducement_term(level(lambda world: world.powers.china.inducement), x["trade_china"]),
         "substitutes": d.substitutes_term(d.substitute_access(overlaps, x["bilateral_channels"])),
     }
-    terms = np.zeros((len(d.TERMS), len(scenario.states), len(d.OPTIONS)))
+    terms = np.zeros((len(d.TERMS), len(values), len(d.OPTIONS)))
     for index, name in enumerate(d.TERMS):
         if name in exogenous:
             terms[index] = exogenous[name]
+    closed = np.zeros_like(consent)  # before the partner tier, no partner is admitted
+    per_row = {
+        "exogenous_terms": terms,
+        "admit_member": level(lambda world: world.bloc.appetite.members) * consent,
+        "admit_partner": level(lambda world: world.bloc.appetite.partners) * consent if partner_tier else closed,
+        "admit_member_from_partner": level(lambda world: world.bloc.appetite.members_from_partners
+                                           or world.bloc.appetite.members) * consent,
+        "admit_on_initiative": level(lambda world: world.bloc.initiative) * consent if partner_tier else closed,
+        "room_for_manoeuvre": d.room_for_manoeuvre(pressure, d.trade_concentration(trade)),
+        "dependence": dependence,
+        "trade_west": x["trade_west"],
+        "pressure": pressure,
+        "western_open": stake * (1.0 - pressure),
+        "bloc_trade": bloc_trade,
+        "affinity": x["affinity"],
+        "engagement": x["western_engagement"],
+        "threat_term": d.western_threat_term(threat, x["trade_west"], pressure),
+        "retaliation_in_force": np.concatenate([_in_force(world.powers.russia, world) for world in worlds]),
+        "west_reaction_in_force": np.concatenate([_in_force(world.powers.west, world) for world in worlds]),
+    }
+    epochs = []
+    for block, world in enumerate(worlds):
+        rows = slice(block * n, (block + 1) * n)
+        own = {name: value[:, rows] if name == "exogenous_terms" else value[rows] for name, value in per_row.items()}
+        west, russia, bloc = world.powers.west, world.powers.russia, world.bloc
+        epochs.append(Epoch(
+            first_step=first_step,
+            partner_tier=partner_tier,
+            open_to_applicants=open_to_applicants,
+            **own,
+            **_decided(own["exogenous_terms"], world),
+            seats_members=np.inf if bloc.seats.members is None else bloc.seats.members,
+            seats_partners=np.inf if bloc.seats.partners is None else bloc.seats.partners,
+            threat=west.threat_against_joiners.value,
+            retaliation=russia.retaliation_for_refusal.value,
+            west_reaction=west.reaction_to_alignment.value,
+            pre_summit_pressure=russia.pressure_before_summit.value,
+            shocked=np.ones(n, dtype=bool),
+        ))
+    return epochs, [filled for _, filled in matrices]
 
-    epoch = Epoch(
-        first_step=first_step,
-        partner_tier=partner_tier,
-        open_to_applicants=open_to_applicants,
-        exogenous_terms=terms,
-        **_decided(terms, scenario),
-        admit_member=bloc.appetite.members.value * consent,
-        admit_partner=(bloc.appetite.partners.value * consent) if partner_tier else np.zeros_like(consent),
-        admit_member_from_partner=(bloc.appetite.members if bloc.appetite.members_from_partners is None
-                                   else bloc.appetite.members_from_partners).value * consent,
-        admit_on_initiative=(bloc.initiative.value * consent) if partner_tier else np.zeros_like(consent),
-        seats_members=np.inf if bloc.seats.members is None else bloc.seats.members,
-        seats_partners=np.inf if bloc.seats.partners is None else bloc.seats.partners,
-        room_for_manoeuvre=d.room_for_manoeuvre(pressure, d.trade_concentration(trade)),
-        dependence=dependence,
-        trade_west=x["trade_west"],
-        pressure=pressure,
-        western_open=stake * (1.0 - pressure),
-        bloc_trade=bloc_trade,
-        affinity=x["affinity"],
-        engagement=x["western_engagement"],
-        threat=west.threat_against_joiners.value,
-        threat_term=d.western_threat_term(west.threat_against_joiners.value, x["trade_west"], pressure),
-        retaliation=russia.retaliation_for_refusal.value,
-        west_reaction=west.reaction_to_alignment.value,
-        pre_summit_pressure=russia.pressure_before_summit.value,
-        retaliation_in_force=np.array([russia.imposed.get(name, 0.0) for name in scenario.states]),
-        west_reaction_in_force=np.array([west.imposed.get(name, 0.0) for name in scenario.states]),
-        shocked=np.ones(len(scenario.states), dtype=bool),
-    )
-    return epoch, filled
+
+def _overlaps(scenario: Scenario) -> np.ndarray:
+    """(n_states, n_organizations): each organization's overlap with the bloc for its member states, else 0."""
+    organizations = list(scenario.organizations)
+    overlaps = np.zeros((len(scenario.states), len(organizations)))
+    for row, state in enumerate(scenario.states.values()):
+        for org in state.memberships:
+            overlaps[row, organizations.index(org)] = scenario.organizations[org].overlap.value
+    return overlaps
+
+
+def _consent(scenario: Scenario) -> np.ndarray:
+    """(n_states,): the product of the members' consents toward each state."""
+    consent = np.ones(len(scenario.states))
+    for member in scenario.bloc.members.values():
+        for row, name in enumerate(scenario.states):
+            consent[row] *= member.toward.get(name, member.consent).value
+    return consent
+
+
+def _in_force(power, scenario: Scenario) -> np.ndarray:
+    """(n_states,): the reaction a power's dated events pin on each state (its `imposed`)."""
+    return np.array([power.imposed.get(name, 0.0) for name in scenario.states])
 
 
 def _decided(terms: np.ndarray, scenario: Scenario) -> dict:
@@ -580,12 +614,32 @@ def _under_decision(timeline: Timeline, scenario: Scenario) -> Timeline:
     return replace(timeline, epochs=tuple(_with_shocks(epochs)), **_decision_rates(scenario))
 
 
-def _under_values(timeline: Timeline, scenario: Scenario, worlds: list[Scenario]) -> Timeline:
-    """`timeline` with its epochs compiled on `worlds`, the epochs' scenarios of `scenario`, which
-    differs from the timeline's own at most in values a dated event may set and in its decision
-    block: the calendar, the bloc's summits and the peers are the timeline's."""
-    epochs, filled = _compiled_epochs(scenario, timeline.imputation, worlds, timeline.dates)
-    return replace(timeline, epochs=epochs, filled=filled, **_decision_rates(scenario))
+def _under_values(timelines: list[Timeline], scenarios: list[Scenario], worlds: list[list[Scenario]]) -> list[Timeline]:
+    """Each of `timelines` (one scenario's) with its epochs compiled on the epochs' scenarios among
+    `worlds` of the scenario among `scenarios` that differs from the timeline's own at most in
+    values a dated event may set and in its decision block: the calendar, the bloc's summits and
+    the peers are the timeline's. Compiled together (`_compiled_epochs`)."""
+    compiled = _compiled_epochs(scenarios[0], [timeline.imputation for timeline in timelines], worlds,
+                                timelines[0].dates)
+    return [replace(timeline, epochs=epochs, filled=filled, **_decision_rates(scenario))
+            for timeline, scenario, (epochs, filled) in zip(timelines, scenarios, compiled)]
+
+
+def timelines_for(runs: list[tuple[Timelines, np.random.SeedSequence]]) -> list[Timeline]:
+    """Each run's timeline, as `Timelines.for_replication` gives it: those of a sweep's points
+    still to be compiled from one base's epochs' scenarios (`Timelines.under`) compiled together."""
+    wanted = [(timelines, imputation_for(timelines.scenario, seed)) for timelines, seed in runs]
+    groups: dict[int, dict] = {}
+    for timelines, imputation in wanted:
+        if imputation not in timelines.compiled and timelines.base is not None and timelines.worlds is not None:
+            groups.setdefault(id(timelines.base), {})[id(timelines), imputation] = (timelines, imputation)
+    for group in groups.values():
+        todo = list(group.values())
+        made = _under_values([own.base.get(imputation) for own, imputation in todo],
+                             [own.scenario for own, _ in todo], [own.worlds for own, _ in todo])
+        for (own, imputation), timeline in zip(todo, made):
+            own.compiled[imputation] = timeline
+    return [timelines.get(imputation) for timelines, imputation in wanted]
 
 
 def scenario_at(scenario: Scenario, month: str) -> Scenario:
@@ -636,7 +690,7 @@ def compile_timeline(scenario: Scenario, imputation: int = 0, worlds: list[Scena
     dates = tuple(month_label(start + k * step) for step in range(n_steps))
     boundaries = _boundaries(scenario)[0]
     worlds = worlds or epoch_worlds(scenario)
-    epochs, filled = _compiled_epochs(scenario, imputation, worlds, dates)
+    (epochs, filled), = _compiled_epochs(scenario, [imputation], [worlds], dates)
     epoch_of_step = np.searchsorted(np.array(boundaries), np.arange(n_steps), side="right") - 1
     summit = np.zeros(n_steps, dtype=bool)
     observed = {}
@@ -684,15 +738,18 @@ def compile_timeline(scenario: Scenario, imputation: int = 0, worlds: list[Scena
     )
 
 
-def _compiled_epochs(scenario: Scenario, imputation: int, worlds: list[Scenario],
-                     dates: tuple[str, ...]) -> tuple[tuple[Epoch, ...], tuple]:
-    """Each epoch evaluated on its scenario among `worlds` and completed dataset `imputation`, with
-    its decision moments marked, and what was filled in each (dated by the epoch's first step)."""
+def _compiled_epochs(scenario: Scenario, imputations: list[int], worlds: list[list[Scenario]],
+                     dates: tuple[str, ...]) -> list[tuple[tuple[Epoch, ...], tuple]]:
+    """For each of some scenarios alike in their calendar and events (`scenario` one of them), given
+    as its epochs' scenarios among `worlds` and a completed dataset among `imputations`: its
+    epochs, with their decision moments marked, and what was filled in each (dated by the epoch's
+    first step). Each epoch is evaluated for all of them at once (`_epochs`)."""
     boundaries, tier_step, open_step = _boundaries(scenario)
-    epochs, filled = [], []
-    for first, world in zip(boundaries, worlds):
-        epoch, epoch_filled = _epoch(world, first, tier_step is not None and first >= tier_step, first >= open_step,
-                                     imputation)
-        epochs.append(epoch)
-        filled += [(dates[first], *item) for item in epoch_filled]
-    return tuple(_with_shocks(epochs)), tuple(filled)
+    epochs, filled = [[] for _ in worlds], [[] for _ in worlds]
+    for index, first in enumerate(boundaries):
+        evaluated, fills = _epochs([own[index] for own in worlds], imputations, first,
+                                   tier_step is not None and first >= tier_step, first >= open_step)
+        for block, (epoch, epoch_filled) in enumerate(zip(evaluated, fills)):
+            epochs[block].append(epoch)
+            filled[block] += [(dates[first], *item) for item in epoch_filled]
+    return [(tuple(_with_shocks(own)), tuple(fill)) for own, fill in zip(epochs, filled)]

@@ -76,10 +76,12 @@ def stack_key(rule: str, timeline: Timeline) -> tuple[str, str]:
     posterior's draws) share it, and are stepped together."""
     n = len(timeline.states)
     digest = hashlib.sha256()
+    # Which fields those are is the same in every epoch of a timeline: read from its first.
+    shared = [f.name for f in fields(Epoch)
+              if not _per_state(timeline.epochs[0], f.name, n) and f.name not in PER_ROW + PER_REPLICATION]
     for epoch in timeline.epochs:
-        for f in fields(Epoch):
-            if not _per_state(epoch, f.name, n) and f.name not in PER_ROW + PER_REPLICATION:
-                _digest(digest, getattr(epoch, f.name))
+        for name in shared:
+            _digest(digest, getattr(epoch, name))
     for f in fields(Timeline):
         if f.name not in ("epochs", "filled", "imputation", "initial_status", "initial_seeking", "review_probability",
                           "summit_multiplier"):
@@ -96,6 +98,8 @@ def _digest(digest, value) -> None:
         for key in sorted(value):
             digest.update(repr(key).encode())
             _digest(digest, value[key])
+    elif isinstance(value, tuple) and all(isinstance(item, str) for item in value):  # names, dates: at once
+        digest.update(repr(value).encode())
     elif isinstance(value, tuple):
         digest.update(b"(")
         for item in value:

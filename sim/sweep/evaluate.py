@@ -18,10 +18,10 @@ import numpy as np
 from pydantic import ValidationError
 
 from ..decision import MEMBER, OPTIONS
-from ..inputs import Timelines
+from ..inputs import Timelines, timelines_for
 from ..run import run_worlds
 from ..scenario import InputError
-from ..scenario.changes import set_path
+from ..scenario.changes import apply_settings
 from ..scenario.loader import issues_from
 from ..scenario.schema import Scenario
 
@@ -53,10 +53,10 @@ def seed_for(seed: int, point: int, replication: int) -> np.random.SeedSequence:
 
 
 def point_scenario(job: Job, base: dict, values: tuple[float, ...]) -> Scenario:
-    data = json.loads(json.dumps(base))
+    data = base  # left as it is: each setting copies the mappings along its path
     for path, value in zip(job.paths, values):
         value = int(round(value)) if path in job.integer_paths else float(value)
-        set_path(data, path, value, {"assumption": f"sweep {job.sweep}: {path}"})
+        data = apply_settings(data, {path: value}, {"assumption": f"sweep {job.sweep}: {path}"})
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:  # a point the base allows but these values do not: said in our words
@@ -82,30 +82,30 @@ def evaluate(job: Job) -> dict:
     # kept by the worker, share with it (`Timelines.under`): with the decision block alone, every
     # epoch's terms, reweighted; with values an event may set, every epoch's scenario.
     shared = base_timelines(job.base_json)
-    planned = []  # (point, values, replications, timeline, runs)
+    planned = []  # (point, values, replications, scenario, [(timelines, seed) of each run])
     for point, values, replications in job.points:
         try:
             scenario = point_scenario(job, base, values)
             timelines = shared.under(scenario, job.paths)
             seeds = [seed_for(job.seed, point, replication) for replication in replications]
-            runs = [(scenario, timelines.for_replication(seed), seed) for seed in seeds]
-            timeline = runs[0][1]  # every completed dataset has the same states and dates
         except Exception as exc:  # noqa: BLE001 - an invalid point fails its runs, not the sweep
             failures += [_failure(job, point, values, r, exc) for r in replications]
             continue
-        planned.append((point, values, replications, timeline, runs))
+        planned.append((point, values, replications, scenario, [(timelines, seed) for seed in seeds]))
+    planned = _compiled(job, planned, failures)
     try:  # the job's points stepped together where their worlds allow (sim.run.run_worlds)
         results = run_worlds([run for *_, runs in planned for run in runs], record)
     except Exception:  # noqa: BLE001 - then point by point, so that only a failing point's runs fail
         results = []
-        for point, values, replications, _, runs in planned:
+        for point, values, replications, runs in planned:
             try:
                 results += run_worlds(runs, record)
             except Exception as exc:  # noqa: BLE001
                 failures += [_failure(job, point, values, r, exc) for r in replications]
                 results += [None] * len(runs)
     done = iter(results)
-    for point, values, replications, timeline, _ in planned:
+    for point, values, replications, runs in planned:
+        timeline = runs[0][1]  # every completed dataset has the same states and dates
         names = list(timeline.states)
         keep = [names.index(s) for s in (job.states or names)]
         for replication in replications:
@@ -121,6 +121,27 @@ def evaluate(job: Job) -> dict:
                 for output in job.outputs:
                     rows[output].append(_output(output, data, index, timeline.dates))
     return {"rows": rows, "failures": failures}
+
+
+def _compiled(job: Job, planned: list, failures: list) -> list:
+    """The planned points, each with its runs as (scenario, timeline, seed): the points' timelines
+    compiled together where they reuse the base's (`sim.inputs.timelines_for`); if that fails, point
+    by point, so that only a failing point's runs fail."""
+    def with_timelines(scenario, runs, timelines):
+        return [(scenario, timeline, seed) for (_, seed), timeline in zip(runs, timelines)]  # runs first: `timelines` may run on
+
+    try:
+        made = iter(timelines_for([run for *_, runs in planned for run in runs]))
+        return [(point, values, replications, with_timelines(scenario, runs, made))
+                for point, values, replications, scenario, runs in planned]
+    except Exception:  # noqa: BLE001
+        kept = []
+        for point, values, replications, scenario, runs in planned:
+            try:
+                kept.append((point, values, replications, with_timelines(scenario, runs, timelines_for(runs))))
+            except Exception as exc:  # noqa: BLE001
+                failures += [_failure(job, point, values, r, exc) for r in replications]
+        return kept
 
 
 def _output(name: str, data: dict, index: int, dates: tuple[str, ...]):
