@@ -285,14 +285,21 @@ def _fit_trade(values: np.ndarray, drawn: np.ndarray, base: np.ndarray) -> np.nd
 
 def _indicator_matrix(scenario: Scenario, imputation: int = 0) -> tuple[np.ndarray, list[tuple[str, str, float, str]]]:
     """(n_states, n_indicators) with missing values filled by the scenario's rule (`data.fill`), and
-    the list of what was filled, with the rule that gave each value.
+    the list of what was filled, with the rule that gave each value (`_completed`, `_fit_trade`)."""
+    values, drawn, base, rules = _completed(scenario, imputation)
+    values = _fit_trade(values, drawn, base)
+    return values, _filled(scenario, values, drawn, rules)
+
+
+def _completed(scenario: Scenario, imputation: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+    """The indicators with missing values filled by the scenario's rule, before the trade shares
+    are fitted: (values, which were drawn, what each drawn value stands above, each cell's rule).
 
     `regional_imputation` gives completed dataset `imputation` (`_impute_by_region`); `mean` gives
     a missing value the mean of the same indicator over the states that have it, else its mean in
     `REFERENCE`, else `NEUTRAL`. Filled trade shares are then scaled down, if need be, to fit in
-    what the state's given shares leave of 1.
+    what the state's given shares leave of 1 (`_fit_trade`).
     """
-    names = list(scenario.states)
     cells = [[getattr(s.indicators, k) for k in INDICATORS] for s in scenario.states.values()]
     raw = np.array([[np.nan if c.value is None else c.value for c in row] for row in cells], dtype=float)
     missing = np.isnan(raw)
@@ -303,20 +310,21 @@ def _indicator_matrix(scenario: Scenario, imputation: int = 0) -> tuple[np.ndarr
         drawn, base = missing | lower, np.where(lower, raw, 0.0)
         label = f" ({scenario.data.imputations} completed datasets, seed {scenario.data.imputation_seed})"
         rules = [[f"{rule}{label}" + (", above its lower bound" if lower[row, col] else "")
-                  for col, rule in enumerate(column_rules)] for row in range(len(names))]
-    else:
-        counts = (~missing).sum(axis=0)
-        reference, reference_rule = reference_means()
-        fallback = np.array([reference.get(k, NEUTRAL) for k in INDICATORS])
-        means = np.divide(np.nansum(raw, axis=0), counts, out=fallback, where=counts > 0)
-        column_rules = [OTHER_STATES if n > 0 else reference_rule if k in reference else f"{NEUTRAL} (no state has it)"
-                        for n, k in zip(counts, INDICATORS)]
-        values, drawn, base = np.where(missing, means, raw), missing, np.zeros_like(raw)
-        rules = [column_rules] * len(names)
-    values = _fit_trade(values, drawn, base)
-    filled = [(names[row], INDICATORS[col], float(values[row, col]), rules[row][col])
-              for row, col in zip(*np.nonzero(drawn))]
-    return values, filled
+                  for col, rule in enumerate(column_rules)] for row in range(len(cells))]
+        return values, drawn, base, rules
+    counts = (~missing).sum(axis=0)
+    reference, reference_rule = reference_means()
+    fallback = np.array([reference.get(k, NEUTRAL) for k in INDICATORS])
+    means = np.divide(np.nansum(raw, axis=0), counts, out=fallback, where=counts > 0)
+    column_rules = [OTHER_STATES if n > 0 else reference_rule if k in reference else f"{NEUTRAL} (no state has it)"
+                    for n, k in zip(counts, INDICATORS)]
+    return np.where(missing, means, raw), missing, np.zeros_like(raw), [column_rules] * len(cells)
+
+
+def _filled(scenario: Scenario, values: np.ndarray, drawn: np.ndarray, rules: list) -> list[tuple[str, str, float, str]]:
+    """What was filled: (state, indicator, value, rule) of each drawn cell."""
+    names = list(scenario.states)
+    return [(names[row], INDICATORS[col], float(values[row, col]), rules[row][col]) for row, col in zip(*np.nonzero(drawn))]
 
 
 def completed_indicators(scenario: Scenario) -> np.ndarray:
@@ -347,6 +355,7 @@ class Timelines:
         self.compiled: dict[int, Timeline] = {}
         self.worlds: list[Scenario] | None = None  # the epochs' scenarios, made once
         self.base: Timelines | None = None  # another scenario's, whose compiled timelines these reuse (`under`)
+        self.graftable: dict[str, bool] = {}  # whether a value at a path may be put into the epochs' scenarios
 
     def get(self, imputation: int) -> Timeline:
         if imputation not in self.compiled:
@@ -374,7 +383,12 @@ class Timelines:
         timelines = Timelines(scenario)
         changes_decision = any(path.startswith("decision.") for event in scenario.events.values() for path in event.set)
         values = [path for path in paths or () if not path.startswith("decision.")]
-        if changes_decision or not all(map(_graftable, values, [scenario] * len(values))):
+        # Read against this one's events: a point's are the same unless a path changes them, and
+        # such a path is not graftable either way.
+        for path in values:
+            if path not in self.graftable:
+                self.graftable[path] = _graftable(path, self.scenario)
+        if changes_decision or not all(self.graftable[path] for path in values):
             return timelines
         timelines.base = self
         if values:
@@ -421,15 +435,20 @@ def graft(world: Scenario, source: Scenario, paths: list[str]) -> Scenario:
 
 
 def _epochs(worlds: list[Scenario], imputations: list[int], first_step: int, partner_tier: bool,
-            open_to_applicants: bool) -> tuple[list[Epoch], list[list]]:
+            open_to_applicants: bool, before: np.ndarray | None) -> tuple[list[Epoch], list[list], np.ndarray]:
     """The epoch beginning at `first_step` of each scenario among `worlds`, on its completed dataset
-    among `imputations`, and what was filled in each. The worlds share their states and calendar
-    and differ at most in values a dated event may set and in their decision blocks (one scenario's
-    completed datasets, a sweep's points): their states' rows are stacked and every term evaluated
-    once for all, row by row, so that each epoch holds what evaluating its world alone gives."""
+    among `imputations`; what was filled in each; and their states' situations (`_situation`), from
+    which the next epoch marks its decision moments as this one does from `before`, the previous
+    epoch's (None for the calendar's first epoch: every state is marked, see `_with_shocks`).
+
+    The worlds share their states and calendar and differ at most in values a dated event may set
+    and in their decision blocks (one scenario's completed datasets, a sweep's points): their
+    states' rows are stacked and every term evaluated once for all, row by row, so that each epoch
+    holds what evaluating its world alone gives."""
     n = len(worlds[0].states)
-    matrices = [_indicator_matrix(world, imputation) for world, imputation in zip(worlds, imputations)]
-    values = np.concatenate([matrix for matrix, _ in matrices])
+    completed = [_completed(world, imputation) for world, imputation in zip(worlds, imputations)]
+    drawn = [own for _, own, _, _ in completed]
+    values = _fit_trade(*(np.concatenate([block[part] for block in completed]) for part in range(3)))
     x = {key: values[:, i] for i, key in enumerate(INDICATORS)}
     trade = np.stack([x[k] for k in ("trade_west", "trade_russia", "trade_china", "trade_other_members")], axis=1)
     overlaps = np.concatenate([_overlaps(world) for world in worlds])
@@ -478,26 +497,41 @@ def _epochs(worlds: list[Scenario], imputations: list[int], first_step: int, par
         "retaliation_in_force": np.concatenate([_in_force(world.powers.russia, world) for world in worlds]),
         "west_reaction_in_force": np.concatenate([_in_force(world.powers.west, world) for world in worlds]),
     }
+    blocks = [slice(block * n, (block + 1) * n) for block in range(len(worlds))]
+    own = [{name: value[:, rows] if name == "exogenous_terms" else value[rows] for name, value in per_row.items()}
+           for rows in blocks]
+    read: dict[int, np.ndarray] = {}  # a sweep point's worlds share their decision block: its weights are read once
+    for world in worlds:
+        if id(world.decision) not in read:
+            read[id(world.decision)] = scenario_weights(world)
+    weights = [read[id(world.decision)] for world in worlds]
+    weighted = _weighted(terms, np.repeat(np.array(weights), n, axis=0))
+    decided = [_decision(world, own) | {name: value[rows] for name, value in weighted.items()}
+               for world, own, rows in zip(worlds, weights, blocks)]
+    situation = _situation(weighted["exogenous_utility"], per_row["admit_member"],
+                           per_row["admit_partner"], per_row["admit_member_from_partner"], partner_tier, threat,
+                           per_row["retaliation_in_force"], per_row["west_reaction_in_force"])
+    shocked = np.ones(len(values), dtype=bool) if before is None else _changed(before, situation)
     epochs = []
-    for block, world in enumerate(worlds):
-        rows = slice(block * n, (block + 1) * n)
-        own = {name: value[:, rows] if name == "exogenous_terms" else value[rows] for name, value in per_row.items()}
+    for rows, block, world, decision in zip(blocks, own, worlds, decided):
         west, russia, bloc = world.powers.west, world.powers.russia, world.bloc
         epochs.append(Epoch(
             first_step=first_step,
             partner_tier=partner_tier,
             open_to_applicants=open_to_applicants,
-            **own,
-            **_decided(own["exogenous_terms"], world),
+            **block,
+            **decision,
             seats_members=np.inf if bloc.seats.members is None else bloc.seats.members,
             seats_partners=np.inf if bloc.seats.partners is None else bloc.seats.partners,
             threat=west.threat_against_joiners.value,
             retaliation=russia.retaliation_for_refusal.value,
             west_reaction=west.reaction_to_alignment.value,
             pre_summit_pressure=russia.pressure_before_summit.value,
-            shocked=np.ones(n, dtype=bool),
+            shocked=shocked[rows],
         ))
-    return epochs, [filled for _, filled in matrices]
+    fills = [_filled(world, values[rows], own_drawn, rules)
+             for world, rows, own_drawn, (_, _, _, rules) in zip(worlds, blocks, drawn, completed)]
+    return epochs, fills, situation
 
 
 def _overlaps(scenario: Scenario) -> np.ndarray:
@@ -525,13 +559,24 @@ def _in_force(power, scenario: Scenario) -> np.ndarray:
 
 
 def _decided(terms: np.ndarray, scenario: Scenario) -> dict:
-    """What an epoch takes from the scenario's decision block: its weights, rationality and rival
-    rule's parameters, and the weighted sums of the epoch's unweighted `terms`."""
+    """What an epoch takes from the scenario's decision block (`_decision`), and the weighted sums
+    of the epoch's unweighted `terms` (`_weighted`)."""
     weights = scenario_weights(scenario)
+    return _decision(scenario, weights) | _weighted(terms, weights)
+
+
+def _decision(scenario: Scenario, weights: np.ndarray) -> dict:
+    """An epoch's weights (the scenario's, as read), rationality and rival rule's parameters."""
     return {"weights": weights, "rationality": scenario.decision.rationality,
-            "rule": getattr(scenario.decision, scenario.decision.rule, None),
-            "exogenous_utility": d.utilities(terms, weights),
-            "exogenous_net": (weights[:, None] * (terms[:, :, d.MEMBER] - terms[:, :, d.OUTSIDE])).T}
+            "rule": getattr(scenario.decision, scenario.decision.rule, None)}
+
+
+def _weighted(terms: np.ndarray, weights: np.ndarray) -> dict:
+    """The weighted sums of unweighted `terms` (n_terms, rows, n_options): the utilities and each
+    term's part of U(member) - U(outside). `weights` is (n_terms,), or (rows, n_terms), a row's own."""
+    per_term = weights[:, None] if weights.ndim == 1 else weights.T
+    return {"exogenous_utility": d.utilities(terms, per_term[:, :, None] if weights.ndim > 1 else weights),
+            "exogenous_net": (per_term * (terms[:, :, d.MEMBER] - terms[:, :, d.OUTSIDE])).T}
 
 
 def review_chance(rate_per_year, step_months: int):
@@ -572,19 +617,24 @@ def _review_probability(scenario: Scenario) -> float:
     return float(review_chance(scenario_review_rate(scenario), scenario.calendar.step_months))
 
 
-def _situation(epoch: Epoch) -> np.ndarray:
-    """What a state weighs, as one row per state: utilities, the bloc's admission chances and
-    whether the partner tier exists. A change in any of it is a decision moment for that state.
+def _situation(utility, admit_member, admit_partner, admit_member_from_partner, partner_tier, threat,
+               retaliation_in_force, west_reaction_in_force) -> np.ndarray:
+    """What a state weighs, as one row per state: utilities, the bloc's admission chances, whether
+    the partner tier exists, the West's threat and the reactions pinned on it. A change in any of
+    it is a decision moment for that state (the threat may be one per row, a batch's).
 
     The bloc's opening to applicants is not: after the June 2022 opening, applications arrived
     over the next two years (Algeria 2022-11, Belarus 2023-05, Malaysia 2024-07, Azerbaijan 2024-08: docs/model.md), so an opened option is taken up at the
     review rate, not at once by every state (docs/model.md, "Decision moments")."""
-    n = len(epoch.admit_member)
-    return np.column_stack([
-        epoch.exogenous_utility, epoch.admit_member, epoch.admit_partner, epoch.admit_member_from_partner,
-        np.full(n, float(epoch.partner_tier)),
-        np.full(n, epoch.threat), epoch.retaliation_in_force, epoch.west_reaction_in_force,
-    ])
+    n = len(admit_member)
+    return np.column_stack([utility, admit_member, admit_partner, admit_member_from_partner,
+                            np.full(n, float(partner_tier)), np.full(n, threat), retaliation_in_force,
+                            west_reaction_in_force])
+
+
+def _changed(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Which states' situations (rows of `_situation`) changed."""
+    return ~((before == after) | (np.abs(before - after) <= 1e-12)).all(axis=1)  # np.isclose's test, without its overhead
 
 
 def _with_shocks(epochs: list[Epoch]) -> list[Epoch]:
@@ -592,12 +642,10 @@ def _with_shocks(epochs: list[Epoch]) -> list[Epoch]:
 
     The first epoch's states are all marked, but the start of the calendar is no decision
     moment (sim/model.py): the initial course is given by the scenario."""
-    marked = epochs[:1]
-    for before, after in pairwise(epochs):
-        a, b = _situation(before), _situation(after)
-        changed = ~((a == b) | (np.abs(a - b) <= 1e-12)).all(axis=1)  # np.isclose's test, without its overhead
-        marked.append(replace(after, shocked=changed))
-    return marked
+    situations = [_situation(epoch.exogenous_utility, epoch.admit_member, epoch.admit_partner,
+                             epoch.admit_member_from_partner, epoch.partner_tier, epoch.threat,
+                             epoch.retaliation_in_force, epoch.west_reaction_in_force) for epoch in epochs]
+    return epochs[:1] + [replace(after, shocked=_changed(a, b)) for after, (a, b) in zip(epochs[1:], pairwise(situations))]
 
 
 def _decision_rates(scenario: Scenario) -> dict:
@@ -745,11 +793,11 @@ def _compiled_epochs(scenario: Scenario, imputations: list[int], worlds: list[li
     epochs, with their decision moments marked, and what was filled in each (dated by the epoch's
     first step). Each epoch is evaluated for all of them at once (`_epochs`)."""
     boundaries, tier_step, open_step = _boundaries(scenario)
-    epochs, filled = [[] for _ in worlds], [[] for _ in worlds]
+    epochs, filled, situation = [[] for _ in worlds], [[] for _ in worlds], None
     for index, first in enumerate(boundaries):
-        evaluated, fills = _epochs([own[index] for own in worlds], imputations, first,
-                                   tier_step is not None and first >= tier_step, first >= open_step)
+        evaluated, fills, situation = _epochs([own[index] for own in worlds], imputations, first,
+                                              tier_step is not None and first >= tier_step, first >= open_step, situation)
         for block, (epoch, epoch_filled) in enumerate(zip(evaluated, fills)):
             epochs[block].append(epoch)
             filled[block] += [(dates[first], *item) for item in epoch_filled]
-    return [(tuple(_with_shocks(own)), tuple(fill)) for own, fill in zip(epochs, filled)]
+    return [(tuple(own), tuple(fill)) for own, fill in zip(epochs, filled)]
