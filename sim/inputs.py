@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property, lru_cache
 from itertools import pairwise
@@ -216,7 +217,11 @@ def _impute_by_region(raw: np.ndarray, lower: np.ndarray, regions: tuple[str, ..
     `sim.validate` or a sweep point that changes one indicator recomputes only that column."""
     values = raw.copy()
     rules = []
+    drawn = (np.isnan(raw) | lower).any(axis=0)
     for col in range(raw.shape[1]):
+        if not drawn[col]:  # nothing to draw: the column as given (its rule is read for drawn cells only)
+            rules.append("")
+            continue
         column, rule = _imputed_column(np.ascontiguousarray(raw[:, col]).tobytes(),
                                        np.ascontiguousarray(lower[:, col]).tobytes(), regions, col, raw.shape,
                                        imputation, seed)
@@ -291,40 +296,46 @@ def _indicator_matrix(scenario: Scenario, imputation: int = 0) -> tuple[np.ndarr
     return values, _filled(scenario, values, drawn, rules)
 
 
-def _completed(scenario: Scenario, imputation: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
-    """The indicators with missing values filled by the scenario's rule, before the trade shares
-    are fitted: (values, which were drawn, what each drawn value stands above, each cell's rule).
+def _given(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """(n_states, n_indicators): the indicators as the scenario gives them (NaN where missing), and
+    which are lower bounds."""
+    cells = [[getattr(s.indicators, k) for k in INDICATORS] for s in scenario.states.values()]
+    return (np.array([[np.nan if c.value is None else c.value for c in row] for row in cells], dtype=float),
+            np.array([[c.bound == "lower" for c in row] for row in cells], dtype=bool))
+
+
+def _completed(scenario: Scenario, imputation: int,
+               given: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, Callable]:
+    """The indicators (`given`, if already read: `_given`) with missing values filled by the
+    scenario's rule, before the trade shares are fitted: (values, which were drawn, what each drawn
+    value stands above, the rule of a drawn cell as a function of its row and column).
 
     `regional_imputation` gives completed dataset `imputation` (`_impute_by_region`); `mean` gives
     a missing value the mean of the same indicator over the states that have it, else its mean in
     `REFERENCE`, else `NEUTRAL`. Filled trade shares are then scaled down, if need be, to fit in
     what the state's given shares leave of 1 (`_fit_trade`).
     """
-    cells = [[getattr(s.indicators, k) for k in INDICATORS] for s in scenario.states.values()]
-    raw = np.array([[np.nan if c.value is None else c.value for c in row] for row in cells], dtype=float)
+    raw, lower = _given(scenario) if given is None else given
     missing = np.isnan(raw)
     if scenario.data.fill == "regional_imputation":
-        lower = np.array([[c.bound == "lower" for c in row] for row in cells], dtype=bool)
         regions = tuple(s.region for s in scenario.states.values())
         values, column_rules = _impute_by_region(raw, lower, regions, imputation, scenario.data.imputation_seed)
-        drawn, base = missing | lower, np.where(lower, raw, 0.0)
         label = f" ({scenario.data.imputations} completed datasets, seed {scenario.data.imputation_seed})"
-        rules = [[f"{rule}{label}" + (", above its lower bound" if lower[row, col] else "")
-                  for col, rule in enumerate(column_rules)] for row in range(len(cells))]
-        return values, drawn, base, rules
+        return values, missing | lower, np.where(lower, raw, 0.0), lambda row, col: (
+            f"{column_rules[col]}{label}" + (", above its lower bound" if lower[row, col] else ""))
     counts = (~missing).sum(axis=0)
     reference, reference_rule = reference_means()
     fallback = np.array([reference.get(k, NEUTRAL) for k in INDICATORS])
     means = np.divide(np.nansum(raw, axis=0), counts, out=fallback, where=counts > 0)
     column_rules = [OTHER_STATES if n > 0 else reference_rule if k in reference else f"{NEUTRAL} (no state has it)"
                     for n, k in zip(counts, INDICATORS)]
-    return np.where(missing, means, raw), missing, np.zeros_like(raw), [column_rules] * len(cells)
+    return np.where(missing, means, raw), missing, np.zeros_like(raw), lambda row, col: column_rules[col]
 
 
-def _filled(scenario: Scenario, values: np.ndarray, drawn: np.ndarray, rules: list) -> list[tuple[str, str, float, str]]:
-    """What was filled: (state, indicator, value, rule) of each drawn cell."""
+def _filled(scenario: Scenario, values: np.ndarray, drawn: np.ndarray, rule) -> list[tuple[str, str, float, str]]:
+    """What was filled: (state, indicator, value, rule) of each drawn cell; `rule(row, col)` is its rule."""
     names = list(scenario.states)
-    return [(names[row], INDICATORS[col], float(values[row, col]), rules[row][col]) for row, col in zip(*np.nonzero(drawn))]
+    return [(names[row], INDICATORS[col], float(values[row, col]), rule(row, col)) for row, col in zip(*np.nonzero(drawn))]
 
 
 def completed_indicators(scenario: Scenario) -> np.ndarray:
@@ -446,13 +457,23 @@ def _epochs(worlds: list[Scenario], imputations: list[int], first_step: int, par
     states' rows are stacked and every term evaluated once for all, row by row, so that each epoch
     holds what evaluating its world alone gives."""
     n = len(worlds[0].states)
-    completed = [_completed(world, imputation) for world, imputation in zip(worlds, imputations)]
+
+    def each(read) -> list:
+        """`read` of each world, once per distinct world (a point's completed datasets share theirs)."""
+        found: dict[int, object] = {}
+        for world in worlds:
+            if id(world) not in found:
+                found[id(world)] = read(world)
+        return [found[id(world)] for world in worlds]
+
+    completed = [_completed(world, imputation, given)
+                 for world, imputation, given in zip(worlds, imputations, each(_given))]
     drawn = [own for _, own, _, _ in completed]
     values = _fit_trade(*(np.concatenate([block[part] for block in completed]) for part in range(3)))
     x = {key: values[:, i] for i, key in enumerate(INDICATORS)}
     trade = np.stack([x[k] for k in ("trade_west", "trade_russia", "trade_china", "trade_other_members")], axis=1)
-    overlaps = np.concatenate([_overlaps(world) for world in worlds])
-    consent = np.concatenate([_consent(world) for world in worlds])
+    overlaps = np.concatenate(each(_overlaps))
+    consent = np.concatenate(each(_consent))
 
     def level(value) -> np.ndarray:
         """A policy level of each world, on each of its states' rows."""
@@ -494,17 +515,13 @@ def _epochs(worlds: list[Scenario], imputations: list[int], first_step: int, par
         "affinity": x["affinity"],
         "engagement": x["western_engagement"],
         "threat_term": d.western_threat_term(threat, x["trade_west"], pressure),
-        "retaliation_in_force": np.concatenate([_in_force(world.powers.russia, world) for world in worlds]),
-        "west_reaction_in_force": np.concatenate([_in_force(world.powers.west, world) for world in worlds]),
+        "retaliation_in_force": np.concatenate(each(lambda world: _in_force(world.powers.russia, world))),
+        "west_reaction_in_force": np.concatenate(each(lambda world: _in_force(world.powers.west, world))),
     }
     blocks = [slice(block * n, (block + 1) * n) for block in range(len(worlds))]
     own = [{name: value[:, rows] if name == "exogenous_terms" else value[rows] for name, value in per_row.items()}
            for rows in blocks]
-    read: dict[int, np.ndarray] = {}  # a sweep point's worlds share their decision block: its weights are read once
-    for world in worlds:
-        if id(world.decision) not in read:
-            read[id(world.decision)] = scenario_weights(world)
-    weights = [read[id(world.decision)] for world in worlds]
+    weights = each(scenario_weights)
     weighted = _weighted(terms, np.repeat(np.array(weights), n, axis=0))
     decided = [_decision(world, own) | {name: value[rows] for name, value in weighted.items()}
                for world, own, rows in zip(worlds, weights, blocks)]
@@ -589,14 +606,20 @@ def _summit_window(scenario: Scenario) -> np.ndarray:
     `decision.summit_review_months` before it, in which states review their course more often (a
     share, so that a longer step holds the same months of raised review, not more)."""
     calendar = scenario.calendar
-    start, k = month_number(calendar.start), calendar.step_months
-    months = {month - start for summit in calendar.summits
-              for month in range(month_number(summit.date) - scenario.decision.summit_review_months,
-                                 month_number(summit.date) + 1)}
-    window = np.zeros(calendar.n_steps)
+    return _window(month_number(calendar.start), calendar.step_months, calendar.n_steps,
+                   tuple(month_number(summit.date) for summit in calendar.summits),
+                   scenario.decision.summit_review_months)
+
+
+@lru_cache(maxsize=64)
+def _window(start: int, k: int, n_steps: int, summits: tuple[int, ...], lead: int) -> np.ndarray:
+    """`_summit_window` of a calendar (months as numbers), kept: a sweep's points share it."""
+    months = {month - start for summit in summits for month in range(summit - lead, summit + 1)}
+    window = np.zeros(n_steps)
     for month in months:
-        if 0 <= month < k * calendar.n_steps:
+        if 0 <= month < k * n_steps:
             window[month // k] += 1.0 / k
+    window.flags.writeable = False  # shared between timelines
     return window
 
 

@@ -118,6 +118,41 @@ seed: 2
     pd.testing.assert_frame_equal(read_results(tmp_path / "reused"), read_results(tmp_path / "compiled"))
 
 
+def test_a_points_scenario_validated_in_parts_is_the_scenario_validated_whole(tmp_path):
+    """A point's scenario validates only the parts its paths lie in (a state, an organization, the
+    bloc, the powers, the decision block) and the references across parts: the same scenario as
+    validating the whole, for every point; a point whose part does not validate gets the whole's
+    message (the trade shares' sum: test above)."""
+    import json
+
+    from sim.sweep.evaluate import base_timelines, point_scenario
+    from sim.sweep.runner import _jobs
+
+    sweep = load_sweep(write_sweep(tmp_path, """
+name: parts
+parameters:
+  states.Kazakhstan.indicators.trade_russia: {range: [0.0, 0.45]}
+  organizations.EAEU.overlap: {range: [0.0, 1.0]}
+  bloc.members.Brazil.consent: {range: [0.0, 1.0]}
+  bloc.benefits: {range: [0.0, 1.0]}
+  powers.russia.retaliation_for_refusal: {range: [0.0, 1.0]}
+  decision.weights.autonomy: {range: [0.0, 4.0]}
+  decision.summit_review_months: {range: [0, 6]}
+design: lhs
+samples: 12
+seed: 3
+"""))
+    checked = 0
+    for job in _jobs(sweep, points(sweep), set()):
+        base, whole = json.loads(job.base_json), base_timelines(job.base_json).scenario
+        for _, values, _ in job.points:
+            in_parts = point_scenario(job, base, values, whole)
+            assert in_parts == point_scenario(job, base, values)
+            assert in_parts.model_dump() == point_scenario(job, base, values).model_dump()
+            checked += 1
+    assert checked == 12
+
+
 def test_sanctions_raise_seeking_across_the_grid(tmp_path):
     """The Python API: run a sweep from a notebook, get a DataFrame."""
     table = run_sweep(write_sweep(tmp_path, GRID), tmp_path / "out", executor="serial").results()
