@@ -521,10 +521,10 @@ def _epochs(worlds: list[Scenario], imputations: list[int], first_step: int, par
     blocks = [slice(block * n, (block + 1) * n) for block in range(len(worlds))]
     own = [{name: value[:, rows] if name == "exogenous_terms" else value[rows] for name, value in per_row.items()}
            for rows in blocks]
-    weights = each(scenario_weights)
-    weighted = _weighted(terms, np.repeat(np.array(weights), n, axis=0))
-    decided = [_decision(world, own) | {name: value[rows] for name, value in weighted.items()}
-               for world, own, rows in zip(worlds, weights, blocks)]
+    decisions = each(lambda world: _decision(world, scenario_weights(world)))
+    weighted = _weighted(terms, np.repeat(np.array([decision["weights"] for decision in decisions]), n, axis=0))
+    decided = [decision | {name: value[rows] for name, value in weighted.items()}
+               for decision, rows in zip(decisions, blocks)]
     situation = _situation(weighted["exogenous_utility"], per_row["admit_member"],
                            per_row["admit_partner"], per_row["admit_member_from_partner"], partner_tier, threat,
                            per_row["retaliation_in_force"], per_row["west_reaction_in_force"])
