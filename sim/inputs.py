@@ -404,7 +404,7 @@ class Timelines:
         timelines.base = self
         if values:
             self.worlds = self.worlds or epoch_worlds(self.scenario)
-            timelines.worlds = [graft(world, scenario, values) for world in self.worlds]
+            timelines.worlds = graft(self.worlds, scenario, values)
         return timelines
 
     def for_replication(self, seed_sequence: np.random.SeedSequence) -> Timeline:
@@ -424,25 +424,26 @@ def _graftable(path: str, scenario: Scenario) -> bool:
     return not any(events_overwriting(scenario.events, one) for one in kin)
 
 
-def graft(world: Scenario, source: Scenario, paths: list[str]) -> Scenario:
-    """`world` with the values at `paths` as `source` holds them (validated there) and the decision
-    block of `source`: what setting them in `world` and validating it would give, without
+def graft(worlds: list[Scenario], source: Scenario, paths: list[str]) -> list[Scenario]:
+    """Each of `worlds` with the values at `paths` as `source` holds them (validated there) and the
+    decision block of `source`: what setting them in it and validating it would give, without
     validating it again."""
-    tree: dict = {}
+    tree: dict = {"decision": {}}  # path parts, nested; a leaf's is empty: taken from `source` whole
     for path in paths:
         node = tree
         for part in path.split("."):
             node = node.setdefault(part, {})
 
     def put(node, source_node, branches: dict):
-        if not branches:
-            return source_node
         if isinstance(node, dict):
-            return {**node, **{part: put(node.get(part), source_node[part], below) for part, below in branches.items()}}
-        return node.model_copy(update={part: put(getattr(node, part), getattr(source_node, part), below)
-                                       for part, below in branches.items()})
+            # A name the world lacks (a member or target the point adds) comes whole from `source`.
+            return {**node, **{part: put(node[part], source_node[part], below) if below and part in node
+                               else source_node[part] for part, below in branches.items()}}
+        return node.model_copy(update={
+            part: put(getattr(node, part), getattr(source_node, part), below) if below else getattr(source_node, part)
+            for part, below in branches.items()})
 
-    return put(world, source, tree | {"decision": {}})
+    return [put(world, source, tree) for world in worlds]
 
 
 def _epochs(worlds: list[Scenario], imputations: list[int], first_step: int, partner_tier: bool,

@@ -66,7 +66,7 @@ def stack_epochs(epochs: list[Epoch]) -> Epoch:
     return Epoch(**{f.name: getattr(first, f.name) for f in fields(Epoch)} | stacked)
 
 
-def stack_key(rule: str, timeline: Timeline) -> tuple[str, str]:
+def stack_key(rule: str, timeline: Timeline) -> tuple[str, str, str]:
     """What replications stepped together must share, as a key: the rule, and a digest of every
     value of the timeline and of its epochs that is neither one state's nor one the batch holds per
     row or reads per replication (what is left: the calendar, the bloc's summits, observed choices
@@ -82,11 +82,28 @@ def stack_key(rule: str, timeline: Timeline) -> tuple[str, str]:
     for epoch in timeline.epochs:
         for name in shared:
             _digest(digest, getattr(epoch, name))
-    for f in fields(Timeline):
-        if f.name not in ("epochs", "filled", "imputation", "initial_status", "initial_seeking", "review_probability",
-                          "summit_multiplier"):
-            _digest(digest, getattr(timeline, f.name))
-    return rule, digest.hexdigest()
+    return rule, digest.hexdigest(), _timeline_digest(tuple(getattr(timeline, name) for name in TIMELINE_SHARED))
+
+
+TIMELINE_SHARED = tuple(f.name for f in fields(Timeline) if f.name not in (
+    "epochs", "filled", "imputation", "initial_status", "initial_seeking", "review_probability", "summit_multiplier"))
+"""The timeline's own values that replications stepped together share."""
+_DIGESTS: dict[tuple, tuple] = {}
+
+
+def _timeline_digest(values: tuple) -> str:
+    """The digest of a timeline's `TIMELINE_SHARED` values, kept by the values' identities while
+    they are held here (so that no other object can take an identity on): the timelines of a
+    sweep's points hold the very values of their base's."""
+    key = tuple(map(id, values))
+    if key not in _DIGESTS:
+        if len(_DIGESTS) >= 256:
+            _DIGESTS.clear()
+        digest = hashlib.sha256()
+        for value in values:
+            _digest(digest, value)
+        _DIGESTS[key] = (values, digest.hexdigest())
+    return _DIGESTS[key][1]
 
 
 def _digest(digest, value) -> None:
