@@ -183,7 +183,7 @@ def test_killed_sweep_resumes_to_the_same_table(tmp_path):
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
-        if len(list((killed / "parts").glob("results-*.parquet"))) >= 8:
+        if list((killed / "parts").glob("results-*.parquet")):  # a job of the eight is in (four a worker)
             break
         time.sleep(0.05)
     assert process.poll() is None, "the sweep finished before it could be killed: " + process.stderr.read().decode()

@@ -79,7 +79,9 @@ def run_jobs(jobs: Iterable[Job], executor: str = "auto", workers: int | None = 
         yield from map(evaluate, jobs)
     elif executor == "processes":
         context = get_context("forkserver")
-        context.set_forkserver_preload(["sim.sweep.evaluate"])
+        # scipy.stats too, which sim.inputs imports only when it first imputes (it costs a command
+        # a quarter of a second): every worker would import it again.
+        context.set_forkserver_preload(["sim.sweep.evaluate", "scipy.stats"])
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             try:
                 yield from _bounded(_shielded(pool.submit), jobs, 4 * workers)

@@ -15,19 +15,20 @@ from ..results import versions
 from ..scenario import InputError
 from .design import points as design_points
 from .evaluate import Job
-from .executors import run_jobs
+from .executors import default_workers, run_jobs
 from .spec import LoadedSweep, load_sweep
 from .store import Store
 
 CHUNK = 25
 """The fewest runs per job (and per stored part): small enough that a kill loses little, large
 enough to amortise a worker's set-up and keep the number of files small."""
-JOBS = 64
-"""A larger sweep is cut into about this many jobs: larger jobs step more replications together
-(sim/transition.py) and write fewer parts, and 64 still keep a few dozen workers busy to the end
-and let a kill lose a few percent of the runs at most."""
+JOBS_PER_WORKER = 4
+"""A sweep is cut into about this many jobs per worker: larger jobs step more replications together
+(sim/transition.py) and write fewer parts, and four a worker still share the work out evenly to
+the end (measured in docs/performance.md: the bundled grid took 0.56 s serially in jobs of 193
+runs, 0.97 s in jobs of 25)."""
 MAX_CHUNK = 400
-"""The most runs per job, so that a very large sweep still reports progress and loses little to a kill."""
+"""The most runs per job, so that a large sweep still reports progress often and loses little to a kill."""
 
 Progress = Callable[[int, int], None]
 
@@ -55,11 +56,12 @@ def default_folder(sweep: LoadedSweep) -> Path:
     return Path("results") / "sweeps" / sweep.spec.name
 
 
-def _jobs(sweep: LoadedSweep, matrix: np.ndarray, done: set[tuple[int, int]]) -> Iterator[Job]:
-    """Jobs of the same size, a 64th (`JOBS`) of the runs to do, but no fewer than CHUNK and no more
-    than MAX_CHUNK: a point's missing replications, split or grouped."""
+def _jobs(sweep: LoadedSweep, matrix: np.ndarray, done: set[tuple[int, int]], workers: int = 1) -> Iterator[Job]:
+    """Jobs of the same size, the runs to do shared into `JOBS_PER_WORKER` jobs per worker, but of
+    no fewer than CHUNK runs and no more than MAX_CHUNK: a point's missing replications, split or
+    grouped."""
     spec = sweep.spec
-    chunk = min(MAX_CHUNK, max(CHUNK, (len(matrix) * spec.replications - len(done)) // JOBS))
+    chunk = min(MAX_CHUNK, max(CHUNK, -(-(len(matrix) * spec.replications - len(done)) // (JOBS_PER_WORKER * workers))))
     base_json = json.dumps(sweep.base_data, sort_keys=True)
 
     def job(points: list) -> Job:
@@ -121,7 +123,8 @@ def run_sweep(
     if progress:
         progress(finished, total)
     try:
-        for result in run_jobs(_jobs(sweep, matrix, done), executor, workers, scheduler, runs=total - len(done)):
+        jobs = _jobs(sweep, matrix, done, workers or default_workers())
+        for result in run_jobs(jobs, executor, workers, scheduler, runs=total - len(done)):
             store.write(result)
             finished += len(set(zip(result["rows"]["point"], result["rows"]["replication"]))
                             | {(f["point"], f["replication"]) for f in result["failures"]})
