@@ -28,7 +28,7 @@ import numpy as np
 
 from . import decision as d
 from .parameters import SUMMIT_MULTIPLIER, scenario_rate, scenario_review_rate, scenario_weights
-from .scenario.changes import event_may_set, events_overwriting, set_path
+from .scenario.changes import event_may_set, events_overwriting, set_path, split_path
 from .scenario.schema import TRADE_KEYS, Indicators, Scenario, month_label, month_number
 
 INDICATORS = tuple(Indicators.model_fields)
@@ -393,7 +393,7 @@ class Timelines:
         decision block, or when a path is of another kind."""
         timelines = Timelines(scenario)
         changes_decision = any(path.startswith("decision.") for event in scenario.events.values() for path in event.set)
-        values = [path for path in paths or () if not path.startswith("decision.")]
+        values = [".".join(split_path(path)) for path in paths or () if not path.startswith("decision.")]
         # Read against this one's events: a point's are the same unless a path changes them, and
         # such a path is not graftable either way.
         for path in values:

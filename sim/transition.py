@@ -96,14 +96,15 @@ def _timeline_digest(values: tuple) -> str:
     they are held here (so that no other object can take an identity on): the timelines of a
     sweep's points hold the very values of their base's."""
     key = tuple(map(id, values))
-    if key not in _DIGESTS:
+    entry = _DIGESTS.get(key)  # read once: another thread may clear the table meanwhile
+    if entry is None:
         if len(_DIGESTS) >= 256:
             _DIGESTS.clear()
         digest = hashlib.sha256()
         for value in values:
             _digest(digest, value)
-        _DIGESTS[key] = (values, digest.hexdigest())
-    return _DIGESTS[key][1]
+        _DIGESTS[key] = entry = (values, digest.hexdigest())
+    return entry[1]
 
 
 def _digest(digest, value) -> None:

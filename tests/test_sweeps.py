@@ -15,6 +15,7 @@ from sim.cli import main
 from sim.sweep import load_sweep, read_results, run_sweep
 from sim.sweep.design import points
 from sim.sweep.store import Store
+from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 KAZAKHSTAN = ROOT / "scenarios" / "kazakhstan_multivector.yaml"
@@ -151,6 +152,22 @@ seed: 3
             assert in_parts.model_dump() == point_scenario(job, base, values).model_dump()
             checked += 1
     assert checked == 12
+    # What makes the parts enough: the whole scenario's only check is its references across parts.
+    assert set(Scenario.__pydantic_decorators__.model_validators) == {"_references"}
+    assert not Scenario.__pydantic_decorators__.field_validators
+
+
+def test_a_path_written_with_spaces_around_it_runs_as_the_path(tmp_path):
+    """The loader strips a path ('sanctions ' in quotes); the reuse of the base's epochs does too."""
+    body = "name: spaced\nparameters:\n  {key}: {{values: [0.2, 0.7]}}\ndesign: grid\nreplications: 2\nseed: 1\n"
+    tables = {}
+    for label, key in (("spaced", '"states.Kazakhstan.indicators.sanctions "'),
+                       ("plain", "states.Kazakhstan.indicators.sanctions")):
+        report = run_sweep(write_sweep(tmp_path, body.format(key=key), f"{label}.yaml"), tmp_path / label,
+                           executor="serial")
+        assert report.failed == 0, report.failures
+        tables[label] = report.results()
+    assert tables["spaced"]["final_status"].tolist() == tables["plain"]["final_status"].tolist()
 
 
 def test_sanctions_raise_seeking_across_the_grid(tmp_path):

@@ -117,10 +117,10 @@ def evaluate(job: Job) -> dict:
     # A point differs from the base only at the sweep's paths: its timelines reuse what the base's,
     # kept by the worker, share with it (`Timelines.under`): with the decision block alone, every
     # epoch's terms, reweighted; with values an event may set, every epoch's scenario.
-    shared = base_timelines(job.base_json)
     planned = []  # (point, values, replications, scenario, [(timelines, seed) of each run])
     for point, values, replications in job.points:
         try:
+            shared = base_timelines(job.base_json)  # kept: made by the first point a worker meets
             scenario = point_scenario(job, base, values, shared.scenario)
             timelines = shared.under(scenario, job.paths)
             seeds = [seed_for(job.seed, point, replication) for replication in replications]
