@@ -504,8 +504,9 @@ def _epochs(worlds: list[Scenario], imputations: list[int], first_step: int, par
         "exogenous_terms": terms,
         "admit_member": level(lambda world: world.bloc.appetite.members) * consent,
         "admit_partner": level(lambda world: world.bloc.appetite.partners) * consent if partner_tier else closed,
-        "admit_member_from_partner": level(lambda world: world.bloc.appetite.members_from_partners
-                                           or world.bloc.appetite.members) * consent,
+        "admit_member_from_partner": level(lambda world: world.bloc.appetite.members
+                                           if world.bloc.appetite.members_from_partners is None
+                                           else world.bloc.appetite.members_from_partners) * consent,
         "admit_on_initiative": level(lambda world: world.bloc.initiative) * consent if partner_tier else closed,
         "room_for_manoeuvre": d.room_for_manoeuvre(pressure, d.trade_concentration(trade)),
         "dependence": dependence,

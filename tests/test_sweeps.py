@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -218,6 +219,26 @@ def test_killed_sweep_resumes_to_the_same_table(tmp_path):
 
     run_sweep(path, tmp_path / "whole", executor="serial")
     pd.testing.assert_frame_equal(read_results(killed), read_results(tmp_path / "whole"))
+
+
+def test_a_sweep_is_cut_into_four_jobs_a_worker_of_25_to_400_runs():
+    """Jobs are sized by the workers (`runner.JOBS_PER_WORKER`), within CHUNK and MAX_CHUNK, and
+    every missing run is in exactly one of them."""
+    from sim.sweep.runner import CHUNK, MAX_CHUNK, _jobs
+
+    sweep = load_sweep(ROOT / "sweeps" / "sanctions_vs_western_trade.yaml")  # 77 points x 20 = 1,540 runs
+    matrix = points(sweep)
+
+    def sizes(workers, design=matrix, done=frozenset()):
+        jobs = list(_jobs(sweep, design, set(done), workers))
+        runs = [(point, r) for job in jobs for point, _, replications in job.points for r in replications]
+        assert len(runs) == len(set(runs)) == len(design) * 20 - len(done)
+        return [sum(len(replications) for *_, replications in job.points) for job in jobs]
+
+    assert len(sizes(2)) == 8 and max(sizes(2)) <= 1540 // 8 + 20  # a point's replications are not split
+    assert len(sizes(2, done={(p, r) for p in range(40) for r in range(20)})) == 8  # the runs left, shared out
+    assert min(sizes(64)[:-1]) >= CHUNK  # many workers: jobs of the fewest runs
+    assert max(sizes(1, np.tile(matrix, (3, 1)))) <= MAX_CHUNK + 20 < 4620 // 4  # one worker, a large sweep
 
 
 def test_resume_of_a_finished_sweep_runs_nothing(tmp_path):
