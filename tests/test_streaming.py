@@ -133,10 +133,13 @@ def _peak_while_streaming(replications: int) -> int:
 
 
 def test_memory_does_not_grow_with_replications(monkeypatch):
-    """Ten times the replications, the same peak: one chunk (here 4 replications) at a time."""
+    """Ten times the replications, about the same peak: one chunk (here 4 replications) at a time.
+    The peak of a run varies by a tenth or so between runs and library versions (1.30 against 1.45
+    MB once, on Python 3.12, with nothing held); memory kept per replication would add 72 times it,
+    more than the whole peak of 8, so half the peak is the margin."""
     monkeypatch.setattr(running, "CHUNK_ROWS", 4 * 60 * 6)
     few, many = _peak_while_streaming(8), _peak_while_streaming(80)
-    assert many < 1.1 * few, (few, many)
+    assert many < 1.5 * few, (few, many)
 
 
 def test_auto_chooses_a_pool_only_when_it_repays_its_start_up():
