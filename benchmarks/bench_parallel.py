@@ -13,7 +13,10 @@ The same is then measured once on a larger variant of the sweep (`--large-replic
 steady state; and that fixed cost is measured directly: the wall time of a 2-run sweep on a
 fresh 2-worker pool, against the same sweep run serially. Workers are forked from a forkserver
 that imports alignsim once per process: the first pool of this script starts it (reported as
-`first_pool_seconds`), later pools reuse it. Last, the bundled sweep is run as a user runs it,
+`first_pool_seconds`), later pools reuse it. A pool is kept for the process's next sweep
+(`sim.sweep.executors.shared_pool`), so the repeats above run on warm workers, as the serial
+repeats run in a warm process; the start-up figures close it first (`fresh_pool_seconds`) or
+keep it (`kept_pool_seconds`). Last, the bundled sweep is run as a user runs it,
 `python -m sim sweep ... --executor serial|processes|auto` in a fresh process each (interpreter,
 imports and forkserver start included), once each.
 
@@ -31,6 +34,7 @@ from pathlib import Path
 from _common import clean_timed, print_machine, read_sweep_file, summary, write_results, write_sweep_file
 
 from sim.sweep import run_sweep
+from sim.sweep.executors import close_pool
 
 SWEEP = "sweeps/sanctions_vs_western_trade.yaml"
 WORKERS = 2
@@ -105,15 +109,20 @@ def main() -> None:
                             for k in bundled["parameters"]})
     tiny_file = write_sweep_file(scratch, tiny, "tiny.yaml")
     sweep_once(tiny_file, "serial", scratch, "warm")
-    startup = [sweep_once(tiny_file, "processes", scratch, f"tiny-p-{i}") for i in range(3)]
+    first = sweep_once(tiny_file, "processes", scratch, "tiny-first")
+    fresh, kept = [], []
+    for i in range(3):
+        close_pool()
+        fresh.append(sweep_once(tiny_file, "processes", scratch, f"tiny-fresh-{i}"))
+        kept.append(sweep_once(tiny_file, "processes", scratch, f"tiny-kept-{i}"))
     startup_serial = [sweep_once(tiny_file, "serial", scratch, f"tiny-s-{i}") for i in range(3)]
-    results["startup"] = {"first_pool_seconds": startup[0], "later_pools_seconds": summary(startup[1:]),
-                          "two_run_sweep_processes_seconds": summary(startup),
+    results["startup"] = {"first_pool_seconds": first, "fresh_pool_seconds": summary(fresh),
+                          "kept_pool_seconds": summary(kept),
                           "two_run_sweep_serial_seconds": summary(startup_serial),
-                          "pool_overhead_seconds": summary(startup)["median"] - summary(startup_serial)["median"]}
-    print(f"pool start-up: a 2-run sweep takes {startup[0]:.2f} s on the first 2-worker pool (forkserver start "
-          f"included), {summary(startup[1:])['median']:.2f} s on later ones, "
-          f"{summary(startup_serial)['median']:.2f} s serially")
+                          "pool_overhead_seconds": summary(fresh)["median"] - summary(startup_serial)["median"]}
+    print(f"pool start-up: a 2-run sweep takes {first:.2f} s on the first 2-worker pool (forkserver start "
+          f"included), {summary(fresh)['median']:.2f} s on a fresh pool, {summary(kept)['median']:.2f} s on "
+          f"the kept one, {summary(startup_serial)['median']:.2f} s serially")
 
     results["bundled"] = measure(write_sweep_file(scratch, bundled, "bundled.yaml"), points * bundled["replications"],
                                  args.repeats, scratch, "bundled")

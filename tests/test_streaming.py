@@ -1,7 +1,7 @@
 """`run` at any number of replications: chunks streamed to CSV or Parquet give the same tables
 and summary whatever the chunk size, the summary is exact, `--record` chooses the timeseries'
-fields, memory does not grow with the replications; and `--executor auto` chooses the pool only
-when it repays its start-up."""
+fields, memory does not grow with the replications; `--executor auto` chooses the pool only
+when it repays its start-up, and a pool is kept for the process's next sweep."""
 
 from __future__ import annotations
 
@@ -19,11 +19,14 @@ from sim.cli import main
 from sim.decision import OPTIONS
 from sim.inputs import imputation_count
 from sim.sweep import executors, read_results, run_sweep
+from sim.sweep.design import points as design_points
+from sim.sweep.spec import load_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 EURASIA = ROOT / "scenarios" / "eurasia_2024.yaml"
 TABLES = ("timeseries", "bloc", "events")
 running = importlib.import_module("sim.run")  # the module; `sim.run` is its function
+runner = importlib.import_module("sim.sweep.runner")
 
 
 def _run(out: Path, *extra: str) -> int:
@@ -151,19 +154,32 @@ def test_auto_chooses_a_pool_only_when_it_repays_its_start_up():
     assert executors.worth_a_pool(int(threshold / 0.01) + 1, 0.01, 2)
 
 
-def test_auto_runs_a_small_sweep_without_a_pool_and_a_large_one_on_it(tmp_path, monkeypatch):
+@pytest.fixture
+def pools(monkeypatch):
+    """The process pools this test's sweeps start, none kept from before it nor after it."""
+    started = []
+    real = executors.ProcessPoolExecutor
+
+    def counted(*args, **kwargs):
+        started.append(kwargs)
+        return real(*args, **kwargs)
+
+    executors.close_pool()
+    monkeypatch.setattr(executors, "ProcessPoolExecutor", counted)
+    yield started
+    executors.close_pool()
+
+
+def _sweep_file(tmp_path: Path) -> Path:
     body = (f"base: {ROOT / 'scenarios' / 'kazakhstan_multivector.yaml'}\nname: s\ndesign: grid\nreplications: 3\n"
             "seed: 2\nparameters:\n  states.Kazakhstan.indicators.sanctions: {values: [0.0, 0.5, 0.9]}\n")
     path = tmp_path / "sweep.yaml"
     path.write_text(body, encoding="utf-8")
-    pools = []
-    real = executors.ProcessPoolExecutor
+    return path
 
-    def counted(*args, **kwargs):
-        pools.append(kwargs)
-        return real(*args, **kwargs)
 
-    monkeypatch.setattr(executors, "ProcessPoolExecutor", counted)
+def test_auto_runs_a_small_sweep_without_a_pool_and_a_large_one_on_it(tmp_path, monkeypatch, pools):
+    path = _sweep_file(tmp_path)
     monkeypatch.setattr(executors, "default_workers", lambda: 2)
     run_sweep(path, tmp_path / "small", executor="auto")
     assert pools == []
@@ -172,6 +188,28 @@ def test_auto_runs_a_small_sweep_without_a_pool_and_a_large_one_on_it(tmp_path, 
     run_sweep(path, tmp_path / "large", executor="auto")
     assert len(pools) == 1 and pools[0]["mp_context"].get_start_method() == "forkserver"
     pd.testing.assert_frame_equal(read_results(tmp_path / "small"), read_results(tmp_path / "large"))
+
+
+def test_a_pool_is_kept_for_the_next_sweep_and_dropped_when_a_sweep_stops(tmp_path, monkeypatch, pools):
+    """Two sweeps in a row run on one pool, whose warm workers give the table a serial run gives;
+    a sweep stopped midway (Ctrl-C, a consumer that stops reading) takes its pool down with it,
+    and the next sweep starts a new one."""
+    path = _sweep_file(tmp_path)
+    monkeypatch.setattr("sim.sweep.runner.CHUNK", 2)
+    run_sweep(path, tmp_path / "serial", executor="serial")
+    for name in ("first", "second"):
+        run_sweep(path, tmp_path / name, executor="processes", workers=2)
+        pd.testing.assert_frame_equal(read_results(tmp_path / "serial"), read_results(tmp_path / name))
+    assert len(pools) == 1
+    assert list(executors.run_jobs(iter([]), "processes", 2)) == [] and len(pools) == 1  # the kept pool stays
+    sweep = load_sweep(path)
+    stopped = executors.run_jobs(runner._jobs(sweep, design_points(sweep), set(), 2), "processes", 2)
+    next(stopped)
+    stopped.close()  # what a Ctrl-C or an abandoned sweep does to the generator
+    assert executors._POOL == {}
+    run_sweep(path, tmp_path / "third", executor="processes", workers=2)
+    assert len(pools) == 2
+    pd.testing.assert_frame_equal(read_results(tmp_path / "serial"), read_results(tmp_path / "third"))
 
 
 def test_chunks_without_events_leave_no_part_of_other_types(tmp_path, monkeypatch):

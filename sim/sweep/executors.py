@@ -7,8 +7,9 @@ flight, so memory stays flat however many jobs a sweep has.
 - `serial`: in this process.
 - `processes`: a local process pool, all cores by default. Workers are forked from a forkserver
   that has imported `sim.sweep.evaluate` once, so a worker starts in milliseconds instead of
-  paying a new interpreter and the Mesa import (about 1.1 s each) as spawned workers did; the
-  forkserver itself starts once per alignsim process and is reused by every later pool.
+  paying a new interpreter and the Mesa import (about 1.1 s each) as spawned workers did. The
+  pool is kept for the next sweep of the same process (a notebook's, an estimation's): its
+  workers keep what they compiled (`shared_pool`).
 - `dask`: a Dask distributed cluster: a local one by default, or an existing scheduler by
   address (`tcp://host:8786`), which is how a sweep moves onto many machines.
 """
@@ -78,18 +79,40 @@ def run_jobs(jobs: Iterable[Job], executor: str = "auto", workers: int | None = 
     if executor == "serial":
         yield from map(evaluate, jobs)
     elif executor == "processes":
+        pool = shared_pool(workers)
+        try:
+            yield from _bounded(_shielded(pool.submit), jobs, 4 * workers)
+        except BaseException:  # Ctrl-C, a lost worker, a sweep abandoned: stop now; only the runs in flight finish
+            close_pool()
+            raise
+    else:
+        yield from _dask(jobs, workers, scheduler)
+
+
+_POOL: dict[int, ProcessPoolExecutor] = {}  # the kept pool by its number of workers; one at most
+
+
+def shared_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of `workers` processes, kept for this process's next sweep. Its workers keep their
+    caches between sweeps (a scenario's compiled timelines, imputed columns; all keyed by content,
+    so a changed scenario is compiled again), which a new pool would fill again: for a short sweep
+    that is a third of its time (docs/performance.md). A pool of another size replaces it."""
+    pool = _POOL.get(workers)
+    if pool is None:
+        close_pool()
         context = get_context("forkserver")
         # scipy.stats too, which sim.inputs imports only when it first imputes (it costs a command
         # a quarter of a second): every worker would import it again.
         context.set_forkserver_preload(["sim.sweep.evaluate", "scipy.stats"])
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            try:
-                yield from _bounded(_shielded(pool.submit), jobs, 4 * workers)
-            except BaseException:  # Ctrl-C: stop now; only the runs in flight finish
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-    else:
-        yield from _dask(jobs, workers, scheduler)
+        pool = _POOL[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return pool
+
+
+def close_pool() -> None:
+    """Stop the kept pool's workers now; jobs not yet started are cancelled."""
+    for pool in _POOL.values():
+        pool.shutdown(wait=False, cancel_futures=True)
+    _POOL.clear()
 
 
 def _shielded(submit):
