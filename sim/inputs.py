@@ -205,28 +205,37 @@ def fit_region_model(values: np.ndarray, regions: list[str]) -> RegionModel:
                        observed={r: (len(g), float(sum(g))) for r, g in groups.items()})
 
 
-def _impute_by_region(raw: np.ndarray, lower: np.ndarray, regions: tuple[str, ...], imputation: int,
-                      seed: int) -> tuple[np.ndarray, list[str]]:
-    """One completed dataset: every missing value and every lower bound drawn from its indicator's
-    region model, truncated to [0, 1] and, for a bound, to [bound, 1]; with each indicator's rule.
+def _impute_by_region(raws: np.ndarray, lowers: np.ndarray, regions: tuple[str, ...], imputations: list[int],
+                      seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Completed datasets of stacked indicator matrices (worlds, states, indicators), world w's
+    the number `imputations[w]`: every missing value and every lower bound drawn from its
+    indicator's region model, truncated to [0, 1] and, for a bound, to [bound, 1]; with each
+    world's indicators' rules (worlds, indicators).
 
     The draws come from `(seed, imputation)` alone, one per cell and one per region and indicator,
     by the states' and regions' order of appearance, not their names; a cell's draw is the same
     uniform in every epoch, so it moves only when its model does. Each indicator is completed from
     its own column alone and memoised on it, so that an epoch, a refit of the weights in
-    `sim.validate` or a sweep point that changes one indicator recomputes only that column."""
-    values = raw.copy()
-    rules = []
-    drawn = (np.isnan(raw) | lower).any(axis=0)
-    for col in range(raw.shape[1]):
-        if not drawn[col]:  # nothing to draw: the column as given (its rule is read for drawn cells only)
-            rules.append("")
-            continue
-        column, rule = _imputed_column(np.ascontiguousarray(raw[:, col]).tobytes(),
-                                       np.ascontiguousarray(lower[:, col]).tobytes(), regions, col, raw.shape,
-                                       imputation, seed)
-        values[:, col] = column
-        rules.append(rule)
+    `sim.validate` or a sweep point that changes one indicator recomputes only that column; and a
+    column that the worlds give alike (a sweep's points differ in a few values) is read once per
+    dataset for all of them."""
+    values = raws.copy()
+    rules = np.full((raws.shape[0], raws.shape[2]), "", dtype=object)  # "": nothing drawn, no rule
+    drawn = (np.isnan(raws) | lowers).any(axis=1)
+    imputations = np.asarray(imputations)
+    for col in np.flatnonzero(drawn.any(axis=0)):
+        column, lower = raws[:, :, col], lowers[:, :, col]
+        alike = (((column == column[0]) | np.isnan(column) & np.isnan(column[0])) & (lower == lower[0])).all(axis=1)
+        # The worlds alike in this column share the first's key; each other world has its own.
+        keys = [(0, imputation, np.flatnonzero(alike & drawn[:, col] & (imputations == imputation)))
+                for imputation in np.unique(imputations[alike & drawn[:, col]])]
+        keys += [(w, imputations[w], [w]) for w in np.flatnonzero(~alike & drawn[:, col])]
+        for w, imputation, worlds in keys:
+            completed, rule = _imputed_column(np.ascontiguousarray(column[w]).tobytes(),
+                                              np.ascontiguousarray(lower[w]).tobytes(), regions, int(col),
+                                              raws.shape[1:], int(imputation), seed)
+            values[worlds, :, col] = completed
+            rules[worlds, col] = rule
     return values, rules
 
 
@@ -236,6 +245,8 @@ def _draws(shape: tuple[int, int], imputation: int, seed: int) -> tuple[np.ndarr
     appearance) of completed dataset `imputation`."""
     rng = np.random.default_rng([seed, imputation])
     return rng.random(shape), rng.standard_normal(shape)
+
+
 
 
 @lru_cache(maxsize=4096)
@@ -291,7 +302,7 @@ def _fit_trade(values: np.ndarray, drawn: np.ndarray, base: np.ndarray) -> np.nd
 def _indicator_matrix(scenario: Scenario, imputation: int = 0) -> tuple[np.ndarray, list[tuple[str, str, float, str]]]:
     """(n_states, n_indicators) with missing values filled by the scenario's rule (`data.fill`), and
     the list of what was filled, with the rule that gave each value (`_completed`, `_fit_trade`)."""
-    values, drawn, base, rules = _completed(scenario, imputation)
+    (values, drawn, base, rules), = _completed([scenario], [imputation], [_given(scenario)])
     values = _fit_trade(values, drawn, base)
     return values, _filled(scenario, values, drawn, rules)
 
@@ -304,32 +315,44 @@ def _given(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
             np.array([[c.bound == "lower" for c in row] for row in cells], dtype=bool))
 
 
-def _completed(scenario: Scenario, imputation: int,
-               given: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, Callable]:
-    """The indicators (`given`, if already read: `_given`) with missing values filled by the
-    scenario's rule, before the trade shares are fitted: (values, which were drawn, what each drawn
-    value stands above, the rule of a drawn cell as a function of its row and column).
+def _completed(worlds: list[Scenario], imputations: list[int],
+               givens: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, Callable]]:
+    """The indicators of each of `worlds` (alike in their states and `data`: one scenario's, or a
+    sweep's points) on its completed dataset among `imputations`, as `givens` hold them (`_given`),
+    with missing values filled by the scenario's rule, before the trade shares are fitted: for
+    each, (values, which were drawn, what each drawn value stands above, the rule of a drawn cell
+    as a function of its row and column).
 
     `regional_imputation` gives completed dataset `imputation` (`_impute_by_region`); `mean` gives
     a missing value the mean of the same indicator over the states that have it, else its mean in
     `REFERENCE`, else `NEUTRAL`. Filled trade shares are then scaled down, if need be, to fit in
     what the state's given shares leave of 1 (`_fit_trade`).
     """
-    raw, lower = _given(scenario) if given is None else given
-    missing = np.isnan(raw)
-    if scenario.data.fill == "regional_imputation":
-        regions = tuple(s.region for s in scenario.states.values())
-        values, column_rules = _impute_by_region(raw, lower, regions, imputation, scenario.data.imputation_seed)
-        label = f" ({scenario.data.imputations} completed datasets, seed {scenario.data.imputation_seed})"
-        return values, missing | lower, np.where(lower, raw, 0.0), lambda row, col: (
-            f"{column_rules[col]}{label}" + (", above its lower bound" if lower[row, col] else ""))
-    counts = (~missing).sum(axis=0)
+    data = worlds[0].data
+    raws, lowers = (np.stack(part) for part in zip(*givens))
+    missing = np.isnan(raws)
+    if data.fill == "regional_imputation":
+        regions = tuple(s.region for s in worlds[0].states.values())
+        values, column_rules = _impute_by_region(raws, lowers, regions, imputations, data.imputation_seed)
+        label = f" ({data.imputations} completed datasets, seed {data.imputation_seed})"
+        return [(values[w], missing[w] | lower, np.where(lower, raws[w], 0.0), _rule(column_rules[w], lower, label))
+                for w, lower in enumerate(lowers)]
     reference, reference_rule = reference_means()
-    fallback = np.array([reference.get(k, NEUTRAL) for k in INDICATORS])
-    means = np.divide(np.nansum(raw, axis=0), counts, out=fallback, where=counts > 0)
-    column_rules = [OTHER_STATES if n > 0 else reference_rule if k in reference else f"{NEUTRAL} (no state has it)"
-                    for n, k in zip(counts, INDICATORS)]
-    return np.where(missing, means, raw), missing, np.zeros_like(raw), lambda row, col: column_rules[col]
+    completed = []
+    for raw, absent in zip(raws, missing):
+        counts = (~absent).sum(axis=0)
+        fallback = np.array([reference.get(k, NEUTRAL) for k in INDICATORS])
+        means = np.divide(np.nansum(raw, axis=0), counts, out=fallback, where=counts > 0)
+        column_rules = [OTHER_STATES if n > 0 else reference_rule if k in reference else f"{NEUTRAL} (no state has it)"
+                        for n, k in zip(counts, INDICATORS)]
+        completed.append((np.where(absent, means, raw), absent, np.zeros_like(raw),
+                          lambda row, col, column_rules=column_rules: column_rules[col]))
+    return completed
+
+
+def _rule(column_rules: np.ndarray, lower: np.ndarray, label: str) -> Callable:
+    """The rule of a drawn cell of one completed dataset, by its row and column."""
+    return lambda row, col: f"{column_rules[col]}{label}" + (", above its lower bound" if lower[row, col] else "")
 
 
 def _filled(scenario: Scenario, values: np.ndarray, drawn: np.ndarray, rule) -> list[tuple[str, str, float, str]]:
@@ -467,8 +490,7 @@ def _epochs(worlds: list[Scenario], imputations: list[int], first_step: int, par
                 found[id(world)] = read(world)
         return [found[id(world)] for world in worlds]
 
-    completed = [_completed(world, imputation, given)
-                 for world, imputation, given in zip(worlds, imputations, each(_given))]
+    completed = _completed(worlds, imputations, each(_given))
     drawn = [own for _, own, _, _ in completed]
     values = _fit_trade(*(np.concatenate([block[part] for block in completed]) for part in range(3)))
     x = {key: values[:, i] for i, key in enumerate(INDICATORS)}

@@ -198,6 +198,30 @@ def test_a_sweep_points_values_reuse_the_epochs_scenarios_and_give_what_a_fresh_
                                   ("states.Iran.indicators.affinity",)).base is not None
 
 
+def test_worlds_completed_together_are_completed_as_each_alone():
+    """A sweep's points completed together (`_completed` over many worlds) share a column's
+    completion among the worlds that give it alike: each world still gets what completing it
+    alone gives, on its own dataset, whether it gives the column alike, changed, or with a cell
+    missing that the others give."""
+    from sim.inputs import _completed, _given
+
+    names = list(ROUND.states)
+    raw, _ = _given(ROUND)
+    col = next(c for c in range(len(INDICATORS)) if np.isnan(raw[:, c]).any() and not np.isnan(raw[:, c]).all())
+    key, state = INDICATORS[col], names[int(np.flatnonzero(~np.isnan(raw[:, col]))[0])]
+    worlds = [ROUND, sim.with_overrides(ROUND, {f"states.{state}.indicators.{key}": 0.05}), ROUND,
+              sim.with_overrides(ROUND, _missing(state, key)), ROUND]
+    imputations = [0, 1, 1, 0, 2]
+    together = _completed(worlds, imputations, [_given(world) for world in worlds])
+    for world, imputation, (values, drawn, base, rule) in zip(worlds, imputations, together):
+        (alone, alone_drawn, alone_base, alone_rule), = _completed([world], [imputation], [_given(world)])
+        assert np.array_equal(values, alone) and np.array_equal(drawn, alone_drawn)
+        assert np.array_equal(base, alone_base)
+        assert [rule(r, c) for r, c in zip(*np.nonzero(drawn))] == [alone_rule(r, c) for r, c in zip(*np.nonzero(drawn))]
+    assert not np.array_equal(together[0][0], together[2][0])  # datasets 0 and 1 differ: the test can see a mix-up
+    assert not np.array_equal(together[1][0][:, col], together[2][0][:, col])
+
+
 def test_a_changed_indicator_recompletes_only_its_own_column():
     """A sweep point that changes one indicator (issue 13, item 2): the completed dataset is made
     anew for that indicator's column alone, each other column read from what an earlier point made,

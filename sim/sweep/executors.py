@@ -21,7 +21,7 @@ import signal
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from multiprocessing import get_context
+from multiprocessing import forkserver, get_context
 
 from ..scenario import InputError, Issue
 from .evaluate import Job, evaluate
@@ -100,12 +100,25 @@ def shared_pool(workers: int) -> ProcessPoolExecutor:
     pool = _POOL.get(workers)
     if pool is None:
         close_pool()
-        context = get_context("forkserver")
-        # scipy.stats too, which sim.inputs imports only when it first imputes (it costs a command
-        # a quarter of a second): every worker would import it again.
-        context.set_forkserver_preload(["sim.sweep.evaluate", "scipy.stats"])
-        pool = _POOL[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        pool = _POOL[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=_forkserver())
     return pool
+
+
+def _forkserver():
+    context = get_context("forkserver")
+    # scipy.stats too, which sim.inputs imports only when it first imputes (it costs a command
+    # a quarter of a second): every worker would import it again.
+    context.set_forkserver_preload(["sim.sweep.evaluate", "scipy.stats"])
+    return context
+
+
+def start_early(executor: str, workers: int | None) -> None:
+    """Start the forkserver now, if this sweep may use a pool: it imports alignsim (about a second)
+    while this process reads the sweep and lays out its points, instead of after. It does not
+    wait for the forkserver, which serves every later pool of this process."""
+    if executor in ("auto", "processes") and (workers or default_workers()) > 1 and not _POOL:
+        _forkserver()
+        _shielded(forkserver.ensure_running)()
 
 
 def close_pool() -> None:
@@ -116,10 +129,10 @@ def close_pool() -> None:
 
 
 def _shielded(submit):
-    """`submit` that starts worker processes with Ctrl-C blocked: it reaches this process alone,
+    """`submit` (or whatever starts processes) with Ctrl-C blocked: it reaches this process alone,
     which stops the sweep and says so once, instead of each worker printing a traceback. The
-    forkserver, started by the first submit, inherits the blocked signal and so do the workers
-    it forks."""
+    forkserver, started early or by the first submit, inherits the blocked signal and so do the
+    workers it forks."""
     if not hasattr(signal, "pthread_sigmask"):
         return submit
 

@@ -15,7 +15,7 @@ from ..results import versions
 from ..scenario import InputError
 from .design import points as design_points
 from .evaluate import Job
-from .executors import default_workers, run_jobs
+from .executors import default_workers, run_jobs, start_early
 from .spec import LoadedSweep, load_sweep
 from .store import Store
 
@@ -93,6 +93,7 @@ def run_sweep(
     progress: Progress | None = None,
 ) -> SweepReport:
     """Run (or, with `resume`, finish) a sweep into `out`; results stream to disk as runs finish."""
+    start_early(executor, workers)
     if not isinstance(sweep, LoadedSweep):
         sweep = load_sweep(sweep)
     folder = Path(out) if out is not None else default_folder(sweep)
