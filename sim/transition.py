@@ -231,21 +231,19 @@ def convene(reps: Replications, step: int) -> None:
     invited state answers in this step. Every replication draws for every state, candidate or not,
     so that each state's stream of chance does not depend on the others' choices, and whether or
     not the summit's choice is observed."""
-    timeline, n = reps.timeline, len(reps.timeline.states)
+    timeline, n, count = reps.timeline, len(reps.timeline.states), reps.count
+    draws = np.stack([rng.random((4, n)) for rng in reps.rngs])
     observed = timeline.observed_offers.get(step)
-    months = step * timeline.step_months
-    interested = (months - reps.last_interest) <= timeline.invitation_memory
-    seeking = reps.seeking()
-    for r, rng in enumerate(reps.rngs):
-        draws = rng.random((4, n))
-        own = slice(r * n, (r + 1) * n)
-        if observed is not None:
-            reps.offer[own] = bloc.observed_invitations(reps.status[own], observed)
-            continue
-        epoch = reps.timelines[r].epoch_at(step)
-        reps.offer[own] = bloc.invitations(
-            reps.status[own], seeking[own], interested[own], epoch.admit_member, epoch.admit_member_from_partner,
-            epoch.admit_partner, epoch.admit_on_initiative, (epoch.seats_members, epoch.seats_partners), draws)
+    if observed is not None:
+        reps.offer[:] = bloc.observed_invitations(reps.status, np.tile(observed, count))
+        return
+    epoch = reps.rows(step)
+    interested = (step * timeline.step_months - reps.last_interest) <= timeline.invitation_memory
+    # Seats are read from each replication's own epoch (`PER_REPLICATION`): a sweep's points may differ in them.
+    seats = np.array([(own.seats_members, own.seats_partners) for own in (t.epoch_at(step) for t in reps.timelines)])
+    rows = (reps.status, reps.seeking(), interested, epoch.admit_member, epoch.admit_member_from_partner,
+            epoch.admit_partner, epoch.admit_on_initiative)
+    reps.offer[:] = bloc.invitations(*(row.reshape(count, n) for row in rows), seats.T, draws).ravel()
 
 
 @dataclass(frozen=True)

@@ -127,3 +127,22 @@ powers:
     else:
         raise AssertionError("accepted unknown states")
     assert "invitations.Kazakstan" in text and "powers.russia.imposed.Belarus" in text
+
+
+def test_many_replications_summits_at_once_are_each_replications_own():
+    """`convene` asks for every replication's offers at once: each row is what that replication's
+    summit alone gives, its own seats binding (issue 13: one transition over replications)."""
+    rng = np.random.default_rng(5)
+    count, n = 7, 9
+    rows = {"status": rng.integers(0, 3, (count, n)).astype(np.int8), "seeking": rng.random((count, n)) < 0.6,
+            "interested": rng.random((count, n)) < 0.5, "admit_member": rng.random((count, n)),
+            "admit_member_from_partner": rng.random((count, n)), "admit_partner": rng.random((count, n)),
+            "admit_on_initiative": rng.random((count, n))}
+    seats = np.array([[1, 2, np.inf, 0, 3, 1, 2.5], [2, 0, 1, np.inf, 1, 3, 1.5]])
+    draws = rng.random((count, 4, n))
+    together = bloc.invitations(**rows, seats=seats, draws=draws)
+    alone = [bloc.invitations(**{k: v[r] for k, v in rows.items()}, seats=tuple(seats[:, r]), draws=draws[r])
+             for r in range(count)]
+    assert np.array_equal(together, np.array(alone))
+    assert ((together == MEMBER).sum(axis=1) < (rows["seeking"] & (draws[:, 0] < 1)).sum(axis=1)).any()  # seats bound
+    assert (together == MEMBER).sum(axis=1)[6] <= 2 and (together == PARTNER).sum(axis=1)[6] <= 1
