@@ -117,12 +117,19 @@ class Timeline:
     summit_window: np.ndarray  # (n_steps,) share of the step's months up to `summit_review_months` before a summit
     summit_multiplier: float  # how many times the review rate is within the summit window
     invitation_memory: int  # in months
-    filled: tuple[tuple[str, str, str, float, str], ...] = field(default=())  # (date, state, indicator, value, rule)
+    fills: tuple = field(default=())  # per epoch, (its first date, *what `_filled` reads): see `filled`
     imputation: int = 0  # which completed dataset (scenario.data); 0 under the mean rule
 
     @property
     def n_steps(self) -> int:
         return len(self.dates)
+
+    @cached_property
+    def filled(self) -> tuple[tuple[str, str, str, float, str], ...]:
+        """What was filled in each epoch: (date, state, indicator, value, rule). Listed when asked
+        (a run's manifest asks, a sweep does not): naming every filled cell of every point's
+        epochs cost a sweep a tenth of its time."""
+        return tuple((date, *item) for date, *read in self.fills for item in _filled(*read))
 
     @cached_property
     def tied(self) -> np.ndarray:
@@ -470,9 +477,9 @@ def graft(worlds: list[Scenario], source: Scenario, paths: list[str]) -> list[Sc
 
 
 def _epochs(worlds: list[Scenario], imputations: list[int], first_step: int, partner_tier: bool,
-            open_to_applicants: bool, before: np.ndarray | None) -> tuple[list[Epoch], list[list], np.ndarray]:
+            open_to_applicants: bool, before: np.ndarray | None) -> tuple[list[Epoch], list[tuple], np.ndarray]:
     """The epoch beginning at `first_step` of each scenario among `worlds`, on its completed dataset
-    among `imputations`; what was filled in each; and their states' situations (`_situation`), from
+    among `imputations`; what `_filled` reads of what was filled in each; and their states' situations (`_situation`), from
     which the next epoch marks its decision moments as this one does from `before`, the previous
     epoch's (None for the calendar's first epoch: every state is marked, see `_with_shocks`).
 
@@ -570,7 +577,7 @@ def _epochs(worlds: list[Scenario], imputations: list[int], first_step: int, par
             pre_summit_pressure=russia.pressure_before_summit.value,
             shocked=shocked[rows],
         ))
-    fills = [_filled(world, values[rows], own_drawn, rules)
+    fills = [(world, values[rows], own_drawn, rules)
              for world, rows, own_drawn, (_, _, _, rules) in zip(worlds, blocks, drawn, completed)]
     return epochs, fills, situation
 
@@ -716,8 +723,8 @@ def _under_values(timelines: list[Timeline], scenarios: list[Scenario], worlds: 
     the peers are the timeline's. Compiled together (`_compiled_epochs`)."""
     compiled = _compiled_epochs(scenarios[0], [timeline.imputation for timeline in timelines], worlds,
                                 timelines[0].dates)
-    return [replace(timeline, epochs=epochs, filled=filled, **_decision_rates(scenario))
-            for timeline, scenario, (epochs, filled) in zip(timelines, scenarios, compiled)]
+    return [replace(timeline, epochs=epochs, fills=fills, **_decision_rates(scenario))
+            for timeline, scenario, (epochs, fills) in zip(timelines, scenarios, compiled)]
 
 
 def timelines_for(runs: list[tuple[Timelines, np.random.SeedSequence]]) -> list[Timeline]:
@@ -785,7 +792,7 @@ def compile_timeline(scenario: Scenario, imputation: int = 0, worlds: list[Scena
     dates = tuple(month_label(start + k * step) for step in range(n_steps))
     boundaries = _boundaries(scenario)[0]
     worlds = worlds or epoch_worlds(scenario)
-    (epochs, filled), = _compiled_epochs(scenario, [imputation], [worlds], dates)
+    (epochs, fills), = _compiled_epochs(scenario, [imputation], [worlds], dates)
     epoch_of_step = np.searchsorted(np.array(boundaries), np.arange(n_steps), side="right") - 1
     summit = np.zeros(n_steps, dtype=bool)
     observed = {}
@@ -827,7 +834,7 @@ def compile_timeline(scenario: Scenario, imputation: int = 0, worlds: list[Scena
         pressure_steps=-(-russia.pressure_months // k),
         pressure_before=pressure_before,
         invitation_memory=scenario.bloc.invitation_memory_months,
-        filled=filled,
+        fills=fills,
         imputation=imputation,
         **_decision_rates(scenario),
     )
@@ -837,14 +844,15 @@ def _compiled_epochs(scenario: Scenario, imputations: list[int], worlds: list[li
                      dates: tuple[str, ...]) -> list[tuple[tuple[Epoch, ...], tuple]]:
     """For each of some scenarios alike in their calendar and events (`scenario` one of them), given
     as its epochs' scenarios among `worlds` and a completed dataset among `imputations`: its
-    epochs, with their decision moments marked, and what was filled in each (dated by the epoch's
-    first step). Each epoch is evaluated for all of them at once (`_epochs`)."""
+    epochs, with their decision moments marked, and what `Timeline.filled` reads of what was
+    filled in each (dated by the epoch's first step). Each epoch is evaluated for all of them at
+    once (`_epochs`)."""
     boundaries, tier_step, open_step = _boundaries(scenario)
     epochs, filled, situation = [[] for _ in worlds], [[] for _ in worlds], None
     for index, first in enumerate(boundaries):
         evaluated, fills, situation = _epochs([own[index] for own in worlds], imputations, first,
                                               tier_step is not None and first >= tier_step, first >= open_step, situation)
-        for block, (epoch, epoch_filled) in enumerate(zip(evaluated, fills)):
+        for block, (epoch, read) in enumerate(zip(evaluated, fills)):
             epochs[block].append(epoch)
-            filled[block] += [(dates[first], *item) for item in epoch_filled]
+            filled[block].append((dates[first], *read))
     return [(tuple(own), tuple(fill)) for own, fill in zip(epochs, filled)]

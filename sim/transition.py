@@ -79,14 +79,12 @@ def stack_key(rule: str, timeline: Timeline) -> tuple[str, str, str]:
     # Which fields those are is the same in every epoch of a timeline: read from its first.
     shared = [f.name for f in fields(Epoch)
               if not _per_state(timeline.epochs[0], f.name, n) and f.name not in PER_ROW + PER_REPLICATION]
-    for epoch in timeline.epochs:
-        for name in shared:
-            _digest(digest, getattr(epoch, name))
+    _digest(digest, tuple(getattr(epoch, name) for epoch in timeline.epochs for name in shared))
     return rule, digest.hexdigest(), _timeline_digest(tuple(getattr(timeline, name) for name in TIMELINE_SHARED))
 
 
 TIMELINE_SHARED = tuple(f.name for f in fields(Timeline) if f.name not in (
-    "epochs", "filled", "imputation", "initial_status", "initial_seeking", "review_probability", "summit_multiplier"))
+    "epochs", "fills", "imputation", "initial_status", "initial_seeking", "review_probability", "summit_multiplier"))
 """The timeline's own values that replications stepped together share."""
 _DIGESTS: dict[tuple, tuple] = {}
 
@@ -107,6 +105,10 @@ def _timeline_digest(values: tuple) -> str:
     return entry[1]
 
 
+PLAIN = (str, int, float, bool, type(None))
+"""Values whose `repr` says all of them."""
+
+
 def _digest(digest, value) -> None:
     """Feed `value` to `digest`, an array by its type, shape and bytes."""
     if isinstance(value, np.ndarray):
@@ -116,7 +118,7 @@ def _digest(digest, value) -> None:
         for key in sorted(value):
             digest.update(repr(key).encode())
             _digest(digest, value[key])
-    elif isinstance(value, tuple) and all(isinstance(item, str) for item in value):  # names, dates: at once
+    elif isinstance(value, tuple) and all(isinstance(item, PLAIN) for item in value):  # names, dates, flags: at once
         digest.update(repr(value).encode())
     elif isinstance(value, tuple):
         digest.update(b"(")
@@ -319,14 +321,12 @@ def net_terms(epoch: Epoch, dynamic: list[np.ndarray]) -> np.ndarray:
     return net
 
 
-def deciding(reps: Replications, step: int, epoch: Epoch) -> np.ndarray:
-    """Which states decide this step: at a decision moment, or by the review hazard.
-
-    The uniform numbers are drawn for every state, deciding or not, so that each state's stream
-    of chance does not depend on the others' situations."""
-    n = len(reps.timeline.states)
+def deciding(reps: Replications, step: int, epoch: Epoch, uniforms: np.ndarray) -> np.ndarray:
+    """Which states decide this step: at a decision moment, or by the review hazard, whose draw is
+    each state's among `uniforms`. They are drawn for every state, deciding or not, so that each
+    state's stream of chance does not depend on the others' situations."""
     chance = within_summit_window(reps.review_probability, reps.summit_multiplier, reps.timeline.summit_window[step])
-    hazard = np.concatenate([rng.random(n) for rng in reps.rngs]) < chance
+    hazard = uniforms < chance
     # A reaction aimed at a state changes its situation: a decision moment.
     moment = (reps.offer != d.OUTSIDE) | reps.russia.started | reps.west.started | reps.presses.started
     if step == epoch.first_step and step > 0:
@@ -374,10 +374,11 @@ def step(reps: Replications, month: int, rule: ModuleType, terms: bool) -> dict[
         convene(reps, month)
     invited = reps.offer.copy()
     evaluation = evaluate(reps, month, rule)
-    reps.reviewing = deciding(reps, month, epoch)
+    # Each replication's review and choice draws at once: the same numbers as two draws in turn.
     n = len(reps.timeline.states)
-    uniforms = np.concatenate([rng.random(n) for rng in reps.rngs])
-    reps.choice = d.draw_choices(evaluation.probabilities, uniforms).astype(np.int8)
+    review, choice = np.stack([rng.random(2 * n) for rng in reps.rngs]).reshape(-1, 2, n).transpose(1, 0, 2)
+    reps.reviewing = deciding(reps, month, epoch, review.ravel())
+    reps.choice = d.draw_choices(evaluation.probabilities, choice.ravel()).astype(np.int8)
     status_before, course_before = reps.status.copy(), reps.stance.copy()
     act(reps)
     react(reps, month, epoch, status_before, course_before)

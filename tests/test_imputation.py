@@ -130,7 +130,8 @@ def _same(a, b) -> bool:
     from dataclasses import fields, is_dataclass
 
     for f in fields(a):
-        x, y = getattr(a, f.name), getattr(b, f.name)
+        name = "filled" if f.name == "fills" else f.name  # what was filled as listed, not what it is read from
+        x, y = getattr(a, name), getattr(b, name)
         if isinstance(x, tuple) and x and is_dataclass(x[0]):
             if len(x) != len(y) or not all(_same(u, v) for u, v in zip(x, y)):
                 return False
