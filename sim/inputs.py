@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Callable
+from typing import ClassVar
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property, lru_cache
 from itertools import pairwise
@@ -47,6 +48,17 @@ IMPUTATION_STREAM = 2**31 - 1
 apart from the model's own stream, so that picking it changes no other draw."""
 
 STATUS_CODES = {name: code for code, name in enumerate(d.OPTIONS)}
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Where an epoch's per-state values lie in the arrays computed for many worlds at once
+    (`_epochs`): in each of `arrays`, rows `block * n` to `(block + 1) * n`. Replications of these
+    worlds stepped together take their rows from them at once (`sim.transition.stack_epochs`)
+    rather than joining every epoch's."""
+
+    arrays: dict[str, np.ndarray]  # by Epoch field; the rows of all the worlds
+    block: int  # this epoch's world among them
 
 
 @dataclass(frozen=True)
@@ -92,6 +104,9 @@ class Epoch:
     def west_reaction_pinned(self) -> bool:
         return bool(self.west_reaction_in_force.any())
     shocked: np.ndarray  # (n_states,) bool: the state's situation changed as this epoch began
+    # Not a field: where its per-state values lie among those of the worlds compiled with it (set by
+    # `_epochs`). `replace`, which may change them, makes an epoch without it.
+    batch: ClassVar[Batch | None] = None
 
 
 @dataclass(frozen=True)
@@ -561,7 +576,9 @@ def _epochs(worlds: list[Scenario], imputations: list[int], first_step: int, par
                            per_row["retaliation_in_force"], per_row["west_reaction_in_force"])
     shocked = np.ones(len(values), dtype=bool) if before is None else _changed(before, situation)
     epochs = []
-    for rows, block, world, decision in zip(blocks, own, worlds, decided):
+    arrays = {name: value for name, value in (per_row | weighted).items() if name != "exogenous_terms"}
+    arrays["shocked"] = shocked
+    for index, (rows, block, world, decision) in enumerate(zip(blocks, own, worlds, decided)):
         west, russia, bloc = world.powers.west, world.powers.russia, world.bloc
         epochs.append(Epoch(
             first_step=first_step,
@@ -577,6 +594,7 @@ def _epochs(worlds: list[Scenario], imputations: list[int], first_step: int, par
             pre_summit_pressure=russia.pressure_before_summit.value,
             shocked=shocked[rows],
         ))
+        object.__setattr__(epochs[-1], "batch", Batch(arrays, index))  # frozen: set once, as it is made
     fills = [(world, values[rows], own_drawn, rules)
              for world, rows, own_drawn, (_, _, _, rules) in zip(worlds, blocks, drawn, completed)]
     return epochs, fills, situation

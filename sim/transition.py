@@ -57,7 +57,13 @@ def stack_epochs(epochs: list[Epoch]) -> Epoch:
     first = epochs[0]
     n = len(first.admit_member)
     per_state = [f.name for f in fields(Epoch) if f.name != "exogenous_terms" and _per_state(first, f.name, n)]
-    stacked = {name: np.concatenate([getattr(epoch, name) for epoch in epochs]) for name in per_state}
+    batches = [epoch.batch for epoch in epochs]
+    if all(batch is not None and batch.arrays is batches[0].arrays for batch in batches):
+        # Worlds compiled together (a sweep's job): their rows, taken at once from where they lie.
+        index = (np.array([batch.block for batch in batches])[:, None] * n + np.arange(n)).ravel()
+        stacked = {name: batches[0].arrays[name][index] for name in per_state}
+    else:
+        stacked = {name: np.concatenate([getattr(epoch, name) for epoch in epochs]) for name in per_state}
     for name in PER_ROW:
         values = np.array([getattr(epoch, name) for epoch in epochs], dtype=float)
         if (values != values[0]).any():
@@ -175,6 +181,8 @@ class Replications:
     west: Reactions  # reaction to alignment
     presses: Reactions  # Russia's pressure before a summit
     _rows: dict[int, Epoch] = field(default_factory=dict)
+    _ahead: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))  # uniforms drawn, not yet used
+    _used: int = 0  # of `_ahead`'s columns
 
     @property
     def timeline(self) -> Timeline:
@@ -207,9 +215,35 @@ class Replications:
             self._rows[k] = stack_epochs([timeline.epochs[k] for timeline in self.timelines])
         return self._rows[k]
 
+    def uniforms(self, k: int) -> np.ndarray:
+        """The next `k` uniform draws of every replication's stream, (replications, k).
+
+        Nothing else draws from the streams once the replications have started, so the rest of a
+        run's draws (`run_draws`, at most `AHEAD` numbers in all) are drawn at once, one call per
+        replication rather than one per replication and step: a generator's numbers do not depend
+        on how they are asked for, so these are the numbers `k` at a time would give."""
+        if self._ahead.shape[1] - self._used < k:
+            more = max(k, min(run_draws(self.timeline), AHEAD // self.count))
+            fresh = np.stack([rng.random(more) for rng in self.rngs])
+            self._ahead = np.concatenate([self._ahead[:, self._used:].reshape(self.count, -1), fresh], axis=1)
+            self._used = 0
+        self._used += k
+        return self._ahead[:, self._used - k:self._used]
+
     def seeking(self) -> np.ndarray:
         """States with a membership application pending."""
         return (self.stance == d.MEMBER) & (self.status != d.MEMBER)
+
+
+AHEAD = 1 << 21
+"""At most this many uniforms (16 MB) are drawn ahead for a batch of replications."""
+
+
+def run_draws(timeline: Timeline) -> int:
+    """How many uniforms a replication draws over the calendar: each step's review and choice
+    draws, the bloc's four per state at each summit (`step`, `convene`)."""
+    n = len(timeline.states)
+    return 2 * n * timeline.n_steps + 4 * n * int(np.count_nonzero(timeline.summit))
 
 
 def start(timelines: list[Timeline], rule: ModuleType, rngs: list[np.random.Generator]) -> Replications:
@@ -234,7 +268,7 @@ def convene(reps: Replications, step: int) -> None:
     so that each state's stream of chance does not depend on the others' choices, and whether or
     not the summit's choice is observed."""
     timeline, n, count = reps.timeline, len(reps.timeline.states), reps.count
-    draws = np.stack([rng.random((4, n)) for rng in reps.rngs])
+    draws = reps.uniforms(4 * n).reshape(count, 4, n)
     observed = timeline.observed_offers.get(step)
     if observed is not None:
         reps.offer[:] = bloc.observed_invitations(reps.status, np.tile(observed, count))
@@ -374,11 +408,10 @@ def step(reps: Replications, month: int, rule: ModuleType, terms: bool) -> dict[
         convene(reps, month)
     invited = reps.offer.copy()
     evaluation = evaluate(reps, month, rule)
-    # Each replication's review and choice draws at once: the same numbers as two draws in turn.
     n = len(reps.timeline.states)
-    review, choice = np.stack([rng.random(2 * n) for rng in reps.rngs]).reshape(-1, 2, n).transpose(1, 0, 2)
-    reps.reviewing = deciding(reps, month, epoch, review.ravel())
-    reps.choice = d.draw_choices(evaluation.probabilities, choice.ravel()).astype(np.int8)
+    drawn = reps.uniforms(2 * n)
+    reps.reviewing = deciding(reps, month, epoch, drawn[:, :n].ravel())
+    reps.choice = d.draw_choices(evaluation.probabilities, drawn[:, n:].ravel()).astype(np.int8)
     status_before, course_before = reps.status.copy(), reps.stance.copy()
     act(reps)
     react(reps, month, epoch, status_before, course_before)

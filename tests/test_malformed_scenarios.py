@@ -16,8 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sim.cli import main
+from sim.scenario import loader
+from sim.scenario.errors import InputError
+
 
 VALID = """\
 name: kz_minimal
@@ -624,6 +628,34 @@ def test_malformed_scenario_is_reported(case: Case, tmp_path, capsys):
         assert any(issue_file in line for line in lines), err
     if case.key is not None:
         assert any(f" {case.key}: " in line for line in lines), f"expected key path {case.key!r}:\n{err}"
+
+
+@pytest.mark.skipif(loader._FAST_LOADER is None, reason="PyYAML built without libyaml: one parser only")
+def test_libyaml_reads_every_file_pyyaml_reads_and_no_file_it_refuses():
+    """Files are parsed by libyaml and read again by PyYAML's own parser only where libyaml cannot
+    read them (`sim.scenario.loader._read`): for every bundled YAML file and every case of the
+    catalogue, libyaml gives the same data, lines and problems, or refuses the text (and the
+    pure-Python parser's message is given)."""
+    texts = {str(path): path.read_text(encoding="utf-8") for folder in ("scenarios", "sweeps", "estimation")
+             for path in sorted((ROOT / folder).rglob("*.yaml"))}
+    texts |= {f"{case.id}/{name}": text for case in CASES for name, text in case.files.items() if isinstance(text, str)}
+    assert len(texts) > 40
+
+    def parsed(text, loader_class):
+        reader = loader._Reader("f")
+        try:
+            return loader._composed(text, loader_class, reader), reader.lines, [str(p) for p in reader.problems]
+        except (yaml.YAMLError, RecursionError) as exc:
+            return type(exc)
+        except InputError as exc:  # the reader's own refusal (an alias bomb), the same on both
+            return str(exc)
+    fast_read = 0
+    for name, text in texts.items():
+        fast = parsed(text, loader._FAST_LOADER)
+        if not isinstance(fast, type):
+            assert fast == parsed(text, yaml.SafeLoader), name
+            fast_read += 1
+    assert fast_read > 40
 
 
 def test_a_partner_invitation_before_the_partner_tier_is_refused_once(tmp_path, capsys):

@@ -2,6 +2,7 @@
 sim/transition.py, and `run_many` steps many at once; the same seeds give the same recorded arrays,
 to the bit, for every bundled scenario and every decision rule, whatever else shares the batch."""
 
+from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 
 import sim
 from sim import transition
-from sim.inputs import Timelines
+from sim.inputs import Timelines, timelines_for
 from sim.record import FIELDS
 from sim.rules import RULES
 from sim.run import replication_seeds, run_many, run_once, run_worlds
@@ -97,3 +98,38 @@ def test_offers_held_at_the_start_are_answered_alike_on_both_paths():
     for seed, data in zip(seeds, batched):
         assert _same(run_once(scenario, seed, timelines.for_replication(seed), offers=offers), data)
     assert any(data["declined"][0].any() or (data["status"][0] > 0).any() for data in batched)
+
+
+def test_epochs_compiled_together_are_stacked_from_their_batch_as_joined_one_by_one():
+    """A sweep job's points are compiled together (`sim.inputs.timelines_for`) and a batch of their
+    replications takes its rows from the arrays they were computed in (`Epoch.batch`), in any
+    order and with repeats: the same stacked epoch as joining each epoch's own arrays (what an
+    epoch without a batch, made by `replace`, gets)."""
+    base = sim.load_scenario(ROOT / "scenarios" / "kazakhstan_multivector.yaml")
+    timelines = Timelines(base)
+    path = "states.Kazakhstan.indicators.sanctions"
+    points = [timelines.under(with_overrides(base, {path: value}), (path,)) for value in (0.1, 0.5, 0.9)]
+    seeds = replication_seeds(4, 3)
+    made = timelines_for([(point, seed) for point in points for seed in seeds])
+    order = [4, 0, 8, 4, 2, 7, 1]  # points and datasets mixed, one twice
+    for k in range(len(made[0].epochs)):
+        epochs = [made[i].epochs[k] for i in order]
+        assert len({id(epoch.batch.arrays) for epoch in epochs}) == 1
+        assert len({epoch.batch.block for epoch in epochs}) > 2
+        taken, joined = transition.stack_epochs(epochs), transition.stack_epochs([replace(e) for e in epochs])
+        for name in (f.name for f in fields(taken)):
+            one, other = np.asarray(getattr(taken, name)), np.asarray(getattr(joined, name))
+            assert one.shape == other.shape and one.tobytes() == other.tobytes(), (k, name)
+
+
+def test_uniforms_drawn_ahead_are_each_streams_numbers_in_turn(monkeypatch):
+    """Replications draw the rest of a run's uniforms ahead (`Replications.uniforms`); asked for in
+    any amounts, across refills (a small `AHEAD` forces them) and past the run's own count, they
+    are the numbers each stream gives drawn in turn."""
+    monkeypatch.setattr(transition, "AHEAD", 64)
+    timeline = Timelines(sim.load_scenario(ROOT / "scenarios" / "kazakhstan_multivector.yaml")).get(0)
+    seeds = (1, 2, 3)
+    reps = transition.start([timeline] * len(seeds), RULES["logit"], [np.random.default_rng(s) for s in seeds])
+    fresh = [np.random.default_rng(s) for s in seeds]
+    for k in (4, 10, 2, 30, 7, 100, 3, transition.run_draws(timeline)):
+        assert np.array_equal(reps.uniforms(k), np.stack([rng.random(k) for rng in fresh])), k

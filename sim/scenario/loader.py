@@ -43,6 +43,7 @@ _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2
 
 _REFUSED = object()  # a value the reader refused (and reported): left out of a mapping, null in a list
 _DUPLICATE = "duplicate key"
+_MISSING = object()  # not read yet
 
 
 class _Reader:
@@ -101,22 +102,26 @@ class _Reader:
             return self._refuse(path, f"{node.value!r} is not a valid {kind}; put it in quotes if it is text", node)
 
 
-def _read(path: Path, what: str = "a scenario") -> tuple[Any, Lines, list[Issue]]:
-    """Parse one YAML file safely: no Python object tags, bounded size and expansion. Problems
-    with single values (duplicate keys, refused tags) are returned, the rest of the file read.
-    `what` the file should be, for the messages ("a sweep")."""
-    file = str(path)
-    text = read_input_text(path, f"{what} file")
+def _composed(text: str, loader_class: type, reader: _Reader) -> Any:
+    """The document in `text` as plain data, by `reader`, parsed by `loader_class`."""
+    loader = loader_class(text)
     try:
-        loader = yaml.SafeLoader(text)
+        node = loader.get_single_node()
+        return reader.build(node, (), loader) if node is not None else None
+    finally:
+        loader.dispose()
+
+
+def _read_slowly(file: str, text: str, reader: _Reader) -> Any:
+    """The document by PyYAML's pure-Python parser, its problems said as the file's."""
+    try:
+        yaml.reader.Reader(text)
     except yaml.reader.ReaderError as exc:  # the reader checks every character before parsing
         line = text[: exc.position].count("\n") + 1
         raise InputError(Issue(file, "", f"contains the character {exc.character:#06x}, which YAML does not "
                                "allow (a control character?)", line)) from None
-    reader = _Reader(file)
     try:
-        node = loader.get_single_node()
-        data = reader.build(node, (), loader) if node is not None else None
+        return _composed(text, yaml.SafeLoader, reader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
@@ -127,8 +132,29 @@ def _read(path: Path, what: str = "a scenario") -> tuple[Any, Lines, list[Issue]
         raise InputError(Issue(file, "", f"invalid YAML: {exc}")) from None
     except RecursionError:
         raise InputError(Issue(file, "", "is nested too deeply to be a scenario")) from None
-    finally:
-        loader.dispose()
+
+
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+"""libyaml's parser, where PyYAML was built with it: about ten times faster than PyYAML's own, which
+a sweep of a few hundred runs spent a tenth of its time in. It reads what the pure-Python parser
+reads into the same nodes; a text it cannot read is read again by the pure-Python parser, whose
+messages (and checks) are the ones given."""
+
+
+def _read(path: Path, what: str = "a scenario") -> tuple[Any, Lines, list[Issue]]:
+    """Parse one YAML file safely: no Python object tags, bounded size and expansion. Problems
+    with single values (duplicate keys, refused tags) are returned, the rest of the file read.
+    `what` the file should be, for the messages ("a sweep")."""
+    file = str(path)
+    text = read_input_text(path, f"{what} file")
+    data, reader = _MISSING, _Reader(file)
+    if _FAST_LOADER is not None and not yaml.reader.Reader.NON_PRINTABLE.search(text):
+        try:
+            data = _composed(text, _FAST_LOADER, reader)
+        except (yaml.YAMLError, RecursionError):
+            data, reader = _MISSING, _Reader(file)
+    if data is _MISSING:
+        data = _read_slowly(file, text, reader)
     if not isinstance(data, dict):
         kind = "empty" if data is None or data is _REFUSED else f"a {type(data).__name__}"
         raise InputError(reader.problems or [Issue(file, "", f"{what} file must be a mapping of keys, but the file is {kind}", 1)])
