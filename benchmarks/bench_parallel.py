@@ -15,7 +15,8 @@ fresh 2-worker pool, against the same sweep run serially. Workers are forked fro
 that imports alignsim once per process: the first pool of this script starts it (reported as
 `first_pool_seconds`), later pools reuse it. A pool is kept for the process's next sweep
 (`sim.sweep.executors.shared_pool`), so the repeats above run on warm workers, as the serial
-repeats run in a warm process; the start-up figures close it first (`fresh_pool_seconds`) or
+repeats run in a warm process (one untimed sweep with each executor comes first, reported as
+`untimed_first_seconds`); the start-up figures close it first (`fresh_pool_seconds`) or
 keep it (`kept_pool_seconds`). Last, the bundled sweep is run as a user runs it,
 `python -m sim sweep ... --executor serial|processes|auto` in a fresh process each (interpreter,
 imports and forkserver start included), once each.
@@ -70,6 +71,11 @@ def command_once(sweep_file: Path, executor: str, scratch: Path, tag: str) -> fl
 
 
 def measure(sweep_file: Path, runs: int, repeats: int, scratch: Path, label: str) -> dict:
+    # One untimed sweep with each executor first: the kept pool's workers then hold what this
+    # process holds (the scenario compiled, its columns imputed), not only the serial repeats.
+    first = {executor: sweep_once(sweep_file, executor, scratch, f"{label}-{executor}-first")
+             for executor in ("serial", "processes")}
+    print(f"  {label}, untimed first sweep: " + ", ".join(f"{k} {v:.2f} s" for k, v in first.items()))
     serial, parallel, auto = [], [], []
     for repeat in range(repeats):
         for executor, store in (("serial", serial), ("processes", parallel), ("auto", auto)):
@@ -81,6 +87,7 @@ def measure(sweep_file: Path, runs: int, repeats: int, scratch: Path, label: str
     return {
         "runs": runs,
         "repeats": repeats,
+        "untimed_first_seconds": first,
         "serial_seconds": summary(serial),
         "parallel_seconds": summary(parallel),
         "auto_seconds": summary(auto),

@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
@@ -29,6 +30,14 @@ FLOAT_FORMAT = "%.10g"
 
 
 def versions() -> dict[str, str]:
+    """The versions of Python and the packages a run depends on, for its manifest."""
+    return dict(_versions())
+
+
+@cache
+def _versions() -> dict[str, str]:
+    # Read once a process: each package's metadata is parsed from its files (a twentieth of a
+    # short sweep's time), and what is imported does not change while it runs.
     found = {"python": platform.python_version()}
     for package in ("alignsim", "mesa", "numpy", "pandas", "pydantic"):
         try:

@@ -31,7 +31,7 @@ from .changes import (
     split_path,
 )
 from .errors import InputError, Issue, OverwrittenValueWarning
-from .schema import IDENTIFIER_PATTERN, NAME_PATTERN, Scenario, reference_problems
+from .schema import IDENTIFIER_PATTERN, NAME_PATTERN, Scenario, reference_problems, validated_in_parts
 
 MAX_FILE_BYTES = 5_000_000
 MAX_NODES = 200_000
@@ -455,12 +455,15 @@ def _exists(data: dict, path: str) -> bool:
     return True
 
 
-def _event_issues(data: dict, lines: Lines, file: str, base_problems: set | None = None) -> list[Issue]:
+def _event_issues(data: dict, lines: Lines, file: str, base_problems: set | None = None,
+                  scenario: Scenario | None = None) -> list[Issue]:
     """Every event's changes: each must name a value an event may change, and leave it valid.
 
     Read from plain data, so that they are checked in the same pass as the rest of a file that
     has other problems (the keys of which are `base_problems`); then only the problems at the
-    changed value itself, and not already a problem without the event, are the event's.
+    changed value itself, and not already a problem without the event, are the event's. When the
+    file is valid (`scenario`), a change is checked on the part it lies in and the references
+    (`validated_in_parts`), and the whole validated only for a problem's message.
     """
     problems: list[Issue] = []
     events = data.get("events")
@@ -480,6 +483,8 @@ def _event_issues(data: dict, lines: Lines, file: str, base_problems: set | None
                 continue  # not a number or true/false: the schema reports it
             changed = apply_settings(data, {path: value}, provenance or {"assumption": "event"})
             changed["events"] = {}
+            if scenario is not None and validated_in_parts(scenario, changed, (path,)) is not None:
+                continue
             try:
                 Scenario.model_validate(changed)
             except ValidationError as exc:
@@ -511,7 +516,7 @@ def validate(data: dict, lines: Lines | None = None, file: str = "<scenario>", f
         issues += [issue for issue in _cross_issues(reference_problems(data), lines, file) if issue not in issues]
         issues += _event_issues(data, lines, file, {issue.path for issue in issues})
     else:
-        issues = _event_issues(data, lines, file)
+        issues = _event_issues(data, lines, file, scenario=scenario)
     # A value the reader refused is reported once, by the reader, not again as missing or null.
     refused = {issue.path for issue in found if issue.message != _DUPLICATE}
     issues = list(found) + [issue for issue in issues if issue.path not in refused]

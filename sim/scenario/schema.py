@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    ValidationError,
     model_validator,
 )
 
@@ -671,3 +672,34 @@ def reference_problems(data: dict) -> list[str]:
                     f"(states: {', '.join(states)})"
                 )
     return problems
+
+
+PARTS = {"bloc": Bloc, "powers": Powers, "decision": Decision}
+"""The parts of a scenario a path (a sweep's, an event's) may lie in that `validated_in_parts` validates whole."""
+NAMED_PARTS = {"states": State, "organizations": Organization}
+"""Those whose entries, one per name, it validates one by one."""
+
+
+def validated_in_parts(base: Scenario, data: dict, paths: tuple[str, ...]) -> Scenario | None:
+    """`data`, which differs from `base`'s own data at most at `paths`, as a scenario: the parts
+    that hold the paths validated alone and put into `base`, and the references across parts
+    checked on the whole (`reference_problems`, the only check of the whole scenario), which is
+    what validating the whole gives without validating again what did not change. None when a
+    path lies elsewhere or something does not validate: the whole is then validated, for its
+    message."""
+    parts: dict[str, set] = {}
+    for path in paths:
+        top, *rest = path.split(".")
+        if top in PARTS:
+            parts[top] = set()
+        elif top in NAMED_PARTS and rest and rest[0] in getattr(base, top):
+            parts.setdefault(top, set()).add(rest[0])
+        else:
+            return None
+    try:
+        changed = {top: PARTS[top].model_validate(data[top]) if top in PARTS else
+                   {**getattr(base, top), **{name: NAMED_PARTS[top].model_validate(data[top][name]) for name in names}}
+                   for top, names in parts.items()}
+    except ValidationError:
+        return None
+    return None if reference_problems(data) else base.model_copy(update=changed)

@@ -23,7 +23,7 @@ from ..run import run_worlds
 from ..scenario import InputError
 from ..scenario.changes import apply_settings
 from ..scenario.loader import issues_from
-from ..scenario.schema import Bloc, Decision, Organization, Powers, Scenario, State, reference_problems
+from ..scenario.schema import Scenario, validated_in_parts
 
 NEEDS = {
     "final_status": ("status",),
@@ -59,44 +59,13 @@ def point_scenario(job: Job, base: dict, values: tuple[float, ...], scenario: Sc
     for path, value in zip(job.paths, values):
         value = int(round(value)) if path in job.integer_paths else float(value)
         data = apply_settings(data, {path: value}, {"assumption": f"sweep {job.sweep}: {path}"})
-    point = None if scenario is None else _validated_in_parts(scenario, data, job.paths)
+    point = None if scenario is None else validated_in_parts(scenario, data, job.paths)
     if point is not None:
         return point
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:  # a point the base allows but these values do not: said in our words
         raise InputError(issues_from(exc, data, {}, f"sweep {job.sweep}, this point")) from None
-
-
-PARTS = {"bloc": Bloc, "powers": Powers, "decision": Decision}
-"""The parts of a scenario a sweep's path may lie in that `_validated_in_parts` validates whole."""
-NAMED_PARTS = {"states": State, "organizations": Organization}
-"""Those whose entries, one per name, it validates one by one."""
-
-
-def _validated_in_parts(base: Scenario, data: dict, paths: tuple[str, ...]) -> Scenario | None:
-    """`data`, which differs from `base`'s own data at most at `paths`, as a scenario: the parts
-    that hold the paths validated alone and put into `base`, and the references across parts
-    checked on the whole (`reference_problems`, the only check of the whole scenario), which is
-    what validating the whole gives without validating again what did not change. None when a
-    path lies elsewhere or something does not validate: the whole is then validated, for its
-    message."""
-    parts: dict[str, set] = {}
-    for path in paths:
-        top, *rest = path.split(".")
-        if top in PARTS:
-            parts[top] = set()
-        elif top in NAMED_PARTS and rest and rest[0] in getattr(base, top):
-            parts.setdefault(top, set()).add(rest[0])
-        else:
-            return None
-    try:
-        changed = {top: PARTS[top].model_validate(data[top]) if top in PARTS else
-                   {**getattr(base, top), **{name: NAMED_PARTS[top].model_validate(data[top][name]) for name in names}}
-                   for top, names in parts.items()}
-    except ValidationError:
-        return None
-    return None if reference_problems(data) else base.model_copy(update=changed)
 
 
 @lru_cache(maxsize=2)
