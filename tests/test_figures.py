@@ -181,3 +181,26 @@ def test_the_paper_figures_file_is_valid():
     paper = load_figures(ROOT / "figures" / "paper.yaml")
     assert {f.kind for f in paper.figures} == {"timeline", "why", "phase_diagram", "sobol", "network", "prim_box",
                                                "landscape", "rule_comparison"}
+
+
+def test_a_png_is_drawn_at_300_dpi_unless_its_pixels_would_pass_the_cap():
+    """A tall figure (the run's timeline of 32 states) is drawn at the dpi that keeps its pixels
+    within `MAX_PNG_PIXELS`, so that drawing it does not take a run past its memory; a figure of
+    ordinary size keeps the house style's 300 dpi."""
+    import io
+
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    from sim.figures.build import MAX_PNG_PIXELS, figure_bytes
+
+    def drawn(height: float) -> Figure:
+        fig = Figure(figsize=(3.5, height))
+        for axes in fig.subplots(max(1, int(height // 1.7)), 1, squeeze=False)[:, 0]:
+            axes.plot([0, 1], [0, 1])
+        return fig
+
+    ordinary, tall = (Image.open(io.BytesIO(figure_bytes(drawn(h), "png"))) for h in (2.6, 1.7 * 32 + 0.9))
+    assert round(ordinary.info["dpi"][0]) == 300
+    assert round(tall.info["dpi"][0]) == int((MAX_PNG_PIXELS / (3.5 * (1.7 * 32 + 0.9))) ** 0.5) == 203
+    assert tall.size[0] * tall.size[1] < 1.2 * MAX_PNG_PIXELS
