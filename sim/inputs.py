@@ -19,11 +19,11 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Callable
-from typing import ClassVar
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property, lru_cache
 from itertools import pairwise
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 

@@ -225,6 +225,7 @@ class Replications:
         if self._ahead.shape[1] - self._used < k:
             more = max(k, min(run_draws(self.timeline), AHEAD // self.count))
             fresh = np.stack([rng.random(more) for rng in self.rngs])
+            # reshape: the first, empty buffer has no rows to keep the replications' count by
             self._ahead = np.concatenate([self._ahead[:, self._used:].reshape(self.count, -1), fresh], axis=1)
             self._used = 0
         self._used += k

@@ -658,6 +658,39 @@ def test_libyaml_reads_every_file_pyyaml_reads_and_no_file_it_refuses():
     assert fast_read > 40
 
 
+
+# Texts on which libyaml, unguarded, is more lenient than PyYAML or reads another value.
+LENIENT_LIBYAML = {
+    "tab-after-colon": "name:\tx\nsteps: 3\n",
+    "trailing-tab": "name: x\t\nsteps: 3\n",
+    "tab-in-flow": "name: x\nlist: [1,\t2]\n",
+    "question-in-flow-scalar": "name: x\nlist: [a?b, c]\n",
+    "question-in-flow-key": "name: x\nmap: {a?b: 1}\n",
+    "late-byte-order-mark": "name: x\n\ufeffsteps: 3\n",
+    "empty-tag": "name: x\nsteps: !\n",
+    "nested-500-deep": "name: x\nk: " + "[" * 500 + "]" * 500 + "\n",
+    "nested-70-deep": "name: x\nk: " + "[" * 70 + "]" * 70 + "\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(LENIENT_LIBYAML))
+def test_a_text_libyaml_reads_leniently_is_read_as_pyyaml_reads_it(case, tmp_path, monkeypatch):
+    """Where libyaml would accept a text PyYAML refuses, or read another value from it, the file
+    gets PyYAML's outcome: the same data and problems, or the same refusal."""
+    path = tmp_path / "s.yaml"
+    path.write_text(LENIENT_LIBYAML[case], encoding="utf-8")
+
+    def outcome():
+        try:
+            data, lines, problems = loader._read(path)
+            return data, lines, [str(p) for p in problems]
+        except InputError as exc:
+            return str(exc)
+    read = outcome()
+    monkeypatch.setattr(loader, "_FAST_LOADER", None)
+    assert read == outcome()
+
+
 def test_a_partner_invitation_before_the_partner_tier_is_refused_once(tmp_path, capsys):
     """An observed partner invitation at a summit before the tier exists would hand a state a status
     the model says cannot exist; the cross-reference is reported once, not once per checking pass."""

@@ -35,6 +35,7 @@ from .schema import IDENTIFIER_PATTERN, NAME_PATTERN, Scenario, reference_proble
 
 MAX_FILE_BYTES = 5_000_000
 MAX_NODES = 200_000
+MAX_DEPTH = 64  # no scenario nests past a dozen; both parsers refuse deeper with the same message
 EXTENDS_KEY = "extends"
 
 Lines = dict[tuple, tuple[str, int | None]]
@@ -62,6 +63,8 @@ class _Reader:
 
     def build(self, node: yaml.Node, path: tuple, loader: yaml.SafeLoader) -> Any:
         self.nodes += 1
+        if len(path) > MAX_DEPTH:
+            raise InputError(Issue(self.file, "", "is nested too deeply to be a scenario"))
         if self.nodes > MAX_NODES:
             raise InputError(Issue(self.file, _dotted(path), f"more than {MAX_NODES} YAML values once aliases "
                                    "are expanded (an alias bomb?)", node.start_mark.line + 1))
@@ -136,9 +139,21 @@ def _read_slowly(file: str, text: str, reader: _Reader) -> Any:
 
 _FAST_LOADER = getattr(yaml, "CSafeLoader", None)
 """libyaml's parser, where PyYAML was built with it: about ten times faster than PyYAML's own, which
-a sweep of a few hundred runs spent a tenth of its time in. It reads what the pure-Python parser
-reads into the same nodes; a text it cannot read is read again by the pure-Python parser, whose
-messages (and checks) are the ones given."""
+a sweep of a few hundred runs spent a tenth of its time in. Where it reads a text it reads it into
+the nodes the pure-Python parser would; a text it cannot read is read again by the pure-Python
+parser, whose messages (and checks) are the ones given. It is more lenient than PyYAML in a few
+places, so texts that could reach them (`_libyaml_reads_as_pyyaml`) go to PyYAML alone."""
+
+
+def _libyaml_reads_as_pyyaml(text: str) -> bool:
+    """False for texts where libyaml accepts what PyYAML refuses or reads differently: tabs as
+    separators, a byte-order mark past the start, tags (a bare `!` is '' to libyaml, null to PyYAML),
+    a `?` that could sit inside a flow collection's plain scalar, characters YAML does not allow."""
+    if any(mark in text for mark in ("\t", "\ufeff", "!")):
+        return False
+    if "?" in text and ("[" in text or "{" in text):
+        return False
+    return not yaml.reader.Reader.NON_PRINTABLE.search(text)
 
 
 def _read(path: Path, what: str = "a scenario") -> tuple[Any, Lines, list[Issue]]:
@@ -148,7 +163,7 @@ def _read(path: Path, what: str = "a scenario") -> tuple[Any, Lines, list[Issue]
     file = str(path)
     text = read_input_text(path, f"{what} file")
     data, reader = _MISSING, _Reader(file)
-    if _FAST_LOADER is not None and not yaml.reader.Reader.NON_PRINTABLE.search(text):
+    if _FAST_LOADER is not None and _libyaml_reads_as_pyyaml(text):
         try:
             data = _composed(text, _FAST_LOADER, reader)
         except (yaml.YAMLError, RecursionError):
