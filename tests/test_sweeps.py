@@ -465,3 +465,22 @@ replications: 1
                                               "calendar.step_months: {values: [1, 2.5]}"), "bad.yaml")
     assert main(["sweep", str(bad), "--out", str(tmp_path / "bad"), "--quiet"]) == 2
     assert "whole numbers" in capsys.readouterr().err
+
+
+def test_a_sweeps_dask_workers_drop_only_the_heartbeat_lost_as_the_cluster_closes():
+    """When a sweep's own cluster closes, a worker's heartbeat in flight fails and distributed logs
+    it with a traceback (seen once in CI at the end of the README's Dask sweep). The cluster's
+    workers load `dask_setup`, which drops that record and no other."""
+    import logging
+
+    from dask.distributed import Client, LocalCluster
+
+    from sim.sweep.executors import HEARTBEAT_FAILED, local_cluster
+
+    def passed(message):
+        record = logging.LogRecord("distributed.worker", logging.ERROR, __file__, 1, message, None, None)
+        return bool(logging.getLogger("distributed.worker").filter(record))
+
+    with local_cluster(LocalCluster, 1) as cluster, Client(cluster) as client:
+        ((_, seen),) = client.run(lambda: (passed(HEARTBEAT_FAILED), passed("Compute Failed"))).items()
+    assert seen == (False, True)

@@ -16,6 +16,7 @@ flight, so memory stays flat however many jobs a sweep has.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import time
@@ -161,6 +162,28 @@ def _bounded(submit, jobs: Iterable[Job], window: int) -> Iterator[dict]:
             yield future.result()
 
 
+def local_cluster(cluster_class, workers: int):
+    """A Dask cluster of `workers` single-threaded processes on this machine, for this sweep alone.
+    Its workers load this module (`dask_setup`)."""
+    return cluster_class(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                         dashboard_address=None, preload=[__name__])
+
+
+HEARTBEAT_FAILED = "Failed to communicate with scheduler during heartbeat."
+
+
+def _not_a_closing_heartbeat(record: logging.LogRecord) -> bool:
+    return record.msg != HEARTBEAT_FAILED
+
+
+def dask_setup(worker) -> None:
+    """Run by Dask in each worker of a sweep's own cluster: when the sweep ends and the cluster
+    closes, a worker's heartbeat can be in flight as the scheduler closes its connection, and the
+    worker logs the failure with a traceback (a race inside distributed). The scheduler lives in
+    the sweep's process, so the worker cannot lose it otherwise: the record is dropped."""
+    logging.getLogger("distributed.worker").addFilter(_not_a_closing_heartbeat)
+
+
 def _dask(jobs: Iterable[Job], workers: int, scheduler: str | None) -> Iterator[dict]:
     try:
         from dask.distributed import Client, LocalCluster, as_completed
@@ -169,8 +192,7 @@ def _dask(jobs: Iterable[Job], workers: int, scheduler: str | None) -> Iterator[
     cluster = None
     try:
         if scheduler is None:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None)
+            cluster = local_cluster(LocalCluster, workers)
             client = Client(cluster)
         else:
             try:
