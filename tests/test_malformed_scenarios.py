@@ -658,7 +658,6 @@ def test_libyaml_reads_every_file_pyyaml_reads_and_no_file_it_refuses():
     assert fast_read > 40
 
 
-
 # Texts on which libyaml, unguarded, is more lenient than PyYAML or reads another value.
 LENIENT_LIBYAML = {
     "tab-after-colon": "name:\tx\nsteps: 3\n",

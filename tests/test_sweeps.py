@@ -473,7 +473,7 @@ def test_a_sweeps_dask_workers_drop_only_the_heartbeat_lost_as_the_cluster_close
     workers load `dask_setup`, which drops that record and no other."""
     import logging
 
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
     from sim.sweep.executors import HEARTBEAT_FAILED, local_cluster
 
@@ -481,6 +481,6 @@ def test_a_sweeps_dask_workers_drop_only_the_heartbeat_lost_as_the_cluster_close
         record = logging.LogRecord("distributed.worker", logging.ERROR, __file__, 1, message, None, None)
         return bool(logging.getLogger("distributed.worker").filter(record))
 
-    with local_cluster(LocalCluster, 1) as cluster, Client(cluster) as client:
+    with local_cluster(1) as cluster, Client(cluster) as client:
         ((_, seen),) = client.run(lambda: (passed(HEARTBEAT_FAILED), passed("Compute Failed"))).items()
     assert seen == (False, True)

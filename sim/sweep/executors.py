@@ -162,11 +162,13 @@ def _bounded(submit, jobs: Iterable[Job], window: int) -> Iterator[dict]:
             yield future.result()
 
 
-def local_cluster(cluster_class, workers: int):
+def local_cluster(workers: int):
     """A Dask cluster of `workers` single-threaded processes on this machine, for this sweep alone.
     Its workers load this module (`dask_setup`)."""
-    return cluster_class(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                         dashboard_address=None, preload=[__name__])
+    from dask.distributed import LocalCluster
+
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                        dashboard_address=None, preload=[__name__])
 
 
 HEARTBEAT_FAILED = "Failed to communicate with scheduler during heartbeat."
@@ -186,13 +188,13 @@ def dask_setup(worker) -> None:
 
 def _dask(jobs: Iterable[Job], workers: int, scheduler: str | None) -> Iterator[dict]:
     try:
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import Client, as_completed
     except ImportError:
         raise InputError(Issue("--executor", "dask", "needs Dask: pip install 'alignsim[distributed]'")) from None
     cluster = None
     try:
         if scheduler is None:
-            cluster = local_cluster(LocalCluster, workers)
+            cluster = local_cluster(workers)
             client = Client(cluster)
         else:
             try:
