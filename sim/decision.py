@@ -181,9 +181,14 @@ def peer_influence_term(peer_share: np.ndarray) -> np.ndarray:
     return _scaled(peer_share)
 
 
-def switching_cost_term(stance: np.ndarray) -> np.ndarray:
-    """Mechanism 8: changing course costs; the current stance is free."""
-    return _SWITCHING[stance]
+def switching_cost_term(stance: np.ndarray, offer: np.ndarray) -> np.ndarray:
+    """Mechanism 8: changing course costs; the current stance is free, and so is the status the
+    bloc offers: taking up an invitation is the bloc's move, not a reversal of the state's own (the
+    record's invitees accepted whether or not they had applied; docs/model.md, 7.2)."""
+    cost = _SWITCHING[stance]  # indexing by an array copies
+    invited = np.flatnonzero(offer != OUTSIDE)
+    cost[invited, offer[invited]] = 0.0
+    return cost
 
 
 _SWITCHING = np.eye(len(OPTIONS)) - 1.0  # row c: what each option costs a state whose course is c

@@ -158,12 +158,30 @@ def test_peer_alignment_pulls_toward_membership():
 
 
 def test_switching_cost_keeps_states_on_course():
+    no_offer = np.array([d.OUTSIDE])
     for stance in (d.OUTSIDE, d.MEMBER):
         probabilities = [
-            d.choice_probabilities(c * d.switching_cost_term(np.array([stance])), 3.0, np.ones((1, 3), bool))[0, stance]
+            d.choice_probabilities(c * d.switching_cost_term(np.array([stance]), no_offer), 3.0,
+                                   np.ones((1, 3), bool))[0, stance]
             for c in (0.0, 0.5, 1.0, 2.0)
         ]
         _assert_monotone(probabilities, +1, "switching cost")
+
+
+def test_taking_up_an_offer_costs_no_switch_but_declining_one_sought_does():
+    """The status on offer is free whatever the course: a higher switching cost no longer moves a
+    state that had not applied away from the membership it is offered, yet still holds an applicant
+    to it (its refusal stays a reversal)."""
+    offer, available = np.array([d.MEMBER]), np.array([[True, False, True]])
+    for stance, direction in ((d.OUTSIDE, 0), (d.MEMBER, +1)):
+        accepting = [d.choice_probabilities(c * d.switching_cost_term(np.array([stance]), offer), 3.0,
+                                            available)[0, d.MEMBER]
+                     for c in (0.0, 0.5, 1.0, 2.0)]
+        if direction:
+            _assert_monotone(accepting, direction, "switching cost")
+            assert accepting[-1] > accepting[0]
+        else:
+            assert np.allclose(accepting, 0.5), accepting
 
 
 def _p_seeking(scenario, replications=100) -> float:

@@ -982,6 +982,40 @@ def summit_profile_values():
 
 
 @cache
+def course_only_profile():
+    """The summit profile with the switching cost's reference the course alone, as before model
+    version 6: an invitee pays to take up what it is offered unless it had asked for it."""
+    from unittest import mock
+
+    from sim import decision
+    from sim.likelihood import profile
+    from sim.validate import read_observed
+
+    def course_only(stance, offer):
+        return decision.switching_cost_term(stance, np.full_like(offer, decision.OUTSIDE))
+
+    scenario = sim.load_scenario(ROUND)
+    scored, _, _ = read_observed(OBSERVED, scenario)
+    with mock.patch.object(decision, "switching_cost_term", course_only):
+        return profile(scenario, scored, "decision.summit_review_multiplier", list(SUMMIT_MULTIPLIERS),
+                       refit_review=True)
+
+
+def reference_table() -> str:
+    return ("| multiplier | course or offer (the model) | course only |\n|---|---|---|\n"
+            + "\n".join(f"| {{m{k}}} | {{m{k}_offer}} | {{m{k}_course}} |" for k in range(len(SUMMIT_MULTIPLIERS))))
+
+
+def reference_values():
+    offer, course = summit_profile().max_log_likelihood, course_only_profile().max_log_likelihood
+    values = {}
+    for k, multiplier in enumerate(SUMMIT_MULTIPLIERS):
+        values |= {f"m{k}": f"{multiplier:g}", f"m{k}_offer": two(offer[k]), f"m{k}_course": two(course[k])}
+    return values | {"offer_best": two(offer.max()), "course_best": two(course.max()),
+                     "gain": f"{offer.max() - course.max():.1f}"}
+
+
+@cache
 def summit_profile_round():
     """The observed-conditioned round at the summit profile's peak: its multiplier, and the weights
     and review rate refitted there: each admitted state's share ending a member, and the
@@ -1283,6 +1317,9 @@ CLAIMS = {
     "validation_summit_profile": Claim(VALIDATION, summit_profile_table, summit_profile_values),
     "validation_summit_peak": Claim(VALIDATION, "the refitted log-likelihood rises from {one_ll} at 1 to {peak_ll} at "
                                     "{peak} (twice the gain, {ratio}", summit_profile_values),
+    "validation_reference": Claim(VALIDATION, reference_table, reference_values),
+    "validation_reference_gain": Claim(VALIDATION, "at best {offer_best} with the offer free against {course_best} "
+                                       "with the course alone, {gain} log-units", reference_values),
     "validation_summit_round": Claim(VALIDATION, "Egypt {egypt}, Ethiopia {ethiopia}, Iran {iran}, the UAE {united}, "
                                      "Saudi Arabia {saudi} and Indonesia {indonesia} end as members, and the runs hold "
                                      "{applied} applications made before Johannesburg", summit_profile_round),
