@@ -182,11 +182,12 @@ def peer_influence_term(peer_share: np.ndarray) -> np.ndarray:
 
 
 def switching_cost_term(stance: np.ndarray, offer: np.ndarray) -> np.ndarray:
-    """Mechanism 8: changing course costs; the current stance is free, and so is the status the
-    bloc offers: taking up an invitation is the bloc's move, not a reversal of the state's own (the
-    record's invitees accepted whether or not they had applied; docs/model.md, 7.2)."""
+    """Mechanism 8: changing course costs; the current stance is free, and so is a status the bloc
+    offers beyond it: taking up an invitation is the bloc's move, not a reversal of the state's own
+    (the record's invitees accepted whether or not they had applied), while settling for less than
+    one applied for still is one (docs/model.md, 7.2)."""
     cost = _SWITCHING[stance]  # indexing by an array copies
-    invited = np.flatnonzero(offer != OUTSIDE)
+    invited = np.flatnonzero(offer > stance)
     cost[invited, offer[invited]] = 0.0
     return cost
 

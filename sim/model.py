@@ -37,8 +37,8 @@ MODEL_VERSION = "6"
 autonomy term and a choosing bloc (issue 10); 3 answers an invitation within its summit's step
 and adds Russia's pressure before a summit and China's optional inducement; 4 adds the summit
 window's review rate (`decision.summit_review_multiplier`, off by default); 5 estimates that
-multiplier with the weights, so the `estimated` preset turns the window on; 6 makes the status on
-offer free of the switching cost (re-estimated). Bump it when the
+multiplier with the weights, so the `estimated` preset turns the window on; 6 makes a status on offer
+beyond the course free of the switching cost (re-estimated). Bump it when the
 rules or the defaults change what a run means."""
 
 

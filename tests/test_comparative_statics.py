@@ -168,20 +168,26 @@ def test_switching_cost_keeps_states_on_course():
         _assert_monotone(probabilities, +1, "switching cost")
 
 
-def test_taking_up_an_offer_costs_no_switch_but_declining_one_sought_does():
-    """The status on offer is free whatever the course: a higher switching cost no longer moves a
-    state that had not applied away from the membership it is offered, yet still holds an applicant
-    to it (its refusal stays a reversal)."""
-    offer, available = np.array([d.MEMBER]), np.array([[True, False, True]])
-    for stance, direction in ((d.OUTSIDE, 0), (d.MEMBER, +1)):
-        accepting = [d.choice_probabilities(c * d.switching_cost_term(np.array([stance]), offer), 3.0,
-                                            available)[0, d.MEMBER]
-                     for c in (0.0, 0.5, 1.0, 2.0)]
-        if direction:
-            _assert_monotone(accepting, direction, "switching cost")
-            assert accepting[-1] > accepting[0]
-        else:
-            assert np.allclose(accepting, 0.5), accepting
+def test_taking_up_an_offer_costs_no_switch_but_settling_for_less_does():
+    """A status offered beyond the course is free: a higher switching cost no longer moves a state
+    that had not applied away from the membership it is offered, yet still holds an applicant to
+    its application, whether it is offered membership (declining is a reversal) or only
+    partnership (dropping the application for it is one too)."""
+    available = np.array([[True, True, True]])
+
+    def chosen(stance: int, offer: int, option: int) -> list[float]:
+        return [d.choice_probabilities(c * d.switching_cost_term(np.array([stance]), np.array([offer])), 3.0,
+                                       available)[0, option] for c in (0.0, 0.5, 1.0, 2.0)]
+
+    taking, staying = chosen(d.OUTSIDE, d.MEMBER, d.MEMBER), chosen(d.OUTSIDE, d.MEMBER, d.OUTSIDE)
+    assert np.allclose(taking, staying), (taking, staying)  # neither answer is a change of course
+    for offer in (d.MEMBER, d.PARTNER):
+        keeping = chosen(d.MEMBER, offer, d.MEMBER)
+        _assert_monotone(keeping, +1, "switching cost")
+        assert keeping[-1] > keeping[0]
+    settling = chosen(d.MEMBER, d.PARTNER, d.PARTNER)
+    _assert_monotone(settling, -1, "switching cost")
+    assert settling[-1] < settling[0]
 
 
 def _p_seeking(scenario, replications=100) -> float:

@@ -1004,7 +1004,7 @@ def course_only_profile():
 
 
 def reference_table() -> str:
-    return ("| multiplier | course or offer (the model) | course only |\n|---|---|---|\n"
+    return ("| multiplier | course, or an offer beyond it (the model) | course only |\n|---|---|---|\n"
             + "\n".join(f"| {{m{k}}} | {{m{k}_offer}} | {{m{k}_course}} |" for k in range(len(SUMMIT_MULTIPLIERS))))
 
 
@@ -1504,12 +1504,12 @@ def test_the_comparisons_in_words_hold():
     for baseline in ("base rate", "every invitee accepts"):
         assert (default.loc["model", ["log_loss", "brier"]] > default.loc[baseline, ["log_loss", "brier"]]).all()
         assert default.loc["model", "accuracy"] < default.loc[baseline, "accuracy"]
-    assert ("From the estimated set it starts from, the fit removes the switching cost and raises sanction relief, "
-            "the cost of accession and the bloc's benefits") in guide
+    assert ("From the estimated set it starts from, the fit lowers the switching cost to about two fifths and raises "
+            "sanction relief, the cost of accession and the bloc's benefits") in guide
     from sim.parameters import preset
 
     start, fitted = preset("estimated"), calibration().weights
-    assert fitted["switching_cost"] == 0 < start["switching_cost"]
+    assert 0.35 < fitted["switching_cost"] / start["switching_cost"] < 0.47
     moves = {name: fitted[name] - start[name] for name in fitted}
     assert sorted(moves, key=moves.get, reverse=True)[:3] == ["sanction_relief", "accession_friction", "bloc_benefits"]
     loo = calibration().scores.query("sample == 'leave-one-out'").set_index("predictor")
@@ -1526,8 +1526,8 @@ def test_the_out_of_sample_comparisons_in_words_hold():
                   "Neither is the logistic regression, whose gain's interval also includes 0 under both splits.",
                   ("Under leave-one-state-out the logistic regression scores a lower log-loss than the fitted model, "
                    "and under the time split too."),
-                  ("**The hand-set weights do worse than the base rate under both splits, their gain's interval below 0 "
-                   "under both.**")):
+                  ("**The hand-set weights do worse than the base rate under both splits, though their gain's interval "
+                   "includes 0 under both.**")):
         assert words in guide, words
     gains = validation().gains.set_index(["predictor", "level", "split"])
     log_loss = validation().scores.set_index(["predictor", "level", "split"]).log_loss
@@ -1540,11 +1540,13 @@ def test_the_out_of_sample_comparisons_in_words_hold():
         assert gains.loc[("logit, hand-set", "decision", split), "log_loss_gain"] < 0
         assert log_loss[("logistic regression", "decision", split)] < log_loss[("logit", "decision", split)]
     hand = gains.xs("logit, hand-set", level="predictor")
-    assert (hand.loc[[("decision", "time"), ("decision", "leave-one-state-out")], "gain_high95"] < 0).all()
+    for split in ("time", "leave-one-state-out"):
+        assert hand.loc[("decision", split), "gain_low95"] < 0 < hand.loc[("decision", split), "gain_high95"]
     assert "**At the simulation level, no predictor is shown to do better than the base rate**" in guide
-    assert "model's log-loss is within a hundredth of the base rate's and the hand-set weights' higher" in guide
+    assert ("model's log-loss is a little below the base rate's, within three hundredths, and the hand-set weights' "
+            "higher") in guide
     simulation = ("simulation", "leave-one-state-out")
-    assert abs(log_loss[("logit", *simulation)] - log_loss[("base rate", *simulation)]) < 0.01
+    assert 0 < log_loss[("base rate", *simulation)] - log_loss[("logit", *simulation)] < 0.035
     for predictor in ("logit, hand-set", "logistic regression"):
         assert log_loss[(predictor, *simulation)] > log_loss[("base rate", *simulation)]
     for predictor in ("logit", "logit, hand-set"):
@@ -1648,9 +1650,12 @@ def test_the_identification_in_words_holds():
     assert "inform seven of the twelve weights" in guide
     spectrum = calibration().identification.spectrum
     assert ("So the decisions inform about two combinations well (the cost of asking: switching cost and "
-            "accession friction)") in guide
-    for row in spectrum.tail(2).itertuples():
-        assert {term for _, term in _loadings(row.direction)[:2]} == {"switching_cost", "accession_friction"}
+            "accession friction; and the switching cost against Western exposure and substitutes)") in guide
+    largest, second = (dict((term, float(loading)) for loading, term in _loadings(direction))
+                       for direction in spectrum.direction.iloc[[-1, -2]])
+    assert set(largest) == {"switching_cost", "accession_friction"}
+    assert set(second) == {"switching_cost", "western_exposure", "substitutes"}
+    assert second["western_exposure"] * second["switching_cost"] < 0 and second["substitutes"] * second["switching_cost"] < 0
     assert "and the others weakly, each with under a thirtieth of the largest curvature" in guide
     assert (spectrum.relative.iloc[:-2] < 1 / 30).all()
     assert ("**the bloc's benefits and autonomy rise together along the flattest direction, against sanction "
@@ -1659,12 +1664,12 @@ def test_the_identification_in_words_holds():
     assert set(flattest) == {"bloc_benefits", "autonomy", "sanction_relief"}
     assert float(flattest["bloc_benefits"]) * float(flattest["autonomy"]) > 0 > float(flattest["sanction_relief"])
     assert {term for _, term in _loadings(spectrum.direction.iloc[1])} >= {"substitutes", "autonomy"}
-    assert "each is told apart from autonomy only by the sanctions that scale autonomy" in guide
-    for term in ("patron_pressure", "diversification"):
-        assert [t for _, t in _loadings(status[term])] == [term, "autonomy"]
-    assert "Switching cost is fitted at its bound 0, far below the scenario's value" in guide
+    assert "Both rise with dependence on Russia, and the scored decisions say almost nothing of either" in guide
+    assert [t for _, t in _loadings(status["patron_pressure"])] == ["patron_pressure"]
+    assert [t for _, t in _loadings(status["diversification"])] == ["diversification", "patron_pressure"]
+    assert "Switching cost is fitted at about two fifths of the scenario's value" in guide
     fit = calibration().identification.terms.set_index("term").loc["switching_cost"]
-    assert status["switching_cost"] == "estimated, at its bound 0" and fit.fitted == 0 and fit.hand_set > 0.5
+    assert status["switching_cost"] == "estimated" and 0.35 < fit.fitted / fit.hand_set < 0.47
 
 
 def test_the_history_level_in_words_holds():
@@ -1673,8 +1678,8 @@ def test_the_history_level_in_words_holds():
     assert ("**at the history level, neither the fitted model nor the hand-set weights is shown to do better than "
             "the base rate of transitions**, under either split.") in guide
     assert "Fitting the weights along the history does better than the hand-set weights" in guide
-    assert ("**leaving each state out, both do worse than the base rate, their gains' intervals below 0 (the fitted "
-            "model's only just)**; under the time split both score a little below the base rate, the fitted model the lower, both gains' "
+    assert ("**leaving each state out, both do worse than the base rate, the hand-set weights' gain's interval "
+            "below 0, the fitted model's including 0**; under the time split both score a little below the base rate, the fitted model the lower, both gains' "
             "intervals including 0.") in guide
     scores = validation().scores.query("level == 'history'").set_index(["predictor", "split"]).log_loss
     gains = validation().gains.query("level == 'history'").set_index(["predictor", "split"])
@@ -1684,7 +1689,8 @@ def test_the_history_level_in_words_holds():
         assert scores[("logit", split)] < scores[("logit, hand-set", split)]
         assert gains.loc[("logit, hand-set", split), "log_loss_gain"] < gains.loc[("logit", split), "log_loss_gain"]
     assert gains.loc[("logit, hand-set", "leave-one-state-out"), "gain_high95"] < 0
-    assert -0.05 < gains.loc[("logit", "leave-one-state-out"), "gain_high95"] < 0
+    fitted = gains.loc[("logit", "leave-one-state-out")]
+    assert fitted.log_loss_gain < 0 and fitted.gain_low95 < 0 < fitted.gain_high95
     for predictor in ("logit", "logit, hand-set"):
         assert gains.loc[(predictor, "time"), "gain_low95"] < 0 < gains.loc[(predictor, "time"), "gain_high95"]
     assert ("Algeria's, Argentina's, Bolivia's and Cuba's histories get less than one chance in a thousand, under "
@@ -1707,20 +1713,20 @@ def test_the_posterior_in_words_holds():
     for weight in ("patron_pressure", "diversification", "refusal_retaliation"):
         # q05 about 0.15: a Monte Carlo estimate (0.10-0.15 in the documented posterior)
         assert summary.loc[weight, "q05"] < 0.2 and summary.loc[weight, "q95"] > 2 and summary.loc[weight, "median"] < 2
-    assert ("**The bloc's benefits' median is about twice their hand-set value**, their 90% interval reaching down "
-            "to about it") in guide
+    assert ("**The bloc's benefits' median is about one and a half times their hand-set value**, their 90% interval "
+            "reaching well below it") in guide
     bloc = summary.loc["bloc_benefits"]
-    assert 1.8 < bloc["median"] / bloc.hand_set < 2.4 and 0.8 * bloc.hand_set < bloc.q05 < 1.25 * bloc.hand_set
-    assert ("**switching cost is well informed, its median about 1.8 times the hand-set 0.5** and its 90% "
-            "interval the narrowest of the weights'") in guide
+    assert 1.3 < bloc["median"] / bloc.hand_set < 1.7 and bloc.q05 < 0.8 * bloc.hand_set
+    assert ("**switching cost is well informed, its median about two and a half times the hand-set 0.5** and its "
+            "90% interval the narrowest of the weights' for its size") in guide
     switching = summary.loc["switching_cost"]
-    assert 1.7 < switching["median"] / switching.hand_set < 1.9
-    assert (summary.q95 - summary.q05).drop(list(RATES)).idxmin() == "switching_cost"
+    assert 2.3 < switching["median"] / switching.hand_set < 2.7
+    assert ((summary.q95 - summary.q05) / summary["median"]).drop(list(RATES)).idxmin() == "switching_cost"
     assert ("**The review rate and the summit multiplier are informed together, and no summit effect (a multiplier of "
-            "1) lies well below the multiplier's 90% interval**: states reconsider their course about once a year "
-            "between summits, and several times as often in the four months up to one") in guide
+            "1) lies well below the multiplier's 90% interval**: states reconsider their course about one and a half "
+            "times a year between summits, and several times as often in the four months up to one") in guide
     review, summit = summary.loc[REVIEW_RATE], summary.loc[SUMMIT_MULTIPLIER]
-    assert 0.7 < review["median"] < 1.4 and summit.hand_set == 1.0 < 2 < summit.q05 and 3 < summit["median"]
+    assert 1.1 < review["median"] < 2.0 and summit.hand_set == 1.0 < 2 < summit.q05 and 3 < summit["median"]
     assert "**Sanction relief's 90% interval lies below its hand-set 2**" in guide
     assert summary.loc["sanction_relief", "q95"] < summary.loc["sanction_relief", "hand_set"] == 2.0
     assert ("only the Western threat" in guide
@@ -1729,22 +1735,22 @@ def test_the_posterior_in_words_holds():
     assert list(summary.index[-2:]) == [REVIEW_RATE, SUMMIT_MULTIPLIER]
     assert ("**Western exposure, switching cost, substitutes, peer influence and accession friction are insensitive to "
             "the prior** (their medians move by less than a fifth between the narrowest prior and the widest); sanction "
-            "relief's and the review rate's fall by about a quarter as the prior widens; the bloc's benefits rise by "
-            "about two fifths, the summit multiplier by about a half, the three weights the likelihood is nearly flat "
-            "in by about a third to nearly double, and autonomy's more than doubles") in guide
+            "relief's and the review rate's fall by about a fifth to a quarter as the prior widens; the bloc's benefits "
+            "rise by about a third, the three weights the likelihood is nearly flat in by about a third to three "
+            "quarters, and the summit multiplier's and autonomy's about double") in guide
     medians = sensitivity().pivot(index="weight", columns="prior_scale", values="median")
     ratio = medians[2.0] / medians[0.5]
     assert set(ratio[(ratio - 1).abs() < 0.2].index) == {"western_exposure", "switching_cost", "substitutes",
                                                           "peer_influence", "accession_friction"}
     # Bounds a little wider than the words: the medians are Monte Carlo estimates (a fresh sampler run).
-    assert 0.66 < ratio["sanction_relief"] < 0.82 and 1.3 < ratio["bloc_benefits"] < 1.5
-    assert 0.66 < ratio[REVIEW_RATE] < 0.82 and 1.35 < ratio[SUMMIT_MULTIPLIER] < 1.7
+    assert 0.66 < ratio["sanction_relief"] < 0.85 and 1.2 < ratio["bloc_benefits"] < 1.5
+    assert 0.7 < ratio[REVIEW_RATE] < 0.85 and 1.7 < ratio[SUMMIT_MULTIPLIER] < 2.3
     assert "The multiplier's lower end moves less than its median and its upper end much more" in guide
     ends = {q: sensitivity().pivot(index="weight", columns="prior_scale", values=q).loc[SUMMIT_MULTIPLIER]
             for q in ("q05", "q95")}
     assert ends["q05"][2.0] / ends["q05"][0.5] < ratio[SUMMIT_MULTIPLIER] < ends["q95"][2.0] / ends["q95"][0.5]
-    assert ratio[["patron_pressure", "diversification", "refusal_retaliation"]].between(1.2, 2.1).all()
-    assert ratio["autonomy"] > 2
+    assert ratio[["patron_pressure", "diversification", "refusal_retaliation"]].between(1.2, 1.85).all()
+    assert 1.7 < ratio["autonomy"] < 2.3
     assert "| weight | half-normal, scale 1.5 | scale 3 (the priors file) | scale 6 |" in guide
     priors = read_priors(PRIORS)
     assert {priors[term].parameters["scale"] for term in TERMS} == {3.0} and priors[REVIEW_RATE].parameters["scale"] == 6.0
@@ -1754,7 +1760,7 @@ def test_the_posterior_in_words_holds():
 def test_the_review_rate_profile_in_words_holds():
     """docs/validation.md, "Is the review rate to blame?": with the summit window at the estimated
     multiplier the record prefers about a review a year, a faster review comes with weights that
-    hold the course more, and no rate mends the observed round."""
+    hold the course more, and the observed round does not hang on the rate."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
     assert ("With the summit window at the estimated multiplier (the scenario's), the record prefers about the once a "
             "year assumed before the rate was estimated") in guide
@@ -1768,9 +1774,9 @@ def test_the_review_rate_profile_in_words_holds():
         assert (sign * np.diff(faster[term]) > 0).all(), term
     assert "The window's reviews before summits take the place of a faster steady rate" in guide
     assert summit_profile().review_rate_per_year.is_monotonic_decreasing
-    assert "still only Iran in most runs. The review rate is not the cause" in guide
+    assert "of the runs: all six in most runs, as at the estimated set." in guide
     shares = {state: float(share) for state, share in review_profile_round().items()}
-    assert {state for state, share in shares.items() if share > 0.5} == {"iran"}
+    assert all(share > 0.5 for share in shares.values())
     assert "the posterior's median (section \"Posterior\") lies near the peak" in guide
     import pandas as pd
 
@@ -1781,7 +1787,7 @@ def test_the_review_rate_profile_in_words_holds():
 def test_the_list_read_as_applications_in_words_holds():
     """docs/validation.md, "If the list counts as applications": the record with South Africa's list
     read as applications raises every admitted state's share a little, and does not meet #10's
-    criterion."""
+    criterion as the record does."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
     sys.path.insert(0, str(ROOT / "data"))
     try:
@@ -1795,13 +1801,12 @@ def test_the_list_read_as_applications_in_words_holds():
     assert "the added applications fall in a summit's window, so the multiplier rises with them" in guide
     values = interest_values()
     assert float(values["summit_review_multiplier_median"]) > float(values["summit_review_multiplier_committed"])
-    assert ("**Every admitted state ends a member in a few more runs than on the record as it is, by less than a "
-            "sixth**, and the picture is the same: Iran and Indonesia in most runs, the others in under half. Counting "
-            "the list does not meet issue 10's criterion") in guide
+    assert ("**Every admitted state ends a member in about as many runs as on the record as it is or more, by at "
+            "most about a fifth**, and Argentina too") in guide
     read, record = interest_round(), posterior_summary(OBSERVED_ROUND)
     rise = (read.p_member - record.p_member)[list(ADMITTED)]
-    assert (rise > 0).all() and (rise < 1 / 6).all()
-    assert set(read.loc[list(ADMITTED)].query("p_member > 0.5").index) == {"Iran", "Indonesia"}
+    assert (rise > -0.05).all() and (rise < 0.25).all() and rise.max() > 0.1
+    assert read.loc["Argentina", "p_member"] > 0.5 and (read.loc[list(ADMITTED), "p_member"] > 0.5).all()
     assert (read.loc[["Venezuela", "Nicaragua"], "p_member"] == 0).all()
 
 
@@ -1809,16 +1814,20 @@ def test_the_observed_round_with_the_draws_in_words_holds():
     """docs/validation.md, "The observed-conditioned round": what the intervals with parameter
     uncertainty say of the #10 criterion (the admitted states end as members in most runs)."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
-    assert ("No interval lies wholly above one half, Iran's reaching below it; Ethiopia's reaches above it from well "
-            "below, Egypt's, Saudi Arabia's and Indonesia's only just above it, and the UAE's lies wholly below it: "
-            "**with the review rate and the summit window estimated beside the weights, the parameters the record "
-            "allows do not make the model admit all of the Johannesburg invitees in most runs**.") in guide
+    assert ("Each admitted state ends as a member in most runs; Iran's, Ethiopia's and Indonesia's intervals lie "
+            "wholly above one half, while Egypt's, the UAE's and Saudi Arabia's reach below it: **since a status on "
+            "offer beyond the course costs no switch (model version 6;") in guide
+    assert ("Issue 10's criterion (the admitted states end as members in most runs, the vetoed applicants do not) is "
+            "met by the shares; with a margin the parameters' uncertainty cannot take away only for Iran, Ethiopia and "
+            "Indonesia. Argentina, which declined, ends a member about as often.") in guide
     table = posterior_summary(OBSERVED_ROUND)
-    assert table.loc["Iran", "p_member_post_low95"] < 0.5 < table.loc["Iran", "p_member"]
-    assert table.loc["Ethiopia", "p_member_post_low95"] < 0.3 and 0.6 < table.loc["Ethiopia", "p_member_post_high95"]
-    for state in ("Egypt", "Saudi Arabia", "Indonesia"):
-        assert 0.5 < table.loc[state, "p_member_post_high95"] < 0.56, state
-    assert table.loc["United Arab Emirates", "p_member_post_high95"] < 0.5
+    assert (table.loc[list(ADMITTED), "p_member"] > 0.5).all()
+    for state in ("Iran", "Ethiopia", "Indonesia"):
+        assert table.loc[state, "p_member_post_low95"] > 0.5, state
+    for state in ("Egypt", "United Arab Emirates", "Saudi Arabia"):
+        assert table.loc[state, "p_member_post_low95"] < 0.5, state
+    assert (table.loc[["Venezuela", "Nicaragua"], "p_member"] == 0).all()
+    assert 0.5 < table.loc["Argentina", "p_member"] < table.loc["Iran", "p_member"]
 
 
 def test_the_forecast_in_words_holds():
@@ -1863,32 +1872,31 @@ def test_the_forecast_in_words_holds():
 
 def test_the_observed_round_in_words_holds():
     """docs/validation.md, "The observed-conditioned round": under the estimated set (the default)
-    only Iran and, barely, Indonesia of the admitted states end as members in most runs, the others
-    and Argentina in a fifth to under half of the runs, and about two in five accept at the answer,
-    those that had applied far more often; few who accepted leave; under the calibrated weights two
-    do and the other four in a third to under half of the runs, and more who accepted have left."""
+    every admitted state, and Argentina, ends as a member in most runs, and about three in four accept
+    at the answer, those that had applied more often; few who accepted leave; under the calibrated
+    weights two do and the other four in a third to under half of the runs, and more who accepted
+    have left."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
-    assert ("**Under the estimated set, the default, only Iran of the admitted states ends as a member in most "
-            "runs**; the others do in about a fifth to under half of the runs, about as often as Argentina") in guide
-    assert ("At the answer the invitees accept membership in a little under half the runs, where the record has "
+    assert ("**Under the estimated set, the default, every admitted state ends as a member in most runs**, Iran in "
+            "nearly all; so does Argentina,") in guide
+    assert ("At the answer the invitees accept membership in about three quarters of the runs, where the record has "
             "five acceptances of six.") in guide
-    assert ("**Under the calibrated weights two of the six do** (Ethiopia, Iran) and the other four in a quarter to "
-            "under half of the runs") in guide
+    assert ("**Under the calibrated weights two of the six do** (Ethiopia, Iran) and the other four in about a third "
+            "to under half of the runs") in guide
     estimated = observed_round("brics_2024_round_observed").summary.set_index("state").p_member
     calibrated = observed_round("brics_2024_round_observed_calibrated").summary.set_index("state").p_member[
         list(ADMITTED)]
     admitted = estimated[list(ADMITTED)]
-    assert set(admitted[admitted > 0.5].index) == {"Iran"}
-    assert admitted.drop(["Iran"]).between(0.17, 0.5).all() and 0.2 <= estimated["Argentina"] < 0.5
+    assert (admitted > 0.5).all() and admitted["Iran"] > 0.9 and estimated["Argentina"] > 0.5
     assert set(calibrated[calibrated > 0.5].index) == {"Ethiopia", "Iran"}
-    assert calibrated[calibrated <= 0.5].between(0.24, 0.5).all()
+    assert calibrated[calibrated <= 0.5].between(0.3, 0.5).all()
     figures = observed_round_figures()
-    assert 0.4 <= float(figures["h_accepted"]) < 0.5
+    assert 0.7 <= float(figures["h_accepted"]) < 0.8
     assert "Under the estimated set, whose likelihood scores every state's staying on its course to the record's end" in guide
     assert float(figures["h_left"]) < 0.15 < float(figures["c_left"])
     answers = johannesburg_answers()
-    assert "**What decides the answer is whether the invitee had applied**" in guide
-    assert float(answers["accepted_applied"]) > 2 * float(answers["accepted_not"])
+    assert "**Whether the invitee had applied still matters, but no longer decides the answer**" in guide
+    assert float(answers["accepted_not"]) > 0.5 and float(answers["accepted_applied"]) > float(answers["accepted_not"])
     assert "The model makes too few applications before Johannesburg" in guide
     assert ("It is the number of applications the model gets wrong more than who makes them" in guide
             and "the model orders the states fairly well, but spreads too few applications over them" in guide)
@@ -1906,14 +1914,14 @@ def test_the_observed_round_in_words_holds():
     assert without - float(timing["covered"]) < float(timing["simulated"]) - without
     assert float(answers["applied_high"]) < 4 / 6  # so the six make fewer than the record's four applications
     assert float(figures["c_left"]) > 0
-    assert "no weights the record allows bring the acceptances near the record's five of six" in guide
+    assert "the record's five acceptances of six lie within the interval of the acceptances" in guide
     drawn = johannesburg_answers_with_draws()
-    assert float(drawn["all_high"]) < 5 / 6 and float(drawn["applied_low"]) > float(drawn["not_high"])
+    assert float(drawn["all_low"]) < 5 / 6 < float(drawn["all_high"]) and float(drawn["applied_low"]) > float(drawn["not_high"])
 
 
 def test_the_summit_window_in_words_holds():
     """docs/validation.md, "Is an approaching summit a time to decide?": the record prefers a
-    multiplier well above 1, and at its peak the observed round is not mended."""
+    multiplier well above 1, and at its peak the observed round ends as at the estimated set."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
     table = summit_profile().set_index("summit_review_multiplier")
     assert "The record prefers a multiplier well above 1" in guide
@@ -1921,9 +1929,9 @@ def test_the_summit_window_in_words_holds():
     assert table.max_log_likelihood.idxmax() >= 4 and 2 * (best - table.max_log_likelihood[1]) > 3.84
     assert "and the review rate between summits falls as the multiplier rises" in guide
     assert table.review_rate_per_year.is_monotonic_decreasing
-    assert "**It does not mend the observed round either**" in guide
+    assert "**Nor does the observed round hang on the window**" in guide
     shares = summit_profile_round()
-    assert {state for state in ADMITTED if float(shares[state.split()[0].lower()]) > 0.5} == {"Iran"}
+    assert all(float(shares[state.split()[0].lower()]) > 0.5 for state in ADMITTED)
     assert "hardly more than under the estimated set, still well short of the record's nine" in guide
     before = float(johannesburg_applications()["simulated"])
     assert before <= float(shares["applied"]) < before + 1 < 9
@@ -1966,12 +1974,13 @@ def test_the_estimated_set_in_words_holds():
     lifted = drawn["belarus_sanctions_lifted"]
     assert 0.03 <= lifted.p_seeking_post_low95 < 0.1 and 0.85 <= lifted.p_seeking_post_high95 <= 0.93
     assert ("under the estimated set the switching cost (the course each held) leads for both: for Belarus the bloc's "
-            "benefits come second, diversification third and sanction relief only fourth, and for Kazakhstan autonomy "
-            "comes second, then the bloc's benefits, with substitutes and Western exposure last and about even") in guide
+            "benefits come second, the patron's pressure third and sanction relief only fourth, and for Kazakhstan "
+            "autonomy comes second, then the bloc's benefits, with the patron's pressure and substitutes last and "
+            "about even") in guide
     order = kazan_order()
-    assert order["Belarus"][:4] == ["switching_cost", "bloc_benefits", "diversification", "sanction_relief"]
+    assert order["Belarus"][:4] == ["switching_cost", "bloc_benefits", "patron_pressure", "sanction_relief"]
     assert order["Kazakhstan"][:3] == ["switching_cost", "autonomy", "bloc_benefits"]
-    assert set(order["Kazakhstan"][3:5]) == {"substitutes", "western_exposure"}
+    assert set(order["Kazakhstan"][3:5]) == {"patron_pressure", "substitutes"}
     lifted = posterior_summary("belarus_sanctions_lifted").loc["Belarus"]
     assert "the interval with parameter uncertainty is several times wider" in guide
     assert (lifted.p_seeking_post_high95 - lifted.p_seeking_post_low95
@@ -1983,14 +1992,14 @@ def test_the_estimated_set_in_words_holds():
     assert "Under the hand-set weights most invitees stay outside" in guide
     assert (hand.loc[johannesburg + kazan].p_outside > 0.5).mean() > 0.8
     assert ("under the estimated set every Johannesburg invitee but Iran ends a member in more runs than under them, "
-            "Argentina, which declined, included, but of the six only Iran does in most runs") in guide
+            "Argentina, which declined, included, and all six do in most runs") in guide
     assert (estimated.loc[johannesburg].p_member > hand.loc[johannesburg].p_member).all()
     assert estimated.loc["Iran"].p_member < hand.loc["Iran"].p_member
-    assert set(estimated.loc[[*johannesburg, "Iran"]].query("p_member > 0.5").index) == {"Iran"}
+    assert (estimated.loc[[*johannesburg, "Iran", "Indonesia"]].p_member > 0.5).all()
     assert ("most Kazan invitees end partners more often than under the hand-set weights, Türkiye, which did not "
-            "answer, in more than half of the runs") in guide
+            "answer, in more than four runs in five") in guide
     assert (estimated.loc[kazan].p_partner > hand.loc[kazan].p_partner).mean() > 0.5
-    assert 0.5 < estimated.loc["Türkiye"].p_partner <= 0.65
+    assert 0.8 < estimated.loc["Türkiye"].p_partner
 
 
 def test_the_bundled_calibrated_scenario_holds_what_calibrate_writes():
