@@ -1573,7 +1573,7 @@ def test_the_rule_comparison_in_words_holds():
                   ("**The logistic regression, a baseline with no mechanism, scores a lower log-loss than every rule "
                    "under both splits.**"),
                   ("**At the simulation level the landscape rule, hedging and the threshold cascade score the lowest "
-                   "log-loss of every predictor, the baselines included**, within 0.03 of each other (the landscape rule "
+                   "log-loss of every predictor, the baselines included**, within 0.05 of each other (the landscape rule "
                    "lowest), but below the base rate by less than half the width of any of their intervals"),
                   ("**Lifting Belarus's sanctions keeps it seeking membership under the threshold cascade and the "
                    "landscape rule**"),
@@ -1600,7 +1600,7 @@ def test_the_rule_comparison_in_words_holds():
     ranked = list(simulation.log_loss.sort_values().index)
     leading = ["hedging", "threshold", "landscape"]
     assert ranked[0] == "landscape" and set(ranked[:3]) == set(leading)
-    assert simulation.log_loss[leading].max() - simulation.log_loss[leading].min() < 0.035
+    assert simulation.log_loss[leading].max() - simulation.log_loss[leading].min() < 0.055
     width = (simulation.log_loss_high95 - simulation.log_loss_low95)[leading].min()
     assert simulation.loc["base rate", "log_loss"] - simulation.loc["landscape", "log_loss"] < width / 2
     assert ("**Along the history, the dynamic base rate scores the lowest log-loss of every predictor leaving each "
@@ -1774,9 +1774,9 @@ def test_the_review_rate_profile_in_words_holds():
         assert (sign * np.diff(faster[term]) > 0).all(), term
     assert "The window's reviews before summits take the place of a faster steady rate" in guide
     assert summit_profile().review_rate_per_year.is_monotonic_decreasing
-    assert "of the runs: all six in most runs, as at the estimated set." in guide
+    assert "of the runs: five of the six in most runs and the UAE in just under half, much as at the estimated set." in guide
     shares = {state: float(share) for state, share in review_profile_round().items()}
-    assert all(share > 0.5 for share in shares.values())
+    assert {state for state, share in shares.items() if share <= 0.5} == {"united"} and 0.4 < shares["united"]
     assert "the posterior's median (section \"Posterior\") lies near the peak" in guide
     import pandas as pd
 
@@ -1814,20 +1814,22 @@ def test_the_observed_round_with_the_draws_in_words_holds():
     """docs/validation.md, "The observed-conditioned round": what the intervals with parameter
     uncertainty say of the #10 criterion (the admitted states end as members in most runs)."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
-    assert ("Each admitted state ends as a member in most runs; Iran's, Ethiopia's and Indonesia's intervals lie "
-            "wholly above one half, while Egypt's, the UAE's and Saudi Arabia's reach below it: **since a status on "
-            "offer beyond the course costs no switch (model version 6;") in guide
+    assert ("Iran's and Indonesia's intervals lie wholly above one half; Ethiopia's, Egypt's, Saudi Arabia's and the "
+            "UAE's reach below it, and the UAE's share is just under it: **since a status on offer beyond the course "
+            "costs no switch (model version 6;") in guide
     assert ("Issue 10's criterion (the admitted states end as members in most runs, the vetoed applicants do not) is "
-            "met by the shares; with a margin the parameters' uncertainty cannot take away only for Iran, Ethiopia and "
-            "Indonesia. Argentina, which declined, ends a member about as often.") in guide
+            "met for the vetoed applicants and for five of the six admitted states, not for all six with any margin. "
+            "Argentina, which declined, ends a member about as often as the admitted states.") in guide
     table = posterior_summary(OBSERVED_ROUND)
-    assert (table.loc[list(ADMITTED), "p_member"] > 0.5).all()
-    for state in ("Iran", "Ethiopia", "Indonesia"):
-        assert table.loc[state, "p_member_post_low95"] > 0.5, state
-    for state in ("Egypt", "United Arab Emirates", "Saudi Arabia"):
-        assert table.loc[state, "p_member_post_low95"] < 0.5, state
+    admitted = table.loc[list(ADMITTED)]
+    assert set(admitted.query("p_member <= 0.5").index) == {"United Arab Emirates"}
+    assert 0.4 < table.loc["United Arab Emirates", "p_member"]
+    assert set(admitted.query("p_member_post_low95 > 0.5").index) == {"Iran", "Indonesia"}
     assert (table.loc[["Venezuela", "Nicaragua"], "p_member"] == 0).all()
     assert 0.5 < table.loc["Argentina", "p_member"] < table.loc["Iran", "p_member"]
+    estimated = observed_round("brics_2024_round_observed").summary.set_index("state").p_member
+    assert "at the estimated set Egypt and the UAE end as members in barely more than half the runs" in guide
+    assert estimated[["Egypt", "United Arab Emirates"]].between(0.5, 0.56).all()
 
 
 def test_the_forecast_in_words_holds():
@@ -1850,20 +1852,20 @@ def test_the_forecast_in_words_holds():
     assert applicants.query("question == 'take partner status'").probability.max() < 0.4
     assert applicants.query("question == 'become a member'").probability.max() < 0.05
     assert ("Under the posterior's draws the probabilities move by about 0.1 or less but for two, Türkiye's taking "
-            "partner status (up by about a quarter) and Cuba's applying for membership (down by nearly 0.2), and many "
-            "intervals are several times as wide under the draws: the widest, about a quarter wide (Bangladesh's and "
-            "Nicaragua's taking partner status, Uganda's applying for membership), are what the parameters' "
+            "partner status (up by about a quarter) and Cuba's applying for membership (down by about a half), and many "
+            "intervals are several times as wide under the draws: the widest, a quarter to a third wide (Cuba's "
+            "applying for membership, Nicaragua's and Bangladesh's taking partner status), are what the parameters' "
             "uncertainty leaves most open.") in guide
     moved = (drawn.probability - table.probability).to_numpy()
     far = table[np.abs(moved) >= 0.125]
     assert set(zip(far.state, far.question)) == {("Türkiye", "take partner status"), ("Cuba", "apply for membership")}
-    assert 0.2 < moved[far.index[far.state == "Türkiye"][0]] < 0.3 and -0.2 < moved[far.index[far.state == "Cuba"][0]] < -0.14
+    assert 0.2 < moved[far.index[far.state == "Türkiye"][0]] < 0.3 and -0.6 < moved[far.index[far.state == "Cuba"][0]] < -0.4
     ratio = (drawn.high - drawn.low) / (table.high - table.low)
     assert (ratio > 2).mean() >= 0.35
     width = (drawn.high - drawn.low).sort_values()
     assert set(zip(drawn.state[width.index[-3:]], drawn.question[width.index[-3:]])) == {
-        ("Bangladesh", "take partner status"), ("Nicaragua", "take partner status"), ("Uganda", "apply for membership")}
-    assert width.iloc[-3:].between(0.2, 0.3).all()
+        ("Cuba", "apply for membership"), ("Nicaragua", "take partner status"), ("Bangladesh", "take partner status")}
+    assert width.iloc[-3:].between(0.24, 0.35).all()
     assert "through the summit, where the bloc chooses whom to invite by its rule, and six months after it" in guide
     assert ANSWER_MONTHS == 6
     assert "is not asked (Kazakhstan's partner status, Saudi Arabia's membership)" in guide
@@ -1877,19 +1879,19 @@ def test_the_observed_round_in_words_holds():
     weights two do and the other four in a third to under half of the runs, and more who accepted
     have left."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
-    assert ("**Under the estimated set, the default, every admitted state ends as a member in most runs**, Iran in "
-            "nearly all; so does Argentina,") in guide
+    assert ("**Under the estimated set, the default, every admitted state ends as a member in more than half the "
+            "runs**, Iran in nearly all, Egypt and the UAE barely; so does Argentina,") in guide
     assert ("At the answer the invitees accept membership in about three quarters of the runs, where the record has "
             "five acceptances of six.") in guide
-    assert ("**Under the calibrated weights two of the six do** (Ethiopia, Iran) and the other four in about a third "
-            "to under half of the runs") in guide
+    assert ("**Under the calibrated weights two of the six do** (Ethiopia, Iran) and the other four in about two "
+            "fifths to under half of the runs") in guide
     estimated = observed_round("brics_2024_round_observed").summary.set_index("state").p_member
     calibrated = observed_round("brics_2024_round_observed_calibrated").summary.set_index("state").p_member[
         list(ADMITTED)]
     admitted = estimated[list(ADMITTED)]
     assert (admitted > 0.5).all() and admitted["Iran"] > 0.9 and estimated["Argentina"] > 0.5
     assert set(calibrated[calibrated > 0.5].index) == {"Ethiopia", "Iran"}
-    assert calibrated[calibrated <= 0.5].between(0.3, 0.5).all()
+    assert calibrated[calibrated <= 0.5].between(0.35, 0.5).all()
     figures = observed_round_figures()
     assert 0.7 <= float(figures["h_accepted"]) < 0.8
     assert "Under the estimated set, whose likelihood scores every state's staying on its course to the record's end" in guide
@@ -1914,9 +1916,9 @@ def test_the_observed_round_in_words_holds():
     assert without - float(timing["covered"]) < float(timing["simulated"]) - without
     assert float(answers["applied_high"]) < 4 / 6  # so the six make fewer than the record's four applications
     assert float(figures["c_left"]) > 0
-    assert "the record's five acceptances of six lie within the interval of the acceptances" in guide
+    assert "the record's five acceptances of six lie at the upper end of the interval of the acceptances" in guide
     drawn = johannesburg_answers_with_draws()
-    assert float(drawn["all_low"]) < 5 / 6 < float(drawn["all_high"]) and float(drawn["applied_low"]) > float(drawn["not_high"])
+    assert abs(float(drawn["all_high"]) - 5 / 6) < 0.02 and float(drawn["applied_low"]) > float(drawn["not_high"])
 
 
 def test_the_summit_window_in_words_holds():
@@ -1930,8 +1932,10 @@ def test_the_summit_window_in_words_holds():
     assert "and the review rate between summits falls as the multiplier rises" in guide
     assert table.review_rate_per_year.is_monotonic_decreasing
     assert "**Nor does the observed round hang on the window**" in guide
+    assert "end as members (again five of the six in most runs, the UAE in just under half)" in guide
     shares = summit_profile_round()
-    assert all(float(shares[state.split()[0].lower()]) > 0.5 for state in ADMITTED)
+    assert {state for state in ADMITTED if float(shares[state.split()[0].lower()]) <= 0.5} == {"United Arab Emirates"}
+    assert 0.4 < float(shares["united"])
     assert "hardly more than under the estimated set, still well short of the record's nine" in guide
     before = float(johannesburg_applications()["simulated"])
     assert before <= float(shares["applied"]) < before + 1 < 9
@@ -1954,25 +1958,25 @@ def test_the_estimated_set_in_words_holds():
     assert seek["belarus_semi_blockade"] >= 0.8 and seek["kazakhstan_multivector"] <= 0.2
     assert seek["belarus_semi_blockade"] - seek["belarus_sanctions_lifted"] >= 0.3
     assert seek["kazakhstan_sanctioned"] - seek["kazakhstan_multivector"] >= 0.3
-    assert "Kazakhstan now ends a partner in about one replication in eight" in guide
-    assert 0.09 <= held[("kazakhstan_multivector", "est")] < 0.15
-    assert ("applies for membership at some point in about one in six alone and one in eight in `eurasia_2024`; under "
+    assert "Kazakhstan now ends a partner in about one replication in three" in guide
+    assert 0.28 <= held[("kazakhstan_multivector", "est")] < 0.4
+    assert ("applies for membership at some point in about one in nine alone and one in ten in `eurasia_2024`; under "
             "the draws") in guide
     assert ("`eurasia_2024`: the documented-outcomes test allowed under one in ten before the record gained its 2022 applications, under "
             "one in five after them, and under one in four since it gained Egypt's and Ethiopia's of 2023") in guide
-    assert 0.14 <= summary("kazakhstan_multivector").loc["Kazakhstan"].p_ever_applied <= 0.19
-    assert 0.10 <= summary("eurasia_2024").loc["Kazakhstan"].p_ever_applied <= 0.145
-    assert ("Belarus with its sanctions lifted, which under the hand-set weights stays outside, ends a partner or "
-            "member in about half of the replications") in guide
-    assert held[("belarus_sanctions_lifted", "hand")] < 0.1 and 0.44 < held[("belarus_sanctions_lifted", "est")] < 0.55
+    assert 0.095 <= summary("kazakhstan_multivector").loc["Kazakhstan"].p_ever_applied <= 0.125
+    assert 0.085 <= summary("eurasia_2024").loc["Kazakhstan"].p_ever_applied <= 0.115
+    assert ("Belarus with its sanctions lifted, which under the hand-set weights mostly stays outside, ends a partner "
+            "or member in about half of the replications") in guide
+    assert held[("belarus_sanctions_lifted", "hand")] < 0.3 and 0.44 < held[("belarus_sanctions_lifted", "est")] < 0.55
     assert ("Belarus seeking membership and Kazakhstan staying out of it hold over the whole posterior, while Belarus "
-            "with its sanctions lifted could seek membership in anything from under a tenth to about nine tenths of "
+            "with its sanctions lifted could seek membership in anything from about a tenth to about eight tenths of "
             "the replications") in guide
     drawn = {name: posterior_summary(name).loc[state] for name, state in OUTCOME_CASES}
     assert drawn["belarus_semi_blockade"].p_seeking_post_low95 > 0.9
     assert drawn["kazakhstan_multivector"].p_seeking_post_high95 < 0.5  # out of it in most runs, whatever the draw
     lifted = drawn["belarus_sanctions_lifted"]
-    assert 0.03 <= lifted.p_seeking_post_low95 < 0.1 and 0.85 <= lifted.p_seeking_post_high95 <= 0.93
+    assert 0.08 <= lifted.p_seeking_post_low95 <= 0.12 and 0.78 <= lifted.p_seeking_post_high95 <= 0.86
     assert ("under the estimated set the switching cost (the course each held) leads for both: for Belarus the bloc's "
             "benefits come second, the patron's pressure third and sanction relief only fourth, and for Kazakhstan "
             "autonomy comes second, then the bloc's benefits, with the patron's pressure and substitutes last and "
