@@ -1289,9 +1289,9 @@ CLAIMS = {
         "| base rate | leave-one-out | {base_n} | {base_accuracy} | {base_log_loss} | {base_brier} |\n"
         "| every invitee accepts | leave-one-out | {invitee_n} | {invitee_accuracy} | {invitee_log_loss} | "
         "{invitee_brier} |", calibration_scores),
-    "validation_margin": Claim(VALIDATION, "on log-loss ({loo_log_loss} against {base_log_loss}) and Brier score "
-                               "({loo_brier} against {base_brier}), but not on accuracy ({loo_right} of {n} against "
-                               "{base_right} of {n2})", out_of_sample_margin),
+    "validation_margin": Claim(VALIDATION, "a little worse on log-loss ({loo_log_loss} against {base_log_loss}), a little "
+                               "better on Brier score ({loo_brier} against {base_brier}), and worse on accuracy "
+                               "({loo_right} of {n} against {base_right} of {n2})", out_of_sample_margin),
     "validation_negatives": Claim(VALIDATION, "rests on {n} decisions, {negative} of them negative", scored_counts),
     "validation_weights": Claim(VALIDATION, "sanction relief {sanction_relief}, Western exposure {western_exposure}, "
                                 "Western threat {western_threat} (fixed), patron pressure {patron_pressure} (fixed), "
@@ -1493,13 +1493,13 @@ def test_the_document_states_what_the_run_gives(name):
 
 def test_the_comparisons_in_words_hold():
     """README.md and docs/validation.md: with its default weights the model does worse than the
-    baselines; calibrated, it beats both out of sample on log-loss and Brier score."""
+    baselines; calibrated, it is about level with the base rate out of sample."""
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
-    assert ("with its default weights the model does worse than the base rate; calibrated, it does better out of "
-            "sample") in readme
+    assert ("with its default weights the model does worse than the base rate; calibrated, it is about level with it "
+            "out of sample") in readme
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
     assert "**The uncalibrated model does worse than either baseline.**" in guide
-    assert "Out of sample, the calibrated model beats both baselines on log-loss" in guide
+    assert "Out of sample, the calibrated model is about level with the base rate" in guide
     default = validation().in_sample.set_index("predictor")
     for baseline in ("base rate", "every invitee accepts"):
         assert (default.loc["model", ["log_loss", "brier"]] > default.loc[baseline, ["log_loss", "brier"]]).all()
@@ -1513,9 +1513,10 @@ def test_the_comparisons_in_words_hold():
     moves = {name: fitted[name] - start[name] for name in fitted}
     assert sorted(moves, key=moves.get, reverse=True)[:3] == ["sanction_relief", "accession_friction", "bloc_benefits"]
     loo = calibration().scores.query("sample == 'leave-one-out'").set_index("predictor")
-    for baseline in ("base rate", "every invitee accepts"):
-        assert (loo.loc["model, calibrated", ["log_loss", "brier"]] < loo.loc[baseline, ["log_loss", "brier"]]).all()
-    assert "but not on accuracy" in guide and loo.loc["model, calibrated", "accuracy"] < loo.loc["base rate", "accuracy"]
+    model, base = loo.loc["model, calibrated"], loo.loc["base rate"]
+    assert 0 < model.log_loss - base.log_loss < 0.02 and model.brier < base.brier and model.accuracy < base.accuracy
+    assert "it beats the every-invitee-accepts baseline on log-loss" in guide
+    assert model.log_loss < loo.loc["every invitee accepts", "log_loss"]
 
 
 def test_the_out_of_sample_comparisons_in_words_hold():
@@ -1679,12 +1680,14 @@ def test_the_history_level_in_words_holds():
             "the base rate of transitions**, under either split.") in guide
     assert "Fitting the weights along the history does better than the hand-set weights" in guide
     assert ("**leaving each state out, both do worse than the base rate, the hand-set weights' gain's interval "
-            "below 0, the fitted model's including 0**; under the time split both score a little below the base rate, the fitted model the lower, both gains' "
-            "intervals including 0.") in guide
+            "below 0, the fitted model's including 0**; under the time split both score below the base rate, the fitted "
+            "model by about a quarter and the hand-set weights a little, both gains' intervals including 0.") in guide
     scores = validation().scores.query("level == 'history'").set_index(["predictor", "split"]).log_loss
     gains = validation().gains.query("level == 'history'").set_index(["predictor", "split"])
     assert scores[("base rate", "leave-one-state-out")] < scores[("logit", "leave-one-state-out")]
     assert scores[("logit", "time")] < scores[("logit, hand-set", "time")] < scores[("base rate", "time")]
+    assert 0.2 < 1 - scores[("logit", "time")] / scores[("base rate", "time")] < 0.3
+    assert 1 - scores[("logit, hand-set", "time")] / scores[("base rate", "time")] < 0.1
     for split in HISTORY_SPLITS:
         assert scores[("logit", split)] < scores[("logit, hand-set", split)]
         assert gains.loc[("logit, hand-set", split), "log_loss_gain"] < gains.loc[("logit", split), "log_loss_gain"]
@@ -1759,19 +1762,21 @@ def test_the_posterior_in_words_holds():
 
 def test_the_review_rate_profile_in_words_holds():
     """docs/validation.md, "Is the review rate to blame?": with the summit window at the estimated
-    multiplier the record prefers about a review a year, a faster review comes with weights that
+    multiplier the record prefers one to two reviews a year, a faster review comes with weights that
     hold the course more, and the observed round does not hang on the rate."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
-    assert ("With the summit window at the estimated multiplier (the scenario's), the record prefers about the once a "
-            "year assumed before the rate was estimated") in guide
+    assert ("With the summit window at the estimated multiplier (the scenario's), the record prefers somewhat more "
+            "than the once a year assumed before the rate was estimated") in guide
     table = review_profile().set_index("review_rate_per_year")
     best = table.max_log_likelihood.idxmax()
-    assert 0.75 <= best <= 1.5
-    assert ("A faster review comes with weights that hold the course more and weigh autonomy and the bloc's benefits "
-            "less.") in guide
+    assert 1.25 <= best <= 2.5
+    assert ("A faster review comes with weights that hold the course more and weigh diversification less, and "
+            "broadly autonomy and the bloc's benefits too.") in guide
     faster = table.loc[table.index > best]
-    for term, sign in (("switching_cost", 1), ("autonomy", -1), ("bloc_benefits", -1)):
+    for term, sign in (("switching_cost", 1), ("diversification", -1)):
         assert (sign * np.diff(faster[term]) > 0).all(), term
+    for term in ("autonomy", "bloc_benefits"):
+        assert faster[term].iloc[-1] < faster[term].iloc[0], term
     assert "The window's reviews before summits take the place of a faster steady rate" in guide
     assert summit_profile().review_rate_per_year.is_monotonic_decreasing
     assert "of the runs: five of the six in most runs and the UAE in just under half, much as at the estimated set." in guide
@@ -1936,9 +1941,9 @@ def test_the_summit_window_in_words_holds():
     shares = summit_profile_round()
     assert {state for state in ADMITTED if float(shares[state.split()[0].lower()]) <= 0.5} == {"United Arab Emirates"}
     assert 0.4 < float(shares["united"])
-    assert "hardly more than under the estimated set, still well short of the record's nine" in guide
+    assert "somewhat more than under the estimated set, still short of the record's nine" in guide
     before = float(johannesburg_applications()["simulated"])
-    assert before <= float(shares["applied"]) < before + 1 < 9
+    assert before <= float(shares["applied"]) < before + 2 < 9
     assert "The sampler agrees with the profile (the multiplier's posterior median lies within a factor of two" in guide
     from sim.parameters import scenario_rate
 
@@ -1996,14 +2001,15 @@ def test_the_estimated_set_in_words_holds():
     assert "Under the hand-set weights most invitees stay outside" in guide
     assert (hand.loc[johannesburg + kazan].p_outside > 0.5).mean() > 0.8
     assert ("under the estimated set every Johannesburg invitee but Iran ends a member in more runs than under them, "
-            "Argentina, which declined, included, and all six do in most runs") in guide
+            "Argentina, which declined, included, and all but the UAE do in most runs") in guide
     assert (estimated.loc[johannesburg].p_member > hand.loc[johannesburg].p_member).all()
     assert estimated.loc["Iran"].p_member < hand.loc["Iran"].p_member
-    assert (estimated.loc[[*johannesburg, "Iran", "Indonesia"]].p_member > 0.5).all()
+    majority = estimated.loc[[*johannesburg, "Iran", "Indonesia"]].query("p_member > 0.5").index
+    assert set(majority) == {*johannesburg, "Iran", "Indonesia"} - {"United Arab Emirates"}
     assert ("most Kazan invitees end partners more often than under the hand-set weights, Türkiye, which did not "
-            "answer, in more than four runs in five") in guide
+            "answer, in about three runs in four") in guide
     assert (estimated.loc[kazan].p_partner > hand.loc[kazan].p_partner).mean() > 0.5
-    assert 0.8 < estimated.loc["Türkiye"].p_partner
+    assert 0.7 < estimated.loc["Türkiye"].p_partner < 0.8
 
 
 def test_the_bundled_calibrated_scenario_holds_what_calibrate_writes():
