@@ -44,7 +44,7 @@ from .scenario import Scenario
 from .scenario.schema import month_number
 from .validate import CLIP, Observation
 
-CHANCE_NODES = 20
+CHANCE_NODES = 40
 """Values of a rule's per-replication chance averaged over, for a rule that fixes one."""
 _DYNAMIC = {name: d.TERMS.index(name) for name in
             ("western_threat", "refusal_retaliation", "accession_friction", "peer_influence", "switching_cost")}

@@ -1937,11 +1937,11 @@ def test_the_summit_window_in_words_holds():
     assert "and the review rate between summits falls as the multiplier rises" in guide
     assert table.review_rate_per_year.is_monotonic_decreasing
     assert "**Nor does the observed round hang on the window**" in guide
-    assert "end as members (again five of the six in most runs, the UAE in just under half)" in guide
+    assert "again five of the six admitted states in most runs, the UAE in just under half" in guide
     shares = summit_profile_round()
     assert {state for state in ADMITTED if float(shares[state.split()[0].lower()]) <= 0.5} == {"United Arab Emirates"}
     assert 0.4 < float(shares["united"])
-    assert "somewhat more than under the estimated set, still short of the record's nine" in guide
+    assert "somewhat more applications than under the estimated set, still short of the record's nine" in guide
     before = float(johannesburg_applications()["simulated"])
     assert before <= float(shares["applied"]) < before + 2 < 9
     assert "The sampler agrees with the profile (the multiplier's posterior median lies within a factor of two" in guide
