@@ -181,18 +181,20 @@ def peer_influence_term(peer_share: np.ndarray) -> np.ndarray:
     return _scaled(peer_share)
 
 
-def switching_cost_term(stance: np.ndarray, offer: np.ndarray) -> np.ndarray:
+def switching_cost_term(stance: np.ndarray, offer: np.ndarray, status: np.ndarray) -> np.ndarray:
     """Mechanism 8: changing course costs; the current stance is free, and so is a status the bloc
     offers beyond it: taking up an invitation is the bloc's move, not a reversal of the state's own
     (the record's invitees accepted whether or not they had applied), while settling for less than
-    one applied for still is one (docs/model.md, 7.2)."""
-    cost = _SWITCHING[stance]  # indexing by an array copies
+    one applied for still is one. A course below the status held costs once more: it disowns a
+    commitment the bloc granted, not only a course the state declared (docs/model.md, 7.2)."""
+    cost = _SWITCHING[stance] - _BELOW[status]  # indexing by an array copies
     invited = np.flatnonzero(offer > stance)
     cost[invited, offer[invited]] = 0.0
     return cost
 
 
 _SWITCHING = np.eye(len(OPTIONS)) - 1.0  # row c: what each option costs a state whose course is c
+_BELOW = np.tril(np.ones((len(OPTIONS), len(OPTIONS))), -1)  # row s: the options below status s
 
 
 # --- Choice ------------------------------------------------------------------------------------

@@ -161,7 +161,7 @@ class HistoryLikelihood:
                 np.where(status == d.PARTNER, epoch.admit_member_from_partner, epoch.admit_member),
                 epoch.admit_partner, status, offer)
             term[_DYNAMIC["peer_influence"]] = d.peer_influence_term(self.peers[t])
-            term[_DYNAMIC["switching_cost"]] = d.switching_cost_term(course, offer)
+            term[_DYNAMIC["switching_cost"]] = d.switching_cost_term(course, offer, status)
             terms.append(term)
             open_options = np.ones((n, len(d.OPTIONS)), dtype=bool)
             if not epoch.partner_tier:

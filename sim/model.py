@@ -32,13 +32,14 @@ from .record import Recorder
 from .rules import RULES
 from .scenario import Scenario
 
-MODEL_VERSION = "6"
+MODEL_VERSION = "7"
 """The model's dynamics, recorded in manifest.json: 2 adds decision moments, reacting powers, the
 autonomy term and a choosing bloc (issue 10); 3 answers an invitation within its summit's step
 and adds Russia's pressure before a summit and China's optional inducement; 4 adds the summit
 window's review rate (`decision.summit_review_multiplier`, off by default); 5 estimates that
 multiplier with the weights, so the `estimated` preset turns the window on; 6 makes a status on offer
-beyond the course free of the switching cost (re-estimated). Bump it when the
+beyond the course free of the switching cost (re-estimated); 7 makes a course below the status
+held cost one switch more (re-estimated). Bump it when the
 rules or the defaults change what a run means."""
 
 

@@ -311,7 +311,7 @@ def evaluate(reps: Replications, step: int, rule: ModuleType) -> Evaluation:
         d.accession_friction_term(np.where(reps.status == d.PARTNER, epoch.admit_member_from_partner,
                                            epoch.admit_member), epoch.admit_partner, reps.status, reps.offer),
         d.peer_influence_term(peers),
-        d.switching_cost_term(reps.stance, reps.offer),
+        d.switching_cost_term(reps.stance, reps.offer, reps.status),
         d.patron_pressure_term(reps.presses.level, epoch.dependence),
     ]
     utility = epoch.exogenous_utility + d.utilities(dynamic, _dynamic_weights(epoch))

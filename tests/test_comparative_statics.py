@@ -161,7 +161,7 @@ def test_switching_cost_keeps_states_on_course():
     no_offer = np.array([d.OUTSIDE])
     for stance in (d.OUTSIDE, d.MEMBER):
         probabilities = [
-            d.choice_probabilities(c * d.switching_cost_term(np.array([stance]), no_offer), 3.0,
+            d.choice_probabilities(c * d.switching_cost_term(np.array([stance]), no_offer, np.array([d.OUTSIDE])), 3.0,
                                    np.ones((1, 3), bool))[0, stance]
             for c in (0.0, 0.5, 1.0, 2.0)
         ]
@@ -176,7 +176,8 @@ def test_taking_up_an_offer_costs_no_switch_but_settling_for_less_does():
     available = np.array([[True, True, True]])
 
     def chosen(stance: int, offer: int, option: int) -> list[float]:
-        return [d.choice_probabilities(c * d.switching_cost_term(np.array([stance]), np.array([offer])), 3.0,
+        return [d.choice_probabilities(c * d.switching_cost_term(np.array([stance]), np.array([offer]),
+                                                                 np.array([d.OUTSIDE])), 3.0,
                                        available)[0, option] for c in (0.0, 0.5, 1.0, 2.0)]
 
     taking, staying = chosen(d.OUTSIDE, d.MEMBER, d.MEMBER), chosen(d.OUTSIDE, d.MEMBER, d.OUTSIDE)
@@ -188,6 +189,27 @@ def test_taking_up_an_offer_costs_no_switch_but_settling_for_less_does():
     settling = chosen(d.MEMBER, d.PARTNER, d.PARTNER)
     _assert_monotone(settling, -1, "switching cost")
     assert settling[-1] < settling[0]
+
+
+def test_giving_up_a_status_held_costs_more_than_turning_from_a_course():
+    """A member leaving pays the switching cost twice, for its course and for the status the bloc
+    granted it; an applicant dropping its application, once. So a higher switching cost holds a
+    member in the bloc more firmly than it holds an applicant to its application, and a member
+    leaves less often than a state with the same utilities that had only applied."""
+    available = np.array([[True, True, True]])
+    no_offer = np.array([d.OUTSIDE])
+
+    def leaving(status: int) -> list[float]:
+        return [d.choice_probabilities(c * d.switching_cost_term(np.array([d.MEMBER]), no_offer, np.array([status])),
+                                       3.0, available)[0, d.OUTSIDE] for c in (0.0, 0.5, 1.0, 2.0)]
+
+    member, applicant = leaving(d.MEMBER), leaving(d.OUTSIDE)
+    _assert_monotone(member, -1, "switching cost")
+    assert member[0] == applicant[0]  # no cost, no difference
+    assert all(m < a for m, a in zip(member[1:], applicant[1:])), (member, applicant)
+    # A partner applying for membership gives up nothing it holds: only its course's cost applies.
+    applying = d.switching_cost_term(np.array([d.PARTNER]), no_offer, np.array([d.PARTNER]))[0]
+    assert applying[d.MEMBER] == -1 and applying[d.OUTSIDE] == -2 and applying[d.PARTNER] == 0
 
 
 def _p_seeking(scenario, replications=100) -> float:
