@@ -1024,6 +1024,17 @@ def test_the_references_in_words_hold():
     assert "The record favours the offer free and the status held costly at every multiplier" in guide
     assert (model > course_only_profile().max_log_likelihood).all()
     assert (model > status_free_profile().max_log_likelihood).all()
+    # docs/model.md, 7.2: the second unit on every course below the status, not on leaving alone.
+    model_md = " ".join((ROOT / MODEL).read_text(encoding="utf-8").split())
+    assert ("the record's likelihood preferred this to charging the second unit for leaving alone, when both were "
+            "tried") in model_md
+    decision = sim.decision
+
+    def leaving_alone(term, stance, offer, status):
+        leaving = (np.arange(len(decision.OPTIONS))[None, :] == decision.OUTSIDE) & (status[:, None] > decision.OUTSIDE)
+        return term(stance, offer, np.full_like(status, decision.OUTSIDE)) - leaving
+
+    assert model.max() > switching_variant_profile(leaving_alone).max_log_likelihood.max()
 
 
 def reference_table() -> str:
@@ -1710,18 +1721,19 @@ def test_the_history_level_in_words_holds():
             "the base rate of transitions**, under either split.") in guide
     assert "Fitting the weights along the history does better than the hand-set weights" in guide
     assert ("**leaving each state out, both do worse than the base rate, the hand-set weights' gain's interval "
-            "below 0, the fitted model's including 0**; under the time split both score below the base rate, the fitted "
-            "model by about a quarter and the hand-set weights a little, both gains' intervals including 0.") in guide
+            "reaching 0 only at its upper end, the fitted model's including 0**; under the time split both score below "
+            "the base rate, the fitted model by about a quarter and the hand-set weights by about an eighth, both "
+            "gains' intervals including 0.") in guide
     scores = validation().scores.query("level == 'history'").set_index(["predictor", "split"]).log_loss
     gains = validation().gains.query("level == 'history'").set_index(["predictor", "split"])
     assert scores[("base rate", "leave-one-state-out")] < scores[("logit", "leave-one-state-out")]
     assert scores[("logit", "time")] < scores[("logit, hand-set", "time")] < scores[("base rate", "time")]
     assert 0.2 < 1 - scores[("logit", "time")] / scores[("base rate", "time")] < 0.3
-    assert 1 - scores[("logit, hand-set", "time")] / scores[("base rate", "time")] < 0.1
+    assert 0.1 < 1 - scores[("logit, hand-set", "time")] / scores[("base rate", "time")] < 0.16
     for split in HISTORY_SPLITS:
         assert scores[("logit", split)] < scores[("logit, hand-set", split)]
         assert gains.loc[("logit, hand-set", split), "log_loss_gain"] < gains.loc[("logit", split), "log_loss_gain"]
-    assert gains.loc[("logit, hand-set", "leave-one-state-out"), "gain_high95"] < 0
+    assert -0.05 < gains.loc[("logit, hand-set", "leave-one-state-out"), "gain_high95"] < 0.05
     fitted = gains.loc[("logit", "leave-one-state-out")]
     assert fitted.log_loss_gain < 0 and fitted.gain_low95 < 0 < fitted.gain_high95
     for predictor in ("logit", "logit, hand-set"):
@@ -1746,20 +1758,20 @@ def test_the_posterior_in_words_holds():
     for weight in ("patron_pressure", "diversification", "refusal_retaliation"):
         # q05 about 0.15: a Monte Carlo estimate (0.10-0.15 in the documented posterior)
         assert summary.loc[weight, "q05"] < 0.2 and summary.loc[weight, "q95"] > 2 and summary.loc[weight, "median"] < 2
-    assert ("**The bloc's benefits' median is about one and a half times their hand-set value**, their 90% interval "
+    assert ("**The bloc's benefits' median is about a fifth above their hand-set value**, their 90% interval "
             "reaching well below it") in guide
     bloc = summary.loc["bloc_benefits"]
-    assert 1.3 < bloc["median"] / bloc.hand_set < 1.7 and bloc.q05 < 0.8 * bloc.hand_set
-    assert ("**switching cost is well informed, its median about two and a half times the hand-set 0.5** and its "
+    assert 1.1 < bloc["median"] / bloc.hand_set < 1.35 and bloc.q05 < 0.8 * bloc.hand_set
+    assert ("**switching cost is well informed, its median a little over twice the hand-set 0.5** and its "
             "90% interval the narrowest of the weights' for its size") in guide
     switching = summary.loc["switching_cost"]
-    assert 2.3 < switching["median"] / switching.hand_set < 2.7
+    assert 2.0 < switching["median"] / switching.hand_set < 2.4
     assert ((summary.q95 - summary.q05) / summary["median"]).drop(list(RATES)).idxmin() == "switching_cost"
     assert ("**The review rate and the summit multiplier are informed together, and no summit effect (a multiplier of "
-            "1) lies well below the multiplier's 90% interval**: states reconsider their course about one and a half "
-            "times a year between summits, and several times as often in the four months up to one") in guide
+            "1) lies well below the multiplier's 90% interval**: states reconsider their course nearly twice a year "
+            "between summits, and several times as often in the four months up to one") in guide
     review, summit = summary.loc[REVIEW_RATE], summary.loc[SUMMIT_MULTIPLIER]
-    assert 1.1 < review["median"] < 2.0 and summit.hand_set == 1.0 < 2 < summit.q05 and 3 < summit["median"]
+    assert 1.6 < review["median"] < 2.0 and summit.hand_set == 1.0 < 2 < summit.q05 and 3 < summit["median"]
     assert "**Sanction relief's 90% interval lies below its hand-set 2**" in guide
     assert summary.loc["sanction_relief", "q95"] < summary.loc["sanction_relief", "hand_set"] == 2.0
     assert ("only the Western threat" in guide
@@ -1768,7 +1780,7 @@ def test_the_posterior_in_words_holds():
     assert list(summary.index[-2:]) == [REVIEW_RATE, SUMMIT_MULTIPLIER]
     assert ("**Western exposure, switching cost, substitutes, peer influence and accession friction are insensitive to "
             "the prior** (their medians move by less than a fifth between the narrowest prior and the widest); sanction "
-            "relief's and the review rate's fall by about a fifth to a quarter as the prior widens; the bloc's benefits "
+            "relief's falls by about a quarter as the prior widens, and the review rate's by about an eighth; the bloc's benefits "
             "rise by about a third, the three weights the likelihood is nearly flat in by about a third to three "
             "quarters, and the summit multiplier's and autonomy's about double") in guide
     medians = sensitivity().pivot(index="weight", columns="prior_scale", values="median")
@@ -1778,7 +1790,7 @@ def test_the_posterior_in_words_holds():
                                                           "peer_influence", "accession_friction"}
     # Bounds a little wider than the words: the medians are Monte Carlo estimates (a fresh sampler run).
     assert 0.66 < ratio["sanction_relief"] < 0.85 and 1.2 < ratio["bloc_benefits"] < 1.5
-    assert 0.7 < ratio[REVIEW_RATE] < 0.85 and 1.7 < ratio[SUMMIT_MULTIPLIER] < 2.3
+    assert 0.8 < ratio[REVIEW_RATE] < 0.92 and 1.7 < ratio[SUMMIT_MULTIPLIER] < 2.3
     assert "The multiplier's lower end moves less than its median and its upper end much more" in guide
     ends = {q: sensitivity().pivot(index="weight", columns="prior_scale", values=q).loc[SUMMIT_MULTIPLIER]
             for q in ("q05", "q95")}
@@ -1801,18 +1813,17 @@ def test_the_review_rate_profile_in_words_holds():
     table = review_profile().set_index("review_rate_per_year")
     best = table.max_log_likelihood.idxmax()
     assert 1.25 <= best <= 2.5
-    assert ("A faster review comes with weights that hold the course more and weigh diversification less, and "
-            "broadly autonomy and the bloc's benefits too.") in guide
+    assert ("A faster review comes with weights that hold the course more, and broadly weigh diversification, "
+            "autonomy and the bloc's benefits less.") in guide
     faster = table.loc[table.index > best]
-    for term, sign in (("switching_cost", 1), ("diversification", -1)):
-        assert (sign * np.diff(faster[term]) > 0).all(), term
-    for term in ("autonomy", "bloc_benefits"):
+    assert (np.diff(faster["switching_cost"]) > 0).all()
+    for term in ("diversification", "autonomy", "bloc_benefits"):
         assert faster[term].iloc[-1] < faster[term].iloc[0], term
     assert "The window's reviews before summits take the place of a faster steady rate" in guide
     assert summit_profile().review_rate_per_year.is_monotonic_decreasing
-    assert "of the runs: five of the six in most runs and the UAE in just under half, much as at the estimated set." in guide
+    assert "of the runs: all six in most runs, the UAE barely, much as at the estimated set." in guide
     shares = {state: float(share) for state, share in review_profile_round().items()}
-    assert {state for state, share in shares.items() if share <= 0.5} == {"united"} and 0.4 < shares["united"]
+    assert min(shares.values()) > 0.5 and shares["united"] == min(shares.values()) and shares["united"] < 0.56
     assert "the posterior's median (section \"Posterior\") lies near the peak" in guide
     import pandas as pd
 
@@ -1850,22 +1861,25 @@ def test_the_observed_round_with_the_draws_in_words_holds():
     """docs/validation.md, "The observed-conditioned round": what the intervals with parameter
     uncertainty say of the #10 criterion (the admitted states end as members in most runs)."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
-    assert ("Iran's and Indonesia's intervals lie wholly above one half; Ethiopia's, Egypt's, Saudi Arabia's and the "
-            "UAE's reach below it, and the UAE's share is just under it: **since a status on offer beyond the course "
-            "costs no switch (model version 6;") in guide
+    assert ("Iran's, Indonesia's and Ethiopia's intervals lie wholly above one half; Egypt's, Saudi Arabia's and the "
+            "UAE's reach below it, and the UAE's share is just above it: **since a status on offer beyond the course "
+            "costs no switch (model version 6) and a status held costs one switch more to give up (version 7;") in guide
     assert ("Issue 10's criterion (the admitted states end as members in most runs, the vetoed applicants do not) is "
-            "met for the vetoed applicants and for five of the six admitted states, not for all six with any margin. "
+            "met for the vetoed applicants and for all six admitted states, for the UAE without any margin. "
             "Argentina, which declined, ends a member about as often as the admitted states.") in guide
     table = posterior_summary(OBSERVED_ROUND)
     admitted = table.loc[list(ADMITTED)]
-    assert set(admitted.query("p_member <= 0.5").index) == {"United Arab Emirates"}
-    assert 0.4 < table.loc["United Arab Emirates", "p_member"]
-    assert set(admitted.query("p_member_post_low95 > 0.5").index) == {"Iran", "Indonesia"}
+    assert (admitted.p_member > 0.5).all()
+    assert table.loc["United Arab Emirates", "p_member"] < 0.56 and table.loc["United Arab Emirates", "p_member"] == admitted.p_member.min()
+    assert set(admitted.query("p_member_post_low95 > 0.5").index) == {"Iran", "Indonesia", "Ethiopia"}
+    assert "its interval running from about a third to about seven tenths" in guide
+    uae = table.loc["United Arab Emirates"]
+    assert 0.28 <= uae.p_member_post_low95 <= 0.38 and 0.65 <= uae.p_member_post_high95 <= 0.75
     assert (table.loc[["Venezuela", "Nicaragua"], "p_member"] == 0).all()
     assert 0.5 < table.loc["Argentina", "p_member"] < table.loc["Iran", "p_member"]
     estimated = observed_round("brics_2024_round_observed").summary.set_index("state").p_member
-    assert "at the estimated set Egypt and the UAE end as members in barely more than half the runs" in guide
-    assert estimated[["Egypt", "United Arab Emirates"]].between(0.5, 0.56).all()
+    assert "at the estimated set the UAE ends a member in just over half the runs" in guide
+    assert 0.5 < estimated["United Arab Emirates"] <= 0.56 and estimated["United Arab Emirates"] == estimated[list(ADMITTED)].min()
 
 
 def test_the_forecast_in_words_holds():
@@ -1887,21 +1901,22 @@ def test_the_forecast_in_words_holds():
     applicants = applicants[~applicants.current_status.str.contains("invited")]
     assert applicants.query("question == 'take partner status'").probability.max() < 0.4
     assert applicants.query("question == 'become a member'").probability.max() < 0.05
-    assert ("Under the posterior's draws the probabilities move by about 0.1 or less but for two, Türkiye's taking "
-            "partner status (up by about a quarter) and Cuba's applying for membership (down by about a half), and many "
-            "intervals are several times as wide under the draws: the widest, a quarter to a third wide (Cuba's "
-            "applying for membership, Nicaragua's and Bangladesh's taking partner status), are what the parameters' "
-            "uncertainty leaves most open.") in guide
+    assert ("Under the posterior's draws the probabilities move by about 0.1 or less but for two, Cuba's applying for "
+            "membership (down by about a half) and Türkiye's taking partner status (up by about an eighth), and many "
+            "intervals are several times as wide under the draws: the widest, about a quarter to three tenths wide "
+            "(Uganda's and Vietnam's applying for membership, Nicaragua's and Bangladesh's taking partner status), are "
+            "what the parameters' uncertainty leaves most open.") in guide
     moved = (drawn.probability - table.probability).to_numpy()
-    far = table[np.abs(moved) >= 0.125]
+    far = table[np.abs(moved) >= 0.115]
     assert set(zip(far.state, far.question)) == {("Türkiye", "take partner status"), ("Cuba", "apply for membership")}
-    assert 0.2 < moved[far.index[far.state == "Türkiye"][0]] < 0.3 and -0.6 < moved[far.index[far.state == "Cuba"][0]] < -0.4
+    assert 0.115 < moved[far.index[far.state == "Türkiye"][0]] < 0.15 and -0.6 < moved[far.index[far.state == "Cuba"][0]] < -0.4
     ratio = (drawn.high - drawn.low) / (table.high - table.low)
     assert (ratio > 2).mean() >= 0.35
     width = (drawn.high - drawn.low).sort_values()
-    assert set(zip(drawn.state[width.index[-3:]], drawn.question[width.index[-3:]])) == {
-        ("Cuba", "apply for membership"), ("Nicaragua", "take partner status"), ("Bangladesh", "take partner status")}
-    assert width.iloc[-3:].between(0.24, 0.35).all()
+    assert set(zip(drawn.state[width.index[-4:]], drawn.question[width.index[-4:]])) == {
+        ("Uganda", "apply for membership"), ("Vietnam", "apply for membership"), ("Nicaragua", "take partner status"),
+        ("Bangladesh", "take partner status")}
+    assert width.iloc[-4:].between(0.25, 0.32).all()
     assert "through the summit, where the bloc chooses whom to invite by its rule, and six months after it" in guide
     assert ANSWER_MONTHS == 6
     assert "is not asked (Kazakhstan's partner status, Saudi Arabia's membership)" in guide
@@ -1910,28 +1925,29 @@ def test_the_forecast_in_words_holds():
 
 def test_the_observed_round_in_words_holds():
     """docs/validation.md, "The observed-conditioned round": under the estimated set (the default)
-    every admitted state, and Argentina, ends as a member in most runs, and about three in four accept
-    at the answer, those that had applied more often; few who accepted leave; under the calibrated
-    weights two do and the other four in a third to under half of the runs, and more who accepted
-    have left."""
+    every admitted state, and Argentina, ends as a member in most runs, and about seven in ten accept
+    at the answer, those that had applied more often, fewer than the record's five of six; few who
+    accepted leave; under the calibrated weights four do and the other two in just under half of the
+    runs, and more who accepted have left."""
     guide = " ".join((ROOT / VALIDATION).read_text(encoding="utf-8").split())
     assert ("**Under the estimated set, the default, every admitted state ends as a member in more than half the "
-            "runs**, Iran in nearly all, Egypt and the UAE barely; so does Argentina,") in guide
-    assert ("At the answer the invitees accept membership in about three quarters of the runs, where the record has "
+            "runs**, Iran in nearly all, the UAE barely; so does Argentina,") in guide
+    assert ("At the answer the invitees accept membership in about seven tenths of the runs, where the record has "
             "five acceptances of six.") in guide
-    assert ("**Under the calibrated weights two of the six do** (Ethiopia, Iran) and the other four in about two "
-            "fifths to under half of the runs") in guide
+    assert ("**Under the calibrated weights four of the six do** (Egypt, Ethiopia, Iran, Indonesia) and the UAE and "
+            "Saudi Arabia in just under half of the runs") in guide
     estimated = observed_round("brics_2024_round_observed").summary.set_index("state").p_member
     calibrated = observed_round("brics_2024_round_observed_calibrated").summary.set_index("state").p_member[
         list(ADMITTED)]
     admitted = estimated[list(ADMITTED)]
     assert (admitted > 0.5).all() and admitted["Iran"] > 0.9 and estimated["Argentina"] > 0.5
-    assert set(calibrated[calibrated > 0.5].index) == {"Ethiopia", "Iran"}
-    assert calibrated[calibrated <= 0.5].between(0.35, 0.5).all()
+    assert admitted.idxmin() == "United Arab Emirates" and admitted.min() < 0.56
+    assert set(calibrated[calibrated > 0.5].index) == {"Egypt", "Ethiopia", "Iran", "Indonesia"}
+    assert calibrated[calibrated <= 0.5].between(0.4, 0.5).all()
     figures = observed_round_figures()
-    assert 0.7 <= float(figures["h_accepted"]) < 0.8
+    assert 0.65 <= float(figures["h_accepted"]) < 0.75
     assert "Under the estimated set, whose likelihood scores every state's staying on its course to the record's end" in guide
-    assert float(figures["h_left"]) < 0.15 < float(figures["c_left"])
+    assert float(figures["h_left"]) < 0.05 < float(figures["c_left"])
     answers = johannesburg_answers()
     assert "**Whether the invitee had applied still matters, but no longer decides the answer**" in guide
     assert float(answers["accepted_not"]) > 0.5 and float(answers["accepted_applied"]) > float(answers["accepted_not"])
@@ -1952,9 +1968,11 @@ def test_the_observed_round_in_words_holds():
     assert without - float(timing["covered"]) < float(timing["simulated"]) - without
     assert float(answers["applied_high"]) < 4 / 6  # so the six make fewer than the record's four applications
     assert float(figures["c_left"]) > 0
-    assert "the record's five acceptances of six lie at the upper end of the interval of the acceptances" in guide
+    assert "the record's five acceptances of six lie above the interval of the acceptances" in guide
+    assert "since version 7 its members rarely leave, so the answer is now what keeps the admitted states' shares down" in guide
     drawn = johannesburg_answers_with_draws()
-    assert abs(float(drawn["all_high"]) - 5 / 6) < 0.02 and float(drawn["applied_low"]) > float(drawn["not_high"])
+    assert float(drawn["all_high"]) < 5 / 6 and float(drawn["applied_low"]) > float(drawn["not_high"])
+    assert float(figures["h_left"]) < 0.05
 
 
 def test_the_summit_window_in_words_holds():
@@ -1968,10 +1986,10 @@ def test_the_summit_window_in_words_holds():
     assert "and the review rate between summits falls as the multiplier rises" in guide
     assert table.review_rate_per_year.is_monotonic_decreasing
     assert "**Nor does the observed round hang on the window**" in guide
-    assert "again five of the six admitted states in most runs, the UAE in just under half" in guide
+    assert "again all six admitted states in most runs, the UAE barely" in guide
     shares = summit_profile_round()
-    assert {state for state in ADMITTED if float(shares[state.split()[0].lower()]) <= 0.5} == {"United Arab Emirates"}
-    assert 0.4 < float(shares["united"])
+    admitted = {state: float(shares[state.split()[0].lower()]) for state in ADMITTED}
+    assert min(admitted.values()) > 0.5 and admitted["United Arab Emirates"] == min(admitted.values()) < 0.56
     assert "somewhat more applications than under the estimated set, still short of the record's nine" in guide
     before = float(johannesburg_applications()["simulated"])
     assert before <= float(shares["applied"]) < before + 2 < 9
@@ -1994,8 +2012,8 @@ def test_the_estimated_set_in_words_holds():
     assert seek["belarus_semi_blockade"] >= 0.8 and seek["kazakhstan_multivector"] <= 0.2
     assert seek["belarus_semi_blockade"] - seek["belarus_sanctions_lifted"] >= 0.3
     assert seek["kazakhstan_sanctioned"] - seek["kazakhstan_multivector"] >= 0.3
-    assert "Kazakhstan now ends a partner in about one replication in three" in guide
-    assert 0.28 <= held[("kazakhstan_multivector", "est")] < 0.4
+    assert "Kazakhstan now ends a partner in about two replications in five" in guide
+    assert 0.36 <= held[("kazakhstan_multivector", "est")] < 0.46
     assert ("applies for membership at some point in about one in nine alone and one in ten in `eurasia_2024`; under "
             "the draws") in guide
     assert ("`eurasia_2024`: the documented-outcomes test allowed under one in ten before the record gained its 2022 applications, under "
@@ -2003,24 +2021,26 @@ def test_the_estimated_set_in_words_holds():
     assert 0.095 <= summary("kazakhstan_multivector").loc["Kazakhstan"].p_ever_applied <= 0.125
     assert 0.085 <= summary("eurasia_2024").loc["Kazakhstan"].p_ever_applied <= 0.115
     assert ("Belarus with its sanctions lifted, which under the hand-set weights mostly stays outside, ends a partner "
-            "or member in about half of the replications") in guide
-    assert held[("belarus_sanctions_lifted", "hand")] < 0.3 and 0.44 < held[("belarus_sanctions_lifted", "est")] < 0.55
+            "or member in nearly three replications in five") in guide
+    assert held[("belarus_sanctions_lifted", "hand")] < 0.4 and 0.52 < held[("belarus_sanctions_lifted", "est")] < 0.6
     assert ("Belarus seeking membership and Kazakhstan staying out of it hold over the whole posterior, while Belarus "
-            "with its sanctions lifted could seek membership in anything from about a tenth to about eight tenths of "
-            "the replications") in guide
+            "with its sanctions lifted could seek membership in anything from a few in a hundred to about eight tenths "
+            "of the replications") in guide
     drawn = {name: posterior_summary(name).loc[state] for name, state in OUTCOME_CASES}
     assert drawn["belarus_semi_blockade"].p_seeking_post_low95 > 0.9
     assert drawn["kazakhstan_multivector"].p_seeking_post_high95 < 0.5  # out of it in most runs, whatever the draw
     lifted = drawn["belarus_sanctions_lifted"]
-    assert 0.08 <= lifted.p_seeking_post_low95 <= 0.12 and 0.78 <= lifted.p_seeking_post_high95 <= 0.86
+    assert 0.02 <= lifted.p_seeking_post_low95 <= 0.06 and 0.78 <= lifted.p_seeking_post_high95 <= 0.86
     assert ("under the estimated set the switching cost (the course each held) leads for both: for Belarus the bloc's "
-            "benefits come second, the patron's pressure third and sanction relief only fourth, and for Kazakhstan "
-            "autonomy comes second, then the bloc's benefits, with the patron's pressure and substitutes last and "
-            "about even") in guide
+            "benefits come second, diversification and the patron's pressure next and about even, and sanction relief "
+            "not among the largest, and for Kazakhstan autonomy comes second, then the bloc's benefits, with the "
+            "patron's pressure and accession friction last and about even") in guide
     order = kazan_order()
-    assert order["Belarus"][:4] == ["switching_cost", "bloc_benefits", "patron_pressure", "sanction_relief"]
+    assert order["Belarus"][:2] == ["switching_cost", "bloc_benefits"]
+    assert set(order["Belarus"][2:4]) == {"diversification", "patron_pressure"}
+    assert "sanction_relief" not in order["Belarus"][:4]
     assert order["Kazakhstan"][:3] == ["switching_cost", "autonomy", "bloc_benefits"]
-    assert set(order["Kazakhstan"][3:5]) == {"patron_pressure", "substitutes"}
+    assert set(order["Kazakhstan"][3:5]) == {"patron_pressure", "accession_friction"}
     lifted = posterior_summary("belarus_sanctions_lifted").loc["Belarus"]
     assert "the interval with parameter uncertainty is several times wider" in guide
     assert (lifted.p_seeking_post_high95 - lifted.p_seeking_post_low95
@@ -2029,18 +2049,18 @@ def test_the_estimated_set_in_words_holds():
     johannesburg = ["Argentina", "Egypt", "Ethiopia", "United Arab Emirates", "Saudi Arabia"]
     kazan = ["Bolivia", "Cuba", "Malaysia", "Thailand", "Uganda", "Nigeria", "Vietnam", "Türkiye", "Algeria",
              "Kazakhstan", "Uzbekistan"]
-    assert "Under the hand-set weights most invitees stay outside" in guide
-    assert (hand.loc[johannesburg + kazan].p_outside > 0.5).mean() > 0.7
+    assert "Under the hand-set weights about half of the invitees stay outside in most runs" in guide
+    assert 0.4 <= (hand.loc[johannesburg + kazan].p_outside > 0.5).mean() <= 0.6
     assert ("under the estimated set every Johannesburg invitee but Iran ends a member in more runs than under them, "
-            "Argentina, which declined, included, and all but the UAE do in most runs") in guide
+            "Argentina, which declined, included, and all do in most runs, the UAE barely") in guide
     assert (estimated.loc[johannesburg].p_member > hand.loc[johannesburg].p_member).all()
     assert estimated.loc["Iran"].p_member < hand.loc["Iran"].p_member
-    majority = estimated.loc[[*johannesburg, "Iran", "Indonesia"]].query("p_member > 0.5").index
-    assert set(majority) == {*johannesburg, "Iran", "Indonesia"} - {"United Arab Emirates"}
+    invitees = estimated.loc[[*johannesburg, "Iran", "Indonesia"]].p_member
+    assert (invitees > 0.5).all() and invitees.idxmin() == "United Arab Emirates" and invitees.min() < 0.56
     assert ("most Kazan invitees end partners more often than under the hand-set weights, Türkiye, which did not "
-            "answer, in about three runs in four") in guide
+            "answer, in about five runs in six") in guide
     assert (estimated.loc[kazan].p_partner > hand.loc[kazan].p_partner).mean() > 0.5
-    assert 0.7 < estimated.loc["Türkiye"].p_partner < 0.8
+    assert 0.79 < estimated.loc["Türkiye"].p_partner < 0.88
 
 
 def test_the_bundled_calibrated_scenario_holds_what_calibrate_writes():
