@@ -490,7 +490,8 @@ class Decision(Strict):
         "while the Belarus and Kazakhstan cases were built (docs/model.md, 7.6); a value written here overrides it",
     )
     switching_cost: Weight = Field(default=None, ge=0, le=100,
-                                   description="utility lost by changing course (null: the preset's)")
+                                   description="utility lost by changing course, and once more by a course below "
+                                               "the status held (docs/model.md, 7.2; null: the preset's)")
     review_rate_per_year: Weight = Field(
         default=None, ge=0, le=100,
         description="rate (per year) at which a state reviews its course between decision moments: the "
