@@ -187,7 +187,7 @@ def switching_cost_term(stance: np.ndarray, offer: np.ndarray, status: np.ndarra
     (the record's invitees accepted whether or not they had applied), while settling for less than
     one applied for still is one. A course below the status held costs once more: it disowns a
     commitment the bloc granted, not only a course the state declared (docs/model.md, 7.2)."""
-    cost = _SWITCHING[stance] - _BELOW[status]  # indexing by an array copies
+    cost = _SWITCHING[stance] - _BELOW[status]  # a fresh array: the invited entries are written into it
     invited = np.flatnonzero(offer > stance)
     cost[invited, offer[invited]] = 0.0
     return cost
