@@ -270,7 +270,8 @@ class Predictor:
                     epoch.admit_member[i:i + 1], epoch.admit_partner[i:i + 1], status, np.array([offer]))[0]
                 term[d.TERMS.index("western_threat")] = epoch.threat_term[i]  # the standing threat; no reactions
                 term[d.TERMS.index("peer_influence")] = 0.0
-                term[d.TERMS.index("switching_cost")] = d.switching_cost_term(np.array([course]), np.array([offer]), status)[0]
+                term[d.TERMS.index("switching_cost")] = d.switching_cost_term(np.array([course]), np.array([offer]),
+                                                                              status)[0]
                 terms.append(term)
                 available.append([True, bool(epoch.partner_tier or offer == d.PARTNER),
                                   bool(epoch.open_to_applicants or obs.decision == "invitation")])
